@@ -1,0 +1,6 @@
+import type { Command } from '../command.ts';
+import { infoCommand, initCommand } from './project.ts';
+import { serveCommand } from './serve.ts';
+
+/** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand];

@@ -1,0 +1,22 @@
+import type { Handlers } from '../../shared/contract/index.ts';
+import { EngineContext, type EngineOptions } from './context.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { Implementation } from './handler.ts';
+import { jobHandlers } from './jobs/handlers.ts';
+import { projectHandlers } from './projects/handlers.ts';
+
+/** The engine: shared context plus one dispatcher over every feature's handlers. */
+export interface Engine {
+  ctx: EngineContext;
+  dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+export function createEngine(opts: EngineOptions = {}): Engine {
+  const ctx = new EngineContext(opts);
+  const table: Implementation<Handlers> = {
+    ...projectHandlers(ctx),
+    ...jobHandlers(ctx),
+  };
+  return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import type { Args, Method, Result } from '../../shared/contract/index.ts';
+
+/** One engine method: its boundary schema and its implementation. */
+export interface HandlerImpl<M extends Method> {
+  schema: z.ZodType<Args<M>>;
+  run: (args: Args<M>) => Promise<Result<M>> | Result<M>;
+}
+
+/** The implementation of one feature's handler map (e.g. `Implementation<ProjectHandlers>`). */
+export type Implementation<H> = { [M in keyof H & Method]: HandlerImpl<M> };
+
+/** Schema of a handler that takes no arguments: `{}` and nothing else. */
+export const noArgs = z.object({}).strict() as unknown as z.ZodType<Record<string, never>>;
+
+/** A non-empty string, trimmed, with a message that names the field. */
+export const nonEmpty = (field: string) =>
+  z.string().trim().min(1, { message: `${field} must not be empty` });

@@ -1,0 +1,23 @@
+import type { ProjectInfo, RecentProject } from '../domain/project.ts';
+
+export interface CreateProjectArgs {
+  /** Directory to create (must not exist, or be empty). */
+  dir: string;
+  /** Display name; defaults to the directory's name. */
+  name?: string;
+}
+
+export interface ProjectHandlers {
+  /** Create a new project directory and open it. */
+  'project.create': (a: CreateProjectArgs) => Promise<ProjectInfo>;
+  /** Open an existing project directory (migrating it if it was made by an older version). */
+  'project.open': (a: { dir: string }) => Promise<ProjectInfo>;
+  /** Name, location and counts of the open project. */
+  'project.info': (a: Record<string, never>) => Promise<ProjectInfo>;
+  /** Close the open project (no-op when none is open). */
+  'project.close': (a: Record<string, never>) => Promise<{ closed: boolean }>;
+  /** Rename the open project. */
+  'project.rename': (a: { name: string }) => Promise<ProjectInfo>;
+  /** Projects opened recently on this machine, newest first. */
+  'project.recent': (a: Record<string, never>) => Promise<RecentProject[]>;
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Two projects: the engine in Node, the renderer's components in jsdom with Svelte's browser build. */
+export default defineConfig({
+  root,
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    env: { LABELTUNE_QUIET: '1' },
+    projects: [
+      {
+        test: {
+          name: 'engine',
+          root,
+          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          env: { LABELTUNE_QUIET: '1' },
+        },
+      },
+      {
+        plugins: [svelte()],
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'renderer',
+          root,
+          include: ['renderer/**/*.test.ts'],
+          environment: 'jsdom',
+        },
+      },
+    ],
+  },
+});
