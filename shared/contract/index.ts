@@ -1,3 +1,4 @@
+import type { EngineErrorData } from './errors.ts';
 import type { JobEvents, JobHandlers } from './jobs.ts';
 import type { ProjectHandlers } from './project.ts';
 import type { ProjectInfo } from '../domain/project.ts';
@@ -8,15 +9,17 @@ export type * from './project.ts';
 
 /**
  * The whole engine API: the intersection of one handler map per feature. Each transport (in-memory,
- * Electron IPC, WebSocket) carries exactly these methods.
+ * Electron IPC, WebSocket) carries exactly these methods. A feature adds its map here.
  */
-export type Handlers = ProjectHandlers & JobHandlers;
+export type Handlers =
+  & ProjectHandlers
+  & JobHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];
 export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 
-/** Events pushed from the engine to every connected client. */
+/** Events pushed from the engine to every connected client. A feature adds its event map here. */
 export interface Events extends JobEvents {
   /** The open project changed (opened, closed, renamed, counts moved). */
   'project.changed': ProjectInfo | null;
@@ -37,9 +40,7 @@ export interface RequestMessage {
   method: string;
   args: unknown;
 }
-export type ResponseMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: import('./errors.ts').EngineErrorData };
+export type ResponseMessage = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: EngineErrorData };
 export interface EventMessage {
   event: string;
   payload: unknown;

@@ -1,0 +1,56 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * The one surface every backbone offers (timm's idea), so that freezing, gradual unfreezing,
+ * layer-wise learning rates, adapters, LoRA, Grad-CAM and export are generic code.
+ *
+ * Tensors are NHWC float32 inside the model. Variable names are timm's state-dict names
+ * (e.g. `layer1.0.conv1.weight`, `blocks.3.attn.qkv.weight`), with TF.js layouts.
+ */
+export type BackboneFamily = 'resnet' | 'vit';
+
+export interface ForwardOptions {
+  /**
+   * Training mode per group: BatchNorm uses batch statistics and updates its running statistics
+   * only in groups where this is true. `false` (default) is eval mode everywhere.
+   */
+  training?: boolean | ((group: string) => boolean);
+  /** Called on each stage (ResNet) / block (ViT) output; bottleneck adapters plug in here. */
+  afterGroup?: (group: string, x: tf.Tensor) => tf.Tensor;
+  /** ViT only: a tensor added to the q, k or v projection of block `block` (LoRA plugs in here). */
+  projectionDelta?: (block: number, which: 'q' | 'k' | 'v', input: tf.Tensor) => tf.Tensor | null;
+}
+
+export interface Backbone {
+  readonly arch: string;
+  readonly family: BackboneFamily;
+  /** Width of the pre-logits embedding. */
+  readonly featureDim: number;
+  readonly numClasses: number;
+  /** Input size (square) the model is built for; ViT's pos_embed matches it. */
+  readonly imageSize: number;
+  /** All parameters and buffers (BatchNorm running stats) by timm name. */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /** Layer groups from input to output, e.g. stem, layer1..layer4, head / stem, blocks.0..11, norm, head. */
+  readonly groups: readonly string[];
+  /** The group a variable belongs to (every variable is in exactly one group). */
+  groupOf(variableName: string): string;
+  /** Parameters that get no weight decay: norms, biases, pos_embed, cls_token. */
+  noWeightDecay(variableName: string): boolean;
+  /** True for BatchNorm running statistics (buffers, never trained by gradients). */
+  isBuffer(variableName: string): boolean;
+  /**
+   * Run groups [from, to) of the network. `runGroups(x, 0, groups.length)` is the whole model;
+   * splitting lets a frozen prefix be computed once and cached.
+   */
+  runGroups(x: tf.Tensor, from: number, to: number, opts?: ForwardOptions): tf.Tensor;
+  /** Image [N, H, W, 3] → final feature map (ResNet: [N, h, w, C]; ViT: tokens [N, T, D] after the final norm). */
+  forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor;
+  /** Features → logits [N, classes], or the pooled pre-logits embedding [N, D] with `preLogits`. */
+  forwardHead(features: tf.Tensor, opts?: { preLogits?: boolean }): tf.Tensor2D;
+  /** Image → logits. */
+  forward(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor2D;
+  /** Replace the classifier with a freshly initialised one for `numClasses` classes. */
+  resetClassifier(numClasses: number): void;
+  dispose(): void;
+}
