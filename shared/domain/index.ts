@@ -1,2 +1,3 @@
 export * from './project.ts';
 export * from './job.ts';
+export type * from './pixels.ts';
