@@ -1,0 +1,74 @@
+import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { JobProgressEvent } from '../../../../shared/contract/jobs.ts';
+import type { JobState } from '../../../../shared/domain/job.ts';
+
+/** Jobs of this engine session, newest first, kept current by `job.progress` and `job.finished`. */
+export class JobsState {
+  jobs = $state<JobState[]>([]);
+  readonly running = $derived(this.jobs.filter((j) => j.status === 'running'));
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  start(): () => void {
+    const offProgress = this.client.on('job.progress', (p) => this.progress(p));
+    const offFinished = this.client.on('job.finished', (j) => this.upsert(j));
+    void this.load();
+    return () => {
+      offProgress();
+      offFinished();
+    };
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.jobs = await this.client.invoke('job.list', {});
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    try {
+      this.upsert(await this.client.invoke('job.cancel', { jobId }));
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  private progress(p: JobProgressEvent): void {
+    const job = this.jobs.find((j) => j.id === p.jobId);
+    if (job) {
+      // A late progress event must not resurrect a job that already ended.
+      if (job.status !== 'running') return;
+      Object.assign(job, { done: p.done, total: p.total, message: p.message });
+      return;
+    }
+    this.jobs.unshift({
+      id: p.jobId,
+      kind: p.kind,
+      status: 'running',
+      done: p.done,
+      total: p.total,
+      message: p.message,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      result: null,
+      error: null,
+    });
+  }
+
+  private upsert(state: JobState): void {
+    const i = this.jobs.findIndex((j) => j.id === state.id);
+    if (i >= 0) this.jobs[i] = state;
+    else this.jobs.unshift(state);
+  }
+}
+
+/** 0..1, or null when the total is not known yet (indeterminate bar). */
+export function fraction(job: Pick<JobState, 'done' | 'total'>): number | null {
+  if (job.total === null || job.total <= 0) return null;
+  return Math.min(1, Math.max(0, job.done / job.total));
+}

@@ -1,0 +1,2 @@
+// Svelte 5 compiles TypeScript in <script lang="ts"> itself; no preprocessors needed.
+export default {};
