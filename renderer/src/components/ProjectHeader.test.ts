@@ -1,0 +1,35 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { ProjectState } from '../lib/state/project.svelte.ts';
+import ProjectHeader from './ProjectHeader.svelte';
+
+afterEach(cleanup);
+
+describe('ProjectHeader', () => {
+  it('shows the name, folder and counts the engine reports', async () => {
+    const client = new FakeClient({ 'project.info': () => projectInfo(), 'project.recent': () => [] });
+    const state = new ProjectState(client, (e) => {
+      throw e;
+    });
+    await state.refresh();
+    render(ProjectHeader, { info: state.info!, onShowProjects: vi.fn(), onClose: vi.fn() });
+
+    expect(screen.getByTestId('project-name').textContent).toBe('Chest X-ray triage');
+    expect(screen.getByTestId('project-dir').textContent).toBe('/data/chest-xray');
+    expect(screen.getByTestId('count-images').textContent).toBe('12,345');
+    expect(screen.getByTestId('count-labelled').textContent).toBe('678');
+    expect(screen.getByTestId('count-excluded').textContent).toBe('9');
+    expect(screen.getByTestId('count-classes').textContent).toBe('3');
+    expect(screen.getByTestId('count-runs').textContent).toBe('2');
+  });
+
+  it('reports the buttons through its callbacks', async () => {
+    const onShowProjects = vi.fn();
+    const onClose = vi.fn();
+    render(ProjectHeader, { info: projectInfo(), onShowProjects, onClose });
+    await fireEvent.click(screen.getByRole('button', { name: 'Close project' }));
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(onShowProjects).toHaveBeenCalledTimes(0);
+  });
+});

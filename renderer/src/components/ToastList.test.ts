@@ -1,0 +1,38 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { flushSync } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineError, notFound } from '../../../shared/contract/errors.ts';
+import { handleError, ToastState } from '../lib/state/toasts.svelte.ts';
+import ToastList from './ToastList.svelte';
+
+afterEach(cleanup);
+
+function mount(toasts: ToastState) {
+  return render(ToastList, { items: toasts.items, onDismiss: (id: number) => toasts.dismiss(id) });
+}
+
+describe('ToastList + handleError', () => {
+  it("shows an EngineError's message as an alert, and removes it when dismissed", async () => {
+    const toasts = new ToastState();
+    handleError(notFound('scan_0042.dcm: the file was moved or deleted. Re-import the folder.'), toasts);
+    const { rerender } = mount(toasts);
+
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('scan_0042.dcm: the file was moved or deleted. Re-import the folder.');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(toasts.items).toEqual([]);
+    await rerender({ items: toasts.items, onDismiss: (id: number) => toasts.dismiss(id) });
+    expect(screen.queryAllByTestId('toast')).toHaveLength(0);
+  });
+
+  it('shows a cancelled job as information, not as an error', () => {
+    const toasts = new ToastState();
+    handleError(new EngineError('cancelled', 'Import cancelled after 120 of 400 files.'), toasts);
+    mount(toasts);
+    flushSync();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('Import cancelled after 120 of 400 files.');
+    expect(toasts.items.map((t) => t.kind)).toEqual(['info']);
+  });
+});
