@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parameterGroups } from './groups.ts';
+import { autoStrategy, createStrategy, trainableSummary } from './strategies.ts';
+import { createTinyResnet } from './testing/tiny-resnet.ts';
+import { createTinyVit } from './testing/tiny-vit.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// Hand counts of the tiny nets (see testing/): conv 3·3·3·8, bn 2·8, conv 3·3·8·8, bn 2·8, fc 8·2+2.
+const RESNET_TOTAL = 216 + 16 + 576 + 16 + 18;
+// patch 8·8·3·16+16, cls 16, pos 5·16, 2 blocks of (32+816+272+32+544+528), norm 32, head 16·2+2.
+const VIT_TOTAL = 3088 + 16 + 80 + 2 * 2224 + 32 + 34;
+
+describe('parameter groups and strategies', () => {
+  const resnet = createTinyResnet({ numClasses: 2, imageSize: 16 });
+  const vit = createTinyVit({ numClasses: 2, imageSize: 16 });
+  afterAll(() => {
+    resnet.dispose();
+    vit.dispose();
+  });
+
+  it('splits variables into the backbone groups, buffers apart', () => {
+    const groups = parameterGroups(resnet);
+    expect(groups.map((g) => g.name)).toEqual(['stem', 'layer1', 'head']);
+    expect(groups[0].params).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias']);
+    expect(groups[0].buffers).toEqual(['bn1.running_mean', 'bn1.running_var']);
+    expect(groups[2].params).toEqual(['fc.weight', 'fc.bias']);
+  });
+
+  it('reports trainable counts and shares per strategy', () => {
+    const share = (name: 'full' | 'top' | 'gradual' | 'adapter', epochs: number) =>
+      trainableSummary(resnet, createStrategy(name, resnet), epochs);
+    expect(share('full', 1)).toMatchObject({ trainableParams: RESNET_TOTAL, totalParams: RESNET_TOTAL, share: 1 });
+    expect(share('top', 5).trainableParams).toBe(18);
+    expect(share('top', 5).share).toBeCloseTo(18 / RESNET_TOTAL, 10);
+    // gradual with k=1: one epoch = head only, two = head + layer1, three = everything.
+    expect(share('gradual', 1).trainableParams).toBe(18);
+    expect(share('gradual', 2).trainableParams).toBe(18 + 576 + 16);
+    expect(share('gradual', 3).trainableParams).toBe(RESNET_TOTAL);
+    // adapter after layer1 (8 channels, bottleneck max(4, 8/16) = 4): down 8·4+4, up 4·8+8, plus the head.
+    const adapter = share('adapter', 3);
+    expect(adapter.trainableParams).toBe(18 + 36 + 40);
+    expect(adapter.totalParams).toBe(RESNET_TOTAL + 76);
+  });
+
+  it('unfreezes gradual groups from the top every k epochs', () => {
+    const s = createStrategy('gradual', resnet, { gradualEvery: 2 });
+    expect([0, 1, 2, 3, 4, 5].map((e) => s.trainableGroups(e).join(','))).toEqual([
+      'head', 'head', 'layer1,head', 'layer1,head', 'stem,layer1,head', 'stem,layer1,head',
+    ]);
+  });
+
+  it('puts LoRA r=8 on q and v of every ViT block', () => {
+    const lora = createStrategy('lora', vit);
+    const s = trainableSummary(vit, lora, 1);
+    // 2 blocks × (q, v) × (A 16·8 + B 8·16) plus the head 16·2+2.
+    expect(s.trainableParams).toBe(2 * 2 * 256 + 34);
+    expect(s.totalParams).toBe(VIT_TOTAL + 1024);
+    expect(s.share).toBeCloseTo(1058 / (VIT_TOTAL + 1024), 10);
+    expect(s.groups).toEqual(['head', 'lora']);
+    lora.extension!.dispose();
+  });
+
+  it('refuses LoRA on a ResNet with an unsupported error', () => {
+    expect(() => createStrategy('lora', resnet)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+
+  it('auto picks by labelled count and family, with a reason', () => {
+    expect(autoStrategy(300, 'resnet').strategy).toBe('top');
+    expect(autoStrategy(300, 'vit').strategy).toBe('lora');
+    expect(autoStrategy(5_000, 'resnet').strategy).toBe('gradual');
+    expect(autoStrategy(5_000, 'vit').strategy).toBe('gradual');
+    expect(autoStrategy(250_000, 'vit').strategy).toBe('full');
+    expect(autoStrategy(300, 'resnet').reason).toContain('300 labelled images');
+  });
+});

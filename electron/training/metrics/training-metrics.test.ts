@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { accuracy, binaryAuc, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
+
+describe('training-time metrics', () => {
+  it('accuracy picks the arg-max class', () => {
+    expect(accuracy([0.9, 0.1, 0.2, 0.8, 0.6, 0.4], [1, 0, 1, 0, 1, 0], 2)).toBeCloseTo(2 / 3, 12);
+    expect(multiLabelAccuracy([0.9, 0.2, 0.4, 0.7], [1, 0, 1, 1])).toBe(0.75);
+  });
+
+  it('AUC equals the share of correctly ordered positive/negative pairs, ties half', () => {
+    expect(binaryAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toBe(0.75);
+    expect(binaryAuc([0.5, 0.5], [false, true])).toBe(0.5);
+    expect(binaryAuc([0.1, 0.2], [true, true])).toBeNull();
+  });
+
+  it('macro AUC averages one-vs-rest over classes present', () => {
+    // Class 0 perfectly separated (1.0); class 1: positives 0.5, 0.05 vs negative 0.3 -> 1 of 2 pairs = 0.5.
+    const scores = [0.9, 0.3, 0.05, 0.5, 0.2, 0.05];
+    const targets = [1, 0, 0, 1, 0, 1];
+    expect(macroAuc(scores, targets, 2)).toBeCloseTo((1 + 0.5) / 2, 12);
+  });
+});
