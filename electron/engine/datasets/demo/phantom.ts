@@ -1,0 +1,100 @@
+/**
+ * A synthetic chest radiograph: body silhouette, two lung fields, spine, heart, ribs and noise,
+ * in 16-bit grey. Each class adds its finding in a fixed region (DEMO_CLASS_REGIONS), so later
+ * tests can check that a model (and its Grad-CAM) looks where the signal is.
+ */
+
+export const DEMO_CLASSES = ['normal', 'opacity', 'effusion'] as const;
+export type DemoClass = (typeof DEMO_CLASSES)[number];
+
+/** Where each finding is drawn, as fractions of width and height (x, y = top left). */
+export const DEMO_CLASS_REGIONS: Record<Exclude<DemoClass, 'normal'>, { x: number; y: number; w: number; h: number }> = {
+  opacity: { x: 0.2, y: 0.28, w: 0.26, h: 0.28 },
+  effusion: { x: 0.54, y: 0.56, w: 0.28, h: 0.18 },
+};
+
+/** What stays the same between a patient's images. */
+export interface PatientAnatomy {
+  bodyWidth: number;
+  lungHeight: number;
+  shiftX: number;
+}
+
+export interface PhantomSpec {
+  size: number;
+  anatomy: PatientAnatomy;
+  finding: DemoClass;
+  /** Visit-to-visit variation: small shift and exposure change. */
+  jitterX: number;
+  exposure: number;
+  random: () => number;
+}
+
+const AIR = 2500;
+const TISSUE = 24000;
+const LUNG = 10500;
+const BONE = 38000;
+const RIB = 5500;
+
+/** Mulberry32: tiny, fast, and the same sequence for a seed on every platform. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 1 inside the ellipse, 0 outside, with a soft rim of relative width `soft`. */
+function ellipse(u: number, v: number, cx: number, cy: number, rx: number, ry: number, soft = 0.08): number {
+  const d = Math.sqrt(((u - cx) / rx) ** 2 + ((v - cy) / ry) ** 2);
+  if (d <= 1 - soft) return 1;
+  if (d >= 1) return 0;
+  return (1 - d) / soft;
+}
+
+function gaussianNoise(random: () => number): number {
+  const u1 = Math.max(random(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * random());
+}
+
+function intensity(u: number, v: number, s: PhantomSpec): number {
+  const { anatomy: a, finding } = s;
+  const c = 0.5 + a.shiftX + s.jitterX;
+  const body = ellipse(u, v, c, 0.56, 0.42 * a.bodyWidth, 0.52, 0.05);
+  let value = AIR + (TISSUE - AIR) * body;
+  const lungR = ellipse(u, v, c - 0.18, 0.45, 0.13 * a.bodyWidth, 0.24 * a.lungHeight);
+  const lungL = ellipse(u, v, c + 0.18, 0.45, 0.13 * a.bodyWidth, 0.24 * a.lungHeight);
+  let lung = Math.max(lungR, lungL);
+  if (finding === 'effusion') lung *= effusionMask(u, v, c);
+  value -= (TISSUE - LUNG) * lung;
+  const ribPhase = (v - 0.2 - 0.25 * (u - c) ** 2) / 0.065;
+  if (lung > 0 && ribPhase > 0 && ribPhase < 8 && ribPhase % 1 < 0.28) value += RIB * lung;
+  value += (BONE - value) * 0.85 * Math.max(0, 1 - Math.abs(u - c) / 0.035) * body;
+  value += (TISSUE + 5000 - value) * 0.8 * ellipse(u, v, c + 0.07, 0.62, 0.12, 0.1, 0.3) * lungL;
+  if (finding === 'opacity') value += 9000 * Math.exp(-(((u - (c - 0.17)) ** 2 + (v - 0.42) ** 2) / (2 * 0.055 ** 2))) * lungR;
+  return value;
+}
+
+/** The lower part of the image-right lung fills with fluid up to a meniscus-shaped line. */
+function effusionMask(u: number, v: number, c: number): number {
+  if (u < c) return 1;
+  const level = 0.6 - 0.4 * (u - (c + 0.18)) ** 2;
+  return v < level ? 1 : Math.max(0, 1 - (v - level) / 0.02);
+}
+
+/** Render one phantom as 16-bit samples, row-major. */
+export function drawPhantom(s: PhantomSpec): Uint16Array {
+  const n = s.size;
+  const out = new Uint16Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const value = intensity((x + 0.5) / n, (y + 0.5) / n, s) * s.exposure + 600 * gaussianNoise(s.random);
+      out[y * n + x] = Math.max(0, Math.min(65535, Math.round(value)));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { now } from '../../db/database.ts';
+
+export type TaskRole = 'main' | 'aux';
+
+/**
+ * Writes labels that come with an import (class folders, CSV) straight into tasks / classes /
+ * labels / label_events, inside the caller's transaction, with source 'import' and one batch id
+ * per import job so that a whole import can be undone as one action.
+ */
+export class ImportLabelWriter {
+  /** Applied labels per role and class name (only real changes count). */
+  readonly applied: Record<TaskRole, Record<string, number>> = { main: {}, aux: {} };
+  readonly classesCreated: string[] = [];
+  private readonly taskIds = new Map<TaskRole, number>();
+  private readonly classIds = new Map<string, number>();
+  private readonly stmt: Record<'task' | 'newTask' | 'cls' | 'newCls' | 'current' | 'mode' | 'clear' | 'insert' | 'event', Statement>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly batchId: string,
+  ) {
+    this.stmt = {
+      task: db.prepare('SELECT id FROM tasks WHERE role = ?'),
+      newTask: db.prepare(`INSERT INTO tasks (name, role, mode) VALUES (?, ?, 'single')`),
+      mode: db.prepare('SELECT mode FROM tasks WHERE id = ?'),
+      cls: db.prepare('SELECT id FROM classes WHERE task_id = ? AND name = ?'),
+      newCls: db.prepare('INSERT INTO classes (task_id, name, position) VALUES (?, ?, (SELECT coalesce(max(position) + 1, 0) FROM classes WHERE task_id = ?))'),
+      current: db.prepare('SELECT class_id FROM labels WHERE image_id = ? AND task_id = ? ORDER BY class_id'),
+      clear: db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ?'),
+      insert: db.prepare(`INSERT OR IGNORE INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, 'import', ?)`),
+      event: db.prepare(
+        `INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id) VALUES (?, ?, ?, ?, ?, 'import', ?)`,
+      ),
+    };
+  }
+
+  /**
+   * Give `imageId` the class `className` of the task with `role`, creating task and class when
+   * the project has none yet. Single-label tasks replace the old label; multi-label tasks add.
+   */
+  set(imageId: number, role: TaskRole, className: string): boolean {
+    const taskId = this.task(role);
+    const classId = this.classId(taskId, role, className);
+    const old = (this.stmt.current.pluck().all(imageId, taskId) as number[]);
+    if (old.includes(classId) && (old.length === 1 || this.isMulti(taskId))) return false;
+    const next = this.isMulti(taskId) ? [...old, classId].sort((a, b) => a - b) : [classId];
+    const at = now();
+    if (!this.isMulti(taskId)) this.stmt.clear.run(imageId, taskId);
+    this.stmt.insert.run(imageId, taskId, classId, at);
+    this.stmt.event.run(at, imageId, taskId, JSON.stringify(old), JSON.stringify(next), this.batchId);
+    this.applied[role][className] = (this.applied[role][className] ?? 0) + 1;
+    return true;
+  }
+
+  private task(role: TaskRole): number {
+    let id = this.taskIds.get(role);
+    if (id === undefined) {
+      id = (this.stmt.task.pluck().get(role) as number | undefined) ?? Number(this.stmt.newTask.run(role, role).lastInsertRowid);
+      this.taskIds.set(role, id);
+    }
+    return id;
+  }
+
+  private isMulti(taskId: number): boolean {
+    return this.stmt.mode.pluck().get(taskId) === 'multi';
+  }
+
+  private classId(taskId: number, role: TaskRole, name: string): number {
+    const key = `${taskId}\u0000${name}`;
+    let id = this.classIds.get(key);
+    if (id === undefined) {
+      id = this.stmt.cls.pluck().get(taskId, name) as number | undefined;
+      if (id === undefined) {
+        id = Number(this.stmt.newCls.run(taskId, name, taskId).lastInsertRowid);
+        this.classesCreated.push(role === 'main' ? name : `${name} (aux)`);
+      }
+      this.classIds.set(key, id);
+    }
+    return id;
+  }
+}

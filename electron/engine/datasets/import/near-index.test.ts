@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../demo/phantom.ts';
+import { NearDuplicateIndex } from './near-index.ts';
+
+function hamming(a: string, b: string): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i += 8) {
+    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
+    while (x) (x &= x - 1), d++;
+  }
+  return d;
+}
+
+const word = (r: () => number) => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0');
+const randomHash = (r: () => number) => word(r) + word(r);
+
+function flipBits(hash: string, bits: number[]): string {
+  const digits = hash.split('').map((h) => parseInt(h, 16));
+  for (const b of bits) digits[b >> 2] ^= 1 << (b & 3);
+  return digits.map((d) => d.toString(16)).join('');
+}
+
+describe('NearDuplicateIndex', () => {
+  it('finds exactly what a brute-force scan finds', () => {
+    const r = seededRandom(7);
+    const index = new NearDuplicateIndex(4, hamming);
+    const stored: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Half are near copies of earlier hashes so there is something to find.
+      const h = i > 10 && r() < 0.5 ? flipBits(stored[Math.floor(r() * i)], [Math.floor(r() * 64), Math.floor(r() * 64), Math.floor(r() * 64)]) : randomHash(r);
+      stored.push(h);
+      index.add(i, h);
+    }
+    let checked = 0;
+    for (let q = 0; q < 200; q++) {
+      const probe = flipBits(stored[q * 7], [q % 64, (q * 5) % 64]);
+      const expected = stored.map((h, id) => ({ id, distance: hamming(probe, h) })).filter((x) => x.distance <= 4);
+      const got = index.query(probe);
+      expect(got.map((g) => g.id).sort((a, b) => a - b)).toEqual(expected.map((e) => e.id).sort((a, b) => a - b));
+      checked += got.length;
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it('answers a query among 100k hashes in well under a millisecond on average', () => {
+    const r = seededRandom(11);
+    const index = new NearDuplicateIndex(4, hamming);
+    for (let i = 0; i < 100_000; i++) index.add(i, randomHash(r));
+    const t0 = performance.now();
+    let hits = 0;
+    for (let q = 0; q < 2000; q++) hits += index.query(randomHash(r)).length;
+    const perQueryMs = (performance.now() - t0) / 2000;
+    expect(index.size).toBe(100_000);
+    expect(perQueryMs).toBeLessThan(1);
+    // Random 64-bit hashes are almost never within 4 bits of each other.
+    expect(hits).toBeLessThan(5);
+  });
+
+  it('refuses hashes of another length', () => {
+    const index = new NearDuplicateIndex(2, hamming);
+    index.add(1, 'ffffffffffffffff');
+    expect(() => index.query('ffff')).toThrow(/differ in length/);
+  });
+});

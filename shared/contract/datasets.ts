@@ -1,0 +1,83 @@
+import type { JobRef } from '../domain/job.ts';
+
+export interface StartImportArgs {
+  /** Files and folders to import; folders are walked recursively. May be empty when `csv` lists the files. */
+  paths: string[];
+  /** A CSV with a header naming `path`, `label` and optionally `group` and `aux_label`; relative paths resolve against the CSV's folder. */
+  csv?: string;
+  /** Treat the first sub-folder below each given folder as the image's class (`cats/001.png` -> `cats`). */
+  classFolders?: boolean;
+  /** Copy the files into the project's images/ folder (content-addressed) instead of referencing them where they are. */
+  copy?: boolean;
+}
+
+/** Why one file or CSV row was not imported (or imported without its label). */
+export type ImportIssueCode =
+  | 'empty' // zero-byte file
+  | 'unreadable' // permissions, vanished, not a regular file
+  | 'not-found' // CSV row names a file that does not exist
+  | 'not-an-image' // text, PDF ...
+  | 'corrupt' // truncated or damaged image data
+  | 'unsupported' // a real image in a format or DICOM syntax we cannot decode
+  | 'too-large' // more pixels than the import limit (decompression bombs)
+  | 'changed' // the file at an imported path has different content now
+  | 'label' // CSV row with an empty label or bad columns
+  | 'internal';
+
+export interface ImportIssue {
+  path: string;
+  code: ImportIssueCode;
+  message: string;
+}
+
+export interface ExactDuplicate {
+  path: string;
+  frame: number;
+  imageId: number;
+  /** The first image with the same decoded pixels. */
+  duplicateOf: { imageId: number; path: string };
+}
+
+export interface NearDuplicate {
+  imageId: number;
+  path: string;
+  otherId: number;
+  otherPath: string;
+  /** Hamming distance of the perceptual hashes (0 = visually identical). */
+  distance: number;
+}
+
+/** What an import did; the job's result and what `import.report` returns. */
+export interface ImportReport {
+  /** Files found in the given paths and the CSV. */
+  files: number;
+  /** New image rows (one per frame), duplicates included. */
+  imported: number;
+  /** Files that were already in the project (same path, size and time, or same bytes). */
+  skipped: number;
+  duplicates: {
+    exact: ExactDuplicate[];
+    near: NearDuplicate[];
+    /** Near pairs found in all; `near` lists at most the first 1,000. */
+    nearTotal: number;
+    nearThreshold: number;
+  };
+  labels: {
+    /** Labels applied per class name of the main task (new imports and already imported files alike). */
+    main: Record<string, number>;
+    aux: Record<string, number>;
+    /** Classes the import created because the project did not have them yet. */
+    classesCreated: string[];
+  };
+  issues: ImportIssue[];
+  /** True when the user cancelled: what was imported before stays. */
+  cancelled: boolean;
+  elapsedMs: number;
+}
+
+export interface DatasetHandlers {
+  /** Start importing files, folders and/or a CSV into the open project; returns the job (kind `import`). */
+  'import.start': (a: StartImportArgs) => Promise<JobRef>;
+  /** The report of an import job (also after a restart: it is stored with the job); a running job answers its report so far. */
+  'import.report': (a: { jobId: string }) => Promise<ImportReport>;
+}
