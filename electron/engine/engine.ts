@@ -3,6 +3,9 @@ import { EngineContext, type EngineOptions } from './context.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Implementation } from './handler.ts';
 import { jobHandlers } from './jobs/handlers.ts';
+import { labelHandlers } from './labels/handlers.ts';
+import { imageHandlers } from './images/handlers.ts';
+import { splitHandlers } from './splits/handlers.ts';
 import { projectHandlers } from './projects/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
@@ -17,6 +20,9 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const table: Implementation<Handlers> = {
     ...projectHandlers(ctx),
     ...jobHandlers(ctx),
+    ...labelHandlers(ctx),
+    ...imageHandlers(ctx),
+    ...splitHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

@@ -13,7 +13,10 @@ export type * from './project.ts';
  */
 export type Handlers =
   & ProjectHandlers
-  & JobHandlers;
+  & JobHandlers
+  & import('./labels.ts').LabelHandlers
+  & import('./images.ts').ImageHandlers
+  & import('./splits.ts').SplitHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];
@@ -23,6 +26,8 @@ export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 export interface Events extends JobEvents {
   /** The open project changed (opened, closed, renamed, counts moved). */
   'project.changed': ProjectInfo | null;
+  /** Labels of these images changed (set, undo, redo, class merge or delete). */
+  'labels.changed': import('./labels.ts').LabelEvents['labels.changed'];
 }
 export type EventName = keyof Events & string;
 

@@ -1,0 +1,170 @@
+import type { ImageCounts, ImageFilter, ImageSort, ImageSummary } from '../../../shared/domain/images.ts';
+import type { SplitName } from '../../../shared/domain/splits.ts';
+import type { Database } from '../db/database.ts';
+import { findTask } from '../labels/tasks.ts';
+import { nearDuplicateIds } from './near-duplicates.ts';
+
+/** A WHERE clause over `images i` and its parameters. */
+export interface FilterSql {
+  where: string;
+  params: unknown[];
+}
+
+const EXACT_DUPLICATE = `(i.duplicate_of IS NOT NULL
+  OR i.id IN (SELECT duplicate_of FROM images WHERE duplicate_of IS NOT NULL)
+  OR i.hash IN (SELECT hash FROM images GROUP BY hash HAVING count(*) > 1))`;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Each filter becomes one indexed sub-select (labels by class or task, splits by split, the hash
+ * index for duplicates), so a page over 100k images stays a few milliseconds plus the count.
+ */
+export function filterSql(db: Database, filter: ImageFilter = {}): FilterSql {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.classIds && filter.classIds.length > 0) {
+    parts.push('i.id IN (SELECT image_id FROM labels WHERE class_id IN (SELECT value FROM json_each(?)))');
+    params.push(JSON.stringify(filter.classIds));
+  }
+  if (filter.unlabeled !== undefined) {
+    const main = findTask(db, 'main');
+    parts.push(`i.id ${filter.unlabeled ? 'NOT IN' : 'IN'} (SELECT image_id FROM labels WHERE task_id = ?)`);
+    params.push(main?.id ?? -1);
+  }
+  if (filter.split === 'none') parts.push('i.id NOT IN (SELECT image_id FROM splits)');
+  else if (filter.split) {
+    parts.push('i.id IN (SELECT image_id FROM splits WHERE split = ?)');
+    params.push(filter.split);
+  }
+  if (filter.excluded !== undefined) {
+    parts.push('i.excluded = ?');
+    params.push(filter.excluded ? 1 : 0);
+  }
+  if (filter.groupId !== undefined) {
+    parts.push('i.group_id = ?');
+    params.push(filter.groupId);
+  }
+  if (filter.duplicates) duplicateSql(db, filter.duplicates, parts, params);
+  if (filter.search) {
+    const like = `%${escapeLike(filter.search)}%`;
+    parts.push(`(i.path LIKE ? ESCAPE '\\' OR i.group_id LIKE ? ESCAPE '\\')`);
+    params.push(like, like);
+  }
+  return { where: parts.length > 0 ? parts.join(' AND ') : '1', params };
+}
+
+function duplicateSql(db: Database, kind: NonNullable<ImageFilter['duplicates']>, parts: string[], params: unknown[]): void {
+  const near = 'i.id IN (SELECT value FROM json_each(?))';
+  if (kind === 'exact') parts.push(EXACT_DUPLICATE);
+  else parts.push(kind === 'near' ? near : `(${EXACT_DUPLICATE} OR ${near})`);
+  if (kind !== 'exact') params.push(JSON.stringify(nearDuplicateIds(db)));
+}
+
+const ORDER: Record<ImageSort, string> = {
+  id: 'i.id',
+  path: 'i.path, i.frame',
+  imported: 'i.imported_at, i.id',
+  group: 'i.group_id, i.id',
+};
+
+function orderBy(sort: ImageSort, descending: boolean): string {
+  return ORDER[sort]
+    .split(', ')
+    .map((col) => `${col}${descending ? ' DESC' : ''}`)
+    .join(', ');
+}
+
+interface SummaryRow {
+  id: number;
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  bit_depth: number;
+  group_id: string | null;
+  excluded: number;
+  duplicate_of: number | null;
+  split: SplitName | null;
+}
+
+export const SUMMARY_COLUMNS = 'i.id, i.path, i.width, i.height, i.format, i.bit_depth, i.group_id, i.excluded, i.duplicate_of, s.split';
+
+export function toSummary(r: SummaryRow, labels: number[]): ImageSummary {
+  return {
+    id: r.id,
+    path: r.path,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    bitDepth: r.bit_depth,
+    groupId: r.group_id,
+    excluded: r.excluded === 1,
+    split: r.split ?? null,
+    labels,
+    duplicateOf: r.duplicate_of,
+  };
+}
+
+/** Class ids (every task) per image. */
+export function labelsOf(db: Database, ids: number[]): Map<number, number[]> {
+  const map = new Map<number, number[]>(ids.map((id) => [id, []]));
+  const rows = db
+    .prepare('SELECT image_id, class_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
+    .all(JSON.stringify(ids)) as { image_id: number; class_id: number }[];
+  for (const r of rows) map.get(r.image_id)?.push(r.class_id);
+  return map;
+}
+
+export interface ListQuery {
+  filter?: ImageFilter;
+  sort: ImageSort;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
+
+export function listImages(db: Database, q: ListQuery): { total: number; items: ImageSummary[] } {
+  const { where, params } = filterSql(db, q.filter);
+  const total = db.prepare(`SELECT count(*) FROM images i WHERE ${where}`).pluck().get(...params) as number;
+  const rows = db
+    .prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM images i LEFT JOIN splits s ON s.image_id = i.id
+       WHERE ${where} ORDER BY ${orderBy(q.sort, q.descending)} LIMIT ? OFFSET ?`,
+    )
+    .all(...params, q.limit, q.offset) as SummaryRow[];
+  const labels = labelsOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return { total, items: rows.map((r) => toSummary(r, labels.get(r.id) ?? [])) };
+}
+
+export function countImages(db: Database, filter?: ImageFilter): ImageCounts {
+  const { where, params } = filterSql(db, filter);
+  const f = `SELECT i.id FROM images i WHERE ${where}`;
+  const head = db.prepare(`SELECT count(*) AS total, coalesce(sum(i.excluded), 0) AS excluded FROM images i WHERE ${where}`).get(...params) as {
+    total: number;
+    excluded: number;
+  };
+  const perClass: Record<number, number> = {};
+  const classRows = db.prepare(`SELECT class_id, count(*) AS n FROM labels WHERE image_id IN (${f}) GROUP BY class_id`).all(...params) as {
+    class_id: number;
+    n: number;
+  }[];
+  for (const r of classRows) perClass[r.class_id] = r.n;
+  const main = findTask(db, 'main');
+  const labelled = main
+    ? (db.prepare(`SELECT count(DISTINCT image_id) FROM labels WHERE task_id = ? AND image_id IN (${f})`).pluck().get(main.id, ...params) as number)
+    : 0;
+  const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.total };
+  const splitRows = db.prepare(`SELECT split, count(*) AS n FROM splits WHERE image_id IN (${f}) GROUP BY split`).all(...params) as {
+    split: SplitName;
+    n: number;
+  }[];
+  for (const r of splitRows) {
+    perSplit[r.split] = r.n;
+    perSplit.none -= r.n;
+  }
+  return { total: head.total, perClass, unlabeled: head.total - labelled, excluded: head.excluded, perSplit };
+}

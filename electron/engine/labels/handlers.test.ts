@@ -1,0 +1,223 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineClient } from '../../../shared/contract/index.ts';
+import type { Database } from '../db/database.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { seedImages } from '../testing/seed-images.ts';
+
+let t: TestEngine;
+let client: EngineClient;
+let db: Database;
+let ids: number[];
+
+beforeEach(async () => {
+  t = await createTestProject();
+  client = t.client;
+  db = t.engine.ctx.project().db;
+  ids = seedImages(db, 10);
+});
+afterEach(() => t.dispose());
+
+const eventCount = () => db.prepare('SELECT count(*) FROM label_events').pluck().get() as number;
+const labelsOf = (imageId: number) => db.prepare('SELECT class_id FROM labels WHERE image_id = ? ORDER BY class_id').pluck().all(imageId) as number[];
+
+async function threeClasses() {
+  const a = await client.invoke('labels.addClass', { name: 'normal', shortcut: '1', color: '#00ff00' });
+  const b = await client.invoke('labels.addClass', { name: 'opacity', shortcut: '2' });
+  const c = await client.invoke('labels.addClass', { name: 'effusion' });
+  return [a.id, b.id, c.id];
+}
+
+describe('tasks and classes', () => {
+  it('creates the main task on demand and lists classes in order with counts', async () => {
+    const [a, b, c] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [b] });
+    const [task] = await client.invoke('labels.tasks', {});
+    expect(task).toMatchObject({ role: 'main', mode: 'single', labelled: 3 });
+    expect(task.classes.map((x) => [x.name, x.position, x.count, x.shortcut])).toEqual([
+      ['normal', 0, 0, '1'],
+      ['opacity', 1, 3, '2'],
+      ['effusion', 2, 0, null],
+    ]);
+    const reordered = await client.invoke('labels.reorderClasses', { classIds: [c, a, b] });
+    expect(reordered.classes.map((x) => x.name)).toEqual(['effusion', 'normal', 'opacity']);
+  });
+
+  it('refuses duplicate names and shortcuts, and renames', async () => {
+    const [a] = await threeClasses();
+    await expect(client.invoke('labels.addClass', { name: 'normal' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(client.invoke('labels.addClass', { name: 'x', shortcut: '1' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('already selects class "normal"'),
+    });
+    const renamed = await client.invoke('labels.updateClass', { classId: a, name: 'healthy', shortcut: null });
+    expect(renamed).toMatchObject({ name: 'healthy', shortcut: null, color: '#00ff00' });
+    await expect(client.invoke('labels.addClass', { name: 'bad', color: 'red' })).rejects.toMatchObject({ code: 'validation' });
+  });
+
+  it('delete refuses while labels use the class, naming the count; moveTo moves them with events', async () => {
+    const [a, b] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 4), classIds: [a] });
+    await expect(client.invoke('labels.deleteClass', { classId: a })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('used by 4 image(s)'),
+    });
+    const before = eventCount();
+    const moved = await client.invoke('labels.deleteClass', { classId: a, moveTo: b });
+    expect(moved.changed.map((c) => c.classIds)).toEqual([[b], [b], [b], [b]]);
+    expect(eventCount() - before).toBe(4);
+    expect(labelsOf(ids[0])).toEqual([b]);
+    const [task] = await client.invoke('labels.tasks', {});
+    expect(task.classes.map((x) => [x.name, x.position])).toEqual([
+      ['opacity', 0],
+      ['effusion', 1],
+    ]);
+  });
+
+  it('merge moves labels of A to B in a multi-label task without doubling', async () => {
+    await client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
+    const [a, b, c] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a, b] });
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a, c] });
+    const merged = await client.invoke('labels.mergeClasses', { fromId: a, intoId: b });
+    expect(merged.changed).toEqual([
+      { imageId: ids[0], taskId: expect.any(Number), classIds: [b] },
+      { imageId: ids[1], taskId: expect.any(Number), classIds: [b, c] },
+    ]);
+    const events = await client.invoke('labels.history', { imageId: ids[1] });
+    expect(events[0]).toMatchObject({ old: [a, c], new: [b, c], source: 'human' });
+  });
+
+  it('refuses switching to single-label while an image has two classes', async () => {
+    await client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
+    const [a, b] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [a, b] });
+    await expect(client.invoke('labels.configureTask', { role: 'main', mode: 'single' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('2 images have more than one class'),
+    });
+  });
+
+  it('keeps an aux task apart from main', async () => {
+    const [a] = await threeClasses();
+    const aux = await client.invoke('labels.addClass', { taskRole: 'aux', name: 'PA view' });
+    await expect(client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], taskRole: 'aux' })).rejects.toMatchObject({ code: 'validation' });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [aux.id], taskRole: 'aux' });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a] });
+    expect(labelsOf(ids[0])).toEqual([a, aux.id].sort((x, y) => x - y));
+    const tasks = await client.invoke('labels.tasks', {});
+    expect(tasks.map((x) => [x.role, x.labelled])).toEqual([
+      ['main', 1],
+      ['aux', 1],
+    ]);
+  });
+});
+
+describe('labels.set with audit', () => {
+  it('writes one event per changed image in one batch and none for unchanged images', async () => {
+    const [a, b] = await threeClasses();
+    const first = await client.invoke('labels.set', { imageIds: ids.slice(0, 5), classIds: [a] });
+    expect(first.changed).toHaveLength(5);
+    expect(eventCount()).toBe(5);
+    const second = await client.invoke('labels.set', { imageIds: ids.slice(0, 8), classIds: [a] });
+    expect(second.changed.map((c) => c.imageId)).toEqual(ids.slice(5, 8));
+    expect(eventCount()).toBe(8);
+    const batches = db.prepare('SELECT count(DISTINCT batch_id) FROM label_events').pluck().get();
+    expect(batches).toBe(2);
+    const none = await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [a] });
+    expect(none).toEqual({ batchId: null, changed: [], skipped: [] });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [] });
+    const history = await client.invoke('labels.history', { imageId: ids[0] });
+    expect(history.map((e) => [e.old, e.new, e.source])).toEqual([
+      [[a], [], 'human'],
+      [[], [a], 'human'],
+    ]);
+    await expect(client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a, b] })).rejects.toMatchObject({ code: 'validation' });
+  });
+
+  it('single-label toggle and remove; multi-label add, remove, toggle', async () => {
+    const [a, b, c] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: [ids[0], ids[1]], classIds: [a], mode: 'toggle' });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], mode: 'toggle' });
+    expect([labelsOf(ids[0]), labelsOf(ids[1])]).toEqual([[], [a]]);
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [b], mode: 'add' });
+    expect(labelsOf(ids[1])).toEqual([b]);
+    await client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
+    await client.invoke('labels.set', { imageIds: [ids[1], ids[2]], classIds: [a, c], mode: 'add' });
+    expect([labelsOf(ids[1]), labelsOf(ids[2])]).toEqual([[a, b, c].sort(), [a, c]]);
+    await client.invoke('labels.set', { imageIds: [ids[1], ids[2]], classIds: [c], mode: 'remove' });
+    await client.invoke('labels.set', { imageIds: [ids[1], ids[2]], classIds: [b], mode: 'toggle' });
+    expect([labelsOf(ids[1]), labelsOf(ids[2])]).toEqual([[a], [a, b]]);
+  });
+
+  it('names missing images and foreign classes', async () => {
+    const [a] = await threeClasses();
+    await expect(client.invoke('labels.set', { imageIds: [ids[0], 9999], classIds: [a] })).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringContaining('9999'),
+    });
+    await expect(client.invoke('labels.set', { imageIds: [ids[0]], classIds: [424242] })).rejects.toMatchObject({ code: 'validation' });
+    expect(eventCount()).toBe(0);
+  });
+
+  it('emits labels.changed and project.changed with the counts', async () => {
+    const [a] = await threeClasses();
+    const seen: number[][] = [];
+    const counts: number[] = [];
+    client.on('labels.changed', (p) => seen.push(p.imageIds));
+    client.on('project.changed', (p) => counts.push(p?.counts.labelled ?? -1));
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a] });
+    expect(seen).toEqual([ids.slice(0, 3)]);
+    expect(counts.at(-1)).toBe(3);
+  });
+});
+
+describe('undo and redo', () => {
+  it('walks batches back and forth and restores old values', async () => {
+    const [a, b] = await threeClasses();
+    const one = await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a] });
+    const two = await client.invoke('labels.set', { imageIds: ids.slice(1, 4), classIds: [b] });
+    const undo2 = await client.invoke('labels.undo', {});
+    expect(undo2.batchId).toBe(two.batchId);
+    expect(undo2.changed.map((c) => [c.imageId, c.classIds])).toEqual([
+      [ids[1], [a]],
+      [ids[2], [a]],
+      [ids[3], []],
+    ]);
+    const undo1 = await client.invoke('labels.undo', {});
+    expect(undo1.batchId).toBe(one.batchId);
+    expect(ids.slice(0, 4).map(labelsOf)).toEqual([[], [], [], []]);
+    expect((await client.invoke('labels.undo', {})).batchId).toBeNull();
+    expect((await client.invoke('labels.redo', {})).batchId).toBe(one.batchId);
+    expect((await client.invoke('labels.redo', {})).batchId).toBe(two.batchId);
+    expect(ids.slice(0, 4).map(labelsOf)).toEqual([[a], [b], [b], [b]]);
+    expect((await client.invoke('labels.redo', {})).batchId).toBeNull();
+    const history = await client.invoke('labels.history', { imageId: ids[1] });
+    expect(history.map((e) => e.source)).toEqual(['redo', 'redo', 'undo', 'undo', 'human', 'human']);
+  });
+
+  it('a new action after undo clears the redo stack', async () => {
+    const [a, b, c] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a] });
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [b] });
+    await client.invoke('labels.undo', {});
+    const fresh = await client.invoke('labels.set', { imageIds: [ids[2]], classIds: [c] });
+    expect((await client.invoke('labels.redo', {})).batchId).toBeNull();
+    expect((await client.invoke('labels.undo', {})).batchId).toBe(fresh.batchId);
+    // The batch undone before the new action stays gone: redo gives back only the newest undo.
+    const redo = await client.invoke('labels.redo', {});
+    expect(redo.batchId).toBe(fresh.batchId);
+    expect((await client.invoke('labels.redo', {})).batchId).toBeNull();
+    expect([labelsOf(ids[0]), labelsOf(ids[1]), labelsOf(ids[2])]).toEqual([[a], [], [c]]);
+  });
+
+  it('skips images labelled again since the undone action', async () => {
+    const [a, b] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [a] });
+    // A model relabels image 0 directly in the table (no undoable batch), then the user undoes.
+    db.prepare('UPDATE labels SET class_id = ? WHERE image_id = ?').run(b, ids[0]);
+    const undo = await client.invoke('labels.undo', {});
+    expect(undo.skipped).toEqual([ids[0]]);
+    expect(undo.changed.map((c) => c.imageId)).toEqual([ids[1]]);
+    expect([labelsOf(ids[0]), labelsOf(ids[1])]).toEqual([[b], []]);
+  });
+});

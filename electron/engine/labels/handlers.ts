@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { LabelHandlers } from '../../../shared/contract/labels.ts';
+import type { LabelChange } from '../../../shared/domain/labels.ts';
+import type { EngineContext } from '../context.ts';
+import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
+import { deleteClass, mergeClasses } from './class-ops.ts';
+import { setLabels } from './label-store.ts';
+import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
+import { history, redoLast, undoLast } from './undo.ts';
+
+const id = z.number().int().positive();
+const role = z.enum(['main', 'aux']);
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'colour must look like #1f77b4' });
+const shortcut = z.string().regex(/^\S{1,12}$/, { message: 'shortcut must be one key name without spaces, e.g. "1" or "n"' });
+
+export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers> {
+  const db = () => ctx.project().db;
+  /** Every label change tells the UI which images to redraw and that the counts moved. */
+  const changed = (change: LabelChange): LabelChange => {
+    if (change.changed.length > 0) ctx.events.emit('labels.changed', { imageIds: [...new Set(change.changed.map((c) => c.imageId))] });
+    ctx.projectChanged();
+    return change;
+  };
+  return {
+    'labels.tasks': { schema: noArgs, run: () => listTasks(db()) },
+    'labels.configureTask': {
+      schema: z.object({ role, name: nonEmpty('name').optional(), mode: z.enum(['single', 'multi']).optional() }),
+      run: ({ role, name, mode }) => {
+        const task = configureTask(db(), role, name, mode);
+        ctx.projectChanged();
+        return describeTask(db(), task.id);
+      },
+    },
+    'labels.addClass': {
+      schema: z.object({ taskRole: role.optional(), name: nonEmpty('name'), color: color.optional(), shortcut: shortcut.optional() }),
+      run: ({ taskRole = 'main', name, color, shortcut }) => {
+        const added = addClass(db(), taskRole, name, color, shortcut);
+        ctx.projectChanged();
+        return added;
+      },
+    },
+    'labels.updateClass': {
+      schema: z.object({ classId: id, name: nonEmpty('name').optional(), color: color.nullable().optional(), shortcut: shortcut.nullable().optional() }),
+      run: ({ classId, ...change }) => {
+        const updated = updateClass(db(), classId, change);
+        ctx.projectChanged();
+        return updated;
+      },
+    },
+    'labels.reorderClasses': {
+      schema: z.object({ classIds: z.array(id).min(1) }),
+      run: ({ classIds }) => {
+        const taskId = reorderClasses(db(), classIds);
+        ctx.projectChanged();
+        return describeTask(db(), taskId);
+      },
+    },
+    'labels.mergeClasses': {
+      schema: z.object({ fromId: id, intoId: id }),
+      run: ({ fromId, intoId }) => changed(mergeClasses(db(), fromId, intoId)),
+    },
+    'labels.deleteClass': {
+      schema: z.object({ classId: id, moveTo: id.optional() }),
+      run: ({ classId, moveTo }) => changed(deleteClass(db(), classId, moveTo)),
+    },
+    'labels.set': {
+      schema: z.object({
+        imageIds: z.array(id).min(1).max(1_000_000),
+        taskRole: role.optional(),
+        classIds: z.array(id).max(1000),
+        mode: z.enum(['replace', 'add', 'remove', 'toggle']).optional(),
+        source: z.enum(['human', 'model']).optional(),
+      }),
+      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human' }) =>
+        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source })),
+    },
+    'labels.undo': { schema: noArgs, run: () => changed(undoLast(db())) },
+    'labels.redo': { schema: noArgs, run: () => changed(redoLast(db())) },
+    'labels.history': { schema: z.object({ imageId: id }), run: ({ imageId }) => history(db(), imageId) },
+  };
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { notFound, validation } from '../../../shared/contract/errors.ts';
+import type { SetMode } from '../../../shared/contract/labels.ts';
+import type { ImageLabels, LabelChange, LabelEventSource, LabelSource, TaskMode, TaskRole } from '../../../shared/domain/labels.ts';
+import { type Database, now } from '../db/database.ts';
+import { requireTask } from './tasks.ts';
+
+/** One image's classes in one task, before and after. Arrays are sorted ascending. */
+export interface PendingChange {
+  imageId: number;
+  taskId: number;
+  old: number[];
+  new: number[];
+}
+
+export const sortedUnique = (ids: Iterable<number>): number[] => [...new Set(ids)].sort((a, b) => a - b);
+export const sameSet = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Current classes per image of one task; images without labels map to []. */
+export function loadLabels(db: Database, taskId: number, imageIds: number[]): Map<number, number[]> {
+  const result = new Map<number, number[]>(imageIds.map((id) => [id, []]));
+  const rows = db
+    .prepare('SELECT image_id, class_id FROM labels WHERE task_id = ? AND image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
+    .all(taskId, JSON.stringify(imageIds)) as { image_id: number; class_id: number }[];
+  for (const r of rows) result.get(r.image_id)?.push(r.class_id);
+  return result;
+}
+
+/** Throws not-found naming the first few ids that are not images of this project. */
+export function requireImages(db: Database, imageIds: number[]): void {
+  const found = new Set(db.prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(imageIds)) as number[]);
+  const missing = imageIds.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    throw notFound(`${missing.length} image(s) do not exist (ids ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' ...' : ''}); reload the image list.`);
+  }
+}
+
+/**
+ * Write label changes and their audit events in the caller's transaction: one label_events row per
+ * changed image, all sharing `batchId`.
+ */
+export function writeChanges(db: Database, changes: PendingChange[], labelSource: LabelSource, eventSource: LabelEventSource, batchId: string): void {
+  const at = now();
+  const del = db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ? AND class_id = ?');
+  const ins = db.prepare('INSERT INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const event = db.prepare(
+    'INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const c of changes) {
+    for (const id of c.old) if (!c.new.includes(id)) del.run(c.imageId, c.taskId, id);
+    for (const id of c.new) if (!c.old.includes(id)) ins.run(c.imageId, c.taskId, id, labelSource, at);
+    event.run(at, c.imageId, c.taskId, JSON.stringify(c.old), JSON.stringify(c.new), eventSource, batchId);
+  }
+}
+
+export function toLabelChange(batchId: string | null, changes: PendingChange[], skipped: number[] = []): LabelChange {
+  const changed: ImageLabels[] = changes.map((c) => ({ imageId: c.imageId, taskId: c.taskId, classIds: c.new }));
+  return { batchId: changes.length > 0 ? batchId : null, changed, skipped };
+}
+
+/** The classes an image ends up with under one set mode. */
+export function nextClasses(mode: SetMode, current: number[], classIds: number[]): number[] {
+  switch (mode) {
+    case 'replace':
+      return sortedUnique(classIds);
+    case 'add':
+      return sortedUnique([...current, ...classIds]);
+    case 'remove':
+      return current.filter((id) => !classIds.includes(id));
+    case 'toggle':
+      return sortedUnique([...current.filter((id) => !classIds.includes(id)), ...classIds.filter((id) => !current.includes(id))]);
+  }
+}
+
+/** Single-label tasks: 'add' and 'toggle' take exactly one class and replace what is there. */
+function checkSingle(mode: SetMode, classIds: number[]): SetMode {
+  if (mode === 'remove') return mode;
+  if (mode === 'replace' && classIds.length <= 1) return mode;
+  if ((mode === 'add' || mode === 'toggle') && classIds.length === 1) return mode === 'add' ? 'replace' : mode;
+  throw validation(`This label set is single-label: give exactly one class${mode === 'replace' ? ' (or none to clear the label)' : ''}, or switch it to multi-label.`);
+}
+
+export interface SetLabelsInput {
+  imageIds: number[];
+  taskRole: TaskRole;
+  classIds: number[];
+  mode: SetMode;
+  source: LabelSource;
+}
+
+/** Label many images in one transaction and one audit batch; images whose classes do not change write nothing. */
+export function setLabels(db: Database, input: SetLabelsInput): LabelChange {
+  const task = requireTask(db, input.taskRole);
+  const own = new Set(db.prepare('SELECT id FROM classes WHERE task_id = ?').pluck().all(task.id) as number[]);
+  const foreign = input.classIds.filter((id) => !own.has(id));
+  if (foreign.length > 0) throw validation(`Class id(s) ${foreign.join(', ')} are not classes of "${task.name}"; reload the class list.`);
+  const mode = (task.mode as TaskMode) === 'single' ? checkSingle(input.mode, input.classIds) : input.mode;
+  const imageIds = sortedUnique(input.imageIds);
+  requireImages(db, imageIds);
+  const batchId = randomUUID();
+  const changes = db.transaction(() => {
+    const current = loadLabels(db, task.id, imageIds);
+    const pending: PendingChange[] = [];
+    for (const imageId of imageIds) {
+      const old = current.get(imageId) ?? [];
+      const next = nextClasses(mode, old, input.classIds);
+      if (task.mode === 'single' && next.length > 1) throw validation('A single-label set allows one class per image.');
+      if (!sameSet(old, next)) pending.push({ imageId, taskId: task.id, old, new: next });
+    }
+    writeChanges(db, pending, input.source, input.source, batchId);
+    return pending;
+  }).immediate();
+  return toLabelChange(batchId, changes);
+}

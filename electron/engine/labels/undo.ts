@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { LabelChange, LabelEvent, LabelEventSource, TaskRole } from '../../../shared/domain/labels.ts';
+import type { Database } from '../db/database.ts';
+import { type PendingChange, loadLabels, sameSet, toLabelChange, writeChanges } from './label-store.ts';
+
+/**
+ * Undo/redo walk label_events by batch. Only human and model actions are undoable; class merges and
+ * deletes (batch ids starting with `class:`) and imports stay. `undone` holds 0, or the sequence
+ * number of the undo that took the batch back, so redo can pick the most recently undone batch. A
+ * new action makes every batch undone before it unreachable (redo only looks past the newest live
+ * action), which is the usual "a new action clears the redo stack".
+ */
+const UNDOABLE = `source IN ('human', 'model') AND batch_id IS NOT NULL AND batch_id NOT LIKE 'class:%'`;
+
+interface EventRow {
+  id: number;
+  image_id: number;
+  task_id: number;
+  old_value: string;
+  new_value: string;
+}
+
+function nextUndoBatch(db: Database): string | undefined {
+  return db.prepare(`SELECT batch_id FROM label_events WHERE undone = 0 AND ${UNDOABLE} ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
+}
+
+function nextRedoBatch(db: Database): string | undefined {
+  return db
+    .prepare(
+      `SELECT batch_id FROM label_events WHERE undone > 0 AND ${UNDOABLE}
+         AND id > (SELECT coalesce(max(id), 0) FROM label_events WHERE undone = 0 AND ${UNDOABLE})
+       ORDER BY undone DESC, id DESC LIMIT 1`,
+    )
+    .pluck()
+    .get() as string | undefined;
+}
+
+/**
+ * Move each image of a batch from one side of its event to the other, but only when the image still
+ * shows the expected side: an image labelled again since (or whose class was deleted) is skipped.
+ */
+function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): LabelChange {
+  const events = db.prepare('SELECT id, image_id, task_id, old_value, new_value FROM label_events WHERE batch_id = ? ORDER BY id').all(batchId) as EventRow[];
+  const classes = new Set(db.prepare('SELECT id FROM classes').pluck().all() as number[]);
+  const pending: PendingChange[] = [];
+  const skipped: number[] = [];
+  for (const e of events) {
+    const [from, to] = direction === 'undo' ? [e.new_value, e.old_value] : [e.old_value, e.new_value];
+    const expected = JSON.parse(from) as number[];
+    const target = JSON.parse(to) as number[];
+    const current = loadLabels(db, e.task_id, [e.image_id]).get(e.image_id) ?? [];
+    if (!sameSet(current, expected) || !target.every((id) => classes.has(id))) skipped.push(e.image_id);
+    else pending.push({ imageId: e.image_id, taskId: e.task_id, old: current, new: target });
+  }
+  const replayId = randomUUID();
+  writeChanges(db, pending, 'human', direction as LabelEventSource, replayId);
+  const mark =
+    direction === 'undo'
+      ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events) WHERE batch_id = ?`)
+      : db.prepare('UPDATE label_events SET undone = 0 WHERE batch_id = ?');
+  mark.run(batchId);
+  return { ...toLabelChange(replayId, pending, skipped), batchId };
+}
+
+/** Undo the newest live action; `batchId` is the batch taken back (null: nothing to undo). */
+export function undoLast(db: Database): LabelChange {
+  return db.transaction(() => {
+    const batch = nextUndoBatch(db);
+    return batch ? replay(db, batch, 'undo') : { batchId: null, changed: [], skipped: [] };
+  }).immediate();
+}
+
+/** Redo the most recently undone action that no newer action has superseded. */
+export function redoLast(db: Database): LabelChange {
+  return db.transaction(() => {
+    const batch = nextRedoBatch(db);
+    return batch ? replay(db, batch, 'redo') : { batchId: null, changed: [], skipped: [] };
+  }).immediate();
+}
+
+export function history(db: Database, imageId: number): LabelEvent[] {
+  const rows = db
+    .prepare(
+      `SELECT e.id, e.at, e.image_id, e.task_id, t.role, e.old_value, e.new_value, e.source, e.batch_id, e.undone
+       FROM label_events e JOIN tasks t ON t.id = e.task_id WHERE e.image_id = ? ORDER BY e.id DESC`,
+    )
+    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number })[];
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    imageId: r.image_id,
+    taskId: r.task_id,
+    taskRole: r.role,
+    old: JSON.parse(r.old_value) as number[],
+    new: JSON.parse(r.new_value) as number[],
+    source: r.source,
+    batchId: r.batch_id,
+    undone: r.undone > 0,
+  }));
+}

@@ -1,0 +1,135 @@
+import { conflict } from '../../../shared/contract/errors.ts';
+import { SPLIT_NAMES, type SplitGrouping, type SplitName, type SplitReport, type SplitSettings } from '../../../shared/domain/splits.ts';
+import { type Database, now } from '../db/database.ts';
+import { findTask } from '../labels/tasks.ts';
+import { type SplitUnit, assignSplits } from './assign.ts';
+
+const SETTINGS_KEY = 'splits.settings';
+const LOCKED_KEY = 'splits.locked';
+
+const meta = (db: Database, key: string) => db.prepare('SELECT value FROM project_meta WHERE key = ?').pluck().get(key) as string | undefined;
+const setMeta = (db: Database, key: string, value: string) =>
+  db.prepare('INSERT OR REPLACE INTO project_meta (key, value) VALUES (?, ?)').run(key, value);
+
+export const isLocked = (db: Database): boolean => meta(db, LOCKED_KEY) === '1';
+
+/** The group key of an image: its group id, or the image itself when it has none or grouping is off. */
+const unitKey = (groupBy: SplitGrouping, id: number, groupId: string | null) =>
+  groupBy === 'patient' && groupId !== null ? `g:${groupId}` : `i:${id}`;
+
+interface ImageRow {
+  id: number;
+  group_id: string | null;
+  excluded: number;
+  split: SplitName | null;
+  locked: number | null;
+}
+
+/** Build the units of the included images; units that hold (or share a group with) a locked test image are pinned to test. */
+function loadUnits(db: Database, groupBy: SplitGrouping, locked: boolean): SplitUnit[] {
+  const rows = db
+    .prepare('SELECT i.id, i.group_id, i.excluded, s.split, s.locked FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id')
+    .all() as ImageRow[];
+  const main = findTask(db, 'main');
+  const labels = main
+    ? (db.prepare('SELECT image_id, class_id FROM labels WHERE task_id = ?').all(main.id) as { image_id: number; class_id: number }[])
+    : [];
+  const classesOf = new Map<number, number[]>();
+  for (const l of labels) {
+    const list = classesOf.get(l.image_id);
+    if (list) list.push(l.class_id);
+    else classesOf.set(l.image_id, [l.class_id]);
+  }
+  const pinned = new Set(rows.filter((r) => locked && r.locked === 1 && r.split === 'test').map((r) => unitKey(groupBy, r.id, r.group_id)));
+  const units = new Map<string, SplitUnit>();
+  for (const r of rows) {
+    if (r.excluded === 1) continue;
+    const key = unitKey(groupBy, r.id, r.group_id);
+    let u = units.get(key);
+    if (!u) units.set(key, (u = { key, imageIds: [], classCounts: new Map(), labelled: 0, lockedTest: pinned.has(key) }));
+    u.imageIds.push(r.id);
+    const classes = classesOf.get(r.id) ?? [];
+    if (classes.length > 0) u.labelled++;
+    for (const c of classes) u.classCounts.set(c, (u.classCounts.get(c) ?? 0) + 1);
+  }
+  return [...units.values()];
+}
+
+/**
+ * Re-create the splits in one transaction. Locked test rows (kept even for excluded images, so an
+ * image taken back in returns to test) stay; everything else is assigned afresh.
+ */
+export function createSplits(db: Database, settings: SplitSettings): SplitReport {
+  db.transaction(() => {
+    const locked = isLocked(db);
+    const units = loadUnits(db, settings.groupBy, locked);
+    const assigned = assignSplits(units, { ratios: settings.ratios, seed: settings.seed });
+    db.prepare(locked ? `DELETE FROM splits WHERE NOT (locked = 1 AND split = 'test')` : 'DELETE FROM splits').run();
+    const put = db.prepare('INSERT OR REPLACE INTO splits (image_id, split, locked, assigned_at) VALUES (?, ?, ?, ?)');
+    const at = now();
+    for (const u of units) {
+      const split = assigned.get(u.key);
+      if (split) for (const id of u.imageIds) put.run(id, split, locked && split === 'test' ? 1 : 0, at);
+    }
+    setMeta(db, SETTINGS_KEY, JSON.stringify(settings));
+  }).immediate();
+  return splitReport(db);
+}
+
+/** Lock: every current test image is pinned (and later test images too, while locked). Unlock releases them. */
+export function lockSplits(db: Database, locked: boolean): SplitReport {
+  db.transaction(() => {
+    if (locked) {
+      const tests = db.prepare(`SELECT count(*) FROM splits WHERE split = 'test'`).pluck().get() as number;
+      if (tests === 0) throw conflict('There is no test set to lock yet; create the splits first (splits.create or "labeltune split").');
+      db.prepare(`UPDATE splits SET locked = 1 WHERE split = 'test'`).run();
+    } else db.prepare('UPDATE splits SET locked = 0').run();
+    setMeta(db, LOCKED_KEY, locked ? '1' : '0');
+  }).immediate();
+  return splitReport(db);
+}
+
+const emptyCounts = (): Record<SplitName, number> => ({ train: 0, val: 0, test: 0 });
+
+/** Per-split counts of the included images as they are in the database now. */
+export function splitReport(db: Database): SplitReport {
+  const raw = meta(db, SETTINGS_KEY);
+  const main = findTask(db, 'main');
+  const parts = db
+    .prepare(
+      `SELECT s.split, count(*) AS images, count(DISTINCT coalesce('g:' || i.group_id, 'i:' || i.id)) AS groups,
+              sum(i.id NOT IN (SELECT image_id FROM labels WHERE task_id = ?)) AS unlabeled
+       FROM splits s JOIN images i ON i.id = s.image_id WHERE i.excluded = 0 GROUP BY s.split`,
+    )
+    .all(main?.id ?? -1) as { split: SplitName; images: number; groups: number; unlabeled: number }[];
+  const report: SplitReport = {
+    settings: raw ? (JSON.parse(raw) as SplitSettings) : null,
+    locked: isLocked(db),
+    parts: { train: { images: 0, groups: 0, unlabeled: 0 }, val: { images: 0, groups: 0, unlabeled: 0 }, test: { images: 0, groups: 0, unlabeled: 0 } },
+    achieved: emptyCounts(),
+    classes: classCounts(db, main?.id),
+    unassigned: db.prepare('SELECT count(*) FROM images WHERE excluded = 0 AND id NOT IN (SELECT image_id FROM splits)').pluck().get() as number,
+    excluded: db.prepare('SELECT count(*) FROM images WHERE excluded = 1').pluck().get() as number,
+    lockedTest: db.prepare(`SELECT count(*) FROM splits WHERE locked = 1 AND split = 'test'`).pluck().get() as number,
+  };
+  for (const p of parts) report.parts[p.split] = { images: p.images, groups: p.groups, unlabeled: p.unlabeled };
+  const assigned = SPLIT_NAMES.reduce((n, s) => n + report.parts[s].images, 0);
+  for (const s of SPLIT_NAMES) report.achieved[s] = assigned > 0 ? report.parts[s].images / assigned : 0;
+  return report;
+}
+
+function classCounts(db: Database, taskId: number | undefined): SplitReport['classes'] {
+  if (taskId === undefined) return [];
+  const classes = db.prepare('SELECT id, name FROM classes WHERE task_id = ? ORDER BY position, id').all(taskId) as { id: number; name: string }[];
+  const rows = db
+    .prepare(
+      `SELECT l.class_id, s.split, count(*) AS n FROM labels l JOIN splits s ON s.image_id = l.image_id JOIN images i ON i.id = l.image_id
+       WHERE l.task_id = ? AND i.excluded = 0 GROUP BY l.class_id, s.split`,
+    )
+    .all(taskId) as { class_id: number; split: SplitName; n: number }[];
+  return classes.map((c) => {
+    const counts = emptyCounts();
+    for (const r of rows) if (r.class_id === c.id) counts[r.split] = r.n;
+    return { classId: c.id, name: c.name, counts };
+  });
+}

@@ -1,0 +1,67 @@
+import type { LabelChange, LabelClass, LabelEvent, LabelSource, LabelTask, TaskMode, TaskRole } from '../domain/labels.ts';
+
+export interface ConfigureTaskArgs {
+  role: TaskRole;
+  /** Display name; defaults to "Main labels" / "Auxiliary labels". */
+  name?: string;
+  /** Switching to single-label is refused while an image has more than one class. */
+  mode?: TaskMode;
+}
+
+export interface AddClassArgs {
+  /** The label set; created (single-label) when it does not exist yet. Defaults to 'main'. */
+  taskRole?: TaskRole;
+  name: string;
+  color?: string;
+  shortcut?: string;
+}
+
+export interface UpdateClassArgs {
+  classId: number;
+  name?: string;
+  /** null clears the colour / shortcut. */
+  color?: string | null;
+  shortcut?: string | null;
+}
+
+export type SetMode = 'replace' | 'add' | 'remove' | 'toggle';
+
+export interface SetLabelsArgs {
+  imageIds: number[];
+  taskRole?: TaskRole;
+  /** Single-label tasks with mode 'replace': exactly one class, or none to clear. */
+  classIds: number[];
+  /** replace (default): the image gets exactly classIds; add/remove: union/difference; toggle: flips each class per image. */
+  mode?: SetMode;
+  source?: Exclude<LabelSource, 'import'>;
+}
+
+export interface LabelHandlers {
+  /** Every label set with its classes (in display order) and the image count of each class. */
+  'labels.tasks': (a: Record<string, never>) => Promise<LabelTask[]>;
+  /** Create a label set or change its name / single- vs multi-label mode. */
+  'labels.configureTask': (a: ConfigureTaskArgs) => Promise<LabelTask>;
+  /** Add a class (creating the label set on demand). */
+  'labels.addClass': (a: AddClassArgs) => Promise<LabelClass>;
+  /** Rename a class or change its colour / shortcut key. */
+  'labels.updateClass': (a: UpdateClassArgs) => Promise<LabelClass>;
+  /** Put a task's classes in this order (every class of the task, once). */
+  'labels.reorderClasses': (a: { classIds: number[] }) => Promise<LabelTask>;
+  /** Move every label of class `fromId` to `intoId` (same task) and delete `fromId`; audited. */
+  'labels.mergeClasses': (a: { fromId: number; intoId: number }) => Promise<LabelChange>;
+  /** Delete a class; refused while images use it unless `moveTo` names a class of the same task to move them to. */
+  'labels.deleteClass': (a: { classId: number; moveTo?: number }) => Promise<LabelChange>;
+  /** Label one or many images in one undoable action. */
+  'labels.set': (a: SetLabelsArgs) => Promise<LabelChange>;
+  /** Undo the most recent label action (human or model); `batchId` null when there is nothing to undo. */
+  'labels.undo': (a: Record<string, never>) => Promise<LabelChange>;
+  /** Redo the most recently undone action; `batchId` null when there is nothing to redo. */
+  'labels.redo': (a: Record<string, never>) => Promise<LabelChange>;
+  /** The audit trail of one image, newest first. */
+  'labels.history': (a: { imageId: number }) => Promise<LabelEvent[]>;
+}
+
+export interface LabelEvents {
+  /** Labels of these images changed (set, undo, redo, merge, delete, import). */
+  'labels.changed': { imageIds: number[] };
+}

@@ -1,0 +1,68 @@
+import type { SplitName } from './splits.ts';
+
+/** Which duplicates to show: same pixels, perceptually similar, or either. */
+export type DuplicateKind = 'exact' | 'near' | 'any';
+
+/** Filters of the image browser; every field narrows the result (AND). */
+export interface ImageFilter {
+  /** Images with any of these classes (main or aux task). */
+  classIds?: number[];
+  /** true: images without a main-task label; false: images with one. */
+  unlabeled?: boolean;
+  /** A split, or 'none' for images without one. */
+  split?: SplitName | 'none';
+  /** true: only excluded images; false: only included ones; omitted: both. */
+  excluded?: boolean;
+  groupId?: string;
+  duplicates?: DuplicateKind;
+  /** Case-insensitive substring of the path or the group id. */
+  search?: string;
+}
+
+export type ImageSort = 'id' | 'path' | 'imported' | 'group';
+
+/** One row of the image browser. */
+export interface ImageSummary {
+  id: number;
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  bitDepth: number;
+  groupId: string | null;
+  excluded: boolean;
+  split: SplitName | null;
+  /** Class ids of every task (class ids are unique across tasks). */
+  labels: number[];
+  duplicateOf: number | null;
+}
+
+/** Everything the engine knows about one image. */
+export interface ImageDetail extends ImageSummary {
+  hash: string;
+  fileHash: string | null;
+  phash: string | null;
+  frame: number;
+  copied: boolean;
+  channels: number;
+  modality: string | null;
+  window: { center: number; width: number } | null;
+  metadata: Record<string, unknown>;
+  excludeReason: string | null;
+  importedAt: string;
+  /** True when the image sits in a locked test set. */
+  splitLocked: boolean;
+  /** Other images with the same decoded pixels (same hash or linked by duplicateOf). */
+  exactDuplicates: number[];
+}
+
+/** Counts for the current filter, for the sidebar. */
+export interface ImageCounts {
+  total: number;
+  /** Images per class id (main and aux). */
+  perClass: Record<number, number>;
+  /** Images without a main-task label. */
+  unlabeled: number;
+  excluded: number;
+  perSplit: Record<SplitName | 'none', number>;
+}

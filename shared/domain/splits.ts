@@ -1,0 +1,66 @@
+export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** Keep each group (patient, lot) inside one split, or treat every image on its own. */
+export type SplitGrouping = 'patient' | 'none';
+
+export interface SplitSettings {
+  /** Fractions of train, val and test; they sum to 1. */
+  ratios: [number, number, number];
+  seed: number;
+  groupBy: SplitGrouping;
+}
+
+export interface SplitPart {
+  images: number;
+  /** Distinct groups (an image without a group id counts as its own group). */
+  groups: number;
+  /** Images in this split that have no main-task label (they follow their group). */
+  unlabeled: number;
+}
+
+/** Per-split counts: what `splits.create` did, or what `splits.report` finds now. */
+export interface SplitReport {
+  /** The settings of the last `splits.create` (null when the splits were never created). */
+  settings: SplitSettings | null;
+  locked: boolean;
+  parts: Record<SplitName, SplitPart>;
+  /** Achieved fraction of assigned images per split. */
+  achieved: Record<SplitName, number>;
+  /** Main-task classes with image counts per split. */
+  classes: { classId: number; name: string; counts: Record<SplitName, number> }[];
+  /** Included images left without a split: groups in which no image has a main-task label yet. */
+  unassigned: number;
+  /** Excluded images (they get no split, except locked test images, which stay locked in test). */
+  excluded: number;
+  /** Test images that are locked. */
+  lockedTest: number;
+}
+
+export interface GroupLeak {
+  groupId: string;
+  counts: Record<SplitName, number>;
+}
+
+export interface DuplicateLeak {
+  /** Images with the same pixels (same hash or linked by duplicateOf), with their splits. */
+  images: { id: number; split: SplitName }[];
+}
+
+export interface NearLeak {
+  a: { id: number; split: SplitName };
+  b: { id: number; split: SplitName };
+  distance: number;
+}
+
+/** Ways information from one split can reach another. Empty lists mean no leak was found. */
+export interface LeakageReport {
+  groups: GroupLeak[];
+  exact: DuplicateLeak[];
+  /** At most 1,000 pairs; `nearTotal` counts them all. */
+  near: NearLeak[];
+  nearTotal: number;
+  nearThreshold: number;
+  /** Images with a split whose perceptual hash is not known (not checked for near duplicates). */
+  withoutPhash: number;
+}
