@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { BrowserWindow, Dialog } from 'electron';
+import { unsupported, validation } from '../../shared/contract/errors.ts';
+import type { ShellHandlers } from '../../shared/contract/shell.ts';
+import type { ShellDispatch } from './ipc.ts';
+
+const openFolderArgs = z.object({ title: z.string().max(200).optional(), forNewProject: z.boolean().optional() }).strict();
+
+/** The shell-only methods of shared/contract/shell.ts, validated like engine handlers. */
+export function shellHandlers(dialog: Dialog, win: BrowserWindow): ShellDispatch {
+  const openFolder: ShellHandlers['dialog.openFolder'] = async (args) => {
+    const result = await dialog.showOpenDialog(win, {
+      title: args.title ?? 'Choose a folder',
+      buttonLabel: args.forNewProject ? 'Use this folder' : 'Open',
+      properties: args.forNewProject ? ['openDirectory', 'createDirectory', 'promptToCreate'] : ['openDirectory'],
+    });
+    return { dir: result.canceled ? null : (result.filePaths[0] ?? null) };
+  };
+  return async (method, args) => {
+    if (method !== 'dialog.openFolder') throw unsupported(`The desktop shell has no method "${method}".`);
+    const parsed = openFolderArgs.safeParse(args ?? {});
+    if (!parsed.success) throw validation(`Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    return openFolder(parsed.data);
+  };
+}
