@@ -1,0 +1,52 @@
+// Bundles the Electron main process and the preload script with esbuild.
+//   out/main/index.mjs        ESM, Node platform; native and wasm packages stay external (they are
+//                             loaded from node_modules, unpacked from the asar by electron-builder)
+//   out/main/migrations/*.sql the schema: db/migrations.ts finds it at new URL('./migrations/', import.meta.url)
+//   out/preload/index.cjs     CommonJS, because sandboxed preloads cannot be ES modules
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const at = (p) => `${root}${p}`;
+
+/** Packages with native addons, wasm files or runtime file lookups: never inlined into the bundle. */
+export const EXTERNALS = [
+  'electron',
+  'better-sqlite3',
+  'sharp',
+  '@img/*',
+  '@tensorflow/*',
+  'bindings',
+  'node-gyp-build',
+  'fsevents',
+];
+
+const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' };
+
+export async function buildElectron() {
+  rmSync(at('out'), { recursive: true, force: true });
+  await build({
+    ...common,
+    entryPoints: [at('electron/main/index.ts')],
+    outfile: at('out/main/index.mjs'),
+    format: 'esm',
+    external: EXTERNALS,
+    // Bundled CommonJS dependencies call require(); give the ES module one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  mkdirSync(at('out/main/migrations'), { recursive: true });
+  cpSync(at('electron/engine/db/migrations'), at('out/main/migrations'), { recursive: true });
+  await build({
+    ...common,
+    entryPoints: [at('electron/preload/index.ts')],
+    outfile: at('out/preload/index.cjs'),
+    format: 'cjs',
+    external: ['electron'],
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildElectron();
+  console.log('Built out/main/index.mjs, out/main/migrations/ and out/preload/index.cjs');
+}
