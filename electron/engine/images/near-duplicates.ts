@@ -1,3 +1,4 @@
+import { NearDuplicateIndex } from '../datasets/import/near-index.ts';
 import type { Database } from '../db/database.ts';
 
 /** Perceptual-hash distance at or below which two images count as near duplicates. */
@@ -23,63 +24,33 @@ function popcount32(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** Split 64 bits into `parts` chunks: by pigeonhole, two hashes within parts-1 bits share at least one chunk exactly. */
-function chunkLayout(parts: number): { start: number; len: number }[] {
-  const base = Math.floor(64 / parts);
-  const extra = 64 % parts;
-  let start = 0;
-  return Array.from({ length: parts }, (_, i) => {
-    const len = base + (i < extra ? 1 : 0);
-    const c = { start, len };
-    start += len;
-    return c;
-  });
+/** Bits that differ between two 16-hex-digit hashes. */
+export function hexHamming(a: string, b: string): number {
+  const hi = (parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) >>> 0;
+  const lo = (parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16)) >>> 0;
+  return popcount32(hi) + popcount32(lo);
 }
 
 /**
- * Every pair of items within `maxDistance` bits (multi-index hashing: bucket by each chunk, compare
- * only inside buckets, count a pair in the first chunk it shares so it is found once). Same-hash
- * pairs are skipped: they are exact duplicates.
+ * Every pair of items within `maxDistance` bits, through the import's multi-index (each item is
+ * looked up before it is added, so a pair is found once). Same-hash pairs are skipped: they are
+ * exact duplicates, reported as such.
  */
 export function findNearPairs(items: PhashItem[], maxDistance = NEAR_THRESHOLD): NearPair[] {
-  const valid = items.filter((it) => /^[0-9a-fA-F]{16}$/.test(it.phash));
-  const hi = new Uint32Array(valid.length);
-  const lo = new Uint32Array(valid.length);
-  const layout = chunkLayout(Math.min(maxDistance + 1, 64));
-  const chunks = layout.map(() => new Int32Array(valid.length));
-  valid.forEach((it, i) => {
-    const big = BigInt(`0x${it.phash}`);
-    hi[i] = Number(big >> 32n);
-    lo[i] = Number(big & 0xffffffffn);
-    layout.forEach((c, k) => (chunks[k][i] = Number((big >> BigInt(c.start)) & ((1n << BigInt(c.len)) - 1n))));
-  });
+  const index = new NearDuplicateIndex(maxDistance, hexHamming);
+  const byId = new Map<number, PhashItem>();
   const pairs: NearPair[] = [];
-  for (let k = 0; k < layout.length; k++) {
-    const buckets = new Map<number, number[]>();
-    for (let i = 0; i < valid.length; i++) {
-      const list = buckets.get(chunks[k][i]);
-      if (list) list.push(i);
-      else buckets.set(chunks[k][i], [i]);
+  for (const it of items) {
+    if (!/^[0-9a-fA-F]{16}$/.test(it.phash)) continue;
+    for (const hit of index.query(it.phash)) {
+      const other = byId.get(hit.id)!;
+      if (it.hash !== undefined && it.hash === other.hash) continue;
+      pairs.push({ a: Math.min(it.id, hit.id), b: Math.max(it.id, hit.id), distance: hit.distance });
     }
-    for (const list of buckets.values()) {
-      for (let x = 0; x < list.length; x++) {
-        for (let y = x + 1; y < list.length; y++) {
-          const i = list[x];
-          const j = list[y];
-          if (sharesEarlierChunk(chunks, k, i, j)) continue;
-          const d = popcount32((hi[i] ^ hi[j]) >>> 0) + popcount32((lo[i] ^ lo[j]) >>> 0);
-          if (d > maxDistance || (valid[i].hash !== undefined && valid[i].hash === valid[j].hash)) continue;
-          pairs.push({ a: Math.min(valid[i].id, valid[j].id), b: Math.max(valid[i].id, valid[j].id), distance: d });
-        }
-      }
-    }
+    index.add(it.id, it.phash);
+    byId.set(it.id, it);
   }
   return pairs.sort((p, q) => p.a - q.a || p.b - q.b);
-}
-
-function sharesEarlierChunk(chunks: Int32Array[], k: number, i: number, j: number): boolean {
-  for (let e = 0; e < k; e++) if (chunks[e][i] === chunks[e][j]) return true;
-  return false;
 }
 
 /** Near pairs of the whole project, recomputed only when the set of images with a phash changes. */

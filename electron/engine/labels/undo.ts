@@ -4,13 +4,14 @@ import type { Database } from '../db/database.ts';
 import { type PendingChange, loadLabels, sameSet, toLabelChange, writeChanges } from './label-store.ts';
 
 /**
- * Undo/redo walk label_events by batch. Only human and model actions are undoable; class merges and
- * deletes (batch ids starting with `class:`) and imports stay. `undone` holds 0, or the sequence
+ * Undo/redo walk label_events by batch. Human, model and import actions are undoable (an import's
+ * labels are one batch); class merges and deletes (batch ids starting with `class:`) are not: the
+ * deleted class could not come back by relabelling. `undone` holds 0, or the sequence
  * number of the undo that took the batch back, so redo can pick the most recently undone batch. A
  * new action makes every batch undone before it unreachable (redo only looks past the newest live
  * action), which is the usual "a new action clears the redo stack".
  */
-const UNDOABLE = `source IN ('human', 'model') AND batch_id IS NOT NULL AND batch_id NOT LIKE 'class:%'`;
+const UNDOABLE = `source IN ('human', 'model', 'import') AND batch_id IS NOT NULL AND batch_id NOT LIKE 'class:%'`;
 
 interface EventRow {
   id: number;
