@@ -1,0 +1,191 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { EngineError, cancelled, internal, notFound, validation } from '../../../shared/contract/errors.ts';
+import { type CacheEntry, type WeightCache, ensureDirFor } from './cache.ts';
+import { SafetensorsFile } from './safetensors.ts';
+
+export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
+
+/** The Hugging Face mirror to use: the argument, else LABELTUNE_HF_ENDPOINT (hospital mirrors), else huggingface.co. */
+export function hfEndpoint(override?: string): string {
+  return (override ?? process.env.LABELTUNE_HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, '');
+}
+
+export function weightsUrl(repo: string, file: string, endpoint?: string): string {
+  return `${hfEndpoint(endpoint)}/${repo}/resolve/main/${file}`;
+}
+
+export interface DownloadOptions {
+  repo: string;
+  file: string;
+  cache: WeightCache;
+  /** timm name, recorded in the cache index. */
+  arch?: string | null;
+  endpoint?: string;
+  /** When known (the catalog pins it), the file must hash to this. */
+  expectedSha256?: string | null;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number | null) => void;
+  /** Extra attempts after a broken connection; each resumes from the `.part` file (default 3). */
+  retries?: number;
+}
+
+export interface DownloadResult {
+  path: string;
+  entry: CacheEntry;
+  /** True when a cached file was reused and nothing was transferred. */
+  cached: boolean;
+  /** True when some attempt continued a partial file with a Range request. */
+  resumed: boolean;
+  attempts: number;
+}
+
+/** A transfer that stopped mid-body: worth resuming. */
+class Interrupted extends Error {}
+
+/**
+ * Download `repo`/`file` into the cache: streamed to `<dest>.part`, hashed while streaming,
+ * resumed with an HTTP Range request after a broken connection (or a previous cancelled run),
+ * then checked (sha256 when expected, and opened as safetensors) before it takes its final name.
+ */
+export async function downloadWeights(opts: DownloadOptions): Promise<DownloadResult> {
+  const { repo, file, cache } = opts;
+  const dest = cache.pathFor(repo, file);
+  const hit = cache.get(repo, file);
+  if (hit && (!opts.expectedSha256 || hit.sha256 === opts.expectedSha256)) {
+    return { path: dest, entry: hit, cached: true, resumed: false, attempts: 0 };
+  }
+  ensureDirFor(dest);
+  const url = weightsUrl(repo, file, opts.endpoint);
+  const part = `${dest}.part`;
+  const retries = opts.retries ?? 3;
+  let resumed = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const done = await transfer(url, part, opts);
+      resumed ||= done.resumed;
+      const entry = await finalize(part, dest, done.sha256, opts, url);
+      return { path: dest, entry, cached: false, resumed, attempts: attempt };
+    } catch (e) {
+      if (opts.signal?.aborted) throw cancelled(`The download of ${repo}/${file} was cancelled; run it again to resume where it stopped.`);
+      if (!(e instanceof Interrupted)) throw e;
+      if (attempt > retries) {
+        throw internal(`The download of ${url} kept breaking off (${attempt} attempts, last: ${e.message}). Check the network and run it again: it resumes where it stopped.`);
+      }
+    }
+  }
+}
+
+async function transfer(url: string, part: string, opts: DownloadOptions) {
+  const have = existsSync(part) ? statSync(part).size : 0;
+  const res = await request(url, have, opts.signal);
+  if (res.status === 416 && have > 0) {
+    rmSync(part, { force: true }); // the partial file is not a prefix the server knows: start over
+    throw new Interrupted('the server refused to resume (HTTP 416)');
+  }
+  checkStatus(res, url);
+  const append = res.status === 206 && rangeStart(res) === have;
+  if (res.status === 206 && !append) throw internal(`${url}: the server resumed at the wrong offset (${res.headers.get('content-range')}).`);
+  const hash = createHash('sha256');
+  if (append) await hashFile(part, hash);
+  const total = append ? rangeTotal(res) : contentLength(res);
+  let done = append ? have : 0;
+  const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+  try {
+    for await (const chunk of Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>)) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      if (!out.write(bytes)) await new Promise<void>((r) => out.once('drain', () => r()));
+      done += bytes.length;
+      opts.onProgress?.(done, total);
+    }
+  } catch (e) {
+    throw new Interrupted((e as Error).message);
+  } finally {
+    await closeStream(out);
+  }
+  if (total !== null && done !== total) throw new Interrupted(`received ${done} of ${total} bytes`);
+  return { sha256: hash.digest('hex'), resumed: append };
+}
+
+async function request(url: string, have: number, signal?: AbortSignal): Promise<Response> {
+  try {
+    return await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'follow' });
+  } catch (e) {
+    if (signal?.aborted) throw cancelled();
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw internal(
+      `Cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message}). ` +
+        'If this computer is offline, copy the .safetensors file here and use "labeltune weights import <file> --arch <arch>".',
+    );
+  }
+}
+
+function checkStatus(res: Response, url: string): void {
+  if (res.status === 404) {
+    throw notFound(`${url} was not found (HTTP 404). Check the repository id and file name, or set LABELTUNE_HF_ENDPOINT to a mirror that has it.`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw validation(`${url} refused access (HTTP ${res.status}). The repository may be gated or private; download it in a browser and import the file.`);
+  }
+  if (res.status !== 200 && res.status !== 206) throw internal(`${url} answered HTTP ${res.status} ${res.statusText}. Try again later.`);
+}
+
+function rangeStart(res: Response): number | null {
+  const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+function rangeTotal(res: Response): number | null {
+  const m = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+function contentLength(res: Response): number | null {
+  const n = Number(res.headers.get('content-length') ?? NaN);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+async function hashFile(path: string, hash: Hash): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+function closeStream(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Check the finished `.part`, give it its final name and record it; damaged files are removed. */
+async function finalize(part: string, dest: string, sha256: string, opts: DownloadOptions, url: string): Promise<CacheEntry> {
+  const name = `${opts.repo}/${opts.file}`;
+  if (opts.expectedSha256 && sha256 !== opts.expectedSha256) {
+    rmSync(part, { force: true });
+    throw validation(`The download of ${name} is damaged: its sha256 is ${sha256}, expected ${opts.expectedSha256}. The file was removed; download it again.`);
+  }
+  renameSync(part, dest);
+  await assertSafetensors(dest, `The download of ${name}`);
+  const entry: CacheEntry = {
+    repo: opts.repo,
+    file: opts.file,
+    arch: opts.arch ?? null,
+    sha256,
+    size: statSync(dest).size,
+    source: 'download',
+    origin: url,
+    addedAt: new Date().toISOString(),
+  };
+  opts.cache.record(entry);
+  return entry;
+}
+
+/** Open `path` as safetensors; when it is not one, remove it and say so. */
+export async function assertSafetensors(path: string, what: string): Promise<void> {
+  try {
+    await (await SafetensorsFile.open(path)).close();
+  } catch (e) {
+    rmSync(path, { force: true });
+    const reason = e instanceof EngineError ? e.message : String(e);
+    throw validation(`${what} is not a valid safetensors file and was removed (${reason}). Download it again or import a good copy.`);
+  }
+}
