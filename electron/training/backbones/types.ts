@@ -52,5 +52,11 @@ export interface Backbone {
   forward(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor2D;
   /** Replace the classifier with a freshly initialised one for `numClasses` classes. */
   resetClassifier(numClasses: number): void;
+  /**
+   * Adapt a checkpoint tensor whose shape differs from our variable's but is convertible (ViT:
+   * pos_embed from another input size, resampled bicubically as timm does). Returns a new tensor
+   * the caller owns, or null when the shape is simply wrong. Absent where nothing is adaptable.
+   */
+  adaptWeight?(variableName: string, value: tf.Tensor): tf.Tensor | null;
   dispose(): void;
 }

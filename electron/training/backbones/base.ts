@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../shared/contract/errors.ts';
+import { linear } from './ops.ts';
+import { ParamStore } from './params.ts';
+import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
+
+export interface BackboneBuildOptions {
+  /** Classifier width; 0 builds no classifier (forwardHead then returns the pooled features). */
+  numClasses: number;
+  /** Square input size in pixels. */
+  imageSize: number;
+}
+
+/**
+ * What every family shares: the group walk (runGroups/forward), the classifier, weight-decay and
+ * buffer rules, disposal. A family supplies its groups, how to run one, and how to pool.
+ */
+export abstract class BaseBackbone implements Backbone {
+  abstract readonly family: BackboneFamily;
+  abstract readonly groups: readonly string[];
+  readonly imageSize: number;
+  protected readonly params = new ParamStore();
+  private classes: number;
+
+  constructor(
+    readonly arch: string,
+    readonly featureDim: number,
+    opts: BackboneBuildOptions,
+    /** Variable prefix of the classifier: timm's `fc` (ResNet) or `head` (ViT). */
+    private readonly classifier: string,
+  ) {
+    this.imageSize = opts.imageSize;
+    this.classes = opts.numClasses;
+  }
+
+  get numClasses(): number {
+    return this.classes;
+  }
+
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    return this.params.variables;
+  }
+
+  abstract groupOf(variableName: string): string;
+
+  /** Run group `index` on x (inside a tidy). */
+  protected abstract runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor;
+
+  /** Features → pre-logits embedding [N, D]. */
+  protected abstract pool(features: tf.Tensor): tf.Tensor2D;
+
+  /** Names that get no weight decay beyond norms and biases (timm's `no_weight_decay()`). */
+  protected noDecayExtra(): readonly string[] {
+    return [];
+  }
+
+  protected addClassifier(): void {
+    if (this.classes > 0) this.params.addTorchLinear(this.classifier, this.featureDim, this.classes);
+  }
+
+  /** Whether BatchNorm in `group` runs in training mode. */
+  protected isTraining(group: string, opts: ForwardOptions): boolean {
+    const t = opts.training;
+    return typeof t === 'function' ? t(group) : t === true;
+  }
+
+  /** Applies the afterGroup hook (adapters) to a stage / block output. */
+  protected afterGroup(group: string, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+    return opts.afterGroup ? opts.afterGroup(group, x) : x;
+  }
+
+  /** timm's optimizer rule: 1-d parameters (norms), biases, and the family's extra names. */
+  noWeightDecay(variableName: string): boolean {
+    const v = this.params.get(variableName);
+    return v.rank <= 1 || variableName.endsWith('.bias') || this.noDecayExtra().includes(variableName);
+  }
+
+  isBuffer(variableName: string): boolean {
+    return variableName.endsWith('.running_mean') || variableName.endsWith('.running_var');
+  }
+
+  runGroups(x: tf.Tensor, from: number, to: number, opts: ForwardOptions = {}): tf.Tensor {
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.groups.length || from > to) {
+      throw validation(`runGroups(${from}, ${to}) is outside the ${this.groups.length} groups of ${this.arch}.`);
+    }
+    // The caller owns x; each group's intermediates are freed as soon as the next group has run.
+    let y = from === to ? tf.clone(x) : x;
+    for (let i = from; i < to; i++) {
+      const input = y;
+      y = tf.tidy(() => this.runGroup(i, input, opts));
+      if (input !== x) input.dispose();
+    }
+    return y;
+  }
+
+  forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor {
+    return this.runGroups(x, 0, this.groups.length - 1, opts);
+  }
+
+  forwardHead(features: tf.Tensor, opts: { preLogits?: boolean } = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      const pooled = this.pool(features);
+      if (opts.preLogits || this.classes === 0) return pooled;
+      const w = this.params.get(`${this.classifier}.weight`);
+      return linear(pooled, w, this.params.get(`${this.classifier}.bias`)) as tf.Tensor2D;
+    });
+  }
+
+  forward(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor2D {
+    return this.runGroups(x, 0, this.groups.length, opts) as tf.Tensor2D;
+  }
+
+  resetClassifier(numClasses: number): void {
+    if (!Number.isInteger(numClasses) || numClasses < 0) {
+      throw validation(`The number of classes must be a whole number ≥ 0, got ${numClasses}.`);
+    }
+    this.params.remove(`${this.classifier}.`);
+    this.classes = numClasses;
+    this.addClassifier();
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

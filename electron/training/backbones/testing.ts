@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy, type NpyArray } from '../weights/npy.ts';
+
+/** Test helpers for the backbones: the backend, the shared reference fixtures, the parity metric. */
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** ../shared/fixtures/backbones next to the repository: read in place, never copied. */
+export const FIXTURE_DIR = resolve(repoRoot, '../shared/fixtures/backbones');
+
+export async function useTestBackend(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/** float32 NCHW (PyTorch) → NHWC tensor. */
+export function nchwToNhwc(a: NpyArray): tf.Tensor4D {
+  if (a.shape.length !== 4) throw new Error(`expected a 4-d NCHW array, got shape [${a.shape.join(', ')}]`);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
+}
+
+/** max over rows of ||out - ref|| / ||ref|| (the fixtures' README metric). */
+export function maxRowRelErr(out: ArrayLike<number>, ref: ArrayLike<number>, rows: number): number {
+  if (out.length !== ref.length) throw new Error(`length ${out.length} != reference ${ref.length}`);
+  const cols = ref.length / rows;
+  let worst = 0;
+  for (let r = 0; r < rows; r++) {
+    let diff = 0;
+    let norm = 0;
+    for (let c = r * cols; c < (r + 1) * cols; c++) {
+      diff += (out[c] - ref[c]) ** 2;
+      norm += ref[c] ** 2;
+    }
+    worst = Math.max(worst, Math.sqrt(diff) / Math.sqrt(norm));
+  }
+  return worst;
+}
+
+export interface Fixture {
+  dir: string;
+  meta: { timm_name: string; num_classes: number; input_shape: number[]; feature_dim: number };
+  input: NpyArray;
+  logits: NpyArray;
+  features: NpyArray;
+  weights: string;
+}
+
+export async function readFixture(name: string): Promise<Fixture> {
+  const dir = join(FIXTURE_DIR, name);
+  return {
+    dir,
+    meta: JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')),
+    input: await readNpy(join(dir, 'input.npy')),
+    logits: await readNpy(join(dir, 'logits.npy')),
+    features: await readNpy(join(dir, 'features.npy')),
+    weights: join(dir, 'model.safetensors'),
+  };
+}
