@@ -13,7 +13,7 @@ describe('ProjectHeader', () => {
       throw e;
     });
     await state.refresh();
-    render(ProjectHeader, { info: state.info!, onShowProjects: vi.fn(), onClose: vi.fn() });
+    render(ProjectHeader, { info: state.info!, projectsShown: false, onShowProjects: vi.fn(), onClose: vi.fn() });
 
     expect(screen.getByTestId('project-name').textContent).toBe('Chest X-ray triage');
     expect(screen.getByTestId('project-dir').textContent).toBe('/data/chest-xray');
@@ -27,7 +27,8 @@ describe('ProjectHeader', () => {
   it('reports the buttons through its callbacks', async () => {
     const onShowProjects = vi.fn();
     const onClose = vi.fn();
-    render(ProjectHeader, { info: projectInfo(), onShowProjects, onClose });
+    render(ProjectHeader, { info: projectInfo(), projectsShown: true, onShowProjects, onClose });
+    expect(screen.getByRole('button', { pressed: true }).textContent?.trim()).toBe('Back to project');
     await fireEvent.click(screen.getByRole('button', { name: 'Close project' }));
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(onShowProjects).toHaveBeenCalledTimes(0);
