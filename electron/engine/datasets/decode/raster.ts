@@ -1,6 +1,6 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import { EngineError } from '../../../../shared/contract/errors.ts';
+import { EngineError, validation } from '../../../../shared/contract/errors.ts';
 import { checkPixelLimit, corruptFile, unsupportedFile } from './errors.ts';
 import { sampleRangeWindow } from './window.ts';
 import type { DecodeOptions, DecodeResult } from './types.ts';
@@ -20,7 +20,7 @@ export async function decodeRaster(
   const pages = meta.pages ?? 1;
   const page = opts.frame ?? 0;
   if (page < 0 || page >= pages) {
-    throw unsupportedFile(file, `has ${pages} page(s); page ${page} does not exist.`);
+    throw validation(`${file}: has ${pages} page(s); page ${page} does not exist.`, { file });
   }
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
