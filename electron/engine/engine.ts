@@ -7,6 +7,7 @@ import { labelHandlers } from './labels/handlers.ts';
 import { imageHandlers } from './images/handlers.ts';
 import { splitHandlers } from './splits/handlers.ts';
 import { projectHandlers } from './projects/handlers.ts';
+import { weightsHandlers } from './weights/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -23,6 +24,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ...labelHandlers(ctx),
     ...imageHandlers(ctx),
     ...splitHandlers(ctx),
+    ...weightsHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

@@ -16,7 +16,8 @@ export type Handlers =
   & JobHandlers
   & import('./labels.ts').LabelHandlers
   & import('./images.ts').ImageHandlers
-  & import('./splits.ts').SplitHandlers;
+  & import('./splits.ts').SplitHandlers
+  & import('./weights.ts').WeightsHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];

@@ -1,0 +1,70 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import type { WeightsDownloadResult, WeightsEntry, WeightsHandlers } from '../../../shared/contract/weights.ts';
+import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../training/backbones/pretrained.ts';
+import { WeightCache } from '../../training/weights/cache.ts';
+import { downloadWeights, weightsUrl } from '../../training/weights/download.ts';
+import { importWeightsFile } from '../../training/weights/import-weights.ts';
+import type { EngineContext } from '../context.ts';
+import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
+
+/** The pretrained catalog and the per-user weight cache (`<LabelTune home>/weights`). */
+export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandlers> {
+  const cache = WeightCache.forHome(ctx.homeDir);
+  return {
+    'weights.list': { schema: noArgs, run: () => listPretrained().map((cfg) => describeEntry(cfg, cache)) },
+    'weights.download': {
+      schema: z.object({ arch: nonEmpty('arch'), endpoint: z.url().optional() }).strict(),
+      run: ({ arch, endpoint }) => {
+        const cfg = pretrainedConfig(arch); // fail now, not in the job, on an unknown name
+        const jobId = ctx.jobs.start('weights.download', { arch, endpoint }, async (job) => {
+          job.progress(0, null, `Downloading ${cfg.weights.repo}`);
+          const r = await downloadWeights({
+            repo: cfg.weights.repo,
+            file: cfg.weights.file,
+            cache,
+            arch,
+            endpoint,
+            expectedSha256: cfg.weights.sha256,
+            signal: job.signal,
+            onProgress: (done, total) => job.progress(done, total, `Downloading ${cfg.weights.repo} (${megabytes(done)} MB)`),
+          });
+          const result: WeightsDownloadResult = { ...describeEntry(cfg, cache, endpoint), alreadyCached: r.cached, resumed: r.resumed };
+          return result;
+        });
+        return { jobId };
+      },
+    },
+    'weights.import': {
+      schema: z.object({ path: nonEmpty('path'), arch: nonEmpty('arch') }).strict(),
+      run: async ({ path, arch }) => {
+        const r = await importWeightsFile(isAbsolute(path) ? path : resolve(path), arch, cache);
+        return { ...describeEntry(pretrainedConfig(arch), cache), matchesCatalog: r.matchesCatalog };
+      },
+    },
+  };
+}
+
+function describeEntry(cfg: PretrainedConfig, cache: WeightCache, endpoint?: string): WeightsEntry {
+  const hit = cache.get(cfg.weights.repo, cfg.weights.file);
+  return {
+    arch: cfg.arch,
+    family: cfg.family,
+    repo: cfg.weights.repo,
+    file: cfg.weights.file,
+    url: weightsUrl(cfg.weights.repo, cfg.weights.file, endpoint),
+    paramsMillions: cfg.paramsMillions,
+    featureDim: cfg.featureDim,
+    inputSize: cfg.inputSize,
+    expectedSha256: cfg.weights.sha256,
+    cached: hit !== null,
+    sha256: hit?.sha256 ?? null,
+    size: hit?.size ?? null,
+    source: hit?.source ?? null,
+    path: hit ? cache.pathFor(cfg.weights.repo, cfg.weights.file) : null,
+  };
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
