@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  convGeometry, depthwiseFilterGrad, depthwiseInputGrad, filterGradByConv, filterGradByIm2col, flipFilter, inputGradByConv,
+} from './conv-grads.ts';
+import { composeKernel, type KernelRunner } from './kernel-runner.ts';
+
+/**
+ * The kernels the wasm backend of TF.js 4.22 lacks for training ResNets and ViTs, composed from
+ * kernels it has. Found by running tf.variableGrads on ResNet- and ViT-shaped nets on wasm
+ * (reference-nets.ts): Conv2DBackpropFilter and UnsortedSegmentSum (gather's gradient) are hit by
+ * those nets; the depthwise gradients are needed by depthwise-conv backbones.
+ */
+
+type Info = tf.TensorInfo;
+type Inputs = Record<string, Info>;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+const BACKEND = 'wasm';
+
+/** How Conv2DBackpropFilter is computed; `conv` measured faster (docs/benchmarks.md). */
+export type FilterGradFormulation = 'conv' | 'im2col';
+let filterGradFormulation: FilterGradFormulation = 'conv';
+
+/** Lets the benchmark time both formulations of the filter gradient. */
+export function setFilterGradFormulation(f: FilterGradFormulation): void {
+  filterGradFormulation = f;
+}
+
+function compose(args: KernelArgs, body: (k: KernelRunner, inputs: Inputs, attrs: tf.NamedAttrMap) => Info): Info {
+  return composeKernel(args.backend as tf.KernelBackend, BACKEND, (k) => body(k, args.inputs as Inputs, args.attrs ?? {}));
+}
+
+// TF.js types kernel attributes as a loose NamedAttrMap; each kernel reads the fields that TF.js's
+// own kernel of the same name reads (e.g. Conv2DBackpropFilterAttrs), so `any` stays inside here.
+type A = any;
+
+function conv2DBackpropFilter(args: KernelArgs): Info {
+  return compose(args, (k, { x, dy }, a: A) => {
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only (as wasm Conv2D does).');
+    const g = convGeometry(x.shape, a.filterShape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+    return filterGradFormulation === 'conv' ? filterGradByConv(k, x, dy, g) : filterGradByIm2col(k, x, dy, g);
+  });
+}
+
+function depthwiseBackpropFilter(args: KernelArgs): Info {
+  return compose(args, (k, { x, dy }, a: A) => {
+    const g = convGeometry(x.shape, a.filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+    return depthwiseFilterGrad(k, x, dy, g, a.filterShape[3]);
+  });
+}
+
+function depthwiseBackpropInput(args: KernelArgs): Info {
+  return compose(args, (k, { dy, filter }, a: A) => {
+    const g = convGeometry(a.inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+    return depthwiseInputGrad(k, dy, filter, a.inputShape, g);
+  });
+}
+
+/**
+ * Conv2DBackpropInput through XNNPACK's forward Conv2D (zero-inserted dy, flipped filter) instead of
+ * wasm's scalar loop. Only registered on request: see registerWasmTrainingKernels.
+ */
+function conv2DBackpropInputByConv(args: KernelArgs): Info {
+  return compose(args, (k, { dy, filter }, a: A) => {
+    const g = convGeometry(a.inputShape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+    const flipped = k.transpose(flipFilter(k, filter), [0, 1, 3, 2]);
+    return inputGradByConv(k, dy, flipped, a.inputShape, g, (x, f) => k.run('Conv2D', { x, filter: f }, {
+      strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: g.dilation,
+    } as unknown as tf.NamedAttrMap));
+  });
+}
+
+/**
+ * out[s, ...] = sum of x[i, ...] over i with segmentIds[i] == s, as onehot(ids)^T x. Ids outside
+ * [0, numSegments) contribute nothing, as in TensorFlow.
+ */
+function unsortedSegmentSum(args: KernelArgs): Info {
+  return compose(args, (k, { x, segmentIds }, a: A) => {
+    const n = tf.util.sizeFromShape(segmentIds.shape);
+    const inner = x.shape.slice(segmentIds.shape.length);
+    const width = tf.util.sizeFromShape(inner);
+    const ids = k.reshape(segmentIds, [n]);
+    // wasm's OneHot writes int32 whatever dtype it is asked for, so cast explicitly.
+    const hot = k.run('OneHot', { indices: ids }, { depth: a.numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
+    const onehot = k.run('Cast', { x: hot }, { dtype: 'float32' });
+    const xf = x.dtype === 'float32' ? x : k.run('Cast', { x }, { dtype: 'float32' });
+    const sums = k.run('BatchMatMul', { a: k.reshape(onehot, [1, n, a.numSegments]), b: k.reshape(xf, [1, n, width]) }, {
+      transposeA: true, transposeB: false,
+    });
+    const out = k.reshape(sums, [a.numSegments, ...inner]);
+    return x.dtype === 'float32' ? out : k.run('Cast', { x: out }, { dtype: x.dtype });
+  });
+}
+
+/** The kernels this module adds when the wasm backend lacks them. */
+export const WASM_TRAINING_KERNELS: Record<string, (args: KernelArgs) => Info> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  UnsortedSegmentSum: unsortedSegmentSum,
+};
+
+/** Kernels wasm has but whose composed replacement may be faster (measured by the benchmark). */
+export const WASM_FASTER_KERNELS: Record<string, (args: KernelArgs) => Info> = {
+  Conv2DBackpropInput: conv2DBackpropInputByConv,
+};
+
+const ours = new Set<string>();
+const replaced = new Map<string, tf.KernelConfig>();
+
+export interface WasmKernelOptions {
+  /** Also replace wasm's own kernels listed in WASM_FASTER_KERNELS. */
+  replaceSlowKernels?: boolean;
+}
+
+/**
+ * Registers the missing training kernels for the wasm backend. Safe to call any number of times:
+ * kernels already registered (by an earlier call or by a future TF.js) are left alone. Returns the
+ * names registered by this call.
+ */
+export function registerWasmTrainingKernels(opts: WasmKernelOptions = {}): string[] {
+  const added: string[] = [];
+  for (const [name, kernelFunc] of Object.entries(WASM_TRAINING_KERNELS)) {
+    if (tf.getKernel(name, BACKEND)) continue;
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as tf.KernelFunc });
+    ours.add(name);
+    added.push(name);
+  }
+  if (opts.replaceSlowKernels) {
+    for (const [name, kernelFunc] of Object.entries(WASM_FASTER_KERNELS)) {
+      if (ours.has(name)) continue;
+      const original = tf.getKernel(name, BACKEND);
+      if (original) {
+        replaced.set(name, original);
+        tf.unregisterKernel(name, BACKEND);
+      }
+      tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as tf.KernelFunc });
+      ours.add(name);
+      added.push(name);
+    }
+  }
+  return added;
+}
+
+/** Removes every kernel registered here and restores the ones replaced (tests and benchmarks). */
+export function unregisterWasmTrainingKernels(): void {
+  for (const name of ours) tf.unregisterKernel(name, BACKEND);
+  ours.clear();
+  // A replaced kernel may never have been set up (it was swapped out before wasm initialised).
+  const backend = tf.findBackend(BACKEND);
+  for (const [, config] of replaced) {
+    tf.registerKernel(config);
+    if (backend && config.setupFunc) config.setupFunc(backend);
+  }
+  replaced.clear();
+}
+
+/** The names of the kernels currently provided by this module. */
+export function registeredWasmTrainingKernels(): string[] {
+  return [...ours].sort();
+}
