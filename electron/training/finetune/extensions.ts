@@ -30,7 +30,7 @@ export function denseLast(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor 
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
   const y = tf.matMul(flat, w as tf.Tensor2D);
-  return tf.reshape(b ? tf.add(y, b) : y, [...shape.slice(0, -1), w.shape[1]]);
+  return tf.reshape(b ? tf.add(y, b) : y, [...shape.slice(0, -1), w.shape[1]!]);
 }
 
 export function gelu(x: tf.Tensor): tf.Tensor {

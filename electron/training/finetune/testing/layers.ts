@@ -46,8 +46,8 @@ export function batchNorm(vs: VarStore, prefix: string, x: tf.Tensor4D, training
   if (!training) return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, 1e-5);
   const m = tf.moments(x, [0, 1, 2]);
   const stats = tf.tidy(() => [
-    tf.add(tf.mul(mean, 0.9), tf.mul(tf.stopGradient(m.mean), 0.1)),
-    tf.add(tf.mul(variance, 0.9), tf.mul(tf.stopGradient(m.variance), 0.1)),
+    tf.add(tf.mul(mean, 0.9), tf.mul(m.mean, 0.1)),
+    tf.add(tf.mul(variance, 0.9), tf.mul(m.variance, 0.1)),
   ]);
   mean.assign(stats[0]);
   variance.assign(stats[1]);
@@ -74,7 +74,7 @@ export function dense(vs: VarStore, prefix: string, x: tf.Tensor): tf.Tensor {
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
   const y = tf.add(tf.matMul(flat, w as tf.Tensor2D), vs.get(`${prefix}.bias`));
-  return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+  return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]!]);
 }
 
 export function addDense(vs: VarStore, prefix: string, nIn: number, nOut: number): void {

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from './rng.ts';
+
+/**
+ * Augmentation suited to medical and inspection images: small geometric jitter and
+ * brightness/contrast that act on every channel alike (so grey images stay grey: no colour
+ * jitter). Horizontal flip is off by default because laterality matters on chest X-rays.
+ */
+export interface AugmentOptions {
+  /** Maximum rotation in degrees (±). */
+  rotation?: number;
+  /** Maximum relative scale change (±), e.g. 0.1 = 90-110%. */
+  scale?: number;
+  /** Maximum translation as a share of the image side (±). */
+  translate?: number;
+  /** Maximum brightness shift, in normalised units (±). */
+  brightness?: number;
+  /** Maximum relative contrast change (±). */
+  contrast?: number;
+  horizontalFlip?: boolean;
+}
+
+export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
+  rotation: 10,
+  scale: 0.1,
+  translate: 0.05,
+  brightness: 0.1,
+  contrast: 0.1,
+  horizontalFlip: false,
+};
+
+/** Inverse affine map (output pixel → input pixel) in tf.image.transform's 8-number form. */
+function affineRow(rng: Rng, o: Required<AugmentOptions>, size: number): number[] {
+  const theta = (rng.uniform(-o.rotation, o.rotation) * Math.PI) / 180;
+  const s = 1 + rng.uniform(-o.scale, o.scale);
+  const tx = rng.uniform(-o.translate, o.translate) * size;
+  const ty = rng.uniform(-o.translate, o.translate) * size;
+  const flip = o.horizontalFlip && rng.next() < 0.5 ? -1 : 1;
+  const c = (size - 1) / 2;
+  const cos = Math.cos(theta) / s;
+  const sin = Math.sin(theta) / s;
+  const m = [flip * cos, flip * sin, -sin, cos];
+  const ox = c + tx;
+  const oy = c + ty;
+  return [m[0], m[1], c - m[0] * ox - m[1] * oy, m[2], m[3], c - m[2] * ox - m[3] * oy, 0, 0];
+}
+
+/** Augment a batch [N, H, W, C]; every random number comes from `rng`, so runs are reproducible. */
+export function augmentBatch(x: tf.Tensor4D, rng: Rng, options: AugmentOptions = {}): tf.Tensor4D {
+  const o = { ...DEFAULT_AUGMENT, ...options };
+  const [n, size] = x.shape;
+  const rows: number[] = [];
+  const bright: number[] = [];
+  const contrast: number[] = [];
+  for (let i = 0; i < n; i++) {
+    rows.push(...affineRow(rng, o, size));
+    bright.push(rng.uniform(-o.brightness, o.brightness));
+    contrast.push(1 + rng.uniform(-o.contrast, o.contrast));
+  }
+  return tf.tidy(() => {
+    const moved = tf.image.transform(x, tf.tensor2d(rows, [n, 8]), 'bilinear', 'nearest');
+    const mean = tf.mean(moved, [1, 2, 3], true);
+    const c = tf.reshape(tf.tensor1d(contrast), [n, 1, 1, 1]);
+    const b = tf.reshape(tf.tensor1d(bright), [n, 1, 1, 1]);
+    return tf.add(tf.add(tf.mul(tf.sub(moved, mean), c), mean), b) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Backbone } from '../backbones/types.ts';
+import { type LoopConfig, FineTuner } from './loop.ts';
+import { type StrategyName, createStrategy } from './strategies.ts';
+import { syntheticData } from './testing/synthetic.ts';
+import { createTinyResnet } from './testing/tiny-resnet.ts';
+import { createTinyVit } from './testing/tiny-vit.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SIZE = 16;
+export const baseConfig = (over: Partial<LoopConfig> = {}): LoopConfig => ({
+  epochs: 4,
+  batchSize: 8,
+  seed: 42,
+  lr: 5e-2,
+  layerDecay: 0.5,
+  weightDecay: 1e-4,
+  warmupFraction: 0.1,
+  numClasses: 3,
+  multiLabel: false,
+  classWeights: null,
+  labelSmoothing: 0,
+  aux: null,
+  augment: null,
+  patience: 0,
+  cacheDir: null,
+  ...over,
+});
+
+const train = syntheticData(24, SIZE, 3, 1);
+const val = syntheticData(24, SIZE, 3, 2, 1000);
+
+function snapshot(b: Backbone, filter: (name: string) => boolean): Map<string, Float32Array> {
+  return new Map([...b.variables].filter(([n]) => filter(n)).map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
+}
+
+function tuner(strategy: StrategyName, over: Partial<LoopConfig> = {}, vit = false) {
+  const backbone = vit ? createTinyVit({ numClasses: 3, imageSize: SIZE }) : createTinyResnet({ numClasses: 3, imageSize: SIZE });
+  return new FineTuner(backbone, createStrategy(strategy, backbone), baseConfig(over), train, val);
+}
+
+describe('training loop', () => {
+  it.each([
+    ['full', false, 4],
+    ['top', false, 8],
+    ['gradual', false, 4],
+    ['adapter', false, 4],
+    ['lora', true, 6],
+    ['adapter', true, 4],
+  ] as const)('%s (vit: %s) learns well above chance (1/3) in %i epochs of 3 steps', async (strategy, vit, epochs) => {
+    const t = tuner(strategy, { epochs }, vit);
+    const before = t.validate().accuracy;
+    const rows = await t.fit();
+    expect(rows).toHaveLength(epochs);
+    expect(rows[epochs - 1].valAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(rows[epochs - 1].valLoss).toBeLessThan(rows[0].valLoss);
+    expect(before).toBeLessThan(0.85);
+    t.dispose();
+  });
+
+  it('leaves frozen parameters and BatchNorm statistics bit-identical (top, adapter)', async () => {
+    for (const strategy of ['top', 'adapter'] as const) {
+      const t = tuner(strategy, { epochs: 2, augment: {} });
+      const frozen = snapshot(t.backbone, (n) => !n.startsWith('fc.'));
+      const headBefore = t.backbone.variables.get('fc.weight')!.dataSync().slice();
+      await t.fit();
+      for (const [name, data] of frozen) expect(t.backbone.variables.get(name)!.dataSync(), name).toEqual(data);
+      expect(t.backbone.variables.get('fc.weight')!.dataSync()).not.toEqual(headBefore);
+      t.dispose();
+    }
+  });
+
+  it('gradual keeps lower groups frozen until their epoch, then trains them and their BN statistics', async () => {
+    const t = tuner('gradual', { epochs: 3 });
+    const stem = snapshot(t.backbone, (n) => n.startsWith('conv1') || n.startsWith('bn1'));
+    const layer1 = snapshot(t.backbone, (n) => n.startsWith('layer1'));
+    await t.runEpoch(0);
+    for (const [n, d] of [...stem, ...layer1]) expect(t.backbone.variables.get(n)!.dataSync(), n).toEqual(d);
+    await t.runEpoch(1);
+    for (const [n, d] of stem) expect(t.backbone.variables.get(n)!.dataSync(), n).toEqual(d);
+    expect(t.backbone.variables.get('layer1.0.bn1.running_mean')!.dataSync()).not.toEqual(layer1.get('layer1.0.bn1.running_mean'));
+    expect(t.backbone.variables.get('layer1.0.conv1.weight')!.dataSync()).not.toEqual(layer1.get('layer1.0.conv1.weight'));
+    t.dispose();
+  });
+
+  it('keeps the tensor count flat across steps and epochs', async () => {
+    for (const [strategy, augment] of [['full', {}], ['top', null], ['lora', null]] as const) {
+      const t = tuner(strategy, { epochs: 3, augment, aux: null }, strategy === 'lora');
+      await t.runEpoch(0);
+      const after1 = tf.memory().numTensors;
+      await t.runEpoch(1);
+      await t.runEpoch(2);
+      expect(tf.memory().numTensors, strategy).toBe(after1);
+      t.dispose();
+    }
+  });
+
+  it('top without augmentation computes the frozen features once per image', async () => {
+    const t = tuner('top', { epochs: 4 });
+    const rows = await t.fit();
+    // stem + layer1 are frozen: each of the 24 + 24 images goes through them exactly once.
+    expect(t.cache.computed).toBe(24 + 24);
+    expect(rows.every((r) => r.cachedPrefix === 2)).toBe(true);
+    t.dispose();
+  });
+
+  it('uses per-group learning rates with layer decay, warmup and cosine', () => {
+    const t = tuner('full', { epochs: 10, lr: 1e-3, layerDecay: 0.5, warmupFraction: 0.1 });
+    // 24 images / batch 8 = 3 steps per epoch, 30 in all, 3 warmup steps.
+    expect(t.stepsPerEpoch).toBe(3);
+    const first = t.learningRates(0);
+    expect(first.head).toBeCloseTo(1e-3 / 3, 12);
+    expect(first.layer1).toBeCloseTo(0.5e-3 / 3, 12);
+    expect(first.stem).toBeCloseTo(0.25e-3 / 3, 12);
+    expect(t.learningRates(2).head).toBeCloseTo(1e-3, 12);
+    expect(t.learningRates(30).head).toBeCloseTo(1e-5, 12);
+    t.dispose();
+  });
+
+  it('trains an auxiliary head with learned uncertainty weights and logs α per epoch', async () => {
+    const auxTargets = new Float32Array(24 * 2);
+    train.ids.forEach((_, i) => (auxTargets[i * 2 + (i % 2)] = 1));
+    const withAux = { ...train, auxTargets, auxMask: new Float32Array(24).fill(1) };
+    const backbone = createTinyResnet({ numClasses: 3, imageSize: SIZE });
+    const cfg = baseConfig({ epochs: 3, aux: { numClasses: 2, multiLabel: false, schedule: 'uncertainty', alpha: 1 } });
+    const t = new FineTuner(backbone, createStrategy('full', backbone), cfg, withAux, val);
+    const rows = await t.fit();
+    expect(rows.every((r) => typeof r.alpha === 'number' && r.alpha > 0)).toBe(true);
+    expect(rows[2].alpha).not.toBe(1);
+    expect(rows[2].alpha).toBeCloseTo(t.aux!.uncertainty!.alpha(), 12);
+    expect(rows[2].valAccuracy).toBeGreaterThanOrEqual(0.9);
+    t.dispose();
+  });
+});

@@ -1,0 +1,283 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Backbone, ForwardOptions } from '../backbones/types.ts';
+import { accuracy, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
+import { type AugmentOptions, augmentBatch } from './augment.ts';
+import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
+import { FeatureCache } from './feature-cache.ts';
+import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.ts';
+import { lrMultiplier } from './lr.ts';
+import { ParamSet } from './params.ts';
+import { Rng } from './rng.ts';
+import type { Strategy } from './strategies.ts';
+
+/** Images of one split: ids, preprocessed pixels and row-major targets in the same order. */
+export interface TrainData {
+  ids: number[];
+  /** NHWC float pixels of one image, imageSize² × 3, already normalised. */
+  pixels(id: number): Float32Array;
+  /** [N × K]: one-hot (single-label) or multi-hot (multi-label). */
+  targets: Float32Array;
+  /** [N × K_aux] and a [N] mask (1 = the image has an auxiliary label). */
+  auxTargets?: Float32Array;
+  auxMask?: Float32Array;
+}
+
+export interface LoopConfig {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  lr: number;
+  /** LR ratio between neighbouring groups (1 = same LR everywhere). */
+  layerDecay: number;
+  weightDecay: number;
+  /** Share of all steps spent warming the LR up linearly. */
+  warmupFraction: number;
+  numClasses: number;
+  multiLabel: boolean;
+  classWeights: number[] | null;
+  labelSmoothing: number;
+  aux: AuxTaskConfig | null;
+  /** null turns augmentation off (and frozen-prefix caching on). */
+  augment: AugmentOptions | null;
+  /** Stop after this many epochs without a better validation loss (0 = never). */
+  patience: number;
+  /** Where frozen-prefix features are cached on disk (null: memory only). */
+  cacheDir: string | null;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  valAuc: number | null;
+  alpha: number | null;
+  imagesPerSec: number;
+  learningRates: Record<string, number>;
+  /** Groups whose parameters trained in this epoch. */
+  trainableGroups: string[];
+  /** Number of leading groups served from the feature cache (0: none). */
+  cachedPrefix: number;
+  isBest: boolean;
+}
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  learningRates: Record<string, number>;
+  imagesPerSec: number;
+}
+
+/** What survives a checkpoint besides tensors. */
+export interface LoopState {
+  /** Next epoch to run (0-based). */
+  epoch: number;
+  bestLoss: number | null;
+  bestEpoch: number | null;
+  badEpochs: number;
+}
+
+export interface FitHooks {
+  onStep?(info: StepInfo): void;
+  onEpochEnd?(metrics: EpochMetrics): Promise<void> | void;
+  /** Resolves when training may go on (pause), throws to stop (cancel). Awaited between steps. */
+  beforeStep?(): Promise<void>;
+}
+
+/**
+ * The custom training loop: tf.variableGrads inside tf.tidy, one AdamW per parameter group, frozen
+ * groups in eval mode (their BatchNorm statistics never move), the frozen prefix computed outside
+ * the gradient tape — and cached across epochs when augmentation is off.
+ */
+export class FineTuner {
+  readonly params: ParamSet;
+  readonly aux: AuxHead | null;
+  readonly cache: FeatureCache;
+  state: LoopState = { epoch: 0, bestLoss: null, bestEpoch: null, badEpochs: 0 };
+
+  constructor(
+    readonly backbone: Backbone,
+    readonly strategy: Strategy,
+    readonly config: LoopConfig,
+    readonly train: TrainData,
+    readonly val: TrainData,
+  ) {
+    this.aux = config.aux ? new AuxHead(config.aux, backbone.featureDim, config.seed) : null;
+    this.params = new ParamSet(backbone, strategy, {
+      lr: config.lr,
+      layerDecay: config.layerDecay,
+      weightDecay: config.weightDecay,
+      epochs: config.epochs,
+      extra: this.aux?.groups(),
+    });
+    this.cache = new FeatureCache(backbone, config.cacheDir);
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.max(1, Math.floor(this.train.ids.length / this.config.batchSize));
+  }
+
+  /** Train from `state.epoch` to the end (or early stop); returns the epochs' metrics. */
+  async fit(hooks: FitHooks = {}): Promise<EpochMetrics[]> {
+    const rows: EpochMetrics[] = [];
+    while (this.state.epoch < this.config.epochs) {
+      const row = await this.runEpoch(this.state.epoch, hooks);
+      rows.push(row);
+      await hooks.onEpochEnd?.(row);
+      if (this.config.patience > 0 && this.state.badEpochs >= this.config.patience) break;
+    }
+    return rows;
+  }
+
+  /** Learning rate of every optimizer group at a global step. */
+  learningRates(globalStep: number): Record<string, number> {
+    const total = this.config.epochs * this.stepsPerEpoch;
+    const mult = lrMultiplier(globalStep, total, Math.round(this.config.warmupFraction * total));
+    return Object.fromEntries(Object.entries(this.params.baseLrs).map(([g, lr]) => [g, lr * mult]));
+  }
+
+  /** Groups [0, p) that are frozen and untouched by adapters/LoRA in `epoch`: computed without gradients. */
+  frozenPrefix(epoch: number): number {
+    const trainable = new Set(this.strategy.trainableGroups(epoch));
+    const firstTrainable = this.backbone.groups.findIndex((g) => trainable.has(g));
+    const ext = this.strategy.extension?.firstGroupIndex ?? Infinity;
+    return Math.max(0, Math.min(firstTrainable, ext, this.backbone.groups.length - 1));
+  }
+
+  async runEpoch(epoch: number, hooks: FitHooks = {}): Promise<EpochMetrics> {
+    const trainable = new Set(this.strategy.trainableGroups(epoch));
+    const vars = this.params.trainableVariables(trainable);
+    const prefix = this.frozenPrefix(epoch);
+    const order = Rng.forEpoch(this.config.seed, epoch).permutation(this.train.ids.length);
+    const augRng = Rng.forEpoch(this.config.seed + 1, epoch);
+    const steps = this.stepsPerEpoch;
+    const bs = Math.min(this.config.batchSize, this.train.ids.length);
+    const started = performance.now();
+    let lossSum = 0;
+    let lrs: Record<string, number> = {};
+    for (let s = 0; s < steps; s++) {
+      await hooks.beforeStep?.();
+      const rows = order.slice(s * bs, (s + 1) * bs);
+      lrs = this.learningRates(epoch * steps + s);
+      const loss = this.step(rows, prefix, trainable, vars, lrs, epoch, augRng);
+      lossSum += loss;
+      const elapsed = (performance.now() - started) / 1000;
+      hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRates: lrs, imagesPerSec: ((s + 1) * bs) / elapsed });
+    }
+    const imagesPerSec = (steps * bs) / ((performance.now() - started) / 1000);
+    const v = this.validate(this.val, prefix);
+    const isBest = this.state.bestLoss === null || v.loss < this.state.bestLoss - 1e-7;
+    this.state = {
+      epoch: epoch + 1,
+      bestLoss: isBest ? v.loss : this.state.bestLoss,
+      bestEpoch: isBest ? epoch : this.state.bestEpoch,
+      badEpochs: isBest ? 0 : this.state.badEpochs + 1,
+    };
+    return {
+      epoch,
+      trainLoss: lossSum / steps,
+      valLoss: v.loss,
+      valAccuracy: v.accuracy,
+      valAuc: v.auc,
+      alpha: this.aux ? this.aux.alpha(epoch, this.config.epochs) : null,
+      imagesPerSec,
+      learningRates: lrs,
+      trainableGroups: [...this.backbone.groups.filter((g) => trainable.has(g)), ...this.params.extraGroups()],
+      cachedPrefix: this.config.augment ? 0 : prefix,
+      isBest,
+    };
+  }
+
+  /** Options for the groups from `prefix` on: BatchNorm trains only in trainable groups; hooks on. */
+  private forwardOptions(trainable: ReadonlySet<string> | null): ForwardOptions {
+    return { ...this.strategy.extension?.hooks, training: trainable ? (g: string) => trainable.has(g) : false };
+  }
+
+  /** The input of group `prefix` for a batch: cached features, or computed (augmented) pixels. */
+  private prefixInput(data: TrainData, rows: number[], prefix: number, augRng: Rng | null): tf.Tensor {
+    const ids = rows.map((r) => data.ids[r]);
+    if (!augRng && prefix > 0) return this.cache.batch(prefix, ids, (id) => data.pixels(id));
+    const s = this.backbone.imageSize;
+    return tf.tidy(() => {
+      const flat = new Float32Array(ids.length * s * s * 3);
+      ids.forEach((id, j) => flat.set(data.pixels(id), j * s * s * 3));
+      let x = tf.tensor4d(flat, [ids.length, s, s, 3]);
+      if (augRng) x = augmentBatch(x, augRng, this.config.augment ?? {});
+      return prefix > 0 ? this.backbone.runGroups(x, 0, prefix, { training: false }) : x;
+    });
+  }
+
+  private step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): number {
+    const input = this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
+    const opts = this.forwardOptions(trainable);
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => this.loss(this.train, rows, input, prefix, opts, epoch), vars);
+      for (const [group, g] of this.params.groupGrads(grads)) this.params.optimizers.get(group)!.apply(g, lrs[group]);
+      return value;
+    });
+    input.dispose();
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  }
+
+  /** Main loss (+ auxiliary) of a batch whose input enters at group `prefix`. */
+  private loss(data: TrainData, rows: number[], input: tf.Tensor, prefix: number, opts: ForwardOptions, epoch: number): tf.Scalar {
+    const n = this.backbone.groups.length;
+    const features = this.backbone.runGroups(input, prefix, n - 1, opts);
+    const logits = this.backbone.forwardHead(features);
+    const k = this.config.numClasses;
+    const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
+    const lossOpts = { classWeights: this.config.classWeights, labelSmoothing: this.config.labelSmoothing };
+    const main = this.config.multiLabel ? sigmoidBinaryCrossEntropy(logits, targets, lossOpts) : softmaxCrossEntropy(logits, targets, lossOpts);
+    if (!this.aux || !data.auxTargets) return main;
+    const ka = this.aux.config.numClasses;
+    const auxLogits = this.aux.logits(this.backbone.forwardHead(features, { preLogits: true }));
+    const auxT = tf.tensor2d(gather(data.auxTargets, rows, ka), [rows.length, ka]);
+    const mask = tf.tensor1d(gather(data.auxMask ?? new Float32Array(data.ids.length).fill(1), rows, 1));
+    const auxLoss = this.aux.config.multiLabel
+      ? sigmoidBinaryCrossEntropy(auxLogits, auxT, { sampleWeights: mask })
+      : softmaxCrossEntropy(auxLogits, auxT, { sampleWeights: mask });
+    return this.aux.combine(main, auxLoss, epoch, this.config.epochs);
+  }
+
+  /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. `prefix` groups may come from the cache. */
+  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; scores: Float32Array } {
+    const k = this.config.numClasses;
+    const n = data.ids.length;
+    const scores = new Float32Array(n * k);
+    let lossSum = 0;
+    const bs = Math.max(1, this.config.batchSize * 2);
+    for (let i = 0; i < n; i += bs) {
+      const rows = Array.from({ length: Math.min(bs, n - i) }, (_, j) => i + j);
+      const input = this.prefixInput(data, rows, prefix, null);
+      const [loss, probs] = tf.tidy(() => {
+        const features = this.backbone.runGroups(input, prefix, this.backbone.groups.length - 1, this.forwardOptions(null));
+        const logits = this.backbone.forwardHead(features);
+        const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
+        if (this.config.multiLabel) return [sigmoidBinaryCrossEntropy(logits, targets), tf.sigmoid(logits)];
+        return [softmaxCrossEntropy(logits, targets), tf.softmax(logits)];
+      });
+      input.dispose();
+      lossSum += loss.dataSync()[0] * rows.length;
+      scores.set(probs.dataSync(), i * k);
+      tf.dispose([loss, probs]);
+    }
+    const acc = this.config.multiLabel ? multiLabelAccuracy(scores, data.targets) : accuracy(scores, data.targets, k);
+    return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), scores };
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.aux?.dispose();
+  }
+}
+
+/** Rows `rows` of a row-major [N × k] array. */
+function gather(src: Float32Array, rows: number[], k: number): Float32Array {
+  const out = new Float32Array(rows.length * k);
+  rows.forEach((r, i) => out.set(src.subarray(r * k, (r + 1) * k), i * k));
+  return out;
+}
