@@ -1,4 +1,3 @@
-import { NearDuplicateIndex } from '../datasets/import/near-index.ts';
 import type { Database } from '../db/database.ts';
 
 /** Perceptual-hash distance at or below which two images count as near duplicates. */
@@ -31,26 +30,73 @@ export function hexHamming(a: string, b: string): number {
   return popcount32(hi) + popcount32(lo);
 }
 
+/** Every 16-bit value within `radius` (0..2) bits of 0: XOR masks that enumerate a chunk's neighbours. */
+function probeMasks(radius: number): number[] {
+  const masks = [0];
+  for (let a = 0; a < 16 && radius >= 1; a++) {
+    masks.push(1 << a);
+    for (let b = a + 1; b < 16 && radius >= 2; b++) masks.push((1 << a) | (1 << b));
+  }
+  return masks;
+}
+
+/** The four 16-bit chunks of every hash, bucketed by value (counting sort: start offsets plus members). */
+function chunkBuckets(hi: Uint32Array, lo: Uint32Array): { values: Uint16Array[]; starts: Int32Array[]; members: Int32Array[] } {
+  const n = hi.length;
+  const values = [0, 1, 2, 3].map((k) => Uint16Array.from({ length: n }, (_, i) => (k < 2 ? hi[i] : lo[i]) >>> (k % 2 === 0 ? 16 : 0)));
+  const starts = values.map((v) => {
+    const s = new Int32Array(65537);
+    for (let i = 0; i < n; i++) s[v[i] + 1]++;
+    for (let x = 0; x < 65536; x++) s[x + 1] += s[x];
+    return s;
+  });
+  const members = values.map((v, k) => {
+    const fill = starts[k].slice(0, 65536);
+    const m = new Int32Array(n);
+    for (let i = 0; i < n; i++) m[fill[v[i]]++] = i;
+    return m;
+  });
+  return { values, starts, members };
+}
+
 /**
- * Every pair of items within `maxDistance` bits, through the import's multi-index (each item is
- * looked up before it is added, so a pair is found once). Same-hash pairs are skipped: they are
- * exact duplicates, reported as such.
+ * Every pair of items within `maxDistance` (at most 11) bits. Multi-index hashing with neighbour
+ * probes: cut each 64-bit hash into four 16-bit chunks; two hashes within d bits have a chunk within
+ * floor(d/4) bits of each other (pigeonhole), so each item only visits the buckets of its chunks'
+ * near values. With d = 6 that is 4 x 17 small buckets per image, about 1 s for 100k random hashes
+ * on one core, where 7 exact-match pieces (the import's per-image index) would compare ~2,000
+ * candidates each. A pair counts in the first chunk that finds it, so it is reported once.
+ * Same-hash pairs are skipped: they are exact duplicates, reported as such.
  */
 export function findNearPairs(items: PhashItem[], maxDistance = NEAR_THRESHOLD): NearPair[] {
-  const index = new NearDuplicateIndex(maxDistance, hexHamming);
-  const byId = new Map<number, PhashItem>();
+  const valid = items.filter((it) => /^[0-9a-fA-F]{16}$/.test(it.phash));
+  const hi = Uint32Array.from(valid, (it) => parseInt(it.phash.slice(0, 8), 16));
+  const lo = Uint32Array.from(valid, (it) => parseInt(it.phash.slice(8), 16));
+  const radius = Math.floor(maxDistance / 4);
+  if (radius > 2) throw new Error(`Near-duplicate threshold ${maxDistance} is above the supported 11 bits.`);
+  const masks = probeMasks(radius);
+  const { values, starts, members } = chunkBuckets(hi, lo);
   const pairs: NearPair[] = [];
-  for (const it of items) {
-    if (!/^[0-9a-fA-F]{16}$/.test(it.phash)) continue;
-    for (const hit of index.query(it.phash)) {
-      const other = byId.get(hit.id)!;
-      if (it.hash !== undefined && it.hash === other.hash) continue;
-      pairs.push({ a: Math.min(it.id, hit.id), b: Math.max(it.id, hit.id), distance: hit.distance });
+  for (let k = 0; k < 4; k++) {
+    for (let i = 0; i < valid.length; i++) {
+      for (const mask of masks) {
+        const v = values[k][i] ^ mask;
+        for (let p = starts[k][v]; p < starts[k][v + 1]; p++) {
+          const j = members[k][p];
+          if (j <= i || foundInEarlierChunk(values, k, i, j, radius)) continue;
+          const d = popcount32((hi[i] ^ hi[j]) >>> 0) + popcount32((lo[i] ^ lo[j]) >>> 0);
+          if (d > maxDistance || (valid[i].hash !== undefined && valid[i].hash === valid[j].hash)) continue;
+          pairs.push({ a: Math.min(valid[i].id, valid[j].id), b: Math.max(valid[i].id, valid[j].id), distance: d });
+        }
+      }
     }
-    index.add(it.id, it.phash);
-    byId.set(it.id, it);
   }
   return pairs.sort((p, q) => p.a - q.a || p.b - q.b);
+}
+
+function foundInEarlierChunk(values: Uint16Array[], k: number, i: number, j: number, radius: number): boolean {
+  for (let e = 0; e < k; e++) if (popcount32(values[e][i] ^ values[e][j]) <= radius) return true;
+  return false;
 }
 
 /** Near pairs of the whole project, recomputed only when the set of images with a phash changes. */

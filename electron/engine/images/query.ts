@@ -142,29 +142,33 @@ export function listImages(db: Database, q: ListQuery): { total: number; items: 
 
 export function countImages(db: Database, filter?: ImageFilter): ImageCounts {
   const { where, params } = filterSql(db, filter);
-  const f = `SELECT i.id FROM images i WHERE ${where}`;
+  // Joins from labels / splits to images (not `IN (filtered ids)`): the planner walks the small
+  // covering indexes and looks each image up by rowid.
   const head = db.prepare(`SELECT count(*) AS total, coalesce(sum(i.excluded), 0) AS excluded FROM images i WHERE ${where}`).get(...params) as {
     total: number;
     excluded: number;
   };
   const perClass: Record<number, number> = {};
-  const classRows = db.prepare(`SELECT class_id, count(*) AS n FROM labels WHERE image_id IN (${f}) GROUP BY class_id`).all(...params) as {
-    class_id: number;
-    n: number;
-  }[];
-  for (const r of classRows) perClass[r.class_id] = r.n;
+  const classRows = db
+    .prepare(`SELECT l.class_id, count(*) FROM labels l JOIN images i ON i.id = l.image_id WHERE ${where} GROUP BY l.class_id`)
+    .raw()
+    .all(...params) as [number, number][];
+  for (const [classId, n] of classRows) perClass[classId] = n;
   const main = findTask(db, 'main');
   const labelled = main
-    ? (db.prepare(`SELECT count(DISTINCT image_id) FROM labels WHERE task_id = ? AND image_id IN (${f})`).pluck().get(main.id, ...params) as number)
+    ? (db
+        .prepare(`SELECT count(*) FROM images i WHERE ${where} AND i.id IN (SELECT image_id FROM labels WHERE task_id = ?)`)
+        .pluck()
+        .get(...params, main.id) as number)
     : 0;
   const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.total };
-  const splitRows = db.prepare(`SELECT split, count(*) AS n FROM splits WHERE image_id IN (${f}) GROUP BY split`).all(...params) as {
-    split: SplitName;
-    n: number;
-  }[];
-  for (const r of splitRows) {
-    perSplit[r.split] = r.n;
-    perSplit.none -= r.n;
+  const splitRows = db
+    .prepare(`SELECT s.split, count(*) FROM splits s JOIN images i ON i.id = s.image_id WHERE ${where} GROUP BY s.split`)
+    .raw()
+    .all(...params) as [SplitName, number][];
+  for (const [split, n] of splitRows) {
+    perSplit[split] = n;
+    perSplit.none -= n;
   }
   return { total: head.total, perClass, unlabeled: head.total - labelled, excluded: head.excluded, perSplit };
 }

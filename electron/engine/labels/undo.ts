@@ -45,13 +45,17 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): Labe
   const classes = new Set(db.prepare('SELECT id FROM classes').pluck().all() as number[]);
   const pending: PendingChange[] = [];
   const skipped: number[] = [];
+  const current = new Map<number, Map<number, number[]>>();
+  for (const taskId of new Set(events.map((e) => e.task_id))) {
+    current.set(taskId, loadLabels(db, taskId, events.filter((e) => e.task_id === taskId).map((e) => e.image_id)));
+  }
   for (const e of events) {
     const [from, to] = direction === 'undo' ? [e.new_value, e.old_value] : [e.old_value, e.new_value];
     const expected = JSON.parse(from) as number[];
     const target = JSON.parse(to) as number[];
-    const current = loadLabels(db, e.task_id, [e.image_id]).get(e.image_id) ?? [];
-    if (!sameSet(current, expected) || !target.every((id) => classes.has(id))) skipped.push(e.image_id);
-    else pending.push({ imageId: e.image_id, taskId: e.task_id, old: current, new: target });
+    const now = current.get(e.task_id)?.get(e.image_id) ?? [];
+    if (!sameSet(now, expected) || !target.every((id) => classes.has(id))) skipped.push(e.image_id);
+    else pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: target });
   }
   const replayId = randomUUID();
   writeChanges(db, pending, 'human', direction as LabelEventSource, replayId);

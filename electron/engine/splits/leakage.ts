@@ -1,6 +1,6 @@
 import type { DuplicateLeak, GroupLeak, LeakageReport, NearLeak, SplitName } from '../../../shared/domain/splits.ts';
 import type { Database } from '../db/database.ts';
-import { NEAR_THRESHOLD, findNearPairs } from '../images/near-duplicates.ts';
+import { NEAR_THRESHOLD, projectNearPairs } from '../images/near-duplicates.ts';
 
 const NEAR_LIMIT = 1000;
 
@@ -76,9 +76,10 @@ export function findLeakage(db: Database): LeakageReport {
   const exact: DuplicateLeak[] = [...clusters.values()]
     .filter((members) => new Set(members.map((m) => m.split)).size > 1)
     .map((members) => ({ images: members.map((m) => ({ id: m.id, split: m.split })) }));
-  const withPhash = rows.filter((r) => r.phash !== null).map((r) => ({ id: r.id, phash: r.phash!, hash: r.hash }));
-  const near: NearLeak[] = findNearPairs(withPhash, NEAR_THRESHOLD)
-    .filter((p) => byId.get(p.a)!.split !== byId.get(p.b)!.split && roots.get(p.a) !== roots.get(p.b))
+  const withPhash = rows.filter((r) => r.phash !== null).length;
+  // The project's near pairs are cached; keep those whose two images sit in different splits.
+  const near: NearLeak[] = projectNearPairs(db)
+    .filter((p) => byId.has(p.a) && byId.has(p.b) && byId.get(p.a)!.split !== byId.get(p.b)!.split && roots.get(p.a) !== roots.get(p.b))
     .map((p) => ({ a: { id: p.a, split: byId.get(p.a)!.split }, b: { id: p.b, split: byId.get(p.b)!.split }, distance: p.distance }));
   return {
     groups: groupLeaks(rows),
@@ -86,6 +87,6 @@ export function findLeakage(db: Database): LeakageReport {
     near: near.slice(0, NEAR_LIMIT),
     nearTotal: near.length,
     nearThreshold: NEAR_THRESHOLD,
-    withoutPhash: rows.length - withPhash.length,
+    withoutPhash: rows.length - withPhash,
   };
 }

@@ -17,38 +17,32 @@ export const isLocked = (db: Database): boolean => meta(db, LOCKED_KEY) === '1';
 const unitKey = (groupBy: SplitGrouping, id: number, groupId: string | null) =>
   groupBy === 'patient' && groupId !== null ? `g:${groupId}` : `i:${id}`;
 
-interface ImageRow {
-  id: number;
-  group_id: string | null;
-  excluded: number;
-  split: SplitName | null;
-  locked: number | null;
-}
+/** Raw rows (arrays, not objects: 100k objects cost more than the query). */
+type ImageRow = [id: number, groupId: string | null, excluded: number, split: SplitName | null, locked: number | null];
 
 /** Build the units of the included images; units that hold (or share a group with) a locked test image are pinned to test. */
 function loadUnits(db: Database, groupBy: SplitGrouping, locked: boolean): SplitUnit[] {
   const rows = db
-    .prepare('SELECT i.id, i.group_id, i.excluded, s.split, s.locked FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id')
+    .prepare(`SELECT i.id, i.group_id, i.excluded, s.split, s.locked FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id`)
+    .raw()
     .all() as ImageRow[];
   const main = findTask(db, 'main');
-  const labels = main
-    ? (db.prepare('SELECT image_id, class_id FROM labels WHERE task_id = ?').all(main.id) as { image_id: number; class_id: number }[])
-    : [];
+  const labels = main ? (db.prepare('SELECT image_id, class_id FROM labels WHERE task_id = ?').raw().all(main.id) as [number, number][]) : [];
   const classesOf = new Map<number, number[]>();
-  for (const l of labels) {
-    const list = classesOf.get(l.image_id);
-    if (list) list.push(l.class_id);
-    else classesOf.set(l.image_id, [l.class_id]);
+  for (const [imageId, classId] of labels) {
+    const list = classesOf.get(imageId);
+    if (list) list.push(classId);
+    else classesOf.set(imageId, [classId]);
   }
-  const pinned = new Set(rows.filter((r) => locked && r.locked === 1 && r.split === 'test').map((r) => unitKey(groupBy, r.id, r.group_id)));
+  const pinned = new Set(rows.filter((r) => locked && r[4] === 1 && r[3] === 'test').map((r) => unitKey(groupBy, r[0], r[1])));
   const units = new Map<string, SplitUnit>();
-  for (const r of rows) {
-    if (r.excluded === 1) continue;
-    const key = unitKey(groupBy, r.id, r.group_id);
+  for (const [id, groupId, excluded] of rows) {
+    if (excluded === 1) continue;
+    const key = unitKey(groupBy, id, groupId);
     let u = units.get(key);
     if (!u) units.set(key, (u = { key, imageIds: [], classCounts: new Map(), labelled: 0, lockedTest: pinned.has(key) }));
-    u.imageIds.push(r.id);
-    const classes = classesOf.get(r.id) ?? [];
+    u.imageIds.push(id);
+    const classes = classesOf.get(id) ?? [];
     if (classes.length > 0) u.labelled++;
     for (const c of classes) u.classCounts.set(c, (u.classCounts.get(c) ?? 0) + 1);
   }
@@ -65,11 +59,12 @@ export function createSplits(db: Database, settings: SplitSettings): SplitReport
     const units = loadUnits(db, settings.groupBy, locked);
     const assigned = assignSplits(units, { ratios: settings.ratios, seed: settings.seed });
     db.prepare(locked ? `DELETE FROM splits WHERE NOT (locked = 1 AND split = 'test')` : 'DELETE FROM splits').run();
-    const put = db.prepare('INSERT OR REPLACE INTO splits (image_id, split, locked, assigned_at) VALUES (?, ?, ?, ?)');
+    // One statement per split with the ids as JSON: 100k single-row inserts from JS cost seconds.
+    const put = db.prepare('INSERT OR REPLACE INTO splits (image_id, split, locked, assigned_at) SELECT value, ?, ?, ? FROM json_each(?)');
     const at = now();
-    for (const u of units) {
-      const split = assigned.get(u.key);
-      if (split) for (const id of u.imageIds) put.run(id, split, locked && split === 'test' ? 1 : 0, at);
+    for (const split of SPLIT_NAMES) {
+      const ids = units.filter((u) => assigned.get(u.key) === split).flatMap((u) => u.imageIds);
+      put.run(split, locked && split === 'test' ? 1 : 0, at, JSON.stringify(ids));
     }
     setMeta(db, SETTINGS_KEY, JSON.stringify(settings));
   }).immediate();
