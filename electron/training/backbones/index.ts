@@ -3,3 +3,4 @@ export { createBackbone, backboneEntry, isBackboneName, BACKBONES, BACKBONE_NAME
 export type { BackboneBuildOptions } from './base.ts';
 export { resamplePosEmbed } from './pos-embed.ts';
 export type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
+export { checkpointAdapter } from './adapt.ts';
