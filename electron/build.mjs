@@ -24,23 +24,24 @@ export const EXTERNALS = [
 
 const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' };
 
-export async function buildElectron() {
-  rmSync(at('out'), { recursive: true, force: true });
+/** `outDir` is out/ for the app; the bundle smoke test builds into a scratch folder instead. */
+export async function buildElectron(outDir = at('out')) {
+  rmSync(outDir, { recursive: true, force: true });
   await build({
     ...common,
     entryPoints: [at('electron/main/index.ts')],
-    outfile: at('out/main/index.mjs'),
+    outfile: `${outDir}/main/index.mjs`,
     format: 'esm',
     external: EXTERNALS,
     // Bundled CommonJS dependencies call require(); give the ES module one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
-  mkdirSync(at('out/main/migrations'), { recursive: true });
-  cpSync(at('electron/engine/db/migrations'), at('out/main/migrations'), { recursive: true });
+  mkdirSync(`${outDir}/main/migrations`, { recursive: true });
+  cpSync(at('electron/engine/db/migrations'), `${outDir}/main/migrations`, { recursive: true });
   await build({
     ...common,
     entryPoints: [at('electron/preload/index.ts')],
-    outfile: at('out/preload/index.cjs'),
+    outfile: `${outDir}/preload/index.cjs`,
     format: 'cjs',
     external: ['electron'],
   });

@@ -1,0 +1,75 @@
+// Just enough of Electron's main-process API to run the bundled app in plain Node. When the app
+// loads its page, a scripted session drives the protocol and IPC handlers it registered and prints
+// what happened as one JSON line; the smoke test asserts on it.
+const report = { appEvents: [], sent: [] };
+const ipcHandlers = new Map();
+let protocolHandler = null;
+
+export const app = {
+  enableSandbox: () => void (report.sandboxEnabled = true),
+  requestSingleInstanceLock: () => true,
+  whenReady: () => Promise.resolve(),
+  getAppPath: () => process.env.FAKE_APP_PATH,
+  on: (event) => void report.appEvents.push(event),
+  quit: () => {},
+  exit: (code) => process.exit(code),
+};
+
+export const protocol = { registerSchemesAsPrivileged: (schemes) => void (report.schemes = schemes) };
+
+export const ipcMain = {
+  handle: (channel, fn) => void ipcHandlers.set(channel, fn),
+  removeHandler: (channel) => void ipcHandlers.delete(channel),
+};
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (fn) => fn(null, 'media', (granted) => (report.permissionGranted = granted)),
+    setPermissionCheckHandler: (fn) => void (report.permissionCheck = fn()),
+    webRequest: {
+      onHeadersReceived: (fn) =>
+        fn({ url: 'labeltune://app/index.html', responseHeaders: {} }, ({ responseHeaders }) => (report.hookedCsp = responseHeaders['Content-Security-Policy'])),
+    },
+    protocol: { handle: (scheme, fn) => ((report.protocolScheme = scheme), (protocolHandler = fn)) },
+  },
+};
+
+export const dialog = {
+  showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked/folder'] }),
+  showMessageBox: async () => ({ response: 0 }),
+  showErrorBox: (title, message) => {
+    process.stderr.write(`${title}: ${message}\n`);
+    process.exit(3);
+  },
+};
+
+export const Menu = {
+  buildFromTemplate: (template) => template,
+  setApplicationMenu: (menu) => void (report.menu = menu.map((m) => m.label ?? m.role)),
+};
+
+export class BrowserWindow {
+  constructor(options) {
+    report.windowOptions = options;
+    this.webContents = { send: (channel, message) => report.sent.push([channel, message.event]) };
+  }
+  isDestroyed = () => false;
+  isMinimized = () => false;
+  once = () => {};
+  async loadURL(url) {
+    report.loadedUrl = url;
+    setTimeout(() => void drive(this).catch((e) => (console.error(e), process.exit(4))), 0);
+  }
+}
+
+async function drive(win) {
+  const page = await protocolHandler(new Request(report.loadedUrl));
+  report.page = { status: page.status, csp: page.headers.get('content-security-policy'), body: await page.text() };
+  const invoke = ipcHandlers.get('engine:invoke');
+  const fromApp = { sender: win.webContents, senderFrame: { url: report.loadedUrl } };
+  report.created = await invoke(fromApp, 'project.create', { dir: process.env.FAKE_PROJECT_DIR, name: 'Bundle smoke' });
+  report.dialog = await invoke(fromApp, 'dialog.openFolder', { title: 'Pick' });
+  report.foreign = await invoke({ sender: {}, senderFrame: { url: 'https://example.com/' } }, 'project.info', {});
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.exit(0);
+}
