@@ -17,7 +17,8 @@ export type Handlers =
   & import('./labels.ts').LabelHandlers
   & import('./images.ts').ImageHandlers
   & import('./splits.ts').SplitHandlers
-  & import('./weights.ts').WeightsHandlers;
+  & import('./weights.ts').WeightsHandlers
+  & import('./system.ts').SystemHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];
