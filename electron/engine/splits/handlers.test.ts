@@ -112,6 +112,13 @@ describe('splits.create', () => {
     expect(leakage.groups.length).toBe(groupsInTwoSplits());
   });
 
+  it('refuses to split a project without labels, leaving old splits alone', async () => {
+    const ids = seedImages(db, 3);
+    db.prepare(`INSERT INTO splits (image_id, split, assigned_at) VALUES (?, 'val', 'x')`).run(ids[0]);
+    await expect(client.invoke('splits.create', {})).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('label some images') });
+    expect(assignments()).toEqual([{ image_id: ids[0], split: 'val' }]);
+  });
+
   it('refuses ratios that do not add up to 1', async () => {
     await expect(client.invoke('splits.create', { ratios: [0.7, 0.2, 0.2] })).rejects.toMatchObject({
       code: 'validation',

@@ -1,4 +1,4 @@
-import { conflict } from '../../../shared/contract/errors.ts';
+import { conflict, validation } from '../../../shared/contract/errors.ts';
 import { SPLIT_NAMES, type SplitGrouping, type SplitName, type SplitReport, type SplitSettings } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
@@ -57,6 +57,9 @@ export function createSplits(db: Database, settings: SplitSettings): SplitReport
   db.transaction(() => {
     const locked = isLocked(db);
     const units = loadUnits(db, settings.groupBy, locked);
+    if (!units.some((u) => u.labelled > 0 || u.lockedTest)) {
+      throw validation('No included image has a main label yet: label some images (or import them with labels) before splitting.');
+    }
     const assigned = assignSplits(units, { ratios: settings.ratios, seed: settings.seed });
     db.prepare(locked ? `DELETE FROM splits WHERE NOT (locked = 1 AND split = 'test')` : 'DELETE FROM splits').run();
     // One statement per split with the ids as JSON: 100k single-row inserts from JS cost seconds.
