@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone } from '../backbones/types.ts';
 import { type LoopConfig, FineTuner } from './loop.ts';
+import { baseConfig } from './testing/config.ts';
 import { type StrategyName, createStrategy } from './strategies.ts';
 import { syntheticData } from './testing/synthetic.ts';
 import { createTinyResnet } from './testing/tiny-resnet.ts';
@@ -12,24 +13,6 @@ beforeAll(async () => {
 });
 
 const SIZE = 16;
-export const baseConfig = (over: Partial<LoopConfig> = {}): LoopConfig => ({
-  epochs: 4,
-  batchSize: 8,
-  seed: 42,
-  lr: 5e-2,
-  layerDecay: 0.5,
-  weightDecay: 1e-4,
-  warmupFraction: 0.1,
-  numClasses: 3,
-  multiLabel: false,
-  classWeights: null,
-  labelSmoothing: 0,
-  aux: null,
-  augment: null,
-  patience: 0,
-  cacheDir: null,
-  ...over,
-});
 
 const train = syntheticData(24, SIZE, 3, 1);
 const val = syntheticData(24, SIZE, 3, 2, 1000);
