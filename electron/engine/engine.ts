@@ -8,6 +8,7 @@ import { imageHandlers } from './images/handlers.ts';
 import { splitHandlers } from './splits/handlers.ts';
 import { projectHandlers } from './projects/handlers.ts';
 import { weightsHandlers } from './weights/handlers.ts';
+import { datasetHandlers } from './datasets/handlers.ts';
 import { systemHandlers } from './system/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
@@ -26,6 +27,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ...imageHandlers(ctx),
     ...splitHandlers(ctx),
     ...weightsHandlers(ctx),
+    ...datasetHandlers(ctx),
     ...systemHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };

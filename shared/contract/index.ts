@@ -18,6 +18,7 @@ export type Handlers =
   & import('./images.ts').ImageHandlers
   & import('./splits.ts').SplitHandlers
   & import('./weights.ts').WeightsHandlers
+  & import('./datasets.ts').DatasetHandlers
   & import('./system.ts').SystemHandlers;
 
 export type Method = keyof Handlers & string;

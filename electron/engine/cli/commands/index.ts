@@ -2,7 +2,9 @@ import type { Command } from '../command.ts';
 import { infoCommand, initCommand } from './project.ts';
 import { serveCommand } from './serve.ts';
 import { weightsCommand } from './weights.ts';
+import { importCommand } from './import.ts';
+import { demoCommand } from './demo.ts';
 import { splitCommand } from './split.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, splitCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand];

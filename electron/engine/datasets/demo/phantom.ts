@@ -10,7 +10,7 @@ export type DemoClass = (typeof DEMO_CLASSES)[number];
 /** Where each finding is drawn, as fractions of width and height (x, y = top left). */
 export const DEMO_CLASS_REGIONS: Record<Exclude<DemoClass, 'normal'>, { x: number; y: number; w: number; h: number }> = {
   opacity: { x: 0.2, y: 0.28, w: 0.26, h: 0.28 },
-  effusion: { x: 0.54, y: 0.56, w: 0.28, h: 0.18 },
+  effusion: { x: 0.56, y: 0.52, w: 0.24, h: 0.16 },
 };
 
 /** What stays the same between a patient's images. */
@@ -75,14 +75,14 @@ function intensity(u: number, v: number, s: PhantomSpec): number {
   if (lung > 0 && ribPhase > 0 && ribPhase < 8 && ribPhase % 1 < 0.28) value += RIB * lung;
   value += (BONE - value) * 0.85 * Math.max(0, 1 - Math.abs(u - c) / 0.035) * body;
   value += (TISSUE + 5000 - value) * 0.8 * ellipse(u, v, c + 0.07, 0.62, 0.12, 0.1, 0.3) * lungL;
-  if (finding === 'opacity') value += 9000 * Math.exp(-(((u - (c - 0.17)) ** 2 + (v - 0.42) ** 2) / (2 * 0.055 ** 2))) * lungR;
+  if (finding === 'opacity') value += 11000 * Math.exp(-(((u - (c - 0.17)) ** 2 + (v - 0.42) ** 2) / (2 * 0.07 ** 2))) * lungR;
   return value;
 }
 
 /** The lower part of the image-right lung fills with fluid up to a meniscus-shaped line. */
 function effusionMask(u: number, v: number, c: number): number {
   if (u < c) return 1;
-  const level = 0.6 - 0.4 * (u - (c + 0.18)) ** 2;
+  const level = 0.55 - 0.5 * (u - (c + 0.18)) ** 2;
   return v < level ? 1 : Math.max(0, 1 - (v - level) / 0.02);
 }
 

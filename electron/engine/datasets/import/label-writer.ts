@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { TaskRole } from '../../../../shared/domain/labels.ts';
 import { now } from '../../db/database.ts';
-
-export type TaskRole = 'main' | 'aux';
+import { ensureTask } from '../../labels/tasks.ts';
 
 /**
  * Writes labels that come with an import (class folders, CSV) straight into tasks / classes /
@@ -14,15 +14,13 @@ export class ImportLabelWriter {
   readonly classesCreated: string[] = [];
   private readonly taskIds = new Map<TaskRole, number>();
   private readonly classIds = new Map<string, number>();
-  private readonly stmt: Record<'task' | 'newTask' | 'cls' | 'newCls' | 'current' | 'mode' | 'clear' | 'insert' | 'event', Statement>;
+  private readonly stmt: Record<'cls' | 'newCls' | 'current' | 'mode' | 'clear' | 'insert' | 'event', Statement>;
 
   constructor(
     private readonly db: Database,
     private readonly batchId: string,
   ) {
     this.stmt = {
-      task: db.prepare('SELECT id FROM tasks WHERE role = ?'),
-      newTask: db.prepare(`INSERT INTO tasks (name, role, mode) VALUES (?, ?, 'single')`),
       mode: db.prepare('SELECT mode FROM tasks WHERE id = ?'),
       cls: db.prepare('SELECT id FROM classes WHERE task_id = ? AND name = ?'),
       newCls: db.prepare('INSERT INTO classes (task_id, name, position) VALUES (?, ?, (SELECT coalesce(max(position) + 1, 0) FROM classes WHERE task_id = ?))'),
@@ -56,7 +54,7 @@ export class ImportLabelWriter {
   private task(role: TaskRole): number {
     let id = this.taskIds.get(role);
     if (id === undefined) {
-      id = (this.stmt.task.pluck().get(role) as number | undefined) ?? Number(this.stmt.newTask.run(role, role).lastInsertRowid);
+      id = ensureTask(this.db, role).id;
       this.taskIds.set(role, id);
     }
     return id;

@@ -37,7 +37,7 @@ export async function writeFashionMnistFolders(dir: string, perClass: number, so
     const name = FASHION_MNIST_CLASSES[labels.data[i]];
     if (written[name] >= perClass) continue;
     const pixels = images.data.subarray(i * rows * cols, (i + 1) * rows * cols);
-    const png = await sharp(pixels, { raw: { width: cols, height: rows, channels: 1 } }).png().toBuffer();
+    const png = await sharp(pixels, { raw: { width: cols, height: rows, channels: 1 } }).toColourspace('b-w').png().toBuffer();
     writeFileSync(join(dir, name, `${String(i).padStart(5, '0')}.png`), png);
     written[name]++;
     if (Object.values(written).every((n) => n >= perClass)) break;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { encodeGrey16Png } from '../demo/png16.ts';
 
 /** A smooth pattern with texture, so perceptual hashes of different fixtures differ clearly. */
 export function pattern(width: number, height: number, channels: 1 | 3, seed: number): Uint8Array {
@@ -17,8 +18,12 @@ export function pattern(width: number, height: number, channels: 1 | 3, seed: nu
   return out;
 }
 
+/** PNG of raw samples; grey stays one channel (sharp would otherwise write RGB). */
 export const rawPng = (px: Uint8Array, w: number, h: number, ch: 1 | 3, level = 6) =>
-  sharp(Buffer.from(px), { raw: { width: w, height: h, channels: ch } }).png({ compressionLevel: level }).toBuffer();
+  sharp(Buffer.from(px), { raw: { width: w, height: h, channels: ch } })
+    .toColourspace(ch === 1 ? 'b-w' : 'srgb')
+    .png({ compressionLevel: level })
+    .toBuffer();
 
 /** 16-bit grey samples between `lo` and `hi` (a diagonal ramp). */
 export function ramp16(width: number, height: number, lo: number, hi: number): Uint16Array {
@@ -26,12 +31,6 @@ export function ramp16(width: number, height: number, lo: number, hi: number): U
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = Math.round(lo + ((hi - lo) * (x + y)) / (width + height - 2));
   return out;
 }
-
-export const png16 = (px: Uint16Array, w: number, h: number) =>
-  sharp(Buffer.from(px.buffer, px.byteOffset, px.byteLength), { raw: { width: w, height: h, channels: 1, depth: 'ushort' } })
-    .toColourspace('grey16')
-    .png()
-    .toBuffer();
 
 /** The files of the mixed import fixture and what the import must say about each. */
 export const MIXED_GOOD = ['png8-grey.png', 'png8-grey-copy.png', 'png8-rgb.png', 'png16.png', 'photo.jpg', 'scan.tiff', 'ünïcödé 画像.png'];
@@ -50,7 +49,7 @@ export async function writeMixedFolder(dir: string): Promise<void> {
   w('png8-grey.png', await rawPng(grey, 64, 48, 1, 6));
   w('png8-grey-copy.png', await rawPng(grey, 64, 48, 1, 1));
   w('png8-rgb.png', await rawPng(pattern(80, 60, 3, 2), 80, 60, 3));
-  w('png16.png', await png16(ramp16(300, 200, 1000, 5000), 300, 200));
+  w('png16.png', encodeGrey16Png(300, 200, ramp16(300, 200, 1000, 5000)));
   w('photo.jpg', await sharp(Buffer.from(pattern(120, 90, 3, 3)), { raw: { width: 120, height: 90, channels: 3 } }).jpeg().toBuffer());
   w('scan.tiff', await sharp(Buffer.from(pattern(50, 70, 1, 4)), { raw: { width: 50, height: 70, channels: 1 } }).tiff().toBuffer());
   w('ünïcödé 画像.png', await rawPng(pattern(40, 40, 1, 5), 40, 40, 1));

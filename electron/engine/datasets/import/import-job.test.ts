@@ -1,0 +1,186 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
+import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
+import { MIXED_BAD, MIXED_GOOD, pattern, rawPng, writeMixedFolder } from '../testing/fixtures.ts';
+
+let t: TestEngine;
+afterEach(async () => t?.dispose());
+
+async function runImport(args: StartImportArgs): Promise<ImportReport> {
+  const { jobId } = await t.client.invoke('import.start', args);
+  const job = await t.client.invoke('job.wait', { jobId });
+  expect(job.status).toBe('completed');
+  return t.client.invoke('import.report', { jobId });
+}
+
+const db = () => t.engine.ctx.project().db;
+const rows = () =>
+  db().prepare('SELECT id, path, format, width, height, channels, bit_depth, group_id, duplicate_of, hash, window_center, window_width FROM images ORDER BY id').all() as {
+    id: number;
+    path: string;
+    format: string;
+    width: number;
+    height: number;
+    channels: number;
+    bit_depth: number;
+    group_id: string | null;
+    duplicate_of: number | null;
+    hash: string;
+    window_center: number | null;
+    window_width: number | null;
+  }[];
+const labelsByFile = () =>
+  Object.fromEntries(
+    db()
+      .prepare(`SELECT i.path, c.name FROM labels l JOIN images i ON i.id = l.image_id JOIN classes c ON c.id = l.class_id JOIN tasks t ON t.id = l.task_id WHERE t.role = 'main'`)
+      .all()
+      .map((r) => {
+        const { path, name } = r as { path: string; name: string };
+        return [path.split('/').slice(-2).join('/'), name];
+      }),
+  );
+
+describe('import of a folder with every kind of file', () => {
+  it('imports the images, reports each bad file and the duplicate, and skips everything on a re-run', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'mixed');
+    await writeMixedFolder(dir);
+    const report = await runImport({ paths: [dir] });
+
+    expect(report.files).toBe(MIXED_GOOD.length + 3); // the pipe is not a file
+    expect(report.imported).toBe(MIXED_GOOD.length);
+    expect(report.skipped).toBe(0);
+    const issues = Object.fromEntries(report.issues.map((i) => [i.path.split('/').pop(), i.code]));
+    expect(issues).toEqual(MIXED_BAD);
+    for (const i of report.issues) expect(i.message).toContain(i.path.split('/').pop());
+
+    const byName = Object.fromEntries(rows().map((r) => [r.path.split('/').pop(), r]));
+    expect(Object.keys(byName).sort()).toEqual([...MIXED_GOOD].sort());
+    expect(byName['png16.png']).toMatchObject({ format: 'png', width: 300, height: 200, channels: 1, bit_depth: 16 });
+    expect(byName['png16.png'].window_center! - byName['png16.png'].window_width! / 2).toBeCloseTo(1000, 0);
+    expect(byName['png8-rgb.png']).toMatchObject({ channels: 3, bit_depth: 8, window_center: null });
+    expect(byName['png8-grey.png']).toMatchObject({ channels: 1, bit_depth: 8 });
+    expect(byName['photo.jpg']).toMatchObject({ format: 'jpeg', width: 120, height: 90 });
+    expect(byName['scan.tiff']).toMatchObject({ format: 'tiff', width: 50, height: 70 });
+    expect(byName['ünïcödé 画像.png']).toMatchObject({ width: 40, height: 40 });
+
+    // The re-encoded copy has other bytes but the same pixels: a duplicate row, reported, not dropped.
+    // Whichever of the two got the lower id is the original.
+    const [original, copy] = [byName['png8-grey.png'], byName['png8-grey-copy.png']].sort((a, b) => a.id - b.id);
+    expect(copy.hash).toBe(original.hash);
+    expect(copy.duplicate_of).toBe(original.id);
+    expect(original.duplicate_of).toBeNull();
+    expect(report.duplicates.exact).toEqual([{ path: copy.path, frame: 0, imageId: copy.id, duplicateOf: { imageId: original.id, path: original.path } }]);
+
+    const again = await runImport({ paths: [dir] });
+    expect(again).toMatchObject({ imported: 0, skipped: MIXED_GOOD.length, duplicates: { exact: [] } });
+    expect(again.issues.map((i) => i.code).sort()).toEqual(Object.values(MIXED_BAD).sort());
+    expect(rows()).toHaveLength(MIXED_GOOD.length);
+  });
+
+  it('reports a near-duplicate pair with its distance', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'near');
+    mkdirSync(dir);
+    const px = pattern(96, 96, 1, 2);
+    const brighter = px.map((v) => Math.min(255, v + 3));
+    writeFileSync(join(dir, 'a.png'), await rawPng(px, 96, 96, 1));
+    writeFileSync(join(dir, 'b.png'), await rawPng(brighter, 96, 96, 1));
+    writeFileSync(join(dir, 'c.png'), await rawPng(pattern(96, 96, 1, 7), 96, 96, 1));
+    const report = await runImport({ paths: [dir] });
+    expect(report.imported).toBe(3);
+    expect(report.duplicates.exact).toEqual([]);
+    expect(report.duplicates.nearTotal).toBe(1);
+    const [pair] = report.duplicates.near;
+    expect([pair.path, pair.otherPath].map((p) => p.split('/').pop()).sort()).toEqual(['a.png', 'b.png']);
+    expect(pair.distance).toBeLessThanOrEqual(report.duplicates.nearThreshold);
+  });
+});
+
+describe('labels from the import', () => {
+  it('takes classes from class folders', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'classes');
+    for (const [k, cls] of ['cat', 'cat', 'dog', 'bird'].entries()) {
+      mkdirSync(join(dir, cls), { recursive: true });
+      writeFileSync(join(dir, cls, `${k}.png`), await rawPng(pattern(32, 32, 1, k + 10), 32, 32, 1));
+    }
+    writeFileSync(join(dir, 'loose.png'), await rawPng(pattern(32, 32, 1, 20), 32, 32, 1));
+    const report = await runImport({ paths: [dir], classFolders: true });
+    expect(report.imported).toBe(5);
+    expect(report.labels.main).toEqual({ bird: 1, cat: 2, dog: 1 });
+    expect(report.labels.classesCreated.sort()).toEqual(['bird', 'cat', 'dog']);
+    expect(labelsByFile()).toEqual({ 'cat/0.png': 'cat', 'cat/1.png': 'cat', 'dog/2.png': 'dog', 'bird/3.png': 'bird' });
+    const events = db().prepare(`SELECT count(*) FROM label_events WHERE source = 'import' AND batch_id LIKE 'import:%'`).pluck().get();
+    expect(events).toBe(4);
+  });
+
+  it('applies a CSV: labels, groups, aux labels, unknown files, empty labels, files imported before', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'csv');
+    mkdirSync(join(dir, 'img'), { recursive: true });
+    for (let k = 0; k < 4; k++) writeFileSync(join(dir, 'img', `${k}.png`), await rawPng(pattern(32, 32, 1, k + 30), 32, 32, 1));
+    // Image 3 is imported first, without labels: the CSV must still label it.
+    await runImport({ paths: [join(dir, 'img', '3.png')] });
+    writeFileSync(
+      join(dir, 'labels.csv'),
+      ['path,label,group,aux_label', 'img/0.png,normal,P1,ap', 'img/1.png,effusion,P1,pa', 'img/2.png,,P2,', 'img/3.png,effusion,P3,', 'img/missing.png,normal,P4,'].join('\n'),
+    );
+    const report = await runImport({ paths: [], csv: join(dir, 'labels.csv') });
+    expect(report).toMatchObject({ files: 4, imported: 3, skipped: 1 });
+    expect(report.labels.main).toEqual({ normal: 1, effusion: 2 });
+    expect(report.labels.aux).toEqual({ ap: 1, pa: 1 });
+    expect(report.issues.map((i) => [i.path.split('/').pop(), i.code])).toEqual([
+      ['2.png', 'label'],
+      ['missing.png', 'not-found'],
+    ]);
+    expect(report.issues[1].message).toContain('line 6');
+    expect(labelsByFile()).toEqual({ 'img/0.png': 'normal', 'img/1.png': 'effusion', 'img/3.png': 'effusion' });
+    const groups = Object.fromEntries(rows().map((r) => [r.path.split('/').pop(), r.group_id]));
+    expect(groups).toEqual({ '0.png': 'P1', '1.png': 'P1', '2.png': 'P2', '3.png': 'P3' });
+  });
+});
+
+describe('copy mode and cancel', () => {
+  it('copies files into the project under their sha256 and skips them when imported again', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'src');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.png'), await rawPng(pattern(32, 32, 1, 40), 32, 32, 1));
+    const first = await runImport({ paths: [dir], copy: true });
+    expect(first.imported).toBe(1);
+    const [row] = rows();
+    expect(row.path).toMatch(new RegExp(`^${t.engine.ctx.project().folder('images')}/[0-9a-f]{64}\\.png$`));
+    const meta = JSON.parse(db().prepare('SELECT metadata FROM images').pluck().get() as string);
+    expect(meta.file.source).toBe(join(dir, 'a.png'));
+    expect(await runImport({ paths: [dir], copy: true })).toMatchObject({ imported: 0, skipped: 1 });
+  });
+
+  it('keeps what was imported when cancelled, and a re-run completes the rest', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'many');
+    mkdirSync(dir);
+    for (let k = 0; k < 200; k++) writeFileSync(join(dir, `${String(k).padStart(3, '0')}.png`), await rawPng(pattern(48, 48, 1, k + 50), 48, 48, 1));
+    const { jobId } = await t.client.invoke('import.start', { paths: [dir] });
+    await new Promise<void>((resolve) => {
+      const off = t.client.on('job.progress', (p) => {
+        if (p.jobId === jobId && p.done >= 5) off(), resolve();
+      });
+    });
+    await t.client.invoke('job.cancel', { jobId });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.status).toBe('cancelled');
+    const partial = await t.client.invoke('import.report', { jobId });
+    const kept = rows().length;
+    expect(partial.cancelled).toBe(true);
+    expect(partial.imported).toBe(kept);
+    expect(kept).toBeGreaterThanOrEqual(5);
+    expect(kept).toBeLessThan(200);
+    const rest = await runImport({ paths: [dir] });
+    expect(rest).toMatchObject({ imported: 200 - kept, skipped: kept });
+    expect(rows()).toHaveLength(200);
+    expect(new Set(rows().map((r) => r.hash)).size).toBe(200);
+  });
+});

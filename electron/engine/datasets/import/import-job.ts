@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import type { ImportIssue, ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
+import { cancelled } from '../../../../shared/contract/errors.ts';
+import type { JobContext } from '../../jobs/job-manager.ts';
+import { NEAR_THRESHOLD } from '../../images/near-duplicates.ts';
+import type { Project } from '../../projects/project.ts';
+import { hammingDistance } from '../hash.ts';
+import { readLabelCsv } from './csv.ts';
+import { enumerateSources } from './enumerate.ts';
+import { NearDuplicateIndex } from './near-index.ts';
+import { OrderedBatches } from './ordered-batches.ts';
+import { type Prepared, prepareFile } from './prepare.ts';
+import { type FileLabels, ImportWriter } from './writer.ts';
+
+export interface ImportTuning {
+  /** Files decoded at once (libuv runs sharp's work on its 4-thread pool). */
+  concurrency?: number;
+  /** Files per database transaction: a crash loses at most one batch. */
+  batchSize?: number;
+  /** Perceptual-hash distance at or below which two images are reported as near-duplicates. */
+  nearThreshold?: number;
+  maxPixels?: number;
+}
+
+/** The same threshold as the image queries' near-duplicate filter, so both name the same pairs. */
+export const NEAR_DUPLICATE_THRESHOLD = NEAR_THRESHOLD;
+
+/** What the files, folders and CSV of an import amount to before any pixel is read. */
+interface ImportPlan {
+  files: string[];
+  labels: Map<string, FileLabels>;
+  /** CSV rows whose file is gone from disk but already in the project: labels only. */
+  labelOnly: string[];
+  issues: ImportIssue[];
+}
+
+export function emptyReport(nearThreshold: number): ImportReport {
+  return {
+    files: 0,
+    imported: 0,
+    skipped: 0,
+    duplicates: { exact: [], near: [], nearTotal: 0, nearThreshold },
+    labels: { main: {}, aux: {}, classesCreated: [] },
+    issues: [],
+    cancelled: false,
+    elapsedMs: 0,
+  };
+}
+
+/**
+ * The import job: plan, then prepare files concurrently (read, hash, decode, thumbnail) and write
+ * them in batched transactions. `report` is filled in place so a caller can show it while running
+ * and keep it after a cancel.
+ */
+export async function runImport(
+  project: Project,
+  args: StartImportArgs,
+  job: JobContext,
+  report: ImportReport,
+  tuning: ImportTuning = {},
+): Promise<ImportReport> {
+  const started = Date.now();
+  const { concurrency = 4, batchSize = 200, maxPixels } = tuning;
+  const near = loadNearIndex(project, report.duplicates.nearThreshold);
+  const plan = planImport(project, args);
+  report.files = plan.files.length + plan.labelOnly.length;
+  const writer = new ImportWriter(project.db, report, near, (p) => plan.labels.get(p), `import:${job.jobId}`);
+  writer.commit(plan.issues.map((issue) => ({ kind: 'issue', sourcePath: issue.path, issue })));
+  writer.commit(plan.labelOnly.map((p) => ({ kind: 'skipped', sourcePath: p, imageIds: writer.idsAtPath(p) })));
+  const env = { db: project.db, imagesDir: project.folder('images'), thumbDir: project.folder('thumbnails'), copy: args.copy === true, maxPixels };
+  const batches = new OrderedBatches<Prepared>(batchSize, (batch) => {
+    writer.commit(batch);
+    report.labels = { main: { ...writer.applied.main }, aux: { ...writer.applied.aux }, classesCreated: [...writer.classesCreated] };
+  });
+  let done = 0;
+  job.progress(0, plan.files.length, 'Looking at files');
+  await forEachConcurrently(plan.files, concurrency, job.signal, async (path, index) => {
+    batches.add(index, await prepareFile(path, env));
+    job.progress(++done, plan.files.length, path);
+  });
+  batches.flush();
+  report.elapsedMs = Date.now() - started;
+  if (job.signal.aborted) {
+    report.cancelled = true;
+    throw cancelled(`Import cancelled after ${done} of ${plan.files.length} files; the ${report.imported} images imported so far stay in the project.`);
+  }
+  return report;
+}
+
+/** Runs `fn` over items with at most `limit` in flight; stops taking new items once `signal` aborts. */
+async function forEachConcurrently<T>(items: T[], limit: number, signal: AbortSignal, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal.aborted) {
+      const index = next++;
+      await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function loadNearIndex(project: Project, threshold: number): NearDuplicateIndex {
+  const index = new NearDuplicateIndex(threshold, hammingDistance);
+  const rows = project.db.prepare('SELECT id, phash FROM images WHERE phash IS NOT NULL AND duplicate_of IS NULL').raw().iterate() as Iterable<[number, string]>;
+  for (const [id, phash] of rows) index.add(id, phash);
+  return index;
+}
+
+function planImport(project: Project, args: StartImportArgs): ImportPlan {
+  const { files, issues } = enumerateSources(args.paths, { classFolders: args.classFolders === true, excludeDir: project.dir });
+  const labels = new Map<string, FileLabels>();
+  for (const f of files) if (f.classFolder) labels.set(f.path, { main: f.classFolder });
+  const plan: ImportPlan = { files: files.map((f) => f.path), labels, labelOnly: [], issues };
+  if (args.csv) addCsv(project, args.csv, plan);
+  return plan;
+}
+
+/** CSV rows add their labels and group, and their files when the given paths did not include them. */
+function addCsv(project: Project, csvFile: string, plan: ImportPlan): void {
+  const csv = readLabelCsv(csvFile);
+  plan.issues.push(...csv.issues);
+  const listed = new Set(plan.files);
+  const known = project.db.prepare('SELECT 1 FROM images WHERE path = ? LIMIT 1').pluck();
+  for (const row of csv.rows) {
+    const entry: FileLabels = { ...plan.labels.get(row.path) };
+    if (row.label) entry.main = row.label;
+    if (row.auxLabel) entry.aux = row.auxLabel;
+    if (row.group) entry.group = row.group;
+    plan.labels.set(row.path, entry);
+    if (listed.has(row.path)) continue;
+    listed.add(row.path);
+    if (existsSync(row.path)) plan.files.push(row.path);
+    else if (known.get(row.path)) plan.labelOnly.push(row.path);
+    else plan.issues.push({ path: row.path, code: 'not-found', message: `${csvFile} line ${row.line} names ${row.path}, which does not exist; fix the path in the CSV.` });
+  }
+}

@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Project } from '../../projects/project.ts';
+import { pattern, rawPng } from '../testing/fixtures.ts';
+import { thumbnailPath } from '../thumbnails.ts';
+
+const CLI = fileURLToPath(new URL('../../cli/labeltune.mjs', import.meta.url));
+const FILES = 400;
+const BATCH = 200;
+
+const tmp = mkdtempSync(join(tmpdir(), 'labeltune-kill-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LABELTUNE_HOME: join(tmp, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the child's exit once stderr has shown `percent`% progress and the child was killed. */
+function killAt(child: ChildProcess, percent: number): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    const seen = [...stderr.matchAll(/^(\d+)% /gm)].map((m) => Number(m[1]));
+    if (seen.some((p) => p >= percent && p < 100) && child.exitCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve) => child.on('exit', (_code, signal) => resolve({ signal, stderr })));
+}
+
+function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+}
+
+describe('kill -9 in the middle of an import', () => {
+  it('leaves a consistent database, and a re-run imports every file exactly once', async () => {
+    const dir = join(tmp, 'images');
+    mkdirSync(dir);
+    for (let k = 0; k < FILES; k++) {
+      writeFileSync(join(dir, `${String(k).padStart(3, '0')}.png`), await rawPng(pattern(128, 128, 1, k), 128, 128, 1));
+    }
+    const projectDir = join(tmp, 'project');
+    Project.create(projectDir, 'Kill test').close();
+
+    const killed = await killAt(cli(['import', projectDir, dir]), 60);
+    expect(killed.signal).toBe('SIGKILL');
+
+    const db = new BetterSqlite3(join(projectDir, 'project.db'));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const kept = db.prepare('SELECT hash, path FROM images').all() as { hash: string; path: string }[];
+    // Whole batches only: the batch in flight when the process died is gone, nothing half-written.
+    expect(kept.length % BATCH).toBe(0);
+    expect(kept.length).toBeGreaterThanOrEqual(BATCH);
+    expect(kept.length).toBeLessThan(FILES);
+    for (const r of kept) expect(existsSync(thumbnailPath(join(projectDir, 'thumbnails'), r.hash))).toBe(true);
+    db.close();
+
+    const rerun = await finish(cli(['import', projectDir, dir, '--json']));
+    expect(rerun.code).toBe(0);
+    const report = JSON.parse(rerun.stdout);
+    expect(report).toMatchObject({ files: FILES, imported: FILES - kept.length, skipped: kept.length, issues: [] });
+
+    const after = new BetterSqlite3(join(projectDir, 'project.db'), { readonly: true });
+    expect(after.prepare('SELECT count(*) FROM images').pluck().get()).toBe(FILES);
+    expect(after.prepare('SELECT count(DISTINCT path) FROM images').pluck().get()).toBe(FILES);
+    expect(after.prepare('SELECT count(DISTINCT hash) FROM images').pluck().get()).toBe(FILES);
+    // The killed job is marked interrupted when the project is opened again, never left 'running'.
+    expect(after.prepare(`SELECT status FROM jobs ORDER BY started_at`).pluck().all()).toEqual(['interrupted', 'completed']);
+    after.close();
+  });
+});

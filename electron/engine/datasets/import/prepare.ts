@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, type Stats, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
+import type { ImageFileInfo } from '../../../../shared/domain/pixels.ts';
+import type { Database } from '../../db/database.ts';
+import { decodeBuffer } from '../decode/index.ts';
+import { contentHash, perceptualHash } from '../hash.ts';
+import { writeThumbnail } from '../thumbnails.ts';
+import { classifyDecodeError } from './issues.ts';
+
+/** One decoded frame, ready to become a row. */
+export interface PreparedFrame {
+  frame: number;
+  hash: string;
+  phash: string | null;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  window: { center: number; width: number } | null;
+}
+
+/** A file read, hashed, decoded and thumbnailed; only the database write is left. */
+export interface PreparedFile {
+  kind: 'new';
+  sourcePath: string;
+  path: string;
+  copied: boolean;
+  fileHash: string;
+  format: string;
+  modality: string | null;
+  groupId: string | null;
+  metadata: Record<string, unknown>;
+  frames: PreparedFrame[];
+}
+
+export type Prepared =
+  | PreparedFile
+  | { kind: 'skipped'; sourcePath: string; imageIds: number[] }
+  | { kind: 'issue'; sourcePath: string; issue: ImportIssue };
+
+export interface PrepareEnv {
+  db: Database;
+  imagesDir: string;
+  thumbDir: string;
+  copy: boolean;
+  maxPixels?: number;
+}
+
+interface ExistingRow {
+  id: number;
+  file_hash: string | null;
+  size: number | null;
+  mtime: number | null;
+}
+
+/**
+ * Everything about one file except the database write: the expensive part, run for several files
+ * at once. Cheap checks come first so that a re-run over imported files reads no pixels.
+ */
+export async function prepareFile(sourcePath: string, env: PrepareEnv): Promise<Prepared> {
+  const issue = (i: ImportIssue): Prepared => ({ kind: 'issue', sourcePath, issue: i });
+  let st: Stats;
+  let bytes: Buffer;
+  try {
+    st = await stat(sourcePath);
+    if (!st.isFile()) return issue({ path: sourcePath, code: 'unreadable', message: `${sourcePath} is not a regular file (folder, device or pipe); it was left out.` });
+    if (st.size === 0) return issue({ path: sourcePath, code: 'empty', message: `${sourcePath} is empty (0 bytes); copy it again from its source.` });
+    const atPath = env.copy ? [] : rowsAtPath(env.db, sourcePath);
+    if (atPath.length > 0 && atPath[0].size === st.size && atPath[0].mtime === Math.round(st.mtimeMs)) {
+      return { kind: 'skipped', sourcePath, imageIds: atPath.map((r) => r.id) };
+    }
+    bytes = await readFile(sourcePath);
+    const fileHash = createHash('sha256').update(bytes).digest('hex');
+    if (atPath.length > 0) return sameFileAgain(sourcePath, atPath, fileHash);
+    const known = copiedRowsWithFileHash(env, fileHash);
+    if (known.length > 0) return { kind: 'skipped', sourcePath, imageIds: known };
+    return await decodeAndStore(sourcePath, bytes, fileHash, st, env);
+  } catch (e) {
+    return issue(classifyDecodeError(sourcePath, e, bytes! ?? null));
+  }
+}
+
+function sameFileAgain(sourcePath: string, rows: ExistingRow[], fileHash: string): Prepared {
+  if (rows[0].file_hash === fileHash) return { kind: 'skipped', sourcePath, imageIds: rows.map((r) => r.id) };
+  return {
+    kind: 'issue',
+    sourcePath,
+    issue: {
+      path: sourcePath,
+      code: 'changed',
+      message:
+        `${sourcePath} was imported before (image ${rows[0].id}) but its content has changed since. ` +
+        `Save the new version under a new name to import it next to the old one.`,
+    },
+  };
+}
+
+function rowsAtPath(db: Database, path: string): ExistingRow[] {
+  return db
+    .prepare(
+      `SELECT id, file_hash, json_extract(metadata, '$.file.size') AS size, json_extract(metadata, '$.file.mtimeMs') AS mtime
+       FROM images WHERE path = ? ORDER BY frame`,
+    )
+    .all(path) as ExistingRow[];
+}
+
+/** In copy mode the row's path is our copy, so a file copied in before is recognised by its bytes. */
+function copiedRowsWithFileHash(env: PrepareEnv, fileHash: string): number[] {
+  if (!env.copy) return [];
+  return env.db.prepare('SELECT id FROM images WHERE file_hash = ? AND copied = 1 ORDER BY frame').pluck().all(fileHash) as number[];
+}
+
+async function decodeAndStore(sourcePath: string, bytes: Buffer, fileHash: string, st: Stats, env: PrepareEnv): Promise<PreparedFile> {
+  const { info, frames } = await decodeBuffer(bytes, basename(sourcePath), env.maxPixels === undefined ? {} : { maxPixels: env.maxPixels });
+  const prepared: PreparedFrame[] = [];
+  for (const [frame, img] of frames.entries()) {
+    const hash = contentHash(img);
+    prepared.push({
+      frame,
+      hash,
+      phash: perceptualHash(img),
+      width: img.width,
+      height: img.height,
+      channels: img.channels,
+      bitDepth: img.bitDepth,
+      window: img.window,
+    });
+    await writeThumbnail(env.thumbDir, hash, img);
+  }
+  const path = env.copy ? copyIn(sourcePath, bytes, fileHash, env.imagesDir) : sourcePath;
+  return {
+    kind: 'new',
+    sourcePath,
+    path,
+    copied: env.copy,
+    fileHash,
+    format: info.format,
+    modality: info.modality,
+    groupId: info.groupId,
+    metadata: fileMetadata(info, st, env.copy ? sourcePath : null),
+    frames: prepared,
+  };
+}
+
+function fileMetadata(info: ImageFileInfo, st: Stats, source: string | null): Record<string, unknown> {
+  const file: Record<string, unknown> = { size: st.size, mtimeMs: Math.round(st.mtimeMs) };
+  if (source) file.source = source;
+  return { ...info.metadata, frames: info.frames, file };
+}
+
+/**
+ * Copies are named by the file's sha256: the same file copied twice is stored once. Written under a
+ * temporary name first so that a crash never leaves a truncated copy under the final name.
+ */
+function copyIn(sourcePath: string, bytes: Buffer, fileHash: string, imagesDir: string): string {
+  const target = join(imagesDir, `${fileHash}${extname(sourcePath).toLowerCase()}`);
+  if (!existsSync(target)) {
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, target);
+  }
+  return target;
+}

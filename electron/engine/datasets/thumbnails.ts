@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { renderImage } from './render.ts';
+
+/** Longest side of a cached thumbnail, in pixels. */
+export const THUMBNAIL_SIZE = 256;
+export const THUMBNAIL_TYPE = 'image/png';
+
+/**
+ * Thumbnails are named by the content hash of the frame they show, so exact duplicates share one
+ * file and a thumbnail can never show the wrong image after ids change.
+ */
+export function thumbnailPath(thumbDir: string, hash: string): string {
+  return join(thumbDir, hash.slice(0, 2), `${hash}.png`);
+}
+
+/** Render the default-window thumbnail of a frame (for 16-bit and DICOM: the stored window). */
+export function renderThumbnail(img: DecodedImage): Promise<Buffer> {
+  // Never enlarged: a 28 px image keeps a 28 px thumbnail, the grid scales it in the browser.
+  const size = Math.min(THUMBNAIL_SIZE, Math.max(img.width, img.height));
+  return renderImage(img, { window: img.window ?? undefined, size, invert: false, format: 'png' });
+}
+
+/**
+ * Write a thumbnail unless it exists. Written to a temporary name and renamed, so a crash never
+ * leaves a half-written file that would later be served as if it were complete.
+ */
+export async function writeThumbnail(thumbDir: string, hash: string, img: DecodedImage): Promise<Buffer | null> {
+  const file = thumbnailPath(thumbDir, hash);
+  if (existsSync(file)) return null;
+  const png = await renderThumbnail(img);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, png);
+  renameSync(tmp, file);
+  return png;
+}
