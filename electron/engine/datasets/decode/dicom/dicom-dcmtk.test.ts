@@ -1,0 +1,115 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isEngineError } from '../../../../../shared/contract/errors.ts';
+import { decodeBuffer, decodeFile } from '../index.ts';
+import { renderImage } from '../../render.ts';
+import { blobImage, encodeBmp } from '../test-images.ts';
+
+/**
+ * DICOM files made on the fly with Debian's dcmtk (img2dcm, dcmcjpeg, dcmcjpls, dcmcrle, dcmconv,
+ * dcmodify) from pydicom's MR_small.dcm: each encoding must give back exactly the pixels of the
+ * source. Skipped, with a message, when dcmtk or python3-pydicom is not installed.
+ */
+const MR_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm';
+const hasDcmtk = spawnSync('img2dcm', ['--version']).status === 0;
+const ready = hasDcmtk && existsSync(MR_SMALL);
+if (!ready) console.warn('dcmtk tests skipped: apt-get install dcmtk python3-pydicom');
+
+const dir = mkdtempSync(join(tmpdir(), 'labeltune-dcmtk-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function dcmtk(tool: string, args: string[], out: string): string {
+  const target = join(dir, out);
+  execFileSync(tool, [...args, target], { stdio: 'pipe' });
+  return target;
+}
+
+async function referencePixels(): Promise<number[]> {
+  return Array.from((await decodeFile(MR_SMALL)).frames[0].data);
+}
+
+describe.skipIf(!ready)('dcmtk-encoded copies of MR_small.dcm', () => {
+  it.each([
+    ['dcmcjpeg', ['+e1'], '1.2.840.10008.1.2.4.70'],
+    ['dcmcjpeg', ['+el'], '1.2.840.10008.1.2.4.57'],
+    ['dcmcjpls', [], '1.2.840.10008.1.2.4.80'],
+    ['dcmcrle', [], '1.2.840.10008.1.2.5'],
+    ['dcmconv', ['+tb'], '1.2.840.10008.1.2.2'],
+  ] as const)('%s %s (%s) decodes to the source pixels', async (tool, flags, syntax) => {
+    const file = dcmtk(tool, [...flags, MR_SMALL], `${tool}${flags.join('')}.dcm`);
+    const { info, frames } = await decodeFile(file);
+    expect(info.metadata.TransferSyntaxUID).toBe(syntax);
+    expect(Array.from(frames[0].data)).toEqual(await referencePixels());
+  });
+
+  it('a bare data set (no preamble, no meta group, implicit VR) is recognised and decoded', async () => {
+    const file = dcmtk('dcmconv', ['+ti', '-F', MR_SMALL], 'bare.dcm');
+    expect(readFileSync(file).toString('latin1', 128, 132)).not.toBe('DICM');
+    const { info, frames } = await decodeFile(file);
+    expect([info.format, info.metadata.TransferSyntaxUID]).toEqual(['dicom', '1.2.840.10008.1.2']);
+    expect(Array.from(frames[0].data)).toEqual(await referencePixels());
+  });
+
+  it('a Part 10 file without its 128-byte preamble still decodes', async () => {
+    const stripped = readFileSync(MR_SMALL).subarray(132);
+    const { frames } = await decodeBuffer(stripped, 'stripped.dcm');
+    expect(Array.from(frames[0].data)).toEqual(await referencePixels());
+  });
+
+  it('MONOCHROME1 is inverted over the stored range and its window mirrored', async () => {
+    const file = join(dir, 'mono1.dcm');
+    copyFileSync(MR_SMALL, file);
+    execFileSync('dcmodify', ['-nb', '-m', '(0028,0004)=MONOCHROME1', file], { stdio: 'pipe' });
+    const img = (await decodeFile(file)).frames[0];
+    // Signed 16-bit: stored range -32768..32767, so v -> (-32768 + 32767) - v = -1 - v.
+    expect(Array.from(img.data)).toEqual((await referencePixels()).map((v) => -1 - v));
+    expect(img.window).toEqual({ center: -601, width: 1600 });
+    // Rendered with its default window, the inverted image is the negative of the original.
+    const original = await sharp(await renderImage((await decodeFile(MR_SMALL)).frames[0])).raw().toBuffer();
+    const inverted = await sharp(await renderImage(img)).raw().toBuffer();
+    const diffs = Array.from(original).map((v, i) => Math.abs(255 - v - inverted[i]));
+    expect(Math.max(...diffs)).toBeLessThanOrEqual(1);
+  });
+
+  it('an unknown transfer syntax -> unsupported, naming the UID', async () => {
+    const bytes = Buffer.from(readFileSync(MR_SMALL));
+    const uid = Buffer.from('1.2.840.10008.1.2.1\0', 'latin1');
+    const at = bytes.indexOf(uid);
+    expect(at).toBeGreaterThan(132);
+    bytes.write('1.2.840.10008.1.2.99', at, 'latin1'); // same length: the meta group stays valid
+    const error = await decodeBuffer(bytes, 'odd.dcm').then(() => null, (e: unknown) => e);
+    expect(isEngineError(error) && [error.code, error.message]).toEqual([
+      'unsupported',
+      expect.stringMatching(/^odd\.dcm: uses the DICOM transfer syntax "unknown transfer syntax" \(1\.2\.840\.10008\.1\.2\.99\)/),
+    ]);
+  });
+
+  it('img2dcm wraps a JPEG as JPEG baseline DICOM; decoding it matches decoding the JPEG', async () => {
+    const rgb = blobImage(48, 40, 11);
+    const jpeg = await sharp(rgb, { raw: { width: 48, height: 40, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    const jpegFile = join(dir, 'photo.jpg');
+    writeFileSync(jpegFile, jpeg);
+    const dcm = dcmtk('img2dcm', ['-i', 'JPEG', jpegFile], 'photo.dcm');
+    const fromDicom = await decodeFile(dcm);
+    const fromJpeg = (await decodeFile(jpegFile)).frames[0];
+    expect(fromDicom.info.metadata).toMatchObject({ TransferSyntaxUID: '1.2.840.10008.1.2.4.50', Rows: 40, Columns: 48 });
+    const a = fromDicom.frames[0].data;
+    const maxDiff = Math.max(...Array.from(a).map((v, i) => Math.abs(v - fromJpeg.data[i])));
+    expect([fromDicom.frames[0].channels, a.length]).toEqual([3, 48 * 40 * 3]);
+    expect(maxDiff).toBeLessThanOrEqual(2); // two libjpeg-turbo builds, same IDCT up to rounding
+  });
+
+  it('img2dcm reads our BMP into uncompressed DICOM: both decoders agree on every pixel', async () => {
+    const rgb = blobImage(21, 13, 5); // odd width: BMP rows are padded, DICOM's are not
+    const bmpFile = join(dir, 'photo.bmp');
+    writeFileSync(bmpFile, encodeBmp(rgb, 21, 13, { bpp: 24 }));
+    const dcm = dcmtk('img2dcm', ['-i', 'BMP', bmpFile], 'from-bmp.dcm');
+    const [fromDicom, fromBmp] = [(await decodeFile(dcm)).frames[0], (await decodeFile(bmpFile)).frames[0]];
+    expect(Array.from(fromBmp.data)).toEqual(Array.from(rgb));
+    expect(Array.from(fromDicom.data)).toEqual(Array.from(rgb));
+  });
+});
