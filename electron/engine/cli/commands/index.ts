@@ -5,6 +5,7 @@ import { weightsCommand } from './weights.ts';
 import { importCommand } from './import.ts';
 import { demoCommand } from './demo.ts';
 import { splitCommand } from './split.ts';
+import { doctorCommand } from './doctor.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, doctorCommand];
