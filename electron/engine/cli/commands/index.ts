@@ -5,7 +5,8 @@ import { weightsCommand } from './weights.ts';
 import { importCommand } from './import.ts';
 import { demoCommand } from './demo.ts';
 import { splitCommand } from './split.ts';
+import { labelCommand } from './label.ts';
 import { doctorCommand } from './doctor.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, doctorCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand];
