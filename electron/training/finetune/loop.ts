@@ -209,6 +209,13 @@ export class FineTuner {
     });
   }
 
+  /** One optimisation step on train rows `rows` with explicit LRs (the LR range test drives this). */
+  stepWith(rows: number[], epoch: number, lrs: Record<string, number>): number {
+    const trainable = new Set(this.strategy.trainableGroups(epoch));
+    const rng = Rng.forEpoch(this.config.seed + 1, epoch);
+    return this.step(rows, this.frozenPrefix(epoch), trainable, this.params.trainableVariables(trainable), lrs, epoch, rng);
+  }
+
   private step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): number {
     const input = this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
     const opts = this.forwardOptions(trainable);

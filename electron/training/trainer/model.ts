@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../shared/contract/errors.ts';
+import type { RunConfig } from '../../../shared/domain/run.ts';
+import { createBackbone } from '../backbones/index.ts';
+import { IMAGENET_MEAN, IMAGENET_STD, pretrainedConfig } from '../backbones/pretrained.ts';
+import type { Backbone } from '../backbones/types.ts';
+import { createTinyResnet } from '../finetune/testing/tiny-resnet.ts';
+import { createTinyVit } from '../finetune/testing/tiny-vit.ts';
+import type { PreprocessConfig } from '../preprocess/preprocess.ts';
+import { preprocessConfigFor } from '../preprocess/preprocess.ts';
+import type { HostTensor } from '../weights/layout.ts';
+import { loadWeights } from '../weights/load-weights.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
+
+/**
+ * Tiny nets for tests and smoke runs of the whole pipeline (CLI, trainer process, resume); they
+ * are not offered in the UI's model list.
+ */
+export const TEST_BACKBONES: Record<string, (numClasses: number, imageSize: number) => Backbone> = {
+  'test-tiny-resnet': (numClasses, imageSize) => createTinyResnet({ numClasses, imageSize }),
+  'test-tiny-vit': (numClasses, imageSize) => createTinyVit({ numClasses, imageSize }),
+};
+
+export function isTestBackbone(name: string): boolean {
+  return Object.hasOwn(TEST_BACKBONES, name);
+}
+
+/** Build the run's backbone with a fresh head for the project's classes and load its weights. */
+export async function buildBackbone(config: RunConfig): Promise<Backbone> {
+  const numClasses = config.classes.length;
+  if (isTestBackbone(config.backbone)) return TEST_BACKBONES[config.backbone](numClasses, config.imageSize);
+  const backbone = createBackbone(config.backbone, { numClasses, imageSize: config.imageSize });
+  if (!config.weights) return backbone;
+  const file = await SafetensorsFile.open(config.weights);
+  try {
+    const adapt = backbone.adaptWeight?.bind(backbone);
+    await loadWeights(backbone, file, {
+      strict: true,
+      adapt: adapt ? (name, t, expected) => adaptHost(adapt, name, t, expected) : undefined,
+    });
+  } catch (e) {
+    backbone.dispose();
+    throw e;
+  } finally {
+    await file.close();
+  }
+  return backbone;
+}
+
+/** Bridge loadWeights' host tensors to the backbone's tensor-based adaptWeight (ViT pos_embed resampling). */
+function adaptHost(
+  adapt: NonNullable<Backbone['adaptWeight']>,
+  name: string,
+  t: HostTensor,
+  expected: number[],
+): HostTensor | null {
+  const out = adapt(name, tf.tensor(t.data, t.shape));
+  if (!out || out.shape.join('x') !== expected.join('x')) return null;
+  const data = out.dataSync() as Float32Array;
+  const shape = out.shape;
+  out.dispose();
+  return { shape, data };
+}
+
+/** The preprocessing of the backbone's pretrained weights, at the run's input size. */
+export function preprocessFor(config: RunConfig): PreprocessConfig {
+  if (isTestBackbone(config.backbone)) {
+    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
+  }
+  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize });
+}
+
+/** The pretraining LR of a backbone at the run's batch size (linear scaling), or null if unknown. */
+export function pretrainingLr(backbone: string, batchSize: number): number | null {
+  if (isTestBackbone(backbone)) return 0.5;
+  try {
+    const recipe = pretrainedConfig(backbone).pretraining;
+    return (recipe.lr * batchSize) / recipe.batchSize;
+  } catch {
+    return null;
+  }
+}
+
+export function checkImageSize(config: RunConfig): void {
+  if (!isTestBackbone(config.backbone) && config.imageSize % 16 !== 0 && config.backbone.startsWith('vit')) {
+    throw validation(`${config.backbone} needs an image size that is a multiple of 16 (its patch size); got ${config.imageSize}.`);
+  }
+}

@@ -1,0 +1,58 @@
+import type { JobRef } from '../domain/job.ts';
+import type { AlphaScheduleName, LrFindResult, RunDetail, RunInfo, RunPlan, RunProgress, StrategyChoice } from '../domain/run.ts';
+
+/** What the user chooses for a run; everything else is resolved by `runs.plan`. */
+export interface RunOptions {
+  backbone: string;
+  /** timm safetensors weights file to start from. */
+  weights?: string;
+  /** Start from the backbone's pretrained weights in the local weights cache. */
+  pretrained?: boolean;
+  strategy?: StrategyChoice;
+  epochs?: number;
+  imageSize?: number;
+  lr?: number;
+  batchSize?: number;
+  layerDecay?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  /** Class weighting: 'auto' (on when imbalanced, the default), 'on' or 'off'. */
+  classWeights?: 'auto' | 'on' | 'off';
+  augment?: boolean;
+  horizontalFlip?: boolean;
+  patience?: number;
+  gradualEvery?: number;
+  /** Use the auxiliary label set (when the project has one) with this α(t) schedule. */
+  auxSchedule?: AlphaScheduleName;
+  auxAlpha?: number;
+  seed?: number;
+  /** Backend rung: tfjs-node-gpu, tfjs-node, wasm or cpu. */
+  backend?: string;
+  name?: string;
+}
+
+export interface RunHandlers {
+  /** Resolve a run before starting it: strategy (and why), trainable parameters and share, LRs, data counts. */
+  'runs.plan': (a: RunOptions) => Promise<RunPlan>;
+  /** Start training in a trainer process; progress arrives as `run.progress` events. */
+  'runs.start': (a: RunOptions) => Promise<{ runId: number; jobId: string }>;
+  /** Pause a running run after its current step. */
+  'runs.pause': (a: { runId: number }) => Promise<RunInfo>;
+  /** Continue a paused run, or restart a failed / interrupted one from its last checkpoint. */
+  'runs.resume': (a: { runId: number }) => Promise<{ runId: number; jobId: string }>;
+  /** Stop a run; its checkpoints so far are kept. */
+  'runs.cancel': (a: { runId: number }) => Promise<RunInfo>;
+  /** Every run of the project, newest first. */
+  'runs.list': (a: Record<string, never>) => Promise<RunInfo[]>;
+  /** One run with its per-epoch metrics and checkpoints. */
+  'runs.get': (a: { runId: number }) => Promise<RunDetail>;
+  /** LR range test (exponentially growing LR over a few steps); the job's result is an LrFindResult. */
+  'runs.lrFind': (a: RunOptions & { steps?: number; minLr?: number; maxLr?: number }) => Promise<JobRef>;
+}
+
+export interface RunEvents {
+  /** A run advanced (steps, epoch ends, pauses, the end). */
+  'run.progress': RunProgress;
+}
+
+export type { LrFindResult };

@@ -1,0 +1,160 @@
+/** Fine-tuning runs: strategies, resolved configuration, per-epoch metrics and progress. */
+
+export const STRATEGY_NAMES = ['full', 'top', 'gradual', 'adapter', 'lora'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+/** What a user may ask for: a strategy by name, or `auto` (chosen from the data and the backbone). */
+export type StrategyChoice = StrategyName | 'auto';
+
+export const ALPHA_SCHEDULE_NAMES = ['constant', 'linear-decay', 'cosine', 'uncertainty'] as const;
+export type AlphaScheduleName = (typeof ALPHA_SCHEDULE_NAMES)[number];
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Every hyperparameter of a run, resolved (stored as the run's `config`). */
+export interface RunConfig {
+  backbone: string;
+  /** Weights file (timm safetensors) or null for random initialisation / the pretrained cache. */
+  weights: string | null;
+  pretrained: boolean;
+  strategy: StrategyName;
+  strategyReason: string;
+  imageSize: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrNote: string;
+  /** LR ratio between neighbouring layer groups. */
+  layerDecay: number;
+  weightDecay: number;
+  warmupFraction: number;
+  gradualEvery: number;
+  seed: number;
+  multiLabel: boolean;
+  classes: string[];
+  classWeights: number[] | null;
+  labelSmoothing: number;
+  aux: { classes: string[]; multiLabel: boolean; schedule: AlphaScheduleName; alpha: number } | null;
+  augment: boolean;
+  horizontalFlip: boolean;
+  /** Early stopping patience in epochs (0 = off). */
+  patience: number;
+  /** Backend rung asked for (null: the fastest that works). */
+  backend: string | null;
+}
+
+/** One row of `run_metrics`: the end of an epoch (epochs count from 1). */
+export interface RunMetricRow {
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  valAuc: number | null;
+  /** Auxiliary-task weight α(t); null without an auxiliary task. */
+  alpha: number | null;
+  imagesPerSec: number | null;
+  learningRates: Record<string, number>;
+  /** Backend, trainable groups, cached prefix. */
+  extra: Record<string, unknown>;
+  at: string;
+}
+
+export interface RunCheckpoint {
+  epoch: number;
+  /** Relative to the project directory. */
+  path: string;
+  metric: number | null;
+  isBest: boolean;
+}
+
+export interface RunInfo {
+  id: number;
+  name: string;
+  status: RunStatus;
+  backbone: string;
+  strategy: StrategyName;
+  config: RunConfig;
+  backend: string | null;
+  trainableParams: number | null;
+  totalParams: number | null;
+  /** trainableParams / totalParams. */
+  trainableShare: number | null;
+  bestEpoch: number | null;
+  /** Best validation loss. */
+  bestMetric: number | null;
+  summary: RunSummary | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Job of the trainer process while it runs in this session. */
+  jobId: string | null;
+}
+
+export interface RunDetail extends RunInfo {
+  metrics: RunMetricRow[];
+  checkpoints: RunCheckpoint[];
+}
+
+/** Final numbers of a finished run. */
+export interface RunSummary {
+  epochs: number;
+  stoppedEarly: boolean;
+  bestEpoch: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  valAuc: number | null;
+}
+
+/** What `runs.plan` says before anything trains. */
+export interface RunPlan {
+  strategy: StrategyName;
+  reason: string;
+  trainableParams: number;
+  totalParams: number;
+  trainableShare: number;
+  /** Groups that train at some point of the run. */
+  trainableGroups: string[];
+  lr: number;
+  lrNote: string;
+  /** Peak LR per optimizer group. */
+  learningRates: Record<string, number>;
+  trainImages: number;
+  valImages: number;
+  /** Train-split image count per class (main task). */
+  classCounts: Record<string, number>;
+  config: RunConfig;
+}
+
+/** Pushed while a run trains (throttled) and at every epoch end. */
+export interface RunProgress {
+  runId: number;
+  jobId: string;
+  phase: 'starting' | 'loading' | 'training' | 'epoch-end' | 'paused' | 'finished';
+  /** 1-based epoch being trained. */
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number | null;
+  learningRates: Record<string, number>;
+  alpha: number | null;
+  imagesPerSec: number | null;
+  etaSeconds: number | null;
+  /** The epoch's metrics row at `epoch-end`. */
+  metrics: RunMetricRow | null;
+  backend: string | null;
+}
+
+export interface LrFindPoint {
+  lr: number;
+  loss: number;
+}
+
+export interface LrFindResult {
+  curve: LrFindPoint[];
+  /** The LR where the smoothed loss falls fastest. */
+  suggestion: number;
+  /** Where the curve is stored (relative to the project). */
+  path: string;
+}
