@@ -1,0 +1,43 @@
+import { backboneEntry } from '../../backbones/registry.ts';
+import type { ResNetConfig } from '../../backbones/resnet.ts';
+import type { Backbone } from '../../backbones/types.ts';
+import type { ViTConfig } from '../../backbones/vit.ts';
+import { OPSET, OnnxGraph } from './graph.ts';
+import { type HostWeights, resnetToOnnx } from './resnet.ts';
+import { vitToOnnx } from './vit.ts';
+
+export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'logits';
+export { OPSET };
+
+/** Read every variable of the model to host memory once. */
+export function hostWeights(model: Backbone): HostWeights {
+  const out: HostWeights = new Map();
+  for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+  return out;
+}
+
+/**
+ * The model as an ONNX ModelProto: input `input` float32 [batch, 3, S, S] (NCHW, already
+ * preprocessed as in preprocessing.json), output `logits` [batch, classes]. LoRA and adapters must
+ * be merged into the backbone's weights before export.
+ */
+export function exportOnnx(model: Backbone, docString = ''): Uint8Array {
+  const g = new OnnxGraph();
+  const w = hostWeights(model);
+  const entry = backboneEntry(model.arch);
+  const body =
+    model.family === 'resnet'
+      ? resnetToOnnx(g, model, entry.config as ResNetConfig, w, ONNX_INPUT)
+      : vitToOnnx(g, model, entry.config as ViTConfig, w, ONNX_INPUT);
+  g.node('Identity', [body], {}, ONNX_OUTPUT);
+  const outDim = model.numClasses > 0 ? model.numClasses : model.featureDim;
+  return g.encode({
+    input: ONNX_INPUT,
+    inputDims: [3, model.imageSize, model.imageSize],
+    output: ONNX_OUTPUT,
+    outputDims: [outDim],
+    name: model.arch,
+    docString,
+  });
+}
