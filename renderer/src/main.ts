@@ -4,13 +4,13 @@ import { connect } from './lib/api/connect.ts';
 import { ConnectionState } from './lib/state/connection.svelte.ts';
 import { JobsState } from './lib/state/jobs.svelte.ts';
 import { ProjectState } from './lib/state/project.svelte.ts';
-import { handleError, toasts } from './lib/state/toasts.svelte.ts';
+import { handleError, reportFinishedJob, toasts } from './lib/state/toasts.svelte.ts';
 import './app.css';
 
 const connection = new ConnectionState();
 const { client, shell, mode } = connect(window, (s) => connection.set(s));
 const project = new ProjectState(client, handleError);
-const jobs = new JobsState(client, handleError);
+const jobs = new JobsState(client, handleError, (job) => reportFinishedJob(job));
 
 mount(App, {
   target: document.getElementById('app')!,

@@ -10,11 +10,13 @@ export class JobsState {
   constructor(
     private readonly client: EngineClient,
     private readonly onError: (e: unknown) => void,
+    /** Called once when a job this session saw running ends (not for jobs loaded already finished). */
+    private readonly onFinished: (job: JobState) => void = () => {},
   ) {}
 
   start(): () => void {
     const offProgress = this.client.on('job.progress', (p) => this.progress(p));
-    const offFinished = this.client.on('job.finished', (j) => this.upsert(j));
+    const offFinished = this.client.on('job.finished', (j) => this.finished(j));
     void this.load();
     return () => {
       offProgress();
@@ -58,6 +60,12 @@ export class JobsState {
       result: null,
       error: null,
     });
+  }
+
+  private finished(state: JobState): void {
+    const before = this.jobs.find((j) => j.id === state.id);
+    this.upsert(state);
+    if (!before || before.status === 'running') this.onFinished(state);
   }
 
   private upsert(state: JobState): void {

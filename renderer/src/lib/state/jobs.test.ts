@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobState } from '../../../../shared/domain/job.ts';
 import { FakeClient } from '../testing/fake-client.ts';
 import { fraction, JobsState } from './jobs.svelte.ts';
+import { reportFinishedJob, ToastState } from './toasts.svelte.ts';
 
 function job(overrides: Partial<JobState>): JobState {
   return {
@@ -47,6 +48,32 @@ describe('JobsState', () => {
     await jobs.cancel('j9');
     expect(client.calls).toEqual([{ method: 'job.cancel', args: { jobId: 'j9' } }]);
     expect(jobs.jobs.map((j) => [j.id, j.status])).toEqual([['j9', 'cancelled']]);
+  });
+
+  it('reports each job that ends while the app watches, once, and not jobs that were already over', async () => {
+    const client = new FakeClient({ 'job.list': () => [job({ id: 'old', status: 'completed' })] });
+    const finished: string[] = [];
+    const jobs = new JobsState(client, (e) => {
+      throw e;
+    }, (j) => finished.push(`${j.id}:${j.status}`));
+    jobs.start();
+    await vi.waitFor(() => expect(jobs.jobs).toHaveLength(1));
+    client.emit('job.progress', { jobId: 'j1', kind: 'import', done: 1, total: 10, message: '' });
+    client.emit('job.finished', job({ id: 'j1', status: 'failed', error: { code: 'validation', message: 'labels.csv: no column "label".' } }));
+    client.emit('job.finished', job({ id: 'j1', status: 'failed' }));
+    client.emit('job.finished', job({ id: 'old', status: 'completed' }));
+    client.emit('job.finished', job({ id: 'j2', status: 'completed' }));
+    expect(finished).toEqual(['j1:failed', 'j2:completed']);
+  });
+
+  it('turns a failed job into an error toast with the engine message, a finished one into a note', () => {
+    const toasts = new ToastState();
+    reportFinishedJob(job({ status: 'failed', error: { code: 'validation', message: 'labels.csv: no column "label".' } }), toasts);
+    reportFinishedJob(job({ status: 'completed', message: '400 images' }), toasts);
+    expect(toasts.items.map((t) => [t.kind, t.message])).toEqual([
+      ['error', 'labels.csv: no column "label".'],
+      ['info', 'import: finished (400 images).'],
+    ]);
   });
 
   it('fraction is clamped and null for unknown totals', () => {

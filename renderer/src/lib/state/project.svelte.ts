@@ -8,6 +8,8 @@ export class ProjectState {
   recent = $state<RecentProject[]>([]);
   busy = $state(false);
   readonly isOpen = $derived(this.info !== null);
+  /** Bumped by every change we learn of, so a slow `project.info` answer cannot overwrite a newer one. */
+  private version = 0;
 
   constructor(
     private readonly client: EngineClient,
@@ -17,6 +19,7 @@ export class ProjectState {
   /** Subscribe to changes and load the current state; returns the unsubscribe function. */
   start(): () => void {
     const off = this.client.on('project.changed', (info) => {
+      this.version++;
       this.info = info;
       void this.loadRecent();
     });
@@ -25,12 +28,15 @@ export class ProjectState {
   }
 
   async refresh(): Promise<void> {
+    const version = this.version;
     try {
-      this.info = await this.client.invoke('project.info', {});
+      const info = await this.client.invoke('project.info', {});
+      if (version === this.version) this.info = info;
     } catch (e) {
       // No open project is the normal start in browser mode without a folder: show the Projects view.
-      if (e instanceof EngineError && e.code === 'not-found') this.info = null;
-      else this.onError(e);
+      if (e instanceof EngineError && e.code === 'not-found') {
+        if (version === this.version) this.info = null;
+      } else this.onError(e);
     }
     await this.loadRecent();
   }
@@ -63,6 +69,7 @@ export class ProjectState {
   }
 
   private async run(action: () => Promise<void>): Promise<boolean> {
+    this.version++;
     this.busy = true;
     try {
       await action();

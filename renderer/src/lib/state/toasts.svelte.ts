@@ -1,4 +1,5 @@
-import { EngineError } from '../../../../shared/contract/errors.ts';
+import { EngineError, isErrorCode } from '../../../../shared/contract/errors.ts';
+import type { JobState } from '../../../../shared/domain/job.ts';
 
 export type ToastKind = 'error' | 'info';
 
@@ -37,4 +38,16 @@ export function handleError(e: unknown, target: ToastState = toasts): void {
   if (e instanceof EngineError && e.code === 'cancelled') target.push('info', message);
   else target.push('error', message);
   if (!(e instanceof EngineError)) console.error(e);
+}
+
+/** How a finished job reaches the user wherever they are: failures as errors, the rest as notes. */
+export function reportFinishedJob(job: JobState, target: ToastState = toasts): void {
+  if (job.status === 'failed' && job.error) {
+    const code = isErrorCode(job.error.code) ? job.error.code : 'internal';
+    handleError(new EngineError(code, job.error.message), target);
+  } else if (job.status === 'cancelled') {
+    target.push('info', `${job.kind}: cancelled${job.message ? ` (${job.message})` : ''}.`);
+  } else if (job.status === 'completed') {
+    target.push('info', `${job.kind}: finished${job.message ? ` (${job.message})` : ''}.`);
+  }
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { notFound } from '../../../../shared/contract/errors.ts';
+import { FakeClient, projectInfo } from '../testing/fake-client.ts';
+import { ProjectState } from './project.svelte.ts';
+
+describe('ProjectState', () => {
+  it('a project.changed event that arrives while project.info is pending wins over the stale answer', async () => {
+    let answer: (v: never) => void = () => {};
+    const client = new FakeClient({
+      'project.info': () => new Promise((_resolve, reject) => (answer = () => reject(notFound('No project is open.')))),
+      'project.recent': () => [],
+    });
+    const errors: unknown[] = [];
+    const state = new ProjectState(client, (e) => errors.push(e));
+    state.start();
+    client.emit('project.changed', projectInfo({ name: 'Opened meanwhile' }));
+    answer(undefined as never);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(state.info?.name).toBe('Opened meanwhile');
+    expect(errors).toEqual([]);
+  });
+
+  it('reports errors other than "no project open" and keeps the recent list', async () => {
+    const client = new FakeClient({
+      'project.info': () => {
+        throw new Error('disk full');
+      },
+      'project.recent': () => [{ dir: '/a', name: 'A', openedAt: '2026-11-28T00:00:00.000Z' }],
+    });
+    const errors: unknown[] = [];
+    const state = new ProjectState(client, (e) => errors.push(e));
+    await state.refresh();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['disk full']);
+    expect(state.recent.map((r) => r.name)).toEqual(['A']);
+  });
+});
