@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { renderImage } from './render.ts';
+import { shrinkImage } from './shrink.ts';
 
 /** Longest side of a cached thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;
@@ -16,10 +17,12 @@ export function thumbnailPath(thumbDir: string, hash: string): string {
 }
 
 /** Render the default-window thumbnail of a frame (for 16-bit and DICOM: the stored window). */
-export function renderThumbnail(img: DecodedImage): Promise<Buffer> {
+export async function renderThumbnail(img: DecodedImage): Promise<Buffer> {
+  // Shrink first, window after: the per-pixel windowing then runs on 256 px, not on the full size.
+  const small = await shrinkImage(img, THUMBNAIL_SIZE);
   // Never enlarged: a 28 px image keeps a 28 px thumbnail, the grid scales it in the browser.
-  const size = Math.min(THUMBNAIL_SIZE, Math.max(img.width, img.height));
-  return renderImage(img, { window: img.window ?? undefined, size, invert: false, format: 'png' });
+  const size = Math.min(THUMBNAIL_SIZE, Math.max(small.width, small.height));
+  return renderImage(small, { window: img.window ?? undefined, size, invert: false, format: 'png' });
 }
 
 /**
