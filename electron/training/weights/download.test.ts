@@ -12,6 +12,10 @@ import { fixturePath } from './testing/fixtures.ts';
 const FIXTURE = readFileSync(fixturePath('resnet18/model.safetensors'));
 const FIXTURE_SHA = createHash('sha256').update(FIXTURE).digest('hex');
 const REPO = 'timm/resnet18.a1_in1k';
+const REDIRECTS: Record<string, string> = {
+  '/timm/redirected/resolve/main/model.safetensors': FIXTURE_SHA,
+  '/timm/bad-etag/resolve/main/model.safetensors': 'f'.repeat(64),
+};
 
 /** What the test server does for the next requests; every request is logged. */
 interface Behaviour {
@@ -34,7 +38,13 @@ let cache: WeightCache;
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const first = requests.length === 0;
   requests.push({ url: req.url ?? '', range: req.headers.range });
-  if (req.url !== `/${REPO}/resolve/main/model.safetensors`) {
+  // Like huggingface.co: /resolve/ redirects to a CDN and names the file's sha256 in X-Linked-Etag.
+  const etag = REDIRECTS[req.url ?? ''];
+  if (etag) {
+    res.writeHead(302, { location: '/cdn/model.safetensors', 'x-linked-etag': `"${etag}"` }).end();
+    return;
+  }
+  if (req.url !== `/${REPO}/resolve/main/model.safetensors` && req.url !== '/cdn/model.safetensors') {
     res.writeHead(404).end('Entry not found');
     return;
   }
@@ -138,7 +148,7 @@ describe('downloadWeights', () => {
     const flipped = Buffer.from(FIXTURE);
     flipped[FIXTURE.length - 10] ^= 0xff;
     behaviour = { body: flipped };
-    await expect(download({ expectedSha256: FIXTURE_SHA })).rejects.toThrow(/download of timm\/resnet18\.a1_in1k\/model\.safetensors is damaged: its sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}\. The file was removed/);
+    await expect(download({ expectedSha256: FIXTURE_SHA })).rejects.toThrow(/download of timm\/resnet18\.a1_in1k\/model\.safetensors is damaged: its sha256 is [0-9a-f]{64}, expected [0-9a-f]{64} \(from the catalog\)\. The file was removed/);
     const dest = cache.pathFor(REPO, 'model.safetensors');
     expect(existsSync(dest) || existsSync(`${dest}.part`)).toBe(false);
     behaviour = { body: Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), FIXTURE.subarray(8)]) };
@@ -147,6 +157,17 @@ describe('downloadWeights', () => {
     expect((err as Error).message).toMatch(/is not a valid safetensors file and was removed \(.*header length 4294967295 is impossible/);
     expect(existsSync(dest)).toBe(false);
     expect(cache.get(REPO, 'model.safetensors')).toBeNull();
+  });
+
+  it('follows the redirect to the CDN and verifies the sha256 the server names in X-Linked-Etag', async () => {
+    const r = await download({ repo: 'timm/redirected' });
+    expect(requests.map((q) => q.url)).toEqual(['/timm/redirected/resolve/main/model.safetensors', '/cdn/model.safetensors']);
+    expect(r.entry.sha256).toBe(FIXTURE_SHA);
+    expect(readFileSync(r.path).equals(FIXTURE)).toBe(true);
+    const err = await download({ repo: 'timm/bad-etag' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'validation' });
+    expect((err as Error).message).toMatch(new RegExp(`its sha256 is ${FIXTURE_SHA}, expected f{64} \\(from the server's X-Linked-Etag\\)\\. The file was removed`));
+    expect(existsSync(cache.pathFor('timm/bad-etag', 'model.safetensors'))).toBe(false);
   });
 
   it('answers 404 with a not-found error naming the URL', async () => {

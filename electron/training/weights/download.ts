@@ -66,7 +66,7 @@ export async function downloadWeights(opts: DownloadOptions): Promise<DownloadRe
     try {
       const done = await transfer(url, part, opts);
       resumed ||= done.resumed;
-      const entry = await finalize(part, dest, done.sha256, opts, url);
+      const entry = await finalize(part, dest, done, opts, url);
       return { path: dest, entry, cached: false, resumed, attempts: attempt };
     } catch (e) {
       if (opts.signal?.aborted) throw cancelled(`The download of ${repo}/${file} was cancelled; run it again to resume where it stopped.`);
@@ -80,7 +80,7 @@ export async function downloadWeights(opts: DownloadOptions): Promise<DownloadRe
 
 async function transfer(url: string, part: string, opts: DownloadOptions) {
   const have = existsSync(part) ? statSync(part).size : 0;
-  const res = await request(url, have, opts.signal);
+  const { res, linkedSha256 } = await request(url, have, opts.signal);
   if (res.status === 416 && have > 0) {
     rmSync(part, { force: true }); // the partial file is not a prefix the server knows: start over
     throw new Interrupted('the server refused to resume (HTTP 416)');
@@ -107,12 +107,33 @@ async function transfer(url: string, part: string, opts: DownloadOptions) {
     await closeStream(out);
   }
   if (total !== null && done !== total) throw new Interrupted(`received ${done} of ${total} bytes`);
-  return { sha256: hash.digest('hex'), resumed: append };
+  return { sha256: hash.digest('hex'), resumed: append, linkedSha256 };
 }
 
-async function request(url: string, have: number, signal?: AbortSignal): Promise<Response> {
+const MAX_REDIRECTS = 10;
+
+/**
+ * GET with redirects followed by hand: Hugging Face answers /resolve/ with a redirect to its CDN
+ * that carries `X-Linked-Etag`, the sha256 of the LFS file, so a download can be verified even
+ * when the catalog pins no hash.
+ */
+async function request(url: string, have: number, signal?: AbortSignal): Promise<{ res: Response; linkedSha256: string | null }> {
+  let current = url;
+  let linkedSha256: string | null = null;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const res = await get(current, have, signal);
+    linkedSha256 ??= linkedEtag(res);
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !location) return { res, linkedSha256 };
+    await res.body?.cancel();
+    current = new URL(location, current).href;
+  }
+  throw internal(`${url} redirected more than ${MAX_REDIRECTS} times. Check LABELTUNE_HF_ENDPOINT.`);
+}
+
+async function get(url: string, have: number, signal?: AbortSignal): Promise<Response> {
   try {
-    return await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'follow' });
+    return await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'manual' });
   } catch (e) {
     if (signal?.aborted) throw cancelled();
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -121,6 +142,12 @@ async function request(url: string, have: number, signal?: AbortSignal): Promise
         'If this computer is offline, copy the .safetensors file here and use "labeltune weights import <file> --arch <arch>".',
     );
   }
+}
+
+/** The sha256 in `X-Linked-Etag: "<64 hex>"`, if the server sent one. */
+function linkedEtag(res: Response): string | null {
+  const m = /^(?:W\/)?"?([0-9a-f]{64})"?$/i.exec(res.headers.get('x-linked-etag')?.trim() ?? '');
+  return m ? m[1].toLowerCase() : null;
 }
 
 function checkStatus(res: Response, url: string): void {
@@ -157,11 +184,14 @@ function closeStream(out: WriteStream): Promise<void> {
 }
 
 /** Check the finished `.part`, give it its final name and record it; damaged files are removed. */
-async function finalize(part: string, dest: string, sha256: string, opts: DownloadOptions, url: string): Promise<CacheEntry> {
+async function finalize(part: string, dest: string, got: { sha256: string; linkedSha256: string | null }, opts: DownloadOptions, url: string): Promise<CacheEntry> {
   const name = `${opts.repo}/${opts.file}`;
-  if (opts.expectedSha256 && sha256 !== opts.expectedSha256) {
+  const sha256 = got.sha256;
+  const expected = opts.expectedSha256 ?? got.linkedSha256;
+  if (expected && sha256 !== expected) {
     rmSync(part, { force: true });
-    throw validation(`The download of ${name} is damaged: its sha256 is ${sha256}, expected ${opts.expectedSha256}. The file was removed; download it again.`);
+    const source = opts.expectedSha256 ? 'the catalog' : "the server's X-Linked-Etag";
+    throw validation(`The download of ${name} is damaged: its sha256 is ${sha256}, expected ${expected} (from ${source}). The file was removed; download it again.`);
   }
   renameSync(part, dest);
   await assertSafetensors(dest, `The download of ${name}`);
