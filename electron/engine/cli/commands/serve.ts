@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../server/server.ts';
 import { PROJECT_DB } from '../../projects/project.ts';
+import { createDemoProject } from '../../datasets/demo/create-demo-project.ts';
 import { type Command, UsageError, numberOption } from '../command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
   usage: 'serve [project-dir] [--port N] [--sample]',
-  summary: 'Browser mode: serve the app on 127.0.0.1 and print its URL (with an access token).',
+  summary: 'Browser mode: serve the app on 127.0.0.1 and print its URL (with an access token); --sample opens (or first creates) a demo project.',
   options: { port: { type: 'string' }, sample: { type: 'boolean' } },
   maxPositionals: 1,
   async run({ positionals, values, engine, client, json, out, err }) {
@@ -20,7 +21,10 @@ export const serveCommand: Command = {
         throw new UsageError(`${dir} is not a LabelTune project; create it with "labeltune init ${dir}" or use --sample`);
       }
       if (exists) await client.invoke('project.open', { dir });
-      else await client.invoke('project.create', { dir, name: 'Sample project' });
+      else {
+        if (!json) err(`Creating the sample project (synthetic chest X-rays) in ${dir} ...`);
+        await createDemoProject(dir, { client });
+      }
     }
     const server = await startServer({ engine, port });
     const info = engine.ctx.hasProject ? engine.ctx.project().info() : null;

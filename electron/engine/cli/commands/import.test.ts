@@ -1,0 +1,66 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pattern, rawPng } from '../../datasets/testing/fixtures.ts';
+import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
+import { main } from '../main.ts';
+
+let t: TestEngine;
+const previousHome = process.env.LABELTUNE_HOME;
+beforeAll(() => {
+  t = createTestEngine();
+  process.env.LABELTUNE_HOME = join(t.tmp, 'cli-home');
+});
+afterAll(async () => {
+  process.env.LABELTUNE_HOME = previousHome;
+  await t.dispose();
+});
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('labeltune import', () => {
+  it('imports class folders and prints the report as JSON, then a human summary on a re-run', async () => {
+    const project = join(t.tmp, 'p1');
+    expect((await run('init', project)).code).toBe(0);
+    const dir = join(t.tmp, 'in');
+    for (const [k, cls] of ['ok', 'ok', 'scratch'].entries()) {
+      mkdirSync(join(dir, cls), { recursive: true });
+      writeFileSync(join(dir, cls, `${k}.png`), await rawPng(pattern(24, 24, 1, k), 24, 24, 1));
+    }
+    writeFileSync(join(dir, 'ok', 'broken.png'), 'not really a png');
+    const first = await run('import', project, dir, '--class-folders', '--json');
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.out);
+    expect(report).toMatchObject({ files: 4, imported: 3, skipped: 0, labels: { main: { ok: 2, scratch: 1 } } });
+    expect(report.issues).toEqual([{ path: join(dir, 'ok', 'broken.png'), code: 'not-an-image', message: expect.stringContaining('broken.png') }]);
+
+    const second = await run('import', project, dir);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('Imported   0 image(s)');
+    expect(second.out).toContain('Skipped    3 already in the project');
+    expect(second.out).toMatch(/not-an-image +broken\.png/);
+  });
+
+  it('exits 2 without anything to import and 1 for a folder that is not a project', async () => {
+    expect((await run('import', join(t.tmp, 'p1'))).code).toBe(2);
+    const missing = await run('import', join(t.tmp, 'nowhere'), t.tmp, '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out).error.code).toBe('not-found');
+  });
+});
+
+describe('labeltune demo', () => {
+  it('creates a labelled sample project', async () => {
+    const { code, out } = await run('demo', join(t.tmp, 'demo'), '--images', '12', '--seed', '2', '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.project.counts).toMatchObject({ images: 12, labelled: 12 });
+    expect(doc.report).toMatchObject({ files: 12, imported: 12, issues: [] });
+    expect((await run('demo', join(t.tmp, 'demo2'), '--images', 'many')).code).toBe(2);
+  });
+});
