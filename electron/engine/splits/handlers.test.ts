@@ -112,6 +112,28 @@ describe('splits.create', () => {
     expect(leakage.groups.length).toBe(groupsInTwoSplits());
   });
 
+  it('keeps exact duplicates together across patients and without grouping', async () => {
+    // Images 30..39 have the pixels of 0..9 (same hash, other patients); 40..49 point at 0..9 by duplicateOf only.
+    const ids = seedImages(db, 50, {
+      group: (i) => `P${i}`,
+      hash: (i) => `h${i % 30}${i >= 40 ? 'x' : ''}`,
+      duplicateOf: (i) => (i >= 40 ? i - 40 : null),
+    });
+    seedLabels(db, mainTask(), ids.map((id, i) => [id, classIds[i % 2]]));
+    for (const groupBy of ['patient', 'none'] as const) {
+      for (let seed = 0; seed < 5; seed++) {
+        await client.invoke('splits.create', { seed, groupBy });
+        const pairs = ids.slice(30).map((id, k) => [id, ids[k < 10 ? k : k - 10]] as const);
+        expect({ groupBy, seed, apart: pairs.filter(([a, b]) => splitOf(a) !== splitOf(b)).length, leaks: (await client.invoke('splits.leakage', {})).exact }).toEqual({
+          groupBy,
+          seed,
+          apart: 0,
+          leaks: [],
+        });
+      }
+    }
+  });
+
   it('refuses to split a project without labels, leaving old splits alone', async () => {
     const ids = seedImages(db, 3);
     db.prepare(`INSERT INTO splits (image_id, split, assigned_at) VALUES (?, 'val', 'x')`).run(ids[0]);

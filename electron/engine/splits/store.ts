@@ -1,8 +1,9 @@
 import { conflict, validation } from '../../../shared/contract/errors.ts';
-import { SPLIT_NAMES, type SplitGrouping, type SplitName, type SplitReport, type SplitSettings } from '../../../shared/domain/splits.ts';
+import { SPLIT_NAMES, type SplitName, type SplitReport, type SplitSettings } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
-import { type SplitUnit, assignSplits } from './assign.ts';
+import { assignSplits } from './assign.ts';
+import { loadUnits } from './units.ts';
 
 const SETTINGS_KEY = 'splits.settings';
 const LOCKED_KEY = 'splits.locked';
@@ -12,42 +13,6 @@ const setMeta = (db: Database, key: string, value: string) =>
   db.prepare('INSERT OR REPLACE INTO project_meta (key, value) VALUES (?, ?)').run(key, value);
 
 export const isLocked = (db: Database): boolean => meta(db, LOCKED_KEY) === '1';
-
-/** The group key of an image: its group id, or the image itself when it has none or grouping is off. */
-const unitKey = (groupBy: SplitGrouping, id: number, groupId: string | null) =>
-  groupBy === 'patient' && groupId !== null ? `g:${groupId}` : `i:${id}`;
-
-/** Raw rows (arrays, not objects: 100k objects cost more than the query). */
-type ImageRow = [id: number, groupId: string | null, excluded: number, split: SplitName | null, locked: number | null];
-
-/** Build the units of the included images; units that hold (or share a group with) a locked test image are pinned to test. */
-function loadUnits(db: Database, groupBy: SplitGrouping, locked: boolean): SplitUnit[] {
-  const rows = db
-    .prepare(`SELECT i.id, i.group_id, i.excluded, s.split, s.locked FROM images i LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id`)
-    .raw()
-    .all() as ImageRow[];
-  const main = findTask(db, 'main');
-  const labels = main ? (db.prepare('SELECT image_id, class_id FROM labels WHERE task_id = ?').raw().all(main.id) as [number, number][]) : [];
-  const classesOf = new Map<number, number[]>();
-  for (const [imageId, classId] of labels) {
-    const list = classesOf.get(imageId);
-    if (list) list.push(classId);
-    else classesOf.set(imageId, [classId]);
-  }
-  const pinned = new Set(rows.filter((r) => locked && r[4] === 1 && r[3] === 'test').map((r) => unitKey(groupBy, r[0], r[1])));
-  const units = new Map<string, SplitUnit>();
-  for (const [id, groupId, excluded] of rows) {
-    if (excluded === 1) continue;
-    const key = unitKey(groupBy, id, groupId);
-    let u = units.get(key);
-    if (!u) units.set(key, (u = { key, imageIds: [], classCounts: new Map(), labelled: 0, lockedTest: pinned.has(key) }));
-    u.imageIds.push(id);
-    const classes = classesOf.get(id) ?? [];
-    if (classes.length > 0) u.labelled++;
-    for (const c of classes) u.classCounts.set(c, (u.classCounts.get(c) ?? 0) + 1);
-  }
-  return [...units.values()];
-}
 
 /**
  * Re-create the splits in one transaction. Locked test rows (kept even for excluded images, so an
