@@ -16,23 +16,50 @@ export function contentHash(img: DecodedImage): string {
   return hash.digest('hex');
 }
 
-const COLS = 9;
-const ROWS = 8;
+const GRID = 32;
+const KEEP = 8;
 
 /**
- * 64-bit difference hash (dHash) as 16 hex characters: the image is windowed to 8-bit grey
- * (default window for >8-bit data, luma for colour), averaged down to a 9x8 grid, and each bit
- * says whether a cell is brighter than its right neighbour. Robust to resizing and recompression.
+ * 64-bit perceptual hash (pHash) as 16 hex characters. The image is windowed to grey (default
+ * window for >8-bit data, luma for colour), averaged down to 32x32, transformed with a 2-D DCT,
+ * and each of the 8x8 lowest-frequency coefficients gives one bit: above or below their median.
+ * Low frequencies survive resizing and recompression; the median keeps bits balanced, so
+ * unrelated pictures land around 32 bits apart. (A plain dHash flips bits in flat regions.)
  */
 export function perceptualHash(img: DecodedImage): string {
-  const grid = greyGrid(img);
+  const grid = greyGrid(img, GRID, GRID);
+  // Rounding noise (~1e-13) must not decide bits in flat images, where true coefficients are 0.
+  const coefficients = lowDct(grid).map((c) => (Math.abs(c) < 1e-9 ? 0 : c));
+  const median = [...coefficients.slice(1)].sort((a, b) => a - b)[(coefficients.length - 1) >> 1];
   let bits = 0n;
-  for (let y = 0; y < ROWS; y++) {
-    for (let x = 0; x < COLS - 1; x++) {
-      bits = (bits << 1n) | (grid[y * COLS + x] > grid[y * COLS + x + 1] ? 1n : 0n);
+  for (const c of coefficients) bits = (bits << 1n) | (c > median ? 1n : 0n);
+  return bits.toString(16).padStart(16, '0');
+}
+
+const COS = Float64Array.from({ length: KEEP * GRID }, (_, i) => {
+  const [u, x] = [Math.floor(i / GRID), i % GRID];
+  return Math.cos(((2 * x + 1) * u * Math.PI) / (2 * GRID));
+});
+
+/** The KEEP x KEEP lowest-frequency DCT-II coefficients of a GRID x GRID block (unnormalised). */
+function lowDct(grid: Float64Array): number[] {
+  const rows = new Float64Array(GRID * KEEP); // 1-D DCT along x for every row
+  for (let y = 0; y < GRID; y++) {
+    for (let u = 0; u < KEEP; u++) {
+      let sum = 0;
+      for (let x = 0; x < GRID; x++) sum += grid[y * GRID + x] * COS[u * GRID + x];
+      rows[y * KEEP + u] = sum;
     }
   }
-  return bits.toString(16).padStart(16, '0');
+  const out: number[] = [];
+  for (let v = 0; v < KEEP; v++) {
+    for (let u = 0; u < KEEP; u++) {
+      let sum = 0;
+      for (let y = 0; y < GRID; y++) sum += rows[y * KEEP + u] * COS[v * GRID + y];
+      out.push(sum);
+    }
+  }
+  return out;
 }
 
 /** Number of differing bits between two perceptual hashes (0 = same picture, ~32 = unrelated). */
@@ -46,17 +73,17 @@ export function hammingDistance(a: string, b: string): number {
   return count;
 }
 
-/** Mean windowed grey level of each cell of a 9x8 grid laid over the image. */
-function greyGrid(img: DecodedImage): Float64Array {
+/** Mean windowed grey level (0..1) of each cell of a cols x rows grid laid over the image. */
+function greyGrid(img: DecodedImage, cols: number, rows: number): Float64Array {
   const { width, height, channels, data } = img;
   const window = img.window ?? (data instanceof Uint8Array ? null : sampleRangeWindow(data));
   const lo = window ? window.center - 0.5 - (window.width - 1) / 2 : 0;
   const span = window ? Math.max(window.width - 1, 1) : 255;
-  const sums = new Float64Array(COLS * ROWS);
-  const counts = new Float64Array(COLS * ROWS);
-  const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.floor((x * COLS) / width));
+  const sums = new Float64Array(cols * rows);
+  const counts = new Float64Array(cols * rows);
+  const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.floor((x * cols) / width));
   for (let y = 0; y < height; y++) {
-    const rowCell = Math.floor((y * ROWS) / height) * COLS;
+    const rowCell = Math.floor((y * rows) / height) * cols;
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * channels;
       const v = channels >= 3 ? 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] : data[i];

@@ -50,6 +50,8 @@ export async function renderImage(img: DecodedImage, opts: RenderOptions = {}): 
   const bytes = toDisplayBytes(img, opts.window);
   const pixels = opts.invert ? invertColour(bytes, img.channels) : bytes;
   let pipeline = sharp(pixels, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  // Without an explicit colourspace sharp writes grey input as 3-channel RGB.
+  if (img.channels === 1) pipeline = pipeline.toColourspace('b-w');
   if (opts.size) pipeline = pipeline.resize({ width: opts.size, height: opts.size, fit: 'inside' });
   const format = opts.format ?? 'png';
   if (format === 'jpeg') return pipeline.flatten({ background: '#000000' }).jpeg({ quality: opts.quality ?? 85 }).toBuffer();

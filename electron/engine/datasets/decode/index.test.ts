@@ -73,7 +73,7 @@ describe('raster formats via sharp', () => {
     expect(Array.from(webp.frames[0].data)).toEqual(Array.from(rgb));
     const jpeg = (await decodeBuffer(await sharp(rgb, raw).jpeg({ quality: 95 }).toBuffer(), 'x.jpg')).frames[0];
     expect([jpeg.width, jpeg.height, jpeg.channels, jpeg.bitDepth]).toEqual([32, 24, 3, 8]);
-    const meanAbs = jpeg.data.reduce((s, v, i) => s + Math.abs(v - rgb[i]), 0) / rgb.length;
+    const meanAbs = Array.from(jpeg.data).reduce((s, v, i) => s + Math.abs(v - rgb[i]), 0) / rgb.length;
     expect(meanAbs).toBeLessThan(3);
   });
 

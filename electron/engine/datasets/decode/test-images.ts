@@ -112,7 +112,13 @@ function crc32(bytes: Uint8Array): number {
 /** A smooth, photo-like deterministic test picture (sum of soft blobs), 8-bit RGB. */
 export function blobImage(width: number, height: number, seed: number): Uint8Array {
   let s = seed >>> 0;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  // mulberry32: nearby seeds give unrelated pictures (a plain LCG would give near-identical ones).
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
   const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.3) * width, c: [rand(), rand(), rand()].map((v) => v * 255) }));
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {

@@ -1,0 +1,88 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { decodeBuffer } from './decode/index.ts';
+import { blobImage, encodeBmp, encodeTiff } from './decode/test-images.ts';
+import { contentHash, hammingDistance, perceptualHash } from './hash.ts';
+
+const W = 160;
+const H = 120;
+const raw = { raw: { width: W, height: H, channels: 3 as const } };
+const decode = async (bytes: Buffer, name: string): Promise<DecodedImage> => (await decodeBuffer(bytes, name)).frames[0];
+
+describe('contentHash', () => {
+  it('is equal for the same pixels stored as PNG, TIFF and BMP', async () => {
+    const rgb = blobImage(W, H, 1);
+    const png = await decode(await sharp(rgb, raw).png().toBuffer(), 'a.png');
+    const tiff = await decode(encodeTiff(rgb, W, H, 3), 'a.tif');
+    const bmp = await decode(encodeBmp(rgb, W, H, { bpp: 24 }), 'a.bmp');
+    expect(contentHash(png)).toMatch(/^[0-9a-f]{64}$/);
+    expect([contentHash(tiff), contentHash(bmp)]).toEqual([contentHash(png), contentHash(png)]);
+  });
+
+  it('is equal for a 16-bit PNG and its 16-bit TIFF copy, and differs from the 8-bit version', async () => {
+    const u16 = Uint16Array.from({ length: 40 * 30 }, (_, i) => (i * 97) % 65536);
+    const png = await decode(await sharp(u16, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('grey16').png().toBuffer(), 'a.png');
+    const tiff = await decode(encodeTiff(u16, 40, 30, 1), 'a.tif');
+    expect(contentHash(tiff)).toBe(contentHash(png));
+    const eight: DecodedImage = { ...png, bitDepth: 8, data: Uint8Array.from(png.data, (v) => v >> 8) };
+    expect(contentHash(eight)).not.toBe(contentHash(png));
+  });
+
+  it('changes when one sample changes or the shape changes', async () => {
+    const img: DecodedImage = { width: 4, height: 2, channels: 1, bitDepth: 8, data: new Uint8Array(8), window: null };
+    const oneOff = { ...img, data: Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1]) };
+    const reshaped = { ...img, width: 2, height: 4 };
+    const hashes = new Set([contentHash(img), contentHash(oneOff), contentHash(reshaped)]);
+    expect(hashes.size).toBe(3);
+  });
+});
+
+describe('perceptualHash', () => {
+  it('finds a resized, JPEG-recompressed copy (distance <= 6) that the content hash tells apart', async () => {
+    const rgb = blobImage(W, H, 2);
+    const original = await decode(await sharp(rgb, raw).png().toBuffer(), 'orig.png');
+    const copyBytes = await sharp(rgb, raw).resize(Math.round(W * 0.9), Math.round(H * 0.9)).jpeg({ quality: 70 }).toBuffer();
+    const copy = await decode(copyBytes, 'copy.jpg');
+    expect(contentHash(copy)).not.toBe(contentHash(original));
+    const distance = hammingDistance(perceptualHash(original), perceptualHash(copy));
+    expect(distance).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps unrelated pictures far apart (distance > 20)', async () => {
+    const hashes = await Promise.all(
+      [3, 4, 5].map(async (seed) => perceptualHash(await decode(await sharp(blobImage(W, H, seed), raw).png().toBuffer(), 'x.png'))),
+    );
+    expect(hashes.every((h) => /^[0-9a-f]{16}$/.test(h))).toBe(true);
+    expect(hammingDistance(hashes[0], hashes[1])).toBeGreaterThan(20);
+    expect(hammingDistance(hashes[0], hashes[2])).toBeGreaterThan(20);
+    expect(hammingDistance(hashes[1], hashes[2])).toBeGreaterThan(20);
+  });
+
+  it('windows 16-bit data first: a 16-bit image and its 8-bit rendering hash alike', async () => {
+    const grey = Uint16Array.from({ length: W * H }, (_, i) => {
+      const [x, y] = [i % W, Math.floor(i / W)];
+      return 20000 + Math.round(8000 * Math.sin(x / 9) * Math.cos(y / 13));
+    });
+    const img16: DecodedImage = { width: W, height: H, channels: 1, bitDepth: 16, data: grey, window: null };
+    const img8: DecodedImage = { ...img16, bitDepth: 8, data: Uint8Array.from(grey, (v) => Math.round(((v - 12000) / 16000) * 255)) };
+    expect(hammingDistance(perceptualHash(img16), perceptualHash(img8))).toBeLessThanOrEqual(2);
+  });
+
+  it('a flat image has only DC energy, and a negative lands far from its positive', async () => {
+    const flat: DecodedImage = { width: 50, height: 40, channels: 1, bitDepth: 8, data: new Uint8Array(2000).fill(90), window: null };
+    expect(perceptualHash(flat)).toBe('8000000000000000');
+    const rgb = blobImage(W, H, 6);
+    const negative = Uint8Array.from(rgb, (v) => 255 - v);
+    const [a, b] = await Promise.all([rgb, negative].map(async (px) => perceptualHash(await decode(await sharp(px, raw).png().toBuffer(), 'n.png'))));
+    expect(hammingDistance(a, b)).toBeGreaterThan(40);
+  });
+});
+
+describe('hammingDistance', () => {
+  it('counts differing bits', () => {
+    expect(hammingDistance('0000000000000000', 'ffffffffffffffff')).toBe(64);
+    expect(hammingDistance('00000000000000f0', '0000000000000010')).toBe(3);
+    expect(hammingDistance('8000000000000001', '8000000000000001')).toBe(0);
+  });
+});
