@@ -26,6 +26,8 @@ interface Behaviour {
   ignoreRange?: boolean;
   /** Send the body slowly: one 64 KB chunk per tick. */
   slow?: boolean;
+  /** On the first request, send this many body bytes and then nothing (a stalled proxy). */
+  stallFirstAt?: number;
 }
 
 let server: Server;
@@ -55,7 +57,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
   res.writeHead(start > 0 ? 206 : 200, headers);
   const rest = body.subarray(start);
-  if (first && behaviour.cutFirstAt !== undefined) {
+  if (first && behaviour.stallFirstAt !== undefined) {
+    res.write(rest.subarray(0, behaviour.stallFirstAt));
+  } else if (first && behaviour.cutFirstAt !== undefined) {
     res.write(rest.subarray(0, behaviour.cutFirstAt), () => res.destroy());
   } else if (behaviour.slow) {
     let at = 0;
@@ -131,6 +135,14 @@ describe('downloadWeights', () => {
     expect(resumedAt).toBeLessThanOrEqual(5_000_000);
     expect(readFileSync(r.path).equals(FIXTURE)).toBe(true);
     expect(r.entry.sha256).toBe(FIXTURE_SHA);
+  });
+
+  it('treats a stalled connection as broken and resumes after the idle timeout', async () => {
+    behaviour = { body: FIXTURE, stallFirstAt: 1_000_000 };
+    const r = await download({ idleTimeoutMs: 300 });
+    expect(r).toMatchObject({ resumed: true, attempts: 2 });
+    expect(requests[1].range).toBe('bytes=1000000-');
+    expect(readFileSync(r.path).equals(FIXTURE)).toBe(true);
   });
 
   it('restarts from zero when the server ignores Range (answers 200)', async () => {

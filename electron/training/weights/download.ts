@@ -30,6 +30,8 @@ export interface DownloadOptions {
   onProgress?: (done: number, total: number | null) => void;
   /** Extra attempts after a broken connection; each resumes from the `.part` file (default 3). */
   retries?: number;
+  /** A connection that sends nothing for this long counts as broken (default 60 s): stalled proxies exist. */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -79,8 +81,39 @@ export async function downloadWeights(opts: DownloadOptions): Promise<DownloadRe
 }
 
 async function transfer(url: string, part: string, opts: DownloadOptions) {
+  const idle = idleWatch(opts.idleTimeoutMs ?? 60_000);
+  try {
+    return await transferOnce(url, part, opts, idle);
+  } finally {
+    idle.stop();
+  }
+}
+
+interface IdleWatch {
+  signal: AbortSignal;
+  /** Data arrived: restart the countdown. */
+  touch(): void;
+  stop(): void;
+}
+
+/** Aborts its signal when `touch` has not been called for `ms`. */
+function idleWatch(ms: number): IdleWatch {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), ms);
+  return {
+    signal: controller.signal,
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), ms);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
+async function transferOnce(url: string, part: string, opts: DownloadOptions, idle: IdleWatch) {
   const have = existsSync(part) ? statSync(part).size : 0;
-  const { res, linkedSha256 } = await request(url, have, opts.signal);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
+  const { res, linkedSha256 } = await request(url, have, signal, opts.signal);
   if (res.status === 416 && have > 0) {
     rmSync(part, { force: true }); // the partial file is not a prefix the server knows: start over
     throw new Interrupted('the server refused to resume (HTTP 416)');
@@ -90,6 +123,7 @@ async function transfer(url: string, part: string, opts: DownloadOptions) {
   if (res.status === 206 && !append) throw internal(`${url}: the server resumed at the wrong offset (${res.headers.get('content-range')}).`);
   const hash = createHash('sha256');
   if (append) await hashFile(part, hash);
+  idle.touch(); // hashing a large partial file is not the server being silent
   const total = append ? rangeTotal(res) : contentLength(res);
   let done = append ? have : 0;
   const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
@@ -99,10 +133,11 @@ async function transfer(url: string, part: string, opts: DownloadOptions) {
       hash.update(bytes);
       if (!out.write(bytes)) await new Promise<void>((r) => out.once('drain', () => r()));
       done += bytes.length;
+      idle.touch();
       opts.onProgress?.(done, total);
     }
   } catch (e) {
-    throw new Interrupted((e as Error).message);
+    throw new Interrupted(idle.signal.aborted ? 'no data arrived for a while' : (e as Error).message);
   } finally {
     await closeStream(out);
   }
@@ -117,11 +152,11 @@ const MAX_REDIRECTS = 10;
  * that carries `X-Linked-Etag`, the sha256 of the LFS file, so a download can be verified even
  * when the catalog pins no hash.
  */
-async function request(url: string, have: number, signal?: AbortSignal): Promise<{ res: Response; linkedSha256: string | null }> {
+async function request(url: string, have: number, signal: AbortSignal, userSignal?: AbortSignal): Promise<{ res: Response; linkedSha256: string | null }> {
   let current = url;
   let linkedSha256: string | null = null;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await get(current, have, signal);
+    const res = await get(current, have, signal, userSignal);
     linkedSha256 ??= linkedEtag(res);
     const location = res.headers.get('location');
     if (res.status < 300 || res.status >= 400 || !location) return { res, linkedSha256 };
@@ -131,11 +166,12 @@ async function request(url: string, have: number, signal?: AbortSignal): Promise
   throw internal(`${url} redirected more than ${MAX_REDIRECTS} times. Check LABELTUNE_HF_ENDPOINT.`);
 }
 
-async function get(url: string, have: number, signal?: AbortSignal): Promise<Response> {
+async function get(url: string, have: number, signal: AbortSignal, userSignal?: AbortSignal): Promise<Response> {
   try {
     return await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal, redirect: 'manual' });
   } catch (e) {
-    if (signal?.aborted) throw cancelled();
+    if (userSignal?.aborted) throw cancelled();
+    if (signal.aborted) throw new Interrupted('the server did not answer');
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw internal(
       `Cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message}). ` +
