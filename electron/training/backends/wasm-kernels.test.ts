@@ -90,8 +90,12 @@ describe('Conv2DBackpropFilter on wasm', () => {
   }
 });
 
-describe('Conv2DBackpropInput on wasm (XNNPACK composition)', () => {
-  it.each(CONV_CASES.map((c) => [caseName(c), c] as const))('%s', async (_, c) => {
+describe('Conv2DBackpropInput on wasm (XNNPACK composition, scalar below 64 positions)', () => {
+  const tiny: ConvCase[] = [
+    { x: [1, 4, 4, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
+    { x: [2, 5, 3, 4], filter: [3, 3, 4, 2], strides: 2, pad: 'valid' },
+  ];
+  it.each([...CONV_CASES, ...tiny].map((c) => [caseName(c), c] as const))('%s', async (_, c) => {
     const dyShape = outShape(c.x, c.filter, c.strides, 1, c.pad, false);
     await expectParity(() => tf.engine().runKernel('Conv2DBackpropInput',
       { dy: seededTensor(2, dyShape), filter: seededTensor(3, c.filter) },

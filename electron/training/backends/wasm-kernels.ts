@@ -57,11 +57,33 @@ function depthwiseBackpropInput(args: KernelArgs): Info {
 }
 
 /**
- * Conv2DBackpropInput through XNNPACK's forward Conv2D (zero-inserted dy, flipped filter) instead of
- * wasm's scalar loop. Only registered on request: see registerWasmTrainingKernels.
+ * Below this many input positions (N*H*W), wasm's scalar Conv2DBackpropInput beats the XNNPACK
+ * route: XNNPACK packs a fresh copy of the (flipped) filter on every call, which costs per weight,
+ * while the scalar loop costs per weight *and position*. Measured at ResNet-18 shapes
+ * (docs/benchmarks.md): 8x2x2x512 is faster scalar, 8x4x4x256 and up faster through XNNPACK.
  */
-function conv2DBackpropInputByConv(args: KernelArgs): Info {
-  return compose(args, (k, { dy, filter }, a: A) => {
+export const XNNPACK_INPUT_GRAD_MIN_POSITIONS = 64;
+
+/**
+ * Conv2DBackpropInput through XNNPACK's forward Conv2D (zero-inserted dy, flipped filter) instead of
+ * wasm's scalar loop, except for tiny spatial extents. Only registered on request: see
+ * registerWasmTrainingKernels.
+ */
+function conv2DBackpropInputFast(args: KernelArgs): Info {
+  const a = args.attrs as A;
+  const [n, h, w] = a.inputShape as number[];
+  const scalar = replaced.get('Conv2DBackpropInput');
+  const dilated = a.dilations !== undefined && [a.dilations].flat().some((d: number) => d !== 1);
+  if (scalar && !dilated && n * h * w < XNNPACK_INPUT_GRAD_MIN_POSITIONS) {
+    // The original was swapped out before wasm initialised, so its setup (binding the C++ entry
+    // point) has not run for this backend yet.
+    if (!setUpFor.has(args.backend as object)) {
+      scalar.setupFunc?.(args.backend as never);
+      setUpFor.add(args.backend as object);
+    }
+    return scalar.kernelFunc(args as never) as Info;
+  }
+  return compose(args, (k, { dy, filter }) => {
     const g = convGeometry(a.inputShape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
     const flipped = k.transpose(flipFilter(k, filter), [0, 1, 3, 2]);
     return inputGradByConv(k, dy, flipped, a.inputShape, g, (x, f) => k.run('Conv2D', { x, filter: f }, {
@@ -102,11 +124,12 @@ export const WASM_TRAINING_KERNELS: Record<string, (args: KernelArgs) => Info> =
 
 /** Kernels wasm has but whose composed replacement may be faster (measured by the benchmark). */
 export const WASM_FASTER_KERNELS: Record<string, (args: KernelArgs) => Info> = {
-  Conv2DBackpropInput: conv2DBackpropInputByConv,
+  Conv2DBackpropInput: conv2DBackpropInputFast,
 };
 
 const ours = new Set<string>();
 const replaced = new Map<string, tf.KernelConfig>();
+const setUpFor = new WeakSet<object>();
 
 export interface WasmKernelOptions {
   /** Also replace wasm's own kernels listed in WASM_FASTER_KERNELS. */

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
+import { activateWasm } from '../../electron/training/backends/wasm-backend.ts';
+import { setFilterGradFormulation, type FilterGradFormulation } from '../../electron/training/backends/wasm-kernels.ts';
+import { buildResNet, crossEntropy, RESNET18_SHAPE, seededTensor } from '../../electron/training/backends/reference-nets.ts';
+
+/**
+ * Training throughput of a ResNet-18-shaped step (forward, backward, SGD update) on the pure-JS
+ * cpu backend and on wasm with the added gradient kernels, plus wasm's per-kernel profile.
+ * Run: `node --import tsx test/bench/train-step.bench.ts [--steps N] [--size PX] [--batch N] [--skip-cpu]`.
+ */
+
+export interface TrainStepVariant {
+  backend: 'cpu' | 'wasm';
+  filterGrad?: FilterGradFormulation;
+  /** Replace wasm's scalar Conv2DBackpropInput with the XNNPACK-based composition. */
+  fastInputGrad?: boolean;
+}
+
+export interface TrainStepResult {
+  label: string;
+  imagesPerSecond: number;
+  msPerStep: number;
+  steps: number;
+  /** Top kernels of one profiled step (wasm variants only). */
+  profile?: KernelTime[];
+}
+
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+  share: number;
+}
+
+export interface TrainStepBenchOptions {
+  imageSize?: number;
+  batch?: number;
+  steps?: number;
+  variants?: TrainStepVariant[];
+}
+
+const DEFAULT_VARIANTS: TrainStepVariant[] = [
+  { backend: 'cpu' },
+  { backend: 'wasm', filterGrad: 'im2col' },
+  { backend: 'wasm', filterGrad: 'conv' },
+  { backend: 'wasm', filterGrad: 'conv', fastInputGrad: true },
+];
+
+function variantLabel(v: TrainStepVariant): string {
+  if (v.backend === 'cpu') return 'cpu (pure JS)';
+  return `wasm, filter grad ${v.filterGrad ?? 'conv'}, input grad ${v.fastInputGrad ? 'XNNPACK (scalar < 64 pos.)' : 'wasm scalar loop'}`;
+}
+
+async function useVariant(v: TrainStepVariant): Promise<void> {
+  if (v.backend === 'cpu') {
+    await tf.setBackend('cpu');
+    return;
+  }
+  const { unregisterWasmTrainingKernels } = await import('../../electron/training/backends/wasm-kernels.ts');
+  unregisterWasmTrainingKernels();
+  setFilterGradFormulation(v.filterGrad ?? 'conv');
+  await activateWasm({ replaceSlowKernels: v.fastInputGrad === true });
+}
+
+function makeStep(imageSize: number, batch: number) {
+  const net = buildResNet(RESNET18_SHAPE);
+  const x = seededTensor(7, [batch, imageSize, imageSize, 3]) as tf.Tensor4D;
+  const labels = Array.from({ length: batch }, (_, i) => i % RESNET18_SHAPE.numClasses);
+  const opt = tf.train.sgd(0.01);
+  const vars = [...net.params.values()];
+  const step = () => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(net.forward(x), labels), vars);
+    opt.applyGradients(grads);
+    return value;
+  });
+  const dispose = () => {
+    net.dispose();
+    x.dispose();
+    opt.dispose();
+  };
+  return { step, dispose };
+}
+
+async function timeSteps(step: () => tf.Scalar, steps: number): Promise<number> {
+  (await step().data()); // warm-up: XNNPACK operator creation, wasm memory growth
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const loss = step();
+    await loss.data();
+    loss.dispose();
+  }
+  return (performance.now() - t0) / steps;
+}
+
+/** Time per kernel name over one step, largest first. */
+export async function profileStep(step: () => tf.Scalar, top = 12): Promise<KernelTime[]> {
+  const info = await tf.profile(() => step());
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls += 1;
+    byName.set(k.name, e);
+  }
+  const total = [...byName.values()].reduce((a, e) => a + e.ms, 0);
+  return [...byName.entries()]
+    .map(([kernel, e]) => ({ kernel, ms: e.ms, calls: e.calls, share: e.ms / total }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, top);
+}
+
+export async function trainStepBenchmark(opts: TrainStepBenchOptions = {}): Promise<TrainStepResult[]> {
+  const imageSize = opts.imageSize ?? 64;
+  const batch = opts.batch ?? 8;
+  const steps = opts.steps ?? 3;
+  const results: TrainStepResult[] = [];
+  for (const v of opts.variants ?? DEFAULT_VARIANTS) {
+    await useVariant(v);
+    const { step, dispose } = makeStep(imageSize, batch);
+    const n = v.backend === 'cpu' ? 1 : steps;
+    const ms = await timeSteps(step, n);
+    const profile = v.backend === 'wasm' ? await profileStep(step) : undefined;
+    results.push({ label: variantLabel(v), imagesPerSecond: (batch * 1000) / ms, msPerStep: ms, steps: n, profile });
+    console.error(`${variantLabel(v)}: ${((batch * 1000) / ms).toFixed(2)} img/s (${ms.toFixed(0)} ms/step)`);
+    dispose();
+  }
+  return results;
+}
+
+export function formatProfile(profile: KernelTime[]): string {
+  return profile.map((k) => `${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.calls).padStart(5)} calls ${(k.share * 100).toFixed(1).padStart(5)}%`).join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : undefined;
+  };
+  const variants = argv.includes('--skip-cpu') ? DEFAULT_VARIANTS.filter((v) => v.backend !== 'cpu') : undefined;
+  const results = await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants });
+  console.log(results.map((r) => `${r.label.padEnd(64)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s ${r.msPerStep.toFixed(0).padStart(7)} ms/step (${r.steps} steps)`).join('\n'));
+  for (const r of results) if (r.profile) console.log(`\nkernel profile, one step, ${r.label}:\n${formatProfile(r.profile)}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main(process.argv.slice(2));
+}
