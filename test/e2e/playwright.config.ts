@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { BASE_ARGS } from './chromium.ts';
 
 /**
  * End-to-end tests of browser mode: the real renderer (renderer/dist, built by `npm run test:e2e`)
@@ -21,15 +22,7 @@ export default defineConfig({
     colorScheme: 'dark',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
+      args: BASE_ARGS,
     },
     trace: 'off',
     screenshot: 'only-on-failure',
