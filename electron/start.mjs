@@ -38,6 +38,24 @@ if (!ensureBinary()) {
 }
 
 const electronPath = createRequire(import.meta.url)('electron');
+
+// better-sqlite3 is compiled against one ABI: Node's after `npm install`, Electron's after
+// install-app-deps. Loading it with the wrong one crashes the window at start-up; say so up front.
+const probe = spawnSync(electronPath, ['-e', "require('better-sqlite3')"], {
+  cwd: root,
+  env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  encoding: 'utf8',
+});
+if (probe.status !== 0 && /NODE_MODULE_VERSION|was compiled against a different Node/.test(probe.stderr)) {
+  console.error(
+    [
+      'LabelTune: better-sqlite3 is built for Node, not for Electron.',
+      '  Run "npx electron-builder install-app-deps" to rebuild it for Electron, then "npm start" again.',
+      '  (The CLI, "npm run serve" and "npm test" need the Node build: "npm rebuild better-sqlite3" switches back.)',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
 const child = spawn(electronPath, [root, ...process.argv.slice(2)], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
