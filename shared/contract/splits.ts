@@ -10,7 +10,7 @@ export interface CreateSplitsArgs {
 }
 
 export interface SplitHandlers {
-  /** Assign every included, labelled image (and its group) to train/val/test, stratified by main label. */
+  /** Assign every included, labelled image with its group and its exact duplicates to train/val/test, stratified by main label. */
   'splits.create': (a: CreateSplitsArgs) => Promise<SplitReport>;
   /** The current splits: per-split image, group and class counts. */
   'splits.report': (a: Record<string, never>) => Promise<SplitReport>;
