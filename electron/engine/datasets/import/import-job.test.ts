@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
@@ -49,12 +49,13 @@ describe('import of a folder with every kind of file', () => {
     await writeMixedFolder(dir);
     const report = await runImport({ paths: [dir] });
 
-    expect(report.files).toBe(MIXED_GOOD.length + 3); // the pipe is not a file
+    expect(report.files).toBe(MIXED_GOOD.length + 4); // the pipe is not a file
     expect(report.imported).toBe(MIXED_GOOD.length);
     expect(report.skipped).toBe(0);
     const issues = Object.fromEntries(report.issues.map((i) => [i.path.split('/').pop(), i.code]));
     expect(issues).toEqual(MIXED_BAD);
     for (const i of report.issues) expect(i.message).toContain(i.path.split('/').pop());
+    expect(report.issues.find((i) => i.code === 'too-large')?.message).toMatch(/60000x60000.*above the limit/);
 
     const byName = Object.fromEntries(rows().map((r) => [r.path.split('/').pop(), r]));
     expect(Object.keys(byName).sort()).toEqual([...MIXED_GOOD].sort());
@@ -63,7 +64,9 @@ describe('import of a folder with every kind of file', () => {
     expect(byName['png8-rgb.png']).toMatchObject({ channels: 3, bit_depth: 8, window_center: null });
     expect(byName['png8-grey.png']).toMatchObject({ channels: 1, bit_depth: 8 });
     expect(byName['photo.jpg']).toMatchObject({ format: 'jpeg', width: 120, height: 90 });
-    expect(byName['scan.tiff']).toMatchObject({ format: 'tiff', width: 50, height: 70 });
+    expect(byName['scan.tiff']).toMatchObject({ format: 'tiff', width: 50, height: 70, bit_depth: 8 });
+    expect(byName['scan16.tiff']).toMatchObject({ format: 'tiff', width: 60, height: 40, bit_depth: 16 });
+    expect(byName['scan16.tiff'].window_center! - byName['scan16.tiff'].window_width! / 2).toBeCloseTo(20000, 0);
     expect(byName['ünïcödé 画像.png']).toMatchObject({ width: 40, height: 40 });
 
     // The re-encoded copy has other bytes but the same pixels: a duplicate row, reported, not dropped.
@@ -96,6 +99,29 @@ describe('import of a folder with every kind of file', () => {
     const [pair] = report.duplicates.near;
     expect([pair.path, pair.otherPath].map((p) => p.split('/').pop()).sort()).toEqual(['a.png', 'b.png']);
     expect(pair.distance).toBeLessThanOrEqual(report.duplicates.nearThreshold);
+  });
+});
+
+const DICOM = {
+  ct: '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm',
+  xa: '/usr/share/doc/libgdcm3.0/examples/00191113.dcm',
+};
+
+// Debian's python3-pydicom and libgdcm3.0 ship these files; .ci/run installs both.
+describe.skipIf(!existsSync(DICOM.ct) || !existsSync(DICOM.xa))('import of DICOM files', () => {
+  it('takes group, modality and window from the tags and imports every frame of a multi-frame file', async () => {
+    t = await createTestProject();
+    const report = await runImport({ paths: [DICOM.ct, DICOM.xa] });
+    expect(report).toMatchObject({ files: 2, imported: 5, issues: [] });
+    const all = rows();
+    const ct = all.find((r) => r.path === DICOM.ct)!;
+    expect(ct).toMatchObject({ format: 'dicom', width: 128, height: 128, group_id: '1CT1', window_center: 136, window_width: 2064 });
+    const meta = JSON.parse(db().prepare('SELECT metadata FROM images WHERE id = ?').pluck().get(ct.id) as string);
+    expect(meta).toMatchObject({ PatientID: '1CT1', Modality: 'CT', frames: 1 });
+    const frames = db().prepare('SELECT frame, modality, width FROM images WHERE path = ? ORDER BY frame').all(DICOM.xa);
+    expect(frames).toEqual([0, 1, 2, 3].map((frame) => ({ frame, modality: 'XA', width: 512 })));
+    const thumb = await t.engine.ctx.assets.resolve(`thumb/${ct.id}`);
+    expect(thumb.body.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });
 

@@ -9,7 +9,7 @@ import { readLabelCsv } from './csv.ts';
 import { enumerateSources } from './enumerate.ts';
 import { NearDuplicateIndex } from './near-index.ts';
 import { OrderedBatches } from './ordered-batches.ts';
-import { type Prepared, prepareFile } from './prepare.ts';
+import { type Prepared, prepareEnv, prepareFile } from './prepare.ts';
 import { type FileLabels, ImportWriter } from './writer.ts';
 
 export interface ImportTuning {
@@ -67,7 +67,7 @@ export async function runImport(
   const writer = new ImportWriter(project.db, report, near, (p) => plan.labels.get(p), `import:${job.jobId}`);
   writer.commit(plan.issues.map((issue) => ({ kind: 'issue', sourcePath: issue.path, issue })));
   writer.commit(plan.labelOnly.map((p) => ({ kind: 'skipped', sourcePath: p, imageIds: writer.idsAtPath(p) })));
-  const env = { db: project.db, imagesDir: project.folder('images'), thumbDir: project.folder('thumbnails'), copy: args.copy === true, maxPixels };
+  const env = prepareEnv(project, { copy: args.copy === true, maxPixels });
   const batches = new OrderedBatches<Prepared>(batchSize, (batch) => {
     writer.commit(batch);
     report.labels = { main: { ...writer.applied.main }, aux: { ...writer.applied.aux }, classesCreated: [...writer.classesCreated] };

@@ -4,7 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import type { ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import type { Database } from '../../db/database.ts';
+import type { Statement } from 'better-sqlite3';
+import type { Project } from '../../projects/project.ts';
 import { decodeBuffer } from '../decode/index.ts';
 import { contentHash, perceptualHash } from '../hash.ts';
 import { shrinkImage } from '../shrink.ts';
@@ -43,11 +44,28 @@ export type Prepared =
   | { kind: 'issue'; sourcePath: string; issue: ImportIssue };
 
 export interface PrepareEnv {
-  db: Database;
   imagesDir: string;
   thumbDir: string;
   copy: boolean;
   maxPixels?: number;
+  /** Rows already at a path, with the file size and time recorded when they were imported. */
+  rowsAtPath: Statement;
+  /** Ids of copied rows with a given file sha256. */
+  copiedWithFileHash: Statement;
+}
+
+export function prepareEnv(project: Project, opts: { copy: boolean; maxPixels?: number }): PrepareEnv {
+  return {
+    imagesDir: project.folder('images'),
+    thumbDir: project.folder('thumbnails'),
+    copy: opts.copy,
+    maxPixels: opts.maxPixels,
+    rowsAtPath: project.db.prepare(
+      `SELECT id, file_hash, json_extract(metadata, '$.file.size') AS size, json_extract(metadata, '$.file.mtimeMs') AS mtime
+       FROM images WHERE path = ? ORDER BY frame`,
+    ),
+    copiedWithFileHash: project.db.prepare('SELECT id FROM images WHERE file_hash = ? AND copied = 1 ORDER BY frame').pluck(),
+  };
 }
 
 interface ExistingRow {
@@ -63,24 +81,24 @@ interface ExistingRow {
  */
 export async function prepareFile(sourcePath: string, env: PrepareEnv): Promise<Prepared> {
   const issue = (i: ImportIssue): Prepared => ({ kind: 'issue', sourcePath, issue: i });
-  let st: Stats;
-  let bytes: Buffer;
+  let bytes: Buffer | null = null;
   try {
-    st = await stat(sourcePath);
+    const st = await stat(sourcePath);
     if (!st.isFile()) return issue({ path: sourcePath, code: 'unreadable', message: `${sourcePath} is not a regular file (folder, device or pipe); it was left out.` });
     if (st.size === 0) return issue({ path: sourcePath, code: 'empty', message: `${sourcePath} is empty (0 bytes); copy it again from its source.` });
-    const atPath = env.copy ? [] : rowsAtPath(env.db, sourcePath);
+    const atPath = env.copy ? [] : (env.rowsAtPath.all(sourcePath) as ExistingRow[]);
     if (atPath.length > 0 && atPath[0].size === st.size && atPath[0].mtime === Math.round(st.mtimeMs)) {
       return { kind: 'skipped', sourcePath, imageIds: atPath.map((r) => r.id) };
     }
     bytes = await readFile(sourcePath);
     const fileHash = createHash('sha256').update(bytes).digest('hex');
     if (atPath.length > 0) return sameFileAgain(sourcePath, atPath, fileHash);
-    const known = copiedRowsWithFileHash(env, fileHash);
-    if (known.length > 0) return { kind: 'skipped', sourcePath, imageIds: known };
+    // In copy mode the row's path is our copy, so a file copied in before is recognised by its bytes.
+    const copied = env.copy ? (env.copiedWithFileHash.all(fileHash) as number[]) : [];
+    if (copied.length > 0) return { kind: 'skipped', sourcePath, imageIds: copied };
     return await decodeAndStore(sourcePath, bytes, fileHash, st, env);
   } catch (e) {
-    return issue(classifyDecodeError(sourcePath, e, bytes! ?? null));
+    return issue(classifyDecodeError(sourcePath, e, bytes));
   }
 }
 
@@ -97,21 +115,6 @@ function sameFileAgain(sourcePath: string, rows: ExistingRow[], fileHash: string
         `Save the new version under a new name to import it next to the old one.`,
     },
   };
-}
-
-function rowsAtPath(db: Database, path: string): ExistingRow[] {
-  return db
-    .prepare(
-      `SELECT id, file_hash, json_extract(metadata, '$.file.size') AS size, json_extract(metadata, '$.file.mtimeMs') AS mtime
-       FROM images WHERE path = ? ORDER BY frame`,
-    )
-    .all(path) as ExistingRow[];
-}
-
-/** In copy mode the row's path is our copy, so a file copied in before is recognised by its bytes. */
-function copiedRowsWithFileHash(env: PrepareEnv, fileHash: string): number[] {
-  if (!env.copy) return [];
-  return env.db.prepare('SELECT id FROM images WHERE file_hash = ? AND copied = 1 ORDER BY frame').pluck().all(fileHash) as number[];
 }
 
 async function decodeAndStore(sourcePath: string, bytes: Buffer, fileHash: string, st: Stats, env: PrepareEnv): Promise<PreparedFile> {
