@@ -10,6 +10,7 @@ import { projectHandlers } from './projects/handlers.ts';
 import { weightsHandlers } from './weights/handlers.ts';
 import { datasetHandlers } from './datasets/handlers.ts';
 import { systemHandlers } from './system/handlers.ts';
+import { runHandlers } from './runs/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -29,6 +30,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ...weightsHandlers(ctx),
     ...datasetHandlers(ctx),
     ...systemHandlers(ctx),
+    ...runHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

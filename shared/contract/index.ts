@@ -19,7 +19,8 @@ export type Handlers =
   & import('./splits.ts').SplitHandlers
   & import('./weights.ts').WeightsHandlers
   & import('./datasets.ts').DatasetHandlers
-  & import('./system.ts').SystemHandlers;
+  & import('./system.ts').SystemHandlers
+  & import('./runs.ts').RunHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];
@@ -31,6 +32,8 @@ export interface Events extends JobEvents {
   'project.changed': ProjectInfo | null;
   /** Labels of these images changed (set, undo, redo, class merge or delete). */
   'labels.changed': import('./labels.ts').LabelEvents['labels.changed'];
+  /** A training run advanced (steps, epoch ends, pauses, the end). */
+  'run.progress': import('./runs.ts').RunEvents['run.progress'];
 }
 export type EventName = keyof Events & string;
 

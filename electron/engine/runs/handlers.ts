@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { conflict } from '../../../shared/contract/errors.ts';
+import type { RunHandlers, RunOptions } from '../../../shared/contract/runs.ts';
+import { ALPHA_SCHEDULE_NAMES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
+import type { EngineContext } from '../context.ts';
+import { now } from '../db/database.ts';
+import { type Implementation, noArgs } from '../handler.ts';
+import { coordinatorFor } from './coordinator.ts';
+import { loadRunData } from './data.ts';
+import { planRun, resolveConfig } from './plan.ts';
+import { getRun, insertRun, latestCheckpoint, listRuns, runDetail, updateRun } from './store.ts';
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const runOptionsSchema = z
+  .object({
+    backbone: z.string().trim().min(1, { message: 'backbone must not be empty' }),
+    weights: z.string().min(1).optional(),
+    pretrained: z.boolean().optional(),
+    strategy: z.enum([...STRATEGY_NAMES, 'auto']).optional(),
+    epochs: positiveInt(10_000).optional(),
+    imageSize: z.number().int().min(16).max(1024).optional(),
+    lr: z.number().positive().max(10).optional(),
+    batchSize: positiveInt(4096).optional(),
+    layerDecay: z.number().positive().max(1).optional(),
+    weightDecay: z.number().min(0).max(1).optional(),
+    labelSmoothing: z.number().min(0).max(0.5).optional(),
+    classWeights: z.enum(['auto', 'on', 'off']).optional(),
+    augment: z.boolean().optional(),
+    horizontalFlip: z.boolean().optional(),
+    patience: z.number().int().min(0).max(10_000).optional(),
+    gradualEvery: positiveInt(1000).optional(),
+    auxSchedule: z.enum(ALPHA_SCHEDULE_NAMES).optional(),
+    auxAlpha: z.number().min(0).max(100).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    backend: z.enum(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((o) => !(o.weights && o.pretrained), { message: 'Give either weights (a file) or pretrained, not both.' });
+
+const runId = z.object({ runId: z.number().int().positive() }).strict();
+
+export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
+  const runs = coordinatorFor(ctx);
+  const db = () => ctx.project().db;
+
+  /** Runs left 'running' or 'paused' by an earlier session (app killed) cannot be live any more. */
+  const reconcile = () => {
+    const stale = db().prepare(`SELECT id FROM runs WHERE status IN ('running', 'paused', 'queued')`).pluck().all() as number[];
+    for (const id of stale.filter((id) => !runs.isLive(id))) {
+      updateRun(db(), id, { status: 'failed', error: 'The app stopped while this run was training. Resume it to continue from its last checkpoint.', finished_at: now() });
+    }
+  };
+
+  const prepare = async (opts: RunOptions) => {
+    const data = loadRunData(db(), opts.auxSchedule !== undefined);
+    const config = resolveConfig(opts, data, ctx.homeDir);
+    return { data, config, plan: await planRun(config, data) };
+  };
+
+  return {
+    'runs.plan': { schema: runOptionsSchema, run: async (opts) => (await prepare(opts)).plan },
+    'runs.start': {
+      schema: runOptionsSchema,
+      run: async (opts) => {
+        const { data, config, plan } = await prepare(opts);
+        const count = db().prepare('SELECT count(*) FROM runs').pluck().get() as number;
+        const name = opts.name ?? `${config.backbone} · ${config.strategy} · #${count + 1}`;
+        const id = insertRun(db(), name, config, { trainable: plan.trainableParams, total: plan.totalParams });
+        const jobId = runs.launch({ runId: id, config, manifest: data.manifest, resumeFrom: null, mode: 'train' });
+        ctx.projectChanged();
+        return { runId: id, jobId };
+      },
+    },
+    'runs.pause': {
+      schema: runId,
+      run: ({ runId }) => {
+        runs.pause(runId);
+        return getRun(db(), runId, runs.jobOf(runId));
+      },
+    },
+    'runs.resume': {
+      schema: runId,
+      run: ({ runId }) => {
+        const liveJob = runs.resumeLive(runId);
+        if (liveJob) return { runId, jobId: liveJob };
+        reconcile();
+        const run = getRun(db(), runId);
+        if (run.status === 'completed') throw conflict(`Run ${runId} has already completed; start a new run to train further.`);
+        const ckpt = latestCheckpoint(db(), runId);
+        const data = loadRunData(db(), run.config.aux !== null);
+        const resumeFrom = ckpt ? join(ctx.project().dir, ckpt.path) : null;
+        const jobId = runs.launch({ runId, config: run.config, manifest: data.manifest, resumeFrom, mode: 'train' });
+        return { runId, jobId };
+      },
+    },
+    'runs.cancel': {
+      schema: runId,
+      run: ({ runId }) => {
+        const run = getRun(db(), runId);
+        if (!runs.cancel(runId) && (run.status === 'paused' || run.status === 'queued' || run.status === 'failed')) {
+          updateRun(db(), runId, { status: 'cancelled', finished_at: now() });
+        }
+        return getRun(db(), runId, runs.jobOf(runId));
+      },
+    },
+    'runs.list': {
+      schema: noArgs,
+      run: () => {
+        reconcile();
+        return listRuns(db(), (id) => runs.jobOf(id));
+      },
+    },
+    'runs.get': {
+      schema: runId,
+      run: ({ runId }) => {
+        reconcile();
+        return runDetail(db(), runId, runs.jobOf(runId));
+      },
+    },
+    'runs.lrFind': {
+      schema: runOptionsSchema.and(
+        z.object({ steps: positiveInt(10_000).optional(), minLr: z.number().positive().optional(), maxLr: z.number().positive().optional() }),
+      ) as never,
+      run: async (a: RunOptions & { steps?: number; minLr?: number; maxLr?: number }) => {
+        const { steps, minLr, maxLr, ...opts } = a;
+        const { data, config } = await prepare(opts);
+        const lrFind = { steps: steps ?? 100, minLr: minLr ?? 1e-7, maxLr: maxLr ?? 1 };
+        return { jobId: runs.launch({ runId: 0, config, manifest: data.manifest, resumeFrom: null, mode: 'lr-find', lrFind }) };
+      },
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../shared/contract/errors.ts';
+import type { RunOptions } from '../../../shared/contract/runs.ts';
+import type { RunConfig, RunPlan, StrategyName } from '../../../shared/domain/run.ts';
+import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
+import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
+import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
+import { defaultLr, groupLearningRates } from '../../training/finetune/lr.ts';
+import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
+import { TEST_BACKBONES, buildBackbone, isTestBackbone, pretrainingLr } from '../../training/trainer/model.ts';
+import { WeightCache } from '../../training/weights/cache.ts';
+import type { RunData } from './data.ts';
+
+/** Layer-wise LR decay per strategy: ULMFiT's 1/2.6 for gradual, a gentle 0.75 for full fine-tuning. */
+const LAYER_DECAY: Record<StrategyName, number> = { full: 0.75, gradual: 1 / 2.6, top: 1, adapter: 1, lora: 1 };
+
+function family(backbone: string): 'resnet' | 'vit' {
+  if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
+  if (!isBackboneName(backbone)) backboneEntry(backbone); // throws the list of known names
+  return backboneEntry(backbone).family;
+}
+
+function defaultImageSize(backbone: string): number {
+  return isTestBackbone(backbone) ? 32 : pretrainedConfig(backbone).inputSize;
+}
+
+/** The weights file a run starts from: an explicit file, the pretrained cache, or none. */
+function resolveWeights(opts: RunOptions, homeDir: string): string | null {
+  if (opts.weights) {
+    const abs = resolve(opts.weights);
+    if (!existsSync(abs)) throw validation(`The weights file ${abs} does not exist. Check the path, or use --pretrained.`);
+    return abs;
+  }
+  if (!opts.pretrained || isTestBackbone(opts.backbone)) return null;
+  const w = pretrainedConfig(opts.backbone).weights;
+  const entry = WeightCache.forHome(homeDir).get(w.repo, w.file);
+  if (!entry) {
+    throw validation(`The pretrained weights of ${opts.backbone} are not downloaded yet. Download them first ("labeltune weights download ${opts.backbone}"), or pass --weights FILE.`);
+  }
+  return WeightCache.forHome(homeDir).pathFor(w.repo, w.file);
+}
+
+/** Resolve user options against the project's data into a full RunConfig (no model built). */
+export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string): RunConfig {
+  const fam = family(opts.backbone);
+  const labelled = data.manifest.train.length + data.manifest.val.length;
+  const auto = autoStrategy(labelled, fam);
+  const strategy: StrategyName = !opts.strategy || opts.strategy === 'auto' ? auto.strategy : opts.strategy;
+  const reason = !opts.strategy || opts.strategy === 'auto' ? auto.reason : `Chosen by the user (auto would pick ${auto.strategy}).`;
+  const batchSize = opts.batchSize ?? 16;
+  const lr = defaultLr(opts.backbone, pretrainingLr(opts.backbone, batchSize));
+  const total = data.manifest.train.length;
+  const weighting = opts.classWeights ?? 'auto';
+  const classWeights = weighting === 'off' ? null : data.multiLabel
+    ? positiveWeightsFromCounts(data.trainCounts, total, weighting === 'on')
+    : classWeightsFromCounts(data.trainCounts, weighting === 'on');
+  // Frozen-backbone strategies default to no augmentation so their frozen features are cached.
+  const augment = opts.augment ?? (strategy === 'full' || strategy === 'gradual');
+  return {
+    backbone: opts.backbone,
+    weights: resolveWeights(opts, homeDir),
+    pretrained: opts.pretrained === true,
+    strategy,
+    strategyReason: reason,
+    imageSize: opts.imageSize ?? defaultImageSize(opts.backbone),
+    epochs: opts.epochs ?? 10,
+    batchSize,
+    lr: opts.lr ?? lr.lr,
+    lrNote: opts.lr !== undefined ? 'Set by the user.' : lr.note,
+    layerDecay: opts.layerDecay ?? LAYER_DECAY[strategy],
+    weightDecay: opts.weightDecay ?? 0.01,
+    warmupFraction: 0.05,
+    gradualEvery: opts.gradualEvery ?? 1,
+    seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
+    multiLabel: data.multiLabel,
+    classes: data.classes,
+    classWeights,
+    labelSmoothing: opts.labelSmoothing ?? 0,
+    aux: opts.auxSchedule && data.aux ? { ...data.aux, schedule: opts.auxSchedule, alpha: opts.auxAlpha ?? 1 } : null,
+    augment,
+    horizontalFlip: opts.horizontalFlip ?? false,
+    patience: opts.patience ?? 5,
+    backend: opts.backend ?? null,
+  };
+}
+
+/** Build the model once (random init is enough) to count what the strategy trains. */
+export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan> {
+  await tf.ready();
+  const backbone = await buildBackbone({ ...config, weights: null });
+  try {
+    const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery });
+    const s = trainableSummary(backbone, strategy, config.epochs);
+    strategy.extension?.dispose();
+    const peak = groupLearningRates(backbone.groups, config.lr, config.layerDecay);
+    const learningRates = Object.fromEntries(s.groups.map((g) => [g, peak[g] ?? config.lr]));
+    return {
+      strategy: config.strategy,
+      reason: config.strategyReason,
+      trainableParams: s.trainableParams,
+      totalParams: s.totalParams,
+      trainableShare: s.share,
+      trainableGroups: s.groups,
+      lr: config.lr,
+      lrNote: config.lrNote,
+      learningRates,
+      trainImages: data.manifest.train.length,
+      valImages: data.manifest.val.length,
+      classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.trainCounts[i]])),
+      config,
+    };
+  } finally {
+    backbone.dispose();
+  }
+}
+
+export const KNOWN_TEST_BACKBONES = Object.keys(TEST_BACKBONES);

@@ -1,0 +1,58 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { EngineToTrainer, TrainerToEngine } from '../../training/trainer/protocol.ts';
+
+const ENTRY = fileURLToPath(new URL('../../training/trainer/trainer.mjs', import.meta.url));
+const TAIL_CHARS = 4000;
+
+/** How a trainer process ended, for the run's error message. */
+export interface TrainerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of its stderr (a crash's stack trace). */
+  stderrTail: string;
+}
+
+/** A trainer child process: typed messages in and out, and one exit report. */
+export class TrainerProcess {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  readonly exited: Promise<TrainerExit>;
+
+  constructor(onMessage: (m: TrainerToEngine) => void) {
+    this.child = fork(ENTRY, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, LABELTUNE_QUIET: '1' },
+      serialization: 'advanced',
+    });
+    const keep = (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-TAIL_CHARS);
+      if (process.env.LABELTUNE_TRAINER_LOG) process.stderr.write(chunk);
+    };
+    this.child.stderr?.on('data', keep);
+    this.child.stdout?.on('data', (c: Buffer) => process.env.LABELTUNE_TRAINER_LOG && process.stderr.write(c));
+    this.child.on('message', (m) => onMessage(m as TrainerToEngine));
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => resolve({ code, signal, stderrTail: this.stderr }));
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  send(m: EngineToTrainer): void {
+    if (this.child.connected) this.child.send(m);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
+
+/** A sentence for the user about a trainer that died without reporting why. */
+export function describeExit(exit: TrainerExit): string {
+  const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+  const lastLine = exit.stderrTail.trim().split('\n').filter((l) => /error/i.test(l)).pop();
+  return `The training process ${how} before finishing${lastLine ? `: ${lastLine.trim()}` : ''}.`;
+}

@@ -1,0 +1,178 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
+import type { RunConfig } from '../../../shared/domain/run.ts';
+import { selectBackend } from '../backends/ladder.ts';
+import { checkpointFileName, loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
+import { type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
+import { lrFind } from '../finetune/lr-find.ts';
+import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
+import { buildBackbone, preprocessFor } from './model.ts';
+import { PixelStore } from './pixels.ts';
+import type { EngineToTrainer, ManifestItem, StartMessage, TrainerToEngine } from './protocol.ts';
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** One training (or LR range test) inside the trainer process, driven by engine messages. */
+export class TrainerSession {
+  private paused = false;
+  private cancelRequested = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly send: (m: TrainerToEngine) => void) {}
+
+  handle(msg: EngineToTrainer): void {
+    if (msg.type === 'pause') this.paused = true;
+    if (msg.type === 'resume') this.paused = false;
+    if (msg.type === 'cancel') this.cancelRequested = true;
+    if (msg.type !== 'pause') this.wake?.();
+  }
+
+  /** Awaited between steps: holds while paused, throws `cancelled` when asked to stop. */
+  private readonly gate = async (): Promise<void> => {
+    await new Promise<void>((r) => setImmediate(r)); // let pause/cancel messages in
+    if (this.paused && !this.cancelRequested) {
+      this.send({ type: 'paused' });
+      while (this.paused && !this.cancelRequested) await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+      if (!this.cancelRequested) this.send({ type: 'resumed' });
+    }
+    if (this.cancelRequested) throw cancelled('The run was cancelled.');
+  };
+
+  async run(start: StartMessage): Promise<void> {
+    const selection = await selectBackend({ prefer: (start.config.backend ?? undefined) as never, log: () => {} });
+    const tuner = await this.prepare(start);
+    try {
+      const summary = trainableSummary(tuner.backbone, tuner.strategy, start.config.epochs);
+      this.send({
+        type: 'ready',
+        backend: { backend: selection.backend, report: selection.report },
+        plan: { trainableParams: summary.trainableParams, totalParams: summary.totalParams, groups: summary.groups },
+      });
+      if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
+      if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
+      await this.train(tuner, start);
+    } finally {
+      tuner.dispose();
+      tuner.backbone.dispose();
+    }
+  }
+
+  private async prepare(start: StartMessage): Promise<FineTuner> {
+    const { config, manifest } = start;
+    const pixels = new PixelStore(start.cacheDir, preprocessFor(config));
+    const all = [...manifest.train, ...manifest.val];
+    await pixels.load(all, (done) => {
+      if (done === all.length || done % 16 === 0) this.send({ type: 'loading', done, total: all.length });
+    });
+    const backbone = await buildBackbone(config);
+    const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery, lora: { seed: config.seed }, adapter: { seed: config.seed } });
+    const data = (items: ManifestItem[]) => toTrainData(items, config, (id) => pixels.get(id));
+    return new FineTuner(backbone, strategy, loopConfig(config, start.cacheDir), data(manifest.train), data(manifest.val));
+  }
+
+  private async train(tuner: FineTuner, start: StartMessage): Promise<void> {
+    const epochs = start.config.epochs;
+    const crashAt = Number(process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH ?? 0);
+    let lastSent = 0;
+    const stepStart = performance.now();
+    const stepsAtStart = tuner.state.epoch * tuner.stepsPerEpoch;
+    await tuner.fit({
+      beforeStep: this.gate,
+      onStep: (step) => {
+        const now = performance.now();
+        if (now - lastSent < PROGRESS_INTERVAL_MS && step.step < step.stepsPerEpoch) return;
+        lastSent = now;
+        const done = step.epoch * step.stepsPerEpoch + step.step - stepsAtStart;
+        const left = epochs * step.stepsPerEpoch - (stepsAtStart + done);
+        const eta = done > 0 ? (left * (now - stepStart)) / done / 1000 : null;
+        this.send({ type: 'progress', step, epochs, alpha: tuner.aux ? tuner.aux.alpha(step.epoch, epochs) : null, etaSeconds: eta });
+      },
+      onEpochEnd: async (metrics) => {
+        const checkpoint = await saveCheckpoint(tuner, start.checkpointDir, metrics.epoch);
+        const pruned = pruneCheckpoints(start.checkpointDir, metrics.epoch, tuner.state.bestEpoch);
+        this.send({ type: 'epochEnd', metrics, checkpoint, isBest: metrics.isBest, pruned });
+        if (crashAt && metrics.epoch + 1 === crashAt) process.exit(70); // test hook: a trainer dying mid-run
+      },
+    });
+    const stoppedEarly = tuner.state.epoch < epochs;
+    this.send({ type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch });
+  }
+
+  private async lrFind(tuner: FineTuner, start: StartMessage): Promise<void> {
+    const opts = start.lrFind ?? { steps: 100, minLr: 1e-7, maxLr: 1 };
+    const { curve, suggestion } = await lrFind(tuner, {
+      ...opts,
+      beforeStep: this.gate,
+      onStep: (step, point) =>
+        this.send({
+          type: 'progress',
+          step: { epoch: 0, step, stepsPerEpoch: opts.steps, loss: point.loss, learningRates: { lr: point.lr }, imagesPerSec: 0 },
+          epochs: 1,
+          alpha: null,
+          etaSeconds: null,
+        }),
+    });
+    this.send({ type: 'lrFindDone', curve, suggestion });
+  }
+}
+
+/** Keep the newest checkpoint and the best one; delete the rest. Returns the deleted files. */
+export function pruneCheckpoints(dir: string, latest: number, best: number | null): string[] {
+  const keep = new Set([checkpointFileName(latest), best === null ? '' : checkpointFileName(best)]);
+  const pruned: string[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!/^epoch-\d+\.safetensors$/.test(f) || keep.has(f)) continue;
+    rmSync(join(dir, f), { force: true });
+    pruned.push(join(dir, f));
+  }
+  return pruned;
+}
+
+function loopConfig(config: RunConfig, cacheDir: string): LoopConfig {
+  // Disk-cached features are only valid for the same starting weights: random inits stay in memory.
+  const key = createHash('sha1').update(JSON.stringify([config.backbone, config.weights, config.imageSize])).digest('hex').slice(0, 12);
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    lr: config.lr,
+    layerDecay: config.layerDecay,
+    weightDecay: config.weightDecay,
+    warmupFraction: config.warmupFraction,
+    numClasses: config.classes.length,
+    multiLabel: config.multiLabel,
+    classWeights: config.classWeights,
+    labelSmoothing: config.labelSmoothing,
+    aux: config.aux ? { numClasses: config.aux.classes.length, multiLabel: config.aux.multiLabel, schedule: config.aux.schedule, alpha: config.aux.alpha } : null,
+    augment: config.augment ? { horizontalFlip: config.horizontalFlip } : null,
+    patience: config.patience,
+    cacheDir: config.weights ? join(cacheDir, 'features', key) : null,
+  };
+}
+
+function toTrainData(items: ManifestItem[], config: RunConfig, pixels: (id: number) => Float32Array): TrainData {
+  const k = config.classes.length;
+  const targets = new Float32Array(items.length * k);
+  items.forEach((it, i) => it.classes.forEach((c) => (targets[i * k + c] = 1)));
+  const data: TrainData = { ids: items.map((i) => i.id), pixels, targets };
+  if (config.aux) {
+    const ka = config.aux.classes.length;
+    data.auxTargets = new Float32Array(items.length * ka);
+    data.auxMask = new Float32Array(items.length);
+    items.forEach((it, i) => {
+      if (!it.aux) return;
+      data.auxMask![i] = 1;
+      it.aux.forEach((c) => (data.auxTargets![i * ka + c] = 1));
+    });
+  }
+  return data;
+}
+
+/** The failure message sent to the engine: EngineErrors keep their code. */
+export function failure(e: unknown): TrainerToEngine {
+  if (e instanceof EngineError) return { type: 'failed', reason: e.message, code: e.code };
+  return { type: 'failed', reason: e instanceof Error ? e.message : String(e), code: 'internal' };
+}
