@@ -77,6 +77,19 @@ describe('perceptualHash', () => {
     const [a, b] = await Promise.all([rgb, negative].map(async (px) => perceptualHash(await decode(await sharp(px, raw).png().toBuffer(), 'n.png'))));
     expect(hammingDistance(a, b)).toBeGreaterThan(40);
   });
+  it('works on images smaller than its 32x32 grid (28 px crops)', () => {
+    const tiny = (seed: number): DecodedImage => ({ width: 28, height: 28, channels: 3, bitDepth: 8, data: blobImage(28, 28, seed), window: null });
+    const doubled = (img: DecodedImage): DecodedImage => {
+      const data = new Uint8Array(56 * 56 * 3);
+      for (let i = 0; i < 56 * 56 * 3; i++) {
+        const [p, c] = [Math.floor(i / 3), i % 3];
+        data[i] = img.data[((Math.floor(p / 56) >> 1) * 28 + ((p % 56) >> 1)) * 3 + c];
+      }
+      return { ...img, width: 56, height: 56, data };
+    };
+    expect(hammingDistance(perceptualHash(tiny(2)), perceptualHash(doubled(tiny(2))))).toBeLessThanOrEqual(6);
+    expect(hammingDistance(perceptualHash(tiny(2)), perceptualHash(tiny(4)))).toBeGreaterThan(20);
+  });
 });
 
 describe('hammingDistance', () => {

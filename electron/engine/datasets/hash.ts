@@ -73,24 +73,49 @@ export function hammingDistance(a: string, b: string): number {
   return count;
 }
 
-/** Mean windowed grey level (0..1) of each cell of a cols x rows grid laid over the image. */
+/**
+ * Mean windowed grey level (0..1) of each cell of a cols x rows grid laid over the image. Images
+ * smaller than the grid (28 px MNIST-like crops) leave cells without pixels: those take the
+ * nearest pixel, or every small image would share the same artificial zeros.
+ */
 function greyGrid(img: DecodedImage, cols: number, rows: number): Float64Array {
-  const { width, height, channels, data } = img;
-  const window = img.window ?? (data instanceof Uint8Array ? null : sampleRangeWindow(data));
-  const lo = window ? window.center - 0.5 - (window.width - 1) / 2 : 0;
-  const span = window ? Math.max(window.width - 1, 1) : 255;
+  const { width, height } = img;
   const sums = new Float64Array(cols * rows);
   const counts = new Float64Array(cols * rows);
   const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.floor((x * cols) / width));
+  // Sum raw luma per cell and window the means afterwards: windowing is linear up to its clamp,
+  // and clamping per pixel matters only where a cell straddles the window edge.
+  const { channels, data } = img;
   for (let y = 0; y < height; y++) {
     const rowCell = Math.floor((y * rows) / height) * cols;
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * channels;
+    for (let x = 0, i = y * width * channels; x < width; x++, i += channels) {
       const v = channels >= 3 ? 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] : data[i];
-      const level = Math.min(Math.max((v - lo) / span, 0), 1);
-      sums[rowCell + cellOfX[x]] += level;
+      sums[rowCell + cellOfX[x]] += v;
       counts[rowCell + cellOfX[x]] += 1;
     }
   }
-  return sums.map((s, i) => (counts[i] > 0 ? s / counts[i] : 0));
+  const toLevel = windowToUnit(img);
+  return sums.map((sum, i) => {
+    if (counts[i] > 0) return toLevel(sum / counts[i]);
+    const x = Math.floor((((i % cols) + 0.5) * width) / cols);
+    const y = Math.floor(((Math.floor(i / cols) + 0.5) * height) / rows);
+    return greyLevel(img)(y * width + x);
+  });
+}
+
+/** Grey level in 0..1 of pixel p: luma for colour, through the default window for >8-bit data. */
+function greyLevel(img: DecodedImage): (p: number) => number {
+  const { channels, data } = img;
+  const toLevel = windowToUnit(img);
+  return (p) => {
+    const i = p * channels;
+    return toLevel(channels >= 3 ? 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] : data[i]);
+  };
+}
+
+function windowToUnit(img: DecodedImage): (v: number) => number {
+  const window = img.window ?? (img.data instanceof Uint8Array ? null : sampleRangeWindow(img.data));
+  const lo = window ? window.center - 0.5 - (window.width - 1) / 2 : 0;
+  const span = window ? Math.max(window.width - 1, 1) : 255;
+  return (v) => Math.min(Math.max((v - lo) / span, 0), 1);
 }
