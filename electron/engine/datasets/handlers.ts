@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { DatasetHandlers, ImportReport } from '../../../shared/contract/datasets.ts';
-import { conflict, notFound } from '../../../shared/contract/errors.ts';
+import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, nonEmpty } from '../handler.ts';
 import { registerDatasetAssets } from './assets.ts';
@@ -26,6 +27,8 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
       schema: startSchema,
       run: (args) => {
         const project = ctx.project();
+        // A wrong CSV path is a typo to fix now, not a failed job to discover later.
+        if (args.csv && !existsSync(args.csv)) throw validation(`The label file ${args.csv} does not exist; check the CSV path.`);
         const report = emptyReport(tuning.nearThreshold ?? NEAR_DUPLICATE_THRESHOLD);
         const jobId = ctx.jobs.start('import', args, async (job) => {
           reports.set(job.jobId, report);
@@ -40,7 +43,11 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
     },
     'import.report': {
       schema: z.object({ jobId: z.string().min(1) }).strict(),
-      run: ({ jobId }) => reports.get(jobId) ?? storedReport(ctx, jobId),
+      run: ({ jobId }) => {
+        const live = reports.get(jobId);
+        // A copy: the live report keeps changing while the job runs.
+        return live ? structuredClone(live) : storedReport(ctx, jobId);
+      },
     },
   };
 }

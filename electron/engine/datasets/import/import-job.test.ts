@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
-import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
+import { type TestEngine, createTestEngine, createTestProject } from '../../testing/test-engine.ts';
 import { MIXED_BAD, MIXED_GOOD, pattern, rawPng, writeMixedFolder } from '../testing/fixtures.ts';
 
 let t: TestEngine;
@@ -208,5 +208,32 @@ describe('copy mode and cancel', () => {
     expect(rest).toMatchObject({ imported: 200 - kept, skipped: kept });
     expect(rows()).toHaveLength(200);
     expect(new Set(rows().map((r) => r.hash)).size).toBe(200);
+  });
+});
+
+describe('import.start and import.report at the boundary', () => {
+  it('refuses bad arguments at once and keeps reports with the project', async () => {
+    t = await createTestProject();
+    await expect(t.client.invoke('import.start', { paths: [] })).rejects.toMatchObject({ code: 'validation' });
+    await expect(t.client.invoke('import.start', { paths: [], csv: join(t.tmp, 'nope.csv') })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('nope.csv'),
+    });
+    await expect(t.client.invoke('import.report', { jobId: 'no-such-job' })).rejects.toMatchObject({ code: 'not-found' });
+    const dir = join(t.tmp, 'one');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.png'), await rawPng(pattern(16, 16, 1, 1), 16, 16, 1));
+    const { jobId } = await t.client.invoke('import.start', { paths: [dir] });
+    await t.client.invoke('job.wait', { jobId });
+    // After closing and reopening, the report comes from the jobs table.
+    await t.client.invoke('project.close', {});
+    const reopened = createTestEngine();
+    try {
+      await reopened.client.invoke('project.open', { dir: t.projectDir });
+      expect(await reopened.client.invoke('import.report', { jobId })).toMatchObject({ files: 1, imported: 1, cancelled: false });
+    } finally {
+      await reopened.dispose();
+    }
+    await expect(t.client.invoke('import.start', { paths: [dir] })).rejects.toMatchObject({ code: 'not-found' });
   });
 });
