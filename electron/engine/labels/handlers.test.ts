@@ -210,6 +210,21 @@ describe('undo and redo', () => {
     expect([labelsOf(ids[0]), labelsOf(ids[1]), labelsOf(ids[2])]).toEqual([[a], [], [c]]);
   });
 
+  it('undoes and redoes an import batch that touched one image twice', async () => {
+    await client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
+    const [a, b] = await threeClasses();
+    const task = (await client.invoke('labels.tasks', {}))[0].id;
+    // What the import's label writer does for a CSV naming the file twice: two events, one batch.
+    db.prepare(`INSERT INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, 'import', 'x'), (?, ?, ?, 'import', 'x')`).run(ids[0], task, a, ids[0], task, b);
+    const event = db.prepare(`INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id) VALUES ('x', ?, ?, ?, ?, 'import', 'import-1')`);
+    event.run(ids[0], task, '[]', JSON.stringify([a]));
+    event.run(ids[0], task, JSON.stringify([a]), JSON.stringify([a, b].sort((x, y) => x - y)));
+    const undo = await client.invoke('labels.undo', {});
+    expect([undo.batchId, undo.skipped, labelsOf(ids[0])]).toEqual(['import-1', [], []]);
+    await client.invoke('labels.redo', {});
+    expect(labelsOf(ids[0])).toEqual([a, b].sort((x, y) => x - y));
+  });
+
   it('skips images labelled again since the undone action', async () => {
     const [a, b] = await threeClasses();
     await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [a] });

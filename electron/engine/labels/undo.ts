@@ -49,13 +49,19 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): Labe
   for (const taskId of new Set(events.map((e) => e.task_id))) {
     current.set(taskId, loadLabels(db, taskId, events.filter((e) => e.task_id === taskId).map((e) => e.image_id)));
   }
-  for (const e of events) {
+  // Undo walks the batch backwards, redo forwards, tracking each image's state as it goes: a batch
+  // may touch one image twice (an import CSV naming a file twice in a multi-label set).
+  for (const e of direction === 'undo' ? events.slice().reverse() : events) {
     const [from, to] = direction === 'undo' ? [e.new_value, e.old_value] : [e.old_value, e.new_value];
     const expected = JSON.parse(from) as number[];
     const target = JSON.parse(to) as number[];
-    const now = current.get(e.task_id)?.get(e.image_id) ?? [];
+    const state = current.get(e.task_id)!;
+    const now = state.get(e.image_id) ?? [];
     if (!sameSet(now, expected) || !target.every((id) => classes.has(id))) skipped.push(e.image_id);
-    else pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: target });
+    else {
+      pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: target });
+      state.set(e.image_id, target);
+    }
   }
   const replayId = randomUUID();
   writeChanges(db, pending, 'human', direction as LabelEventSource, replayId);
@@ -64,7 +70,10 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): Labe
       ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events) WHERE batch_id = ?`)
       : db.prepare('UPDATE label_events SET undone = 0 WHERE batch_id = ?');
   mark.run(batchId);
-  return { ...toLabelChange(replayId, pending, skipped), batchId };
+  // Report each image once, with its final classes, in id order.
+  const final = new Map(pending.map((c) => [`${c.imageId}:${c.taskId}`, c]));
+  const changed = [...final.values()].sort((x, y) => x.imageId - y.imageId || x.taskId - y.taskId);
+  return { ...toLabelChange(replayId, changed, [...new Set(skipped)].sort((x, y) => x - y)), batchId };
 }
 
 /** Undo the newest live action; `batchId` is the batch taken back (null: nothing to undo). */
