@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunProgress } from '../../../shared/domain/run.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { coordinatorFor } from './coordinator.ts';
+import { fillSampleProject } from './testing/sample-project.ts';
+
+let t: TestEngine;
+beforeEach(async () => {
+  t = await createTestProject();
+});
+afterEach(async () => {
+  delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+  await t.dispose();
+});
+
+const db = () => t.engine.ctx.project().db;
+const fill = (perClass = 12, classes = ['normal', 'effusion', 'nodule']) => fillSampleProject(db(), t.projectDir, { perClass, classes });
+const tiny = { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7 } as const;
+
+describe('runs: data checks and plan', () => {
+  it('refuses to train without labels, without a split, or with one class', async () => {
+    await expect(t.client.invoke('runs.plan', tiny)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('no labels yet') });
+    await fill(4, ['normal']);
+    await expect(t.client.invoke('runs.plan', tiny)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('Only one class (normal)') });
+    db().prepare('DELETE FROM splits').run();
+    await expect(t.client.invoke('runs.plan', tiny)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('no train/validation split') });
+  });
+
+  it('plans auto → top for a small project, with trainable share, LRs and class counts', async () => {
+    await fill(8);
+    db().prepare('UPDATE images SET excluded = 1 WHERE id = 1').run();
+    const plan = await t.client.invoke('runs.plan', { ...tiny, strategy: 'auto' });
+    expect(plan.strategy).toBe('top');
+    expect(plan.reason).toContain('23 labelled images');
+    // tiny resnet: head 8·3+3 = 27 of 216+16+576+16+27 = 851 parameters.
+    expect(plan.trainableParams).toBe(27);
+    expect(plan.totalParams).toBe(851);
+    expect(plan.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(plan.trainImages + plan.valImages).toBe(23);
+    expect(plan.classCounts).toEqual({ normal: 6, effusion: 6, nodule: 6 }); // image 1 (excluded) was in val
+    expect(plan.learningRates).toEqual({ head: 0.05 });
+    await expect(t.client.invoke('runs.plan', { ...tiny, strategy: 'lora' })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+});
+
+describe('runs: training through the trainer process', () => {
+  it('trains, records metrics rows, checkpoints and progress events', async () => {
+    await fill();
+    const events: RunProgress[] = [];
+    t.client.on('run.progress', (p) => events.push(p));
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 8 });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.status).toBe('completed');
+    const run = await t.client.invoke('runs.get', { runId });
+    expect(run.status).toBe('completed');
+    expect(run.backend).toBe('cpu');
+    expect(run.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(run.metrics[7].valAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(run.metrics[7].learningRates.head).toBeGreaterThan(0);
+    expect(run.metrics[7].extra).toMatchObject({ backend: 'cpu', cachedPrefix: 2 });
+    expect(run.summary).toMatchObject({ epochs: 8, valAccuracy: run.metrics[7].valAccuracy });
+    expect(run.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(run.checkpoints.at(-1)).toMatchObject({ epoch: 8, path: `checkpoints/${runId}/epoch-008.safetensors` });
+    expect(run.checkpoints.filter((c) => c.isBest)).toHaveLength(1);
+    expect(events.filter((e) => e.phase === 'epoch-end').map((e) => e.metrics?.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('marks the run failed with the reason when the trainer crashes, keeps serving, and resumes', async () => {
+    await fill();
+    process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 3 });
+    const job = await t.client.invoke('job.wait', { jobId });
+    delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+    expect(job.status).toBe('failed');
+    const failed = await t.client.invoke('runs.get', { runId });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('exited with code 70');
+    expect(failed.metrics.map((m) => m.epoch)).toEqual([1]);
+    expect((await t.client.invoke('project.info', {})).counts.runs).toBe(1); // the engine keeps serving
+    const resumed = await t.client.invoke('runs.resume', { runId });
+    expect((await t.client.invoke('job.wait', { jobId: resumed.jobId })).status).toBe('completed');
+    const done = await t.client.invoke('runs.get', { runId });
+    expect(done.status).toBe('completed');
+    expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('survives kill -9 of the trainer after epoch 1: resume completes with every epoch', async () => {
+    await fill();
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'full', epochs: 3, augment: false });
+    const pid = await new Promise<number>((resolve) => {
+      const off = t.client.on('run.progress', (p) => {
+        if (p.phase === 'epoch-end' && p.metrics?.epoch === 1) {
+          off();
+          resolve(coordinatorFor(t.engine.ctx).pid(runId)!);
+        }
+      });
+    });
+    process.kill(pid, 'SIGKILL');
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('failed');
+    const failed = await t.client.invoke('runs.get', { runId });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('SIGKILL');
+    const resumed = await t.client.invoke('runs.resume', { runId });
+    expect((await t.client.invoke('job.wait', { jobId: resumed.jobId })).status).toBe('completed');
+    const done = await t.client.invoke('runs.get', { runId });
+    expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(done.status).toBe('completed');
+  });
+});
