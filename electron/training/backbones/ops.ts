@@ -6,6 +6,12 @@ import * as tf from '@tensorflow/tfjs';
  * Everything is NHWC / [in, out] (TF.js layouts); padding follows PyTorch (symmetric, explicit).
  */
 
+/** A PyTorch-layout NCHW batch → the NHWC tensor our models take. */
+export function nchwToNhwc(data: Float32Array, shape: readonly number[]): tf.Tensor4D {
+  if (shape.length !== 4) throw new Error(`expected a 4-d NCHW array, got shape [${shape.join(', ')}]`);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(data, shape as [number, number, number, number]), [0, 2, 3, 1]));
+}
+
 /** PyTorch Conv2d: symmetric zero padding `pad` on each side (TF's 'same' pads unevenly at stride 2). */
 export function conv2d(x: tf.Tensor4D, weight: tf.Tensor, stride: number, pad: number, bias?: tf.Tensor): tf.Tensor4D {
   const y = tf.conv2d(x, weight as tf.Tensor4D, stride, pad === 0 ? 'valid' : pad);

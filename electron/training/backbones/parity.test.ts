@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWeights } from '../weights/load-weights.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
 import { createBackbone } from './registry.ts';
-import { maxRowRelErr, nchwToNhwc, readFixture, useTestBackend } from './testing.ts';
+import { nchwToNhwc } from './ops.ts';
+import { maxRowRelErr, readFixture, useTestBackend } from './testing.ts';
 
 beforeAll(useTestBackend);
 
@@ -23,7 +24,7 @@ describe.each(['resnet18', 'resnet50', 'vit_tiny_patch16_224'])('parity with tim
       const report = await loadWeights(model, file, { strict: true });
       expect(report.loaded).toBe(model.variables.size);
       expect(report.headReplaced).toBe(false);
-      const x = nchwToNhwc(fx.input);
+      const x = nchwToNhwc(fx.input.data, fx.input.shape);
       const features = model.forwardFeatures(x);
       const pre = model.forwardHead(features, { preLogits: true });
       const logits = model.forwardHead(features);

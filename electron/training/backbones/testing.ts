@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateWasm } from '../backends/wasm-backend.ts';
 import { readNpy, type NpyArray } from '../weights/npy.ts';
+import { nchwToNhwc as nchwTensor } from './ops.ts';
 
 /** Test helpers for the backbones: the backend, the shared reference fixtures, the parity metric. */
 
@@ -25,10 +26,9 @@ export async function useTestBackend(): Promise<void> {
   }
 }
 
-/** float32 NCHW (PyTorch) → NHWC tensor. */
+/** float32 NCHW (PyTorch) .npy → NHWC tensor. */
 export function nchwToNhwc(a: NpyArray): tf.Tensor4D {
-  if (a.shape.length !== 4) throw new Error(`expected a 4-d NCHW array, got shape [${a.shape.join(', ')}]`);
-  return tf.tidy(() => tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
+  return nchwTensor(a.data, a.shape);
 }
 
 /** max over rows of ||out - ref|| / ||ref|| (the fixtures' README metric). */

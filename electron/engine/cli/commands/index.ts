@@ -7,6 +7,8 @@ import { demoCommand } from './demo.ts';
 import { splitCommand } from './split.ts';
 import { labelCommand } from './label.ts';
 import { doctorCommand } from './doctor.ts';
+import { forwardCommand } from './forward.ts';
+import { lrFindCommand, trainCommand } from './train.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand];

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../shared/contract/errors.ts';
+import { loadWeights, type LoadReport } from '../weights/load-weights.ts';
+import { type NpyArray, readNpy, writeNpy } from '../weights/npy.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
+import { checkpointAdapter } from './adapt.ts';
+import { nchwToNhwc } from './ops.ts';
+import { backboneEntry, createBackbone } from './registry.ts';
+
+/**
+ * `labeltune forward`: run a backbone with a weights file on a float32 NCHW .npy batch in eval
+ * mode and write logits / pre-logits features as .npy, so users can check imported weights against
+ * PyTorch with two lines of Python.
+ */
+
+export interface ForwardFileOptions {
+  arch: string;
+  weights: string;
+  input: string;
+  logits: string;
+  features?: string;
+  /** Images per forward pass (bounds memory on large inputs). */
+  batchSize?: number;
+}
+
+export interface ForwardFileResult {
+  arch: string;
+  backend: string;
+  images: number;
+  imageSize: number;
+  numClasses: number;
+  featureDim: number;
+  logits: { path: string; shape: number[] };
+  features?: { path: string; shape: number[] };
+  load: Pick<LoadReport, 'loaded' | 'adapted'>;
+  seconds: number;
+}
+
+export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFileResult> {
+  const started = performance.now();
+  const entry = backboneEntry(opts.arch);
+  const input = await readNpy(opts.input);
+  const imageSize = checkInputShape(input, opts.input);
+  const file = await SafetensorsFile.open(opts.weights);
+  try {
+    const numClasses = classesOf(file, entry.family === 'resnet' ? 'fc' : 'head');
+    const model = createBackbone(opts.arch, { numClasses, imageSize });
+    try {
+      const report = await loadWeights(model, file, { strict: true, adapt: checkpointAdapter(model) });
+      if (report.headReplaced) {
+        throw validation(`${opts.weights}: the classifier does not fit ${opts.arch} with ${numClasses} classes; the file's head and its metadata disagree.`);
+      }
+      const { logits, features } = runBatches(model, input, opts.batchSize ?? 16);
+      const n = input.shape[0];
+      await writeNpy(opts.logits, [n, numClasses], logits);
+      if (opts.features) await writeNpy(opts.features, [n, model.featureDim], features);
+      return {
+        arch: opts.arch,
+        backend: tf.getBackend(),
+        images: n,
+        imageSize,
+        numClasses,
+        featureDim: model.featureDim,
+        logits: { path: opts.logits, shape: [n, numClasses] },
+        ...(opts.features ? { features: { path: opts.features, shape: [n, model.featureDim] } } : {}),
+        load: { loaded: report.loaded, adapted: report.adapted },
+        seconds: (performance.now() - started) / 1000,
+      };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** The input must be [N, 3, S, S]: a batch of square RGB images, channels first as PyTorch has them. */
+function checkInputShape(input: NpyArray, path: string): number {
+  const [n, c, h, w] = input.shape;
+  if (input.shape.length !== 4 || c !== 3 || h !== w || n < 1) {
+    throw validation(`${path}: expected a float32 array of shape [N, 3, S, S] (NCHW, square RGB images), got [${input.shape.join(', ')}]. Save it from PyTorch as x.numpy() of a normalised batch.`);
+  }
+  return h;
+}
+
+/** Class count: the classifier's shape (PyTorch [out, in]) is the truth; the metadata is the fallback. */
+function classesOf(file: SafetensorsFile, classifier: string): number {
+  const head = file.tensors.get(`${classifier}.weight`);
+  if (head && head.shape.length === 2) return head.shape[0];
+  const meta = Number(file.metadata.num_classes);
+  if (Number.isInteger(meta) && meta >= 0) return meta;
+  return 0;
+}
+
+function runBatches(model: ReturnType<typeof createBackbone>, input: NpyArray, batchSize: number) {
+  const [n, c, h, w] = input.shape;
+  const per = c * h * w;
+  const logits = new Float32Array(n * model.numClasses);
+  const features = new Float32Array(n * model.featureDim);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    const x = nchwToNhwc(input.data.subarray(start * per, (start + count) * per), [count, c, h, w]);
+    const feats = model.forwardFeatures(x);
+    const pre = model.forwardHead(feats, { preLogits: true });
+    const out = model.forwardHead(feats);
+    if (model.numClasses > 0) logits.set(out.dataSync(), start * model.numClasses);
+    features.set(pre.dataSync(), start * model.featureDim);
+    tf.dispose([x, feats, pre, out]);
+  }
+  return { logits, features };
+}
