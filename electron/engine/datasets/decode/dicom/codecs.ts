@@ -64,9 +64,12 @@ async function decodeWithWasm(specifier: string, className: string, encoded: Uin
     // Copy out: the view points into WASM memory, which the next decode may reuse or grow.
     const bytes = new Uint8Array(decoder.getDecodedBuffer());
     const planar = info.componentCount > 1 && decoder.getInterleaveMode?.() === 0;
-    return { info: { ...info }, bytes, planar };
-  } finally {
     decoder.delete();
+    return { info: { ...info }, bytes, planar };
+  } catch (e) {
+    // An Emscripten module that aborted on bad input stays unusable: load a fresh one next time.
+    modules.delete(specifier);
+    throw e;
   }
 }
 
