@@ -1,5 +1,6 @@
 /**
- * Collects results that finish out of order and hands them on in list order, `size` at a time.
+ * Collects results that finish out of order and hands them on in list order, in batches of at
+ * least `size` (a late item can release several waiting ones at once).
  * Import writes rows in the order of the file list so that image ids, and which of two duplicates
  * counts as the original, never depend on which decode happened to finish first.
  */
