@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { validation } from '../../../shared/contract/errors.ts';
+import { pretrainedConfig } from '../backbones/pretrained.ts';
 
 /**
  * The weight cache: `<LabelTune home>/weights/<repo>/<file>` plus `index.json`, which records
@@ -90,6 +91,12 @@ function checkSegment(value: string, what: string): void {
   if (!value || value.startsWith('/') || value.includes('\\') || parts.some((p) => p === '' || p === '.' || p === '..')) {
     throw validation(`Invalid ${what} "${value}": use the form shown on Hugging Face, e.g. timm/resnet50.a1_in1k and model.safetensors.`);
   }
+}
+
+/** Path of the cached pretrained weights of `arch` (downloaded or imported), or null. */
+export function cachedWeightsFor(cache: WeightCache, arch: string): string | null {
+  const { repo, file } = pretrainedConfig(arch).weights;
+  return cache.get(repo, file) ? cache.pathFor(repo, file) : null;
 }
 
 /** sha256 of a file, streamed. */

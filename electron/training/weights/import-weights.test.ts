@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { WeightCache } from './cache.ts';
+import { WeightCache, cachedWeightsFor } from './cache.ts';
 import { importWeightsFile } from './import-weights.ts';
 import { fixturePath } from './testing/fixtures.ts';
 
@@ -45,6 +45,8 @@ describe('importWeightsFile', () => {
     expect(r.matchesCatalog).toBeNull();
     expect(readFileSync(r.path).equals(FIXTURE)).toBe(true);
     expect(cache.list().map((e) => e.arch)).toEqual(['resnet18']);
+    expect(cachedWeightsFor(cache, 'resnet18')).toBe(r.path);
+    expect(cachedWeightsFor(cache, 'resnet50')).toBeNull();
   });
 
   it('refuses a file for another architecture or a damaged one, naming the fix', async () => {
