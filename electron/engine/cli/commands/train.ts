@@ -1,0 +1,139 @@
+import { EngineError } from '../../../../shared/contract/errors.ts';
+import type { RunOptions } from '../../../../shared/contract/runs.ts';
+import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
+import { ALPHA_SCHEDULE_NAMES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
+import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption } from '../command.ts';
+import { reportProgress } from '../progress.ts';
+
+const RUN_OPTIONS: OptionSpec = {
+  backbone: { type: 'string' },
+  weights: { type: 'string' },
+  pretrained: { type: 'boolean' },
+  strategy: { type: 'string' },
+  epochs: { type: 'string' },
+  'image-size': { type: 'string' },
+  lr: { type: 'string' },
+  'batch-size': { type: 'string' },
+  aux: { type: 'string' },
+  augment: { type: 'boolean' },
+  'no-augment': { type: 'boolean' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  patience: { type: 'string' },
+};
+
+/** Options shared by `train` and `lr-find`, checked here so mistakes are usage errors (exit 2). */
+function runOptions(values: CommandContext['values']): RunOptions {
+  const backbone = values.backbone;
+  if (typeof backbone !== 'string' || !backbone) throw new UsageError('--backbone NAME is required (e.g. resnet18, vit_tiny_patch16_224)');
+  if (values.weights && values.pretrained) throw new UsageError('use either --weights FILE or --pretrained, not both');
+  const strategy = (values.strategy as string | undefined) ?? 'auto';
+  if (strategy !== 'auto' && !(STRATEGY_NAMES as readonly string[]).includes(strategy)) {
+    throw new UsageError(`--strategy must be auto, ${STRATEGY_NAMES.join(', ')}; got "${strategy}"`);
+  }
+  const aux = values.aux as string | undefined;
+  if (aux && !(ALPHA_SCHEDULE_NAMES as readonly string[]).includes(aux)) throw new UsageError(`--aux must be one of ${ALPHA_SCHEDULE_NAMES.join(', ')}`);
+  const int = (name: string) => {
+    const n = numberOption(values, name);
+    if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new UsageError(`--${name} expects a whole number`);
+    return n;
+  };
+  return {
+    backbone,
+    weights: values.weights as string | undefined,
+    pretrained: values.pretrained === true ? true : undefined,
+    strategy: strategy as StrategyChoice,
+    epochs: int('epochs'),
+    imageSize: int('image-size'),
+    lr: numberOption(values, 'lr'),
+    batchSize: int('batch-size'),
+    auxSchedule: aux as RunOptions['auxSchedule'],
+    augment: values['no-augment'] ? false : values.augment ? true : undefined,
+    backend: values.backend as string | undefined,
+    seed: int('seed'),
+    patience: int('patience'),
+  };
+}
+
+function describePlan(plan: RunPlan): string {
+  return [
+    `Strategy  ${plan.strategy}: ${plan.reason}`,
+    `Trains    ${plan.trainableParams.toLocaleString('en')} of ${plan.totalParams.toLocaleString('en')} parameters (${(plan.trainableShare * 100).toFixed(2)}%)`,
+    `LR        ${plan.lr} (${plan.lrNote})`,
+    `Data      ${plan.trainImages} train, ${plan.valImages} validation images`,
+  ].join('\n');
+}
+
+function runSummary(run: RunDetail, plan: RunPlan) {
+  const last = run.metrics.at(-1) ?? null;
+  return {
+    runId: run.id,
+    status: run.status,
+    backbone: run.backbone,
+    backend: run.backend,
+    strategy: run.strategy,
+    strategyReason: plan.reason,
+    trainableParams: run.trainableParams,
+    totalParams: run.totalParams,
+    trainableShare: run.trainableShare,
+    lr: plan.lr,
+    epochs: run.metrics,
+    final: last ? { epoch: last.epoch, valLoss: last.valLoss, valAccuracy: last.valAccuracy, valAuc: last.valAuc } : null,
+    best: { epoch: run.bestEpoch, valLoss: run.bestMetric },
+    checkpoints: run.checkpoints,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+
+export const trainCommand: Command = {
+  name: 'train',
+  usage: 'train <project> --backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG]',
+  summary: 'Fine-tune a backbone on the project\'s labelled train split; prints the run summary.',
+  options: RUN_OPTIONS,
+  minPositionals: 1,
+  maxPositionals: 1,
+  async run({ positionals, values, client, json, out, err }) {
+    const opts = runOptions(values);
+    await client.invoke('project.open', { dir: positionals[0] });
+    const plan = await client.invoke('runs.plan', opts);
+    if (!json) err(describePlan(plan));
+    const { runId, jobId } = await client.invoke('runs.start', { ...opts, seed: plan.config.seed, strategy: plan.strategy });
+    const stop = reportProgress(client, jobId);
+    const job = await client.invoke('job.wait', { jobId }).finally(stop);
+    const run = await client.invoke('runs.get', { runId });
+    if (job.status !== 'completed') throw new EngineError((job.error?.code as never) ?? 'internal', `Run ${runId} ${job.status}: ${job.error?.message ?? ''}`);
+    if (!json) {
+      for (const m of run.metrics) {
+        out(`epoch ${m.epoch}  train loss ${m.trainLoss?.toFixed(4)}  val loss ${m.valLoss?.toFixed(4)}  val acc ${pct(m.valAccuracy)}  val AUC ${m.valAuc?.toFixed(3) ?? '—'}  ${m.imagesPerSec?.toFixed(1)} img/s`);
+      }
+      out(`Run ${run.id} ${run.status} on ${run.backend}; best epoch ${run.bestEpoch} (val loss ${run.bestMetric?.toFixed(4)}).`);
+    }
+    return runSummary(run, plan);
+  },
+};
+
+export const lrFindCommand: Command = {
+  name: 'lr-find',
+  usage: 'lr-find <project> --backbone NAME [--weights FILE | --pretrained] [--strategy S] [--steps N] [--min-lr X] [--max-lr X]',
+  summary: 'LR range test: train briefly with a growing learning rate and suggest one; the curve is stored in the project.',
+  options: { ...RUN_OPTIONS, steps: { type: 'string' }, 'min-lr': { type: 'string' }, 'max-lr': { type: 'string' } },
+  minPositionals: 1,
+  maxPositionals: 1,
+  async run({ positionals, values, client, json, out }) {
+    const opts = runOptions(values);
+    await client.invoke('project.open', { dir: positionals[0] });
+    const { jobId } = await client.invoke('runs.lrFind', {
+      ...opts,
+      steps: numberOption(values, 'steps'),
+      minLr: numberOption(values, 'min-lr'),
+      maxLr: numberOption(values, 'max-lr'),
+    });
+    const stop = reportProgress(client, jobId);
+    const job = await client.invoke('job.wait', { jobId }).finally(stop);
+    if (job.status !== 'completed') throw new EngineError((job.error?.code as never) ?? 'internal', `lr-find ${job.status}: ${job.error?.message ?? ''}`);
+    const result = job.result as LrFindResult;
+    if (!json) out(`Suggested LR ${result.suggestion.toExponential(2)} (curve of ${result.curve.length} points in ${result.path})`);
+    return result;
+  },
+};
