@@ -78,3 +78,19 @@ test('the job tray follows a running job and cancels it', async ({ page, request
   expect(state.status).toBe('cancelled');
   expect(state.done).toBeLessThan(10_000);
 });
+
+test('renames the open project from the header with the keyboard; the engine holds the new name', async ({ page, request }) => {
+  await page.goto(served.url);
+  await expect(page.getByTestId('project-name')).toBeVisible();
+  await page.getByRole('button', { name: 'Rename project' }).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('Hands, second read');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('project-name')).toHaveText('Hands, second read');
+
+  const res = await request.post(`http://127.0.0.1:${served.port}/api/invoke?token=${served.token}`, {
+    data: { id: 1, method: 'project.info', args: {} },
+  });
+  expect(((await res.json()) as { result: { name: string } }).result.name).toBe('Hands, second read');
+});

@@ -13,7 +13,7 @@ describe('ProjectHeader', () => {
       throw e;
     });
     await state.refresh();
-    render(ProjectHeader, { info: state.info!, projectsShown: false, onShowProjects: vi.fn(), onClose: vi.fn() });
+    render(ProjectHeader, { info: state.info!, projectsShown: false, onShowProjects: vi.fn(), onClose: vi.fn(), onRename: vi.fn() });
 
     expect(screen.getByTestId('project-name').textContent).toBe('Chest X-ray triage');
     expect(screen.getByTestId('project-dir').textContent).toBe('/data/chest-xray');
@@ -27,10 +27,30 @@ describe('ProjectHeader', () => {
   it('reports the buttons through its callbacks', async () => {
     const onShowProjects = vi.fn();
     const onClose = vi.fn();
-    render(ProjectHeader, { info: projectInfo(), projectsShown: true, onShowProjects, onClose });
+    render(ProjectHeader, { info: projectInfo(), projectsShown: true, onShowProjects, onClose, onRename: vi.fn() });
     expect(screen.getByRole('button', { pressed: true }).textContent?.trim()).toBe('Back to project');
     await fireEvent.click(screen.getByRole('button', { name: 'Close project' }));
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(onShowProjects).toHaveBeenCalledTimes(0);
+  });
+});
+
+describe('ProjectHeader rename', () => {
+  it('renames with Enter (trimmed) and cancels with Escape, from the keyboard only', async () => {
+    const onRename = vi.fn();
+    render(ProjectHeader, { info: projectInfo(), projectsShown: false, onShowProjects: vi.fn(), onClose: vi.fn(), onRename });
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Rename project' }));
+    const input = screen.getByRole('textbox', { name: /Project name/ }) as HTMLInputElement;
+    expect(input.value).toBe('Chest X-ray triage');
+    await fireEvent.input(input, { target: { value: 'Ignored' } });
+    await fireEvent.keyDown(input, { key: 'Escape' });
+    expect(screen.getByTestId('project-name').textContent).toBe('Chest X-ray triage');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Rename project' }));
+    const again = screen.getByRole('textbox', { name: /Project name/ });
+    await fireEvent.input(again, { target: { value: '  Chest X-ray v2 ' } });
+    await fireEvent.keyDown(again, { key: 'Enter' });
+    expect(onRename.mock.calls).toEqual([['Chest X-ray v2']]);
   });
 });

@@ -61,6 +61,12 @@ export class ProjectState {
     });
   }
 
+  rename(name: string): Promise<boolean> {
+    return this.run(async () => {
+      this.info = await this.client.invoke('project.rename', { name });
+    });
+  }
+
   close(): Promise<boolean> {
     return this.run(async () => {
       await this.client.invoke('project.close', {});
