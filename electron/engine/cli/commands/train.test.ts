@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fillSampleProject } from '../../runs/testing/sample-project.ts';
+import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
+import { main } from '../main.ts';
+
+let t: TestEngine;
+const previousHome = process.env.LABELTUNE_HOME;
+
+/** A 3-class project of tinted 16 px PNGs, closed again so that the CLI opens it itself. */
+beforeAll(async () => {
+  t = await createTestProject();
+  process.env.LABELTUNE_HOME = join(t.tmp, 'cli-home');
+  await fillSampleProject(t.engine.ctx.project().db, t.projectDir, { perClass: 12, classes: ['a', 'b', 'c'] });
+  await t.engine.ctx.setProject(null);
+});
+afterAll(async () => {
+  process.env.LABELTUNE_HOME = previousHome;
+  await t.dispose();
+});
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const tiny = ['--backbone', 'test-tiny-resnet', '--image-size', '16', '--batch-size', '8', '--backend', 'cpu', '--seed', '3'];
+
+describe('labeltune train', () => {
+  it('--json prints run id, backend, strategy, trainable share, per-epoch and final metrics', async () => {
+    const { code, out } = await run('train', t.projectDir, ...tiny, '--strategy', 'top', '--epochs', '8', '--lr', '0.05', '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ status: 'completed', backend: 'cpu', strategy: 'top', trainableParams: 27, totalParams: 851 });
+    expect(doc.runId).toBeGreaterThan(0);
+    expect(doc.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(doc.final.epoch).toBe(8);
+    expect(doc.final.valAccuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('lr-find --json returns a curve and a suggestion stored in the project', async () => {
+    const { code, out } = await run('lr-find', t.projectDir, ...tiny, '--strategy', 'top', '--steps', '12', '--min-lr', '1e-4', '--max-lr', '1', '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.curve).toHaveLength(12);
+    expect(doc.curve[0].lr).toBeCloseTo(1e-4, 12);
+    expect(doc.curve[11].lr).toBeCloseTo(1, 9);
+    expect(doc.suggestion).toBeGreaterThanOrEqual(1e-4);
+    expect(doc.path).toMatch(/^cache\/lr-find\/.*\.json$/);
+  });
+
+  it('usage errors exit 2; user errors exit 1 with the reason', async () => {
+    expect((await run('train', t.projectDir)).code).toBe(2);
+    expect((await run('train', t.projectDir, '--backbone', 'x', '--strategy', 'magic')).code).toBe(2);
+    const bad = await run('train', t.projectDir, '--backbone', 'resnet18', '--strategy', 'lora', '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).error.code).toBe('unsupported');
+  });
+});
