@@ -68,6 +68,7 @@ test('the job tray follows a running job and cancels it', async ({ page, request
   const job = page.getByTestId('job');
   await expect(job).toHaveCount(1);
   await expect(job).toContainText('/ 10000');
+  await page.screenshot({ path: join(ROOT, 'docs/screenshots/job-tray.png') });
   await page.getByRole('button', { name: /^Cancel/ }).click();
   await expect(job).toHaveCount(0);
 
