@@ -50,6 +50,17 @@ describe('weights handlers', () => {
     expect((again.result as WeightsDownloadResult).alreadyCached).toBe(true);
   });
 
+  it('refuses a second download of the same arch while the first runs', async () => {
+    const { jobId } = await t.client.invoke('weights.download', { arch: 'resnet18', endpoint });
+    await expect(t.client.invoke('weights.download', { arch: 'resnet18', endpoint })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `resnet18 is already being downloaded (job ${jobId}). Wait for that job or cancel it first.`,
+    });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const again = await t.client.invoke('weights.download', { arch: 'resnet18', endpoint });
+    expect((await t.client.invoke('job.wait', again)).status).toBe('completed');
+  });
+
   it('fails the job with not-found when the mirror lacks the file', async () => {
     const { jobId } = await t.client.invoke('weights.download', { arch: 'resnet50', endpoint });
     const job = await t.client.invoke('job.wait', { jobId });

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { conflict } from '../../../shared/contract/errors.ts';
 import type { WeightsDownloadResult, WeightsEntry, WeightsHandlers } from '../../../shared/contract/weights.ts';
 import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
@@ -11,12 +12,16 @@ import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
 /** The pretrained catalog and the per-user weight cache (`<LabelTune home>/weights`). */
 export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandlers> {
   const cache = WeightCache.forHome(ctx.homeDir);
+  // Two jobs appending to the same .part file would corrupt it: one download per arch at a time.
+  const running = new Map<string, string>();
   return {
     'weights.list': { schema: noArgs, run: () => listPretrained().map((cfg) => describeEntry(cfg, cache)) },
     'weights.download': {
       schema: z.object({ arch: nonEmpty('arch'), endpoint: z.url().optional() }).strict(),
       run: ({ arch, endpoint }) => {
         const cfg = pretrainedConfig(arch); // fail now, not in the job, on an unknown name
+        const busy = running.get(arch);
+        if (busy) throw conflict(`${arch} is already being downloaded (job ${busy}). Wait for that job or cancel it first.`);
         const jobId = ctx.jobs.start('weights.download', { arch, endpoint }, async (job) => {
           job.progress(0, null, `Downloading ${cfg.weights.repo}`);
           const r = await downloadWeights({
@@ -32,6 +37,8 @@ export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandl
           const result: WeightsDownloadResult = { ...describeEntry(cfg, cache, endpoint), alreadyCached: r.cached, resumed: r.resumed };
           return result;
         });
+        running.set(arch, jobId);
+        void ctx.jobs.wait(jobId).finally(() => running.delete(arch));
         return { jobId };
       },
     },
