@@ -3,19 +3,13 @@ import type { ResNetConfig } from '../../backbones/resnet.ts';
 import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
-import { type HostWeights, resnetToOnnx } from './resnet.ts';
+import { hostWeights } from '../host-weights.ts';
+import { resnetToOnnx } from './resnet.ts';
 import { vitToOnnx } from './vit.ts';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'logits';
 export { OPSET };
-
-/** Read every variable of the model to host memory once. */
-export function hostWeights(model: Backbone): HostWeights {
-  const out: HostWeights = new Map();
-  for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
-  return out;
-}
 
 /**
  * The model as an ONNX ModelProto: input `input` float32 [batch, 3, S, S] (NCHW, already

@@ -2,7 +2,8 @@ import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import type { OnnxGraph } from './graph.ts';
-import { gemm, type HostWeights } from './resnet.ts';
+import type { HostWeights } from '../host-weights.ts';
+import { gemm } from './resnet.ts';
 
 const LN_EPS = 1e-6;
 
