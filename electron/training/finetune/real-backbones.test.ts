@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBackbone } from '../backbones/index.ts';
+import { createAdapters } from './extensions.ts';
+import { createLora, mergeLora } from './lora.ts';
+import { Rng } from './rng.ts';
+import { createStrategy, trainableSummary } from './strategies.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const image = (size: number) => tf.tensor4d(new Rng(4).normalArray(2 * size * size * 3, 1), [2, size, size, 3]);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
+
+/** The strategies against the registered backbones' real layouts (small inputs keep this quick). */
+describe('strategies on the real backbones', () => {
+  it('vit_tiny: LoRA on q/v merges exactly into the fused qkv weights', () => {
+    const vit = createBackbone('vit_tiny_patch16_224', { numClasses: 3, imageSize: 32 });
+    const lora = createLora(vit);
+    // 12 blocks × (q, v) × (A 192·8 + B 8·192).
+    expect([...lora.variables.values()].reduce((s, v) => s + v.size, 0)).toBe(12 * 2 * 2 * 192 * 8);
+    const rng = new Rng(9);
+    for (const [name, v] of lora.variables) if (name.endsWith('.B')) v.assign(tf.tensor(rng.normalArray(v.size, 0.05), v.shape));
+    const x = image(32);
+    const plain = vit.forward(x).dataSync();
+    const before = vit.forward(x, lora.hooks).dataSync();
+    mergeLora(vit, lora);
+    const after = vit.forward(x).dataSync();
+    expect(maxAbsDiff(before, plain)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(before, after)).toBeLessThan(1e-5);
+    lora.dispose();
+    vit.dispose();
+  });
+
+  it('resnet18: adapters after each stage start at the identity; LoRA is refused; shares are small', () => {
+    const resnet = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
+    const adapters = createAdapters(resnet);
+    expect([...new Set([...adapters.variables.keys()].map((k) => k.split('.')[1]))]).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
+    const x = image(32);
+    expect(maxAbsDiff(resnet.forward(x, adapters.hooks).dataSync(), resnet.forward(x).dataSync())).toBe(0);
+    expect(() => createLora(resnet)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    const top = trainableSummary(resnet, createStrategy('top', resnet), 10);
+    expect(top.trainableParams).toBe(512 * 3 + 3);
+    expect(top.share).toBeLessThan(0.001);
+    adapters.dispose();
+    resnet.dispose();
+  });
+});
