@@ -85,6 +85,13 @@ describe('SafetensorsFile', () => {
     }
   });
 
+  it('refuses to write duplicate names or a data length that does not match the shape', async () => {
+    const path = join(tmp, 'dup.safetensors');
+    const t = { name: 'w', dtype: 'F32' as const, shape: [2], data: new Float32Array(2) };
+    await expect(writeSafetensors(path, [t, t])).rejects.toThrow(/tensor name "w" is empty, reserved or used twice/);
+    await expect(writeSafetensors(path, [{ ...t, shape: [3] }])).rejects.toThrow(/Tensor "w": shape \[3\] holds 3 values but 2 were given/);
+  });
+
   it('reads the resnet18 fixture: 102 tensors, F16 params and F32 running stats equal to numpy', async () => {
     const f = await SafetensorsFile.open(fixturePath('resnet18/model.safetensors'));
     try {

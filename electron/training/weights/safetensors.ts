@@ -215,6 +215,9 @@ export async function writeSafetensors(path: string, tensors: TensorToWrite[], m
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const t of tensors) {
+    if (!t.name || t.name === '__metadata__' || Object.hasOwn(header, t.name)) {
+      throw validation(`Cannot write ${path}: tensor name "${t.name}" is empty, reserved or used twice.`);
+    }
     const count = t.shape.reduce((a, d) => a * d, 1);
     if (count !== t.data.length) {
       throw validation(`Tensor "${t.name}": shape [${t.shape.join(', ')}] holds ${count} values but ${t.data.length} were given.`);
