@@ -106,4 +106,35 @@ describe('runs: training through the trainer process', () => {
     expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(done.status).toBe('completed');
   });
+
+  it('pauses after the current step and resumes the same trainer', async () => {
+    await fill();
+    const phases: string[] = [];
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'full', epochs: 2, augment: false });
+    const paused = new Promise<void>((resolve) => {
+      t.client.on('run.progress', (p) => {
+        phases.push(p.phase);
+        if (p.phase === 'training' && p.step >= 1 && !phases.includes('paused')) void t.client.invoke('runs.pause', { runId }).catch(() => {});
+        if (p.phase === 'paused') resolve();
+      });
+    });
+    await paused;
+    expect((await t.client.invoke('runs.get', { runId })).status).toBe('paused');
+    expect((await t.client.invoke('job.get', { jobId })).status).toBe('running');
+    const resumed = await t.client.invoke('runs.resume', { runId });
+    expect(resumed.jobId).toBe(jobId); // the same process continues
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const done = await t.client.invoke('runs.get', { runId });
+    expect(done.status).toBe('completed');
+    expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2]);
+  });
+
+  it('cancels a run: the trainer stops and the run is cancelled', async () => {
+    await fill();
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'full', epochs: 50, augment: false });
+    await new Promise<void>((resolve) => t.client.on('run.progress', (p) => p.phase === 'training' && p.step >= 1 && resolve()));
+    await t.client.invoke('runs.cancel', { runId });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('cancelled');
+    expect((await t.client.invoke('runs.get', { runId })).status).toBe('cancelled');
+  });
 });
