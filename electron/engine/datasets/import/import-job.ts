@@ -4,7 +4,6 @@ import { cancelled } from '../../../../shared/contract/errors.ts';
 import type { JobContext } from '../../jobs/job-manager.ts';
 import { NEAR_THRESHOLD } from '../../images/near-duplicates.ts';
 import type { Project } from '../../projects/project.ts';
-import { hammingDistance } from '../hash.ts';
 import { readLabelCsv } from './csv.ts';
 import { enumerateSources } from './enumerate.ts';
 import { NearDuplicateIndex } from './near-index.ts';
@@ -100,8 +99,8 @@ async function forEachConcurrently<T>(items: T[], limit: number, signal: AbortSi
 }
 
 function loadNearIndex(project: Project, threshold: number): NearDuplicateIndex {
-  const index = new NearDuplicateIndex(threshold, hammingDistance);
-  const rows = project.db.prepare('SELECT id, phash FROM images WHERE phash IS NOT NULL AND duplicate_of IS NULL').raw().iterate() as Iterable<[number, string]>;
+  const index = new NearDuplicateIndex(threshold);
+  const rows = project.db.prepare('SELECT id, phash FROM images WHERE length(phash) = 16 AND duplicate_of IS NULL').raw().iterate() as Iterable<[number, string]>;
   for (const [id, phash] of rows) index.add(id, phash);
   return index;
 }

@@ -23,7 +23,7 @@ function flipBits(hash: string, bits: number[]): string {
 describe('NearDuplicateIndex', () => {
   it('finds exactly what a brute-force scan finds', () => {
     const r = seededRandom(7);
-    const index = new NearDuplicateIndex(4, hamming);
+    const index = new NearDuplicateIndex(4);
     const stored: string[] = [];
     for (let i = 0; i < 3000; i++) {
       // Half are near copies of earlier hashes so there is something to find.
@@ -42,9 +42,9 @@ describe('NearDuplicateIndex', () => {
     expect(checked).toBeGreaterThan(200);
   });
 
-  it('answers a query among 100k hashes in well under a millisecond on average', () => {
+  it('answers a query among 100k hashes at threshold 6 in well under a millisecond on average', () => {
     const r = seededRandom(11);
-    const index = new NearDuplicateIndex(4, hamming);
+    const index = new NearDuplicateIndex(6);
     for (let i = 0; i < 100_000; i++) index.add(i, randomHash(r));
     const t0 = performance.now();
     let hits = 0;
@@ -52,13 +52,27 @@ describe('NearDuplicateIndex', () => {
     const perQueryMs = (performance.now() - t0) / 2000;
     expect(index.size).toBe(100_000);
     expect(perQueryMs).toBeLessThan(1);
-    // Random 64-bit hashes are almost never within 4 bits of each other.
+    // Random 64-bit hashes are almost never within 6 bits of each other.
     expect(hits).toBeLessThan(5);
   });
 
-  it('refuses hashes of another length', () => {
-    const index = new NearDuplicateIndex(2, hamming);
-    index.add(1, 'ffffffffffffffff');
-    expect(() => index.query('ffff')).toThrow(/differ in length/);
+  it('finds pairs at every threshold, including ranges that straddle the two 32-bit halves', () => {
+    const r = seededRandom(3);
+    for (const threshold of [1, 3, 6, 10, 15]) {
+      const index = new NearDuplicateIndex(threshold);
+      const base = randomHash(r);
+      // Flip bits around the middle (31, 32, 33 ...) where a range crosses from hi to lo.
+      const near = flipBits(base, Array.from({ length: threshold }, (_, k) => 28 + k));
+      const far = flipBits(base, Array.from({ length: threshold + 1 }, (_, k) => 28 + k));
+      index.add(1, near);
+      index.add(2, far);
+      expect(index.query(base)).toEqual([{ id: 1, distance: threshold }]);
+    }
+  });
+
+  it('refuses hashes that are not 64-bit hex and thresholds it cannot index', () => {
+    const index = new NearDuplicateIndex(2);
+    expect(() => index.add(1, 'ffff')).toThrow(/16 hex digits/);
+    expect(() => new NearDuplicateIndex(0)).toThrow(/from 1 to 15/);
   });
 });
