@@ -5,6 +5,7 @@ import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs, jpegPrec
 import { encapsulatedFrame, interleavePlanes, nativeFrame, typedFromBytes, type IntSamples } from './frames.ts';
 import type { PixelLayout } from './layout.ts';
 import { upsampleYbr422 } from './pixels.ts';
+import { decodeGreyJpeg, JpegUnsupported } from './jpeg12.ts';
 import { decodeRleFrame } from './rle.ts';
 import { EXPLICIT_BE, transferSyntaxName, type PixelCodec } from './transfer-syntax.ts';
 
@@ -54,9 +55,7 @@ async function decodeCompressed(src: FrameSource, encoded: Uint8Array): Promise<
     }
     case 'jpeg-baseline': {
       const precision = jpegPrecision(encoded);
-      if (precision !== null && precision > 8) {
-        throw unsupportedFile(file, `holds ${precision}-bit JPEG Extended (1.2.840.10008.1.2.4.51) pixel data, which LabelTune cannot decode yet. Convert it (e.g. dcmdjpeg in.dcm out.dcm) and import the copy.`);
-      }
+      if (precision !== null && precision > 8) return decodeJpeg12(encoded, layout, file);
       return fromCodec(await decodeJpeg8(encoded), layout, file, true);
     }
     case 'jpeg-ls':
@@ -69,6 +68,22 @@ async function decodeCompressed(src: FrameSource, encoded: Uint8Array): Promise<
     default:
       throw unsupportedFile(file, `pixel codec ${src.codec} is not available`);
   }
+}
+
+/** 12-bit JPEG Extended, grey only, through our own small decoder (libjpeg-turbo here is 8-bit). */
+function decodeJpeg12(encoded: Uint8Array, layout: PixelLayout, file: string): FrameSamples {
+  let decoded: ReturnType<typeof decodeGreyJpeg>;
+  try {
+    decoded = decodeGreyJpeg(encoded);
+  } catch (e) {
+    if (!(e instanceof JpegUnsupported)) throw e;
+    throw unsupportedFile(file, `holds 12-bit JPEG Extended (1.2.840.10008.1.2.4.51) pixel data that LabelTune cannot decode: ${e.message}. Convert it (e.g. dcmdjpeg in.dcm out.dcm) and import the copy.`);
+  }
+  if (decoded.width !== layout.columns || decoded.height !== layout.rows || layout.samplesPerPixel !== 1) {
+    throw corruptFile(file, `the JPEG frame is ${decoded.width}x${decoded.height} but the header says ${layout.columns}x${layout.rows}`);
+  }
+  const { samples } = decoded;
+  return { samples: layout.pixelRepresentation === 1 ? new Int16Array(samples.buffer) : samples, rgb: false, layout };
 }
 
 function fromCodec(out: CodecOutput, layout: PixelLayout, file: string, rgb: boolean): FrameSamples {

@@ -15,6 +15,7 @@ import { blobImage, encodeBmp } from '../test-images.ts';
  * source. Skipped, with a message, when dcmtk or python3-pydicom is not installed.
  */
 const MR_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm';
+const JPEG_LOSSY = '/usr/lib/python3/dist-packages/pydicom/data/test_files/JPEG-lossy.dcm';
 const hasDcmtk = spawnSync('img2dcm', ['--version']).status === 0;
 const ready = hasDcmtk && existsSync(MR_SMALL);
 if (!ready) console.warn('dcmtk tests skipped: apt-get install dcmtk python3-pydicom');
@@ -44,6 +45,27 @@ describe.skipIf(!ready)('dcmtk-encoded copies of MR_small.dcm', () => {
     const { info, frames } = await decodeFile(file);
     expect(info.metadata.TransferSyntaxUID).toBe(syntax);
     expect(Array.from(frames[0].data)).toEqual(await referencePixels());
+  });
+
+  it('retired progressive JPEG (dcmcjpeg +ep) -> unsupported, naming the syntax', async () => {
+    const file = dcmtk('dcmcjpeg', ['+ep', MR_SMALL], 'progressive.dcm');
+    const error = await decodeFile(file).then(() => null, (e: unknown) => e);
+    expect(isEngineError(error) && [error.code, error.message]).toEqual([
+      'unsupported',
+      expect.stringContaining('"JPEG Full Progression, Non-Hierarchical (Process 10 & 12, retired)" (1.2.840.10008.1.2.4.55)'),
+    ]);
+  });
+
+  it.skipIf(!existsSync(JPEG_LOSSY))('12-bit JPEG-lossy.dcm matches dcmdjpeg within 1 on every sample', async () => {
+    const reference = dcmtk('dcmdjpeg', [JPEG_LOSSY], 'jpeg-lossy-raw.dcm');
+    const [ours, theirs] = [(await decodeFile(JPEG_LOSSY)).frames[0].data, (await decodeFile(reference)).frames[0].data];
+    let [maxDiff, differing] = [0, 0];
+    ours.forEach((v, i) => {
+      maxDiff = Math.max(maxDiff, Math.abs(v - theirs[i]));
+      if (v !== theirs[i]) differing++;
+    });
+    expect(maxDiff).toBe(1);
+    expect(differing / ours.length).toBeLessThan(0.01);
   });
 
   it('a bare data set (no preamble, no meta group, implicit VR) is recognised and decoded', async () => {

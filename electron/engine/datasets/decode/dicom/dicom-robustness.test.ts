@@ -10,7 +10,7 @@ import { decodeBuffer } from '../index.ts';
  * dicom-parser or a WASM codec; and a codec that saw garbage must still decode the next file.
  */
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
-const FILES = ['MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm', 'SC_rgb_jpeg_dcmtk.dcm', 'MR_small_RLE.dcm', 'SC_rgb_jpeg_gdcm.dcm', 'image_dfl.dcm'];
+const FILES = ['JPEG-lossy.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm', 'SC_rgb_jpeg_dcmtk.dcm', 'MR_small_RLE.dcm', 'SC_rgb_jpeg_gdcm.dcm', 'image_dfl.dcm'];
 const ready = FILES.every((f) => existsSync(join(PYDICOM, f)));
 
 function damagedCopies(original: Buffer, count: number): Buffer[] {

@@ -30,6 +30,8 @@ const SYNTAXES: Record<string, SyntaxEntry> = {
   '1.2.840.10008.1.2.4.201': { name: 'High-Throughput JPEG 2000 (Lossless Only)', codec: 'jpeg-2000' },
   '1.2.840.10008.1.2.4.202': { name: 'High-Throughput JPEG 2000 with RPCL (Lossless Only)', codec: 'jpeg-2000' },
   '1.2.840.10008.1.2.4.203': { name: 'High-Throughput JPEG 2000', codec: 'jpeg-2000' },
+  '1.2.840.10008.1.2.4.53': { name: 'JPEG Spectral Selection, Non-Hierarchical (Process 6 & 8, retired)', codec: null },
+  '1.2.840.10008.1.2.4.55': { name: 'JPEG Full Progression, Non-Hierarchical (Process 10 & 12, retired)', codec: null },
   '1.2.840.10008.1.2.4.92': { name: 'JPEG 2000 Part 2 Multi-component (Lossless Only)', codec: null },
   '1.2.840.10008.1.2.4.93': { name: 'JPEG 2000 Part 2 Multi-component', codec: null },
   '1.2.840.10008.1.2.4.94': { name: 'JPIP Referenced', codec: null },
