@@ -11,8 +11,9 @@ export interface DecodedImage {
   bitDepth: number;
   /**
    * Samples. 8-bit sources: Uint8Array. 16-bit sources: Uint16Array. DICOM after modality rescale
-   * (slope/intercept, possibly negative such as CT Hounsfield units): Float32Array.
-   * MONOCHROME1 is already inverted, so larger always means brighter.
+   * (slope/intercept, possibly negative such as CT Hounsfield units), signed DICOM samples and
+   * 32-bit DICOM samples: Float32Array. 1-bit DICOM (segmentations): Uint8Array of 0/1, bitDepth 1.
+   * MONOCHROME1 is already inverted, so larger always means brighter; YBR is already RGB.
    */
   data: Uint8Array | Uint16Array | Float32Array;
   /** Default display window (DICOM WindowCenter/Width, or the sample range for other 16-bit images). */
