@@ -97,6 +97,22 @@ describe.skipIf(!ready)('dcmtk-encoded copies of MR_small.dcm', () => {
     expect(Math.max(...diffs)).toBeLessThanOrEqual(1);
   });
 
+  it('huge Rows/Columns or frame counts in the header -> validation before any frame is decoded', async () => {
+    const huge = join(dir, 'huge.dcm');
+    copyFileSync(MR_SMALL, huge);
+    execFileSync('dcmodify', ['-nb', '-m', '(0028,0010)=65535', '-m', '(0028,0011)=65535', huge], { stdio: 'pipe' });
+    const e1 = await decodeFile(huge).then(() => null, (e: unknown) => e);
+    expect(isEngineError(e1) && [e1.code, e1.message]).toEqual(['validation', expect.stringContaining('huge.dcm: the image is 65535x65535')]);
+    const many = join(dir, 'many-frames.dcm');
+    copyFileSync(MR_SMALL, many);
+    execFileSync('dcmodify', ['-nb', '-i', '(0028,0008)=300000', many], { stdio: 'pipe' });
+    const e2 = await decodeFile(many).then(() => null, (e: unknown) => e);
+    expect(isEngineError(e2) && [e2.code, e2.details]).toEqual(['validation', { file: 'many-frames.dcm', width: 64, height: 64, frames: 300000, limit: 800_000_000 }]);
+    // One frame of it is within limits: only the requested frame is checked (and it exists in the data).
+    const first = await decodeFile(many, { frame: 0 });
+    expect(Array.from(first.frames[0].data)).toEqual(await referencePixels());
+  });
+
   it('an unknown transfer syntax -> unsupported, naming the UID', async () => {
     const bytes = Buffer.from(readFileSync(MR_SMALL));
     const uid = Buffer.from('1.2.840.10008.1.2.1\0', 'latin1');
