@@ -15,6 +15,7 @@ import { blobImage, encodeBmp } from '../test-images.ts';
  * source. Skipped, with a message, when dcmtk or python3-pydicom is not installed.
  */
 const MR_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm';
+const DEFLATED = '/usr/lib/python3/dist-packages/pydicom/data/test_files/image_dfl.dcm';
 const JPEG_LOSSY = '/usr/lib/python3/dist-packages/pydicom/data/test_files/JPEG-lossy.dcm';
 const hasDcmtk = spawnSync('img2dcm', ['--version']).status === 0;
 const ready = hasDcmtk && existsSync(MR_SMALL);
@@ -111,6 +112,23 @@ describe.skipIf(!ready)('dcmtk-encoded copies of MR_small.dcm', () => {
     // One frame of it is within limits: only the requested frame is checked (and it exists in the data).
     const first = await decodeFile(many, { frame: 0 });
     expect(Array.from(first.frames[0].data)).toEqual(await referencePixels());
+  });
+
+  it.skipIf(!existsSync(DEFLATED))('PALETTE COLOR: every index goes through the red/green/blue lookup tables', async () => {
+    // 8-bit grey image_dfl.dcm relabelled as PALETTE COLOR with R = i, G = 255 - i, B = 128 (16-bit entries).
+    // pydicom's apply_color_lut(...) >> 8 on this file: mean 127.66666666666667, pixel (256, 0) = [138, 117, 128].
+    const file = dcmtk('dcmconv', ['+te', DEFLATED], 'palette.dcm');
+    const hex = (f: (i: number) => number) => Array.from({ length: 256 }, (_, i) => (f(i) * 257).toString(16).padStart(4, '0')).join('\\');
+    const tables = [(i: number) => i, (i: number) => 255 - i, () => 128];
+    const args = ['-nb', '-m', '(0028,0004)=PALETTE COLOR'];
+    tables.forEach((f, c) => args.push('-i', `(0028,110${c + 1})=256\\0\\16`, '-i', `(0028,120${c + 1})=${hex(f)}`));
+    execFileSync('dcmodify', [...args, file], { stdio: 'pipe' });
+    const grey = (await decodeFile(DEFLATED)).frames[0].data;
+    const img = (await decodeFile(file)).frames[0];
+    expect([img.channels, img.bitDepth, img.data.constructor, img.window]).toEqual([3, 8, Uint8Array, null]);
+    expect(Array.from(img.data.subarray(256 * 512 * 3, 256 * 512 * 3 + 3))).toEqual([138, 117, 128]);
+    const expected = Array.from(grey).flatMap((v) => [v, 255 - v, 128]);
+    expect(Array.from(img.data)).toEqual(expected);
   });
 
   it('an unknown transfer syntax -> unsupported, naming the UID', async () => {

@@ -5,6 +5,7 @@ import type { DecodeOptions, DecodeResult } from '../types.ts';
 import { decodeFrameSamples, type FrameSource } from './decode-frame.ts';
 import { readPixelLayout } from './layout.ts';
 import { readDicomMetadata, readModality } from './metadata.ts';
+import { paletteImage, readPalette } from './palette.ts';
 import { parseDicomBuffer } from './parse.ts';
 import { toDecodedImage } from './pixels.ts';
 import { codecFor, transferSyntaxName } from './transfer-syntax.ts';
@@ -29,11 +30,12 @@ export async function decodeDicom(buffer: Buffer, file: string, opts: DecodeOpti
   const indices = frameIndices(layout.frames, opts.frame, file);
   checkPixelLimit(file, layout.columns, layout.rows, indices.length, opts.maxPixels);
   const modality = readModality(dataSet);
+  const palette = layout.photometric === 'PALETTE COLOR' ? readPalette(dataSet, file) : null;
   const source: FrameSource = { ds: dataSet, layout, transferSyntax, codec, file };
   const frames: DecodedImage[] = [];
   for (const index of indices) {
     const decoded = await decodeFrameSamples(source, index);
-    frames.push(toDecodedImage(decoded.samples, decoded.layout, modality, decoded.rgb));
+    frames.push(palette ? paletteImage(decoded.samples, layout, palette) : toDecodedImage(decoded.samples, decoded.layout, modality, decoded.rgb));
   }
   const metadata = readDicomMetadata(dataSet, transferSyntax);
   const info: ImageFileInfo = {

@@ -55,10 +55,8 @@ function readFrameCount(ds: DataSet): number {
 function checkPhotometric(file: string, photometric: string, samples: number): void {
   if (samples === 1 && (photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2')) return;
   if (samples === 3 && COLOUR_PHOTOMETRICS.includes(photometric)) return;
-  if (photometric === 'PALETTE COLOR') {
-    throw unsupportedFile(file, 'uses PALETTE COLOR (a colour lookup table), which LabelTune cannot display yet; convert it to RGB (e.g. dcmconv or gdcmconv) and import the copy.');
-  }
-  throw unsupportedFile(file, `has Photometric Interpretation ${photometric} with ${samples} samples per pixel; only MONOCHROME1/2, RGB and YBR colour images are supported.`);
+  if (samples === 1 && photometric === 'PALETTE COLOR') return;
+  throw unsupportedFile(file, `has Photometric Interpretation ${photometric} with ${samples} samples per pixel; only MONOCHROME1/2, PALETTE COLOR, RGB and YBR colour images are supported.`);
 }
 
 /** Bytes of one native (uncompressed) frame; 1-bit frames are packed and may end mid-byte. */
