@@ -7,7 +7,8 @@ import { buildResNet, crossEntropy, RESNET18_SHAPE, seededTensor } from '../../e
 /**
  * Training throughput of a ResNet-18-shaped step (forward, backward, SGD update) on the pure-JS
  * cpu backend and on wasm with the added gradient kernels, plus wasm's per-kernel profile.
- * Run: `node --import tsx test/bench/train-step.bench.ts [--steps N] [--size PX] [--batch N] [--skip-cpu]`.
+ * Run: `node --import tsx test/bench/train-step.bench.ts [--steps N] [--size PX] [--batch N] [--skip-cpu | --only-cpu]`,
+ * or through `npm run bench train-step`.
  */
 
 export interface TrainStepVariant {
@@ -82,8 +83,10 @@ function makeStep(imageSize: number, batch: number) {
   return { step, dispose };
 }
 
-async function timeSteps(step: () => tf.Scalar, steps: number): Promise<number> {
-  (await step().data()); // warm-up: XNNPACK operator creation, wasm memory growth
+async function timeSteps(step: () => tf.Scalar, steps: number, warmUp: boolean): Promise<number> {
+  // Warm-up: wasm memory growth and first-call setup. Skipped on the pure-JS backend, whose single
+  // step takes minutes on a loaded machine and has nothing to warm.
+  if (warmUp) (await step().data());
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
     const loss = step();
@@ -94,7 +97,7 @@ async function timeSteps(step: () => tf.Scalar, steps: number): Promise<number> 
 }
 
 /** Time per kernel name over one step, largest first. */
-export async function profileStep(step: () => tf.Scalar, top = 12): Promise<KernelTime[]> {
+async function profileStep(step: () => tf.Scalar, top = 12): Promise<KernelTime[]> {
   const info = await tf.profile(() => step());
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
@@ -120,17 +123,25 @@ export async function trainStepBenchmark(opts: TrainStepBenchOptions = {}): Prom
     await useVariant(v);
     const { step, dispose } = makeStep(imageSize, batch);
     const n = v.backend === 'cpu' ? 1 : steps;
-    const ms = await timeSteps(step, n);
+    const ms = await timeSteps(step, n, v.backend !== 'cpu');
     const profile = v.backend === 'wasm' ? await profileStep(step) : undefined;
     results.push({ label: variantLabel(v), imagesPerSecond: (batch * 1000) / ms, msPerStep: ms, steps: n, profile });
-    console.error(`${variantLabel(v)}: ${((batch * 1000) / ms).toFixed(2)} img/s (${ms.toFixed(0)} ms/step)`);
     dispose();
   }
+  printResults(results, imageSize, batch);
   return results;
 }
 
-export function formatProfile(profile: KernelTime[]): string {
-  return profile.map((k) => `${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.calls).padStart(5)} calls ${(k.share * 100).toFixed(1).padStart(5)}%`).join('\n');
+function printResults(results: TrainStepResult[], imageSize: number, batch: number): void {
+  console.log(`ResNet-18-shaped training step, ${imageSize} px, batch ${batch}:`);
+  console.log(results.map((r) => `  ${r.label.padEnd(64)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s ${r.msPerStep.toFixed(0).padStart(7)} ms/step (${r.steps} steps)`).join('\n'));
+  const base = results.find((r) => r.label.startsWith('cpu'));
+  if (base) for (const r of results) if (r !== base) console.log(`  ${r.label}: ${(r.imagesPerSecond / base.imagesPerSecond).toFixed(1)}x the cpu backend`);
+  for (const r of results) if (r.profile) console.log(`\n  kernel profile, one step, ${r.label}:\n${formatProfile(r.profile)}`);
+}
+
+function formatProfile(profile: KernelTime[]): string {
+  return profile.map((k) => `    ${k.kernel.padEnd(28)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.calls).padStart(5)} calls ${(k.share * 100).toFixed(1).padStart(5)}%`).join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -139,9 +150,8 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
   const variants = argv.includes('--skip-cpu') ? DEFAULT_VARIANTS.filter((v) => v.backend !== 'cpu') : undefined;
-  const results = await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants });
-  console.log(results.map((r) => `${r.label.padEnd(64)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s ${r.msPerStep.toFixed(0).padStart(7)} ms/step (${r.steps} steps)`).join('\n'));
-  for (const r of results) if (r.profile) console.log(`\nkernel profile, one step, ${r.label}:\n${formatProfile(r.profile)}`);
+  const only = argv.includes('--only-cpu') ? DEFAULT_VARIANTS.filter((v) => v.backend === 'cpu') : variants;
+  await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants: only });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
