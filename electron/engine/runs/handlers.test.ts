@@ -137,4 +137,21 @@ describe('runs: training through the trainer process', () => {
     expect((await t.client.invoke('job.wait', { jobId })).status).toBe('cancelled');
     expect((await t.client.invoke('runs.get', { runId })).status).toBe('cancelled');
   });
+
+  it('trains with an auxiliary task and logs α(t) of the cosine schedule every epoch', async () => {
+    await fillSampleProject(db(), t.projectDir, { perClass: 8, classes: ['a', 'b'], aux: true });
+    const plan = await t.client.invoke('runs.plan', { ...tiny, strategy: 'top', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
+    expect(plan.config.aux).toEqual({ classes: ['odd', 'even'], multiLabel: false, schedule: 'cosine', alpha: 0.5 });
+    expect(plan.trainableGroups).toEqual(['head', 'aux_head']);
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const run = await t.client.invoke('runs.get', { runId });
+    const alphas = run.metrics.map((m) => m.alpha!);
+    expect(alphas[0]).toBeCloseTo(0.5, 12);
+    expect(alphas[1]).toBeCloseTo(0.25, 12);
+    expect(alphas[2]).toBeCloseTo(0, 12);
+    expect(Object.keys(run.metrics[0].learningRates).sort()).toEqual(['aux_head', 'head']);
+    expect(run.trainableParams).toBe(plan.trainableParams); // the trainer counts the auxiliary head too
+    expect(plan.trainableParams).toBe(8 * 2 + 2 + (8 * 2 + 2));
+  });
 });

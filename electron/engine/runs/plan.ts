@@ -94,15 +94,19 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
     const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery });
     const s = trainableSummary(backbone, strategy, config.epochs);
     strategy.extension?.dispose();
+    // The auxiliary head (and the learned log-variances) train alongside, at the head's LR.
+    const auxClasses = config.aux?.classes.length ?? 0;
+    const aux = config.aux ? backbone.featureDim * auxClasses + auxClasses + (config.aux.schedule === 'uncertainty' ? 2 : 0) : 0;
+    const groups = config.aux ? [...s.groups, 'aux_head', ...(config.aux.schedule === 'uncertainty' ? ['multitask'] : [])] : s.groups;
     const peak = groupLearningRates(backbone.groups, config.lr, config.layerDecay);
-    const learningRates = Object.fromEntries(s.groups.map((g) => [g, peak[g] ?? config.lr]));
+    const learningRates = Object.fromEntries(groups.map((g) => [g, peak[g] ?? config.lr]));
     return {
       strategy: config.strategy,
       reason: config.strategyReason,
-      trainableParams: s.trainableParams,
-      totalParams: s.totalParams,
-      trainableShare: s.share,
-      trainableGroups: s.groups,
+      trainableParams: s.trainableParams + aux,
+      totalParams: s.totalParams + aux,
+      trainableShare: (s.trainableParams + aux) / (s.totalParams + aux),
+      trainableGroups: groups,
       lr: config.lr,
       lrNote: config.lrNote,
       learningRates,

@@ -46,10 +46,12 @@ export class TrainerSession {
     const tuner = await this.prepare(start);
     try {
       const summary = trainableSummary(tuner.backbone, tuner.strategy, start.config.epochs);
+      let aux = 0;
+      for (const vars of Object.values(tuner.aux?.groups() ?? {})) for (const v of vars.values()) aux += v.size;
       this.send({
         type: 'ready',
         backend: { backend: selection.backend, report: selection.report },
-        plan: { trainableParams: summary.trainableParams, totalParams: summary.totalParams, groups: summary.groups },
+        plan: { trainableParams: summary.trainableParams + aux, totalParams: summary.totalParams + aux, groups: [...summary.groups, ...Object.keys(tuner.aux?.groups() ?? {})] },
       });
       if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
       if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
