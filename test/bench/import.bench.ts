@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeGrey16Png } from '../../electron/engine/datasets/demo/png16.ts';
 import { emptyReport, runImport } from '../../electron/engine/datasets/import/import-job.ts';
+import { NearDuplicateIndex } from '../../electron/engine/datasets/import/near-index.ts';
+import { seededRandom } from '../../electron/engine/datasets/demo/phantom.ts';
 import type { JobContext } from '../../electron/engine/jobs/job-manager.ts';
 import { Project } from '../../electron/engine/projects/project.ts';
 
@@ -34,6 +36,21 @@ export async function importThroughput(): Promise<Record<string, { importPerSec:
     rmSync(root, { recursive: true, force: true });
   }
   return results;
+}
+
+/** Near-duplicate lookups in a 100k-image project at the import's threshold (6 bits of 64). */
+export async function nearDuplicateSearch(): Promise<{ buildMs: number; microsPerQuery: number }> {
+  const random = seededRandom(1);
+  const word = () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
+  const index = new NearDuplicateIndex(6);
+  const t0 = performance.now();
+  for (let i = 0; i < 100_000; i++) index.add(i, word() + word());
+  const buildMs = performance.now() - t0;
+  const t1 = performance.now();
+  for (let q = 0; q < 10_000; q++) index.query(word() + word());
+  const microsPerQuery = ((performance.now() - t1) * 1000) / 10_000;
+  console.log(`   100k hashes indexed in ${buildMs.toFixed(0)} ms; ${microsPerQuery.toFixed(0)} us per query (${(index.comparisons / 10_000).toFixed(0)} comparisons)`);
+  return { buildMs, microsPerQuery };
 }
 
 const SIZE = 512;

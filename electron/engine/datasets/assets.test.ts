@@ -34,16 +34,16 @@ describe('thumb/<id> and render/<id>', () => {
     return out;
   };
 
-  it('serves a 256 px PNG thumbnail with the default window, and makes it again when deleted', async () => {
+  it('serves a 256 px JPEG thumbnail with the default window, and makes it again when deleted', async () => {
     t = await createTestProject();
     const ids = await importFiles({ 'ramp16.png': encodeGrey16Png(512, 256, ramp()), 'small.png': await rawPng(pattern(64, 32, 1, 1), 64, 32, 1) });
     const ramp16 = ids['ramp16.png'];
     const file = thumbnailPath(t.engine.ctx.project().folder('thumbnails'), ramp16.hash);
     expect(existsSync(file)).toBe(true);
     const asset = await t.engine.ctx.assets.resolve(`thumb/${ramp16.id}`);
-    expect(asset.contentType).toBe('image/png');
+    expect(asset.contentType).toBe('image/jpeg');
     const { data, info, format } = await pixels(asset.body);
-    expect(format).toBe('png');
+    expect(format).toBe('jpeg');
     expect([info.width, info.height]).toEqual([256, 128]);
     // Left edge = window bottom (black), right edge = top (white), middle grey.
     const row = 64 * info.width * info.channels;

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { notFound, validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import type { Asset } from '../assets.ts';
 import type { EngineContext } from '../context.ts';
 import { decodeFile } from './decode/index.ts';
 import { renderImage } from './render.ts';
@@ -42,9 +41,10 @@ export function registerDatasetAssets(ctx: EngineContext): void {
   ctx.assets.register('thumb', async (rest) => {
     const ref = imageRef(ctx, rest);
     const file = thumbnailPath(ctx.project().folder('thumbnails'), ref.hash);
-    if (existsSync(file)) return png(readFileSync(file), 3600);
+    // Thumbnails are named by content hash, so a cached one never goes stale: cache for an hour.
+    if (existsSync(file)) return { contentType: THUMBNAIL_TYPE, body: readFileSync(file), maxAge: 3600 };
     const body = await writeThumbnail(ctx.project().folder('thumbnails'), ref.hash, await decode(ref, ref.frame));
-    return png(body ?? readFileSync(file), 3600);
+    return { contentType: THUMBNAIL_TYPE, body: body ?? readFileSync(file), maxAge: 3600 };
   });
   ctx.assets.register('render', async (rest, query) => {
     const ref = imageRef(ctx, rest);
@@ -52,12 +52,8 @@ export function registerDatasetAssets(ctx: EngineContext): void {
     const img = await decode(ref, opts.frame);
     const window = opts.window ?? img.window ?? undefined;
     const body = await renderImage(img, { window, size: opts.size, invert: opts.invert, format: 'png' });
-    return png(body, 0);
+    return { contentType: 'image/png', body, maxAge: 0 };
   });
-}
-
-function png(body: Buffer, maxAge: number): Asset {
-  return { contentType: THUMBNAIL_TYPE, body, maxAge };
 }
 
 function imageRef(ctx: EngineContext, rest: string): ImageRef {

@@ -42,16 +42,16 @@ describe('NearDuplicateIndex', () => {
     expect(checked).toBeGreaterThan(200);
   });
 
-  it('answers a query among 100k hashes at threshold 6 in well under a millisecond on average', () => {
+  it('compares a query among 100k hashes with a small fraction of them (threshold 6)', () => {
     const r = seededRandom(11);
     const index = new NearDuplicateIndex(6);
     for (let i = 0; i < 100_000; i++) index.add(i, randomHash(r));
-    const t0 = performance.now();
     let hits = 0;
     for (let q = 0; q < 2000; q++) hits += index.query(randomHash(r)).length;
-    const perQueryMs = (performance.now() - t0) / 2000;
     expect(index.size).toBe(100_000);
-    expect(perQueryMs).toBeLessThan(1);
+    // 7 ranges of 9-10 bits: about 7 x 100k / 2^9 candidates, ~1.4% of a scan (timing: npm run bench).
+    expect(index.comparisons / 2000).toBeLessThan(2000);
+    expect(index.comparisons / 2000).toBeGreaterThan(500);
     // Random 64-bit hashes are almost never within 6 bits of each other.
     expect(hits).toBeLessThan(5);
   });

@@ -15,6 +15,8 @@ export class NearDuplicateIndex {
   private seen = new Uint32Array(1024);
   private count = 0;
   private queries = 0;
+  /** Hashes compared so far, over all queries: what the index saves over a scan (tests read it). */
+  comparisons = 0;
 
   constructor(readonly threshold: number) {
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 15) {
@@ -41,6 +43,7 @@ export class NearDuplicateIndex {
       for (const slot of bucket) {
         if (this.seen[slot] === stamp) continue;
         this.seen[slot] = stamp;
+        this.comparisons++;
         const distance = popcount32(hi ^ this.hi[slot]) + popcount32(lo ^ this.lo[slot]);
         if (distance <= this.threshold) hits.push({ id: this.ids[slot], distance });
       }
