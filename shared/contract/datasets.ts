@@ -63,7 +63,7 @@ export interface ImportReport {
     nearThreshold: number;
   };
   labels: {
-    /** Labels applied per class name of the main task (new imports and already imported files alike). */
+    /** Labels applied per class name of the main task, to new and already imported files; a label an image already had is not counted. */
     main: Record<string, number>;
     aux: Record<string, number>;
     /** Classes the import created because the project did not have them yet. */
