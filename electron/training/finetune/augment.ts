@@ -58,7 +58,12 @@ export function augmentBatch(x: tf.Tensor4D, rng: Rng, options: AugmentOptions =
     contrast.push(1 + rng.uniform(-o.contrast, o.contrast));
   }
   return tf.tidy(() => {
-    const moved = tf.image.transform(x, tf.tensor2d(rows, [n, 8]), 'bilinear', 'nearest');
+    // One image at a time: tfjs 4.22's cpu Transform kernel returns zeros for every image after
+    // the first of a batch (measured), so batching the call would silently blank the batch.
+    const moved = tf.concat(
+      tf.split(x, n, 0).map((xi, i) => tf.image.transform(xi as tf.Tensor4D, tf.tensor2d(rows.slice(i * 8, i * 8 + 8), [1, 8]), 'bilinear', 'nearest')),
+      0,
+    );
     const mean = tf.mean(moved, [1, 2, 3], true);
     const c = tf.reshape(tf.tensor1d(contrast), [n, 1, 1, 1]);
     const b = tf.reshape(tf.tensor1d(bright), [n, 1, 1, 1]);
