@@ -69,6 +69,19 @@ describe.skipIf(!ready)('dcmtk-encoded copies of MR_small.dcm', () => {
     expect(differing / ours.length).toBeLessThan(0.01);
   });
 
+  it('12-bit JPEG Extended written by dcmcjpeg +ee decodes within 1 of dcmdjpeg', async () => {
+    // MR_small's samples (127..2145) relabelled as unsigned 12-bit, so dcmcjpeg writes a 12-bit stream.
+    const source = join(dir, 'mr12.dcm');
+    copyFileSync(MR_SMALL, source);
+    execFileSync('dcmodify', ['-nb', '-m', '(0028,0101)=12', '-m', '(0028,0102)=11', '-m', '(0028,0103)=0', source], { stdio: 'pipe' });
+    const jpeg = dcmtk('dcmcjpeg', ['+ee', source], 'mr12-jpeg.dcm');
+    const back = dcmtk('dcmdjpeg', [jpeg], 'mr12-back.dcm');
+    const [ours, theirs] = [(await decodeFile(jpeg)).frames[0], (await decodeFile(back)).frames[0]];
+    expect([ours.bitDepth, ours.data.constructor]).toEqual([12, Uint16Array]);
+    const diffs = Array.from(ours.data).map((v, i) => Math.abs(v - theirs.data[i]));
+    expect(Math.max(...diffs)).toBeLessThanOrEqual(1);
+  });
+
   it('a bare data set (no preamble, no meta group, implicit VR) is recognised and decoded', async () => {
     const file = dcmtk('dcmconv', ['+ti', '-F', MR_SMALL], 'bare.dcm');
     expect(readFileSync(file).toString('latin1', 128, 132)).not.toBe('DICM');
