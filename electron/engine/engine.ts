@@ -11,6 +11,7 @@ import { weightsHandlers } from './weights/handlers.ts';
 import { datasetHandlers } from './datasets/handlers.ts';
 import { systemHandlers } from './system/handlers.ts';
 import { runHandlers } from './runs/handlers.ts';
+import { evaluationHandlers } from './evaluation/index.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -31,6 +32,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ...datasetHandlers(ctx),
     ...systemHandlers(ctx),
     ...runHandlers(ctx),
+    ...evaluationHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

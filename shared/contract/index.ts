@@ -20,7 +20,8 @@ export type Handlers =
   & import('./weights.ts').WeightsHandlers
   & import('./datasets.ts').DatasetHandlers
   & import('./system.ts').SystemHandlers
-  & import('./runs.ts').RunHandlers;
+  & import('./runs.ts').RunHandlers
+  & import('./evaluation.ts').EvaluationHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];

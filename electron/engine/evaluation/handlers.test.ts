@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationMetrics } from '../../../shared/domain/evaluation.ts';
+import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
+import { argmaxRows, classificationReport } from '../../training/metrics/classification.ts';
+import { bootstrapAucInterval, wilsonInterval } from '../../training/metrics/intervals.ts';
+import { thresholdForSensitivity } from '../../training/metrics/operating-point.ts';
+import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../training/metrics/roc.ts';
+import { fillSampleProject } from '../runs/testing/sample-project.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+
+/** One tiny run trained once; every test evaluates or explains it. */
+let t: TestEngine;
+let runId: number;
+let testIds: number[];
+const classes = ['normal', 'effusion', 'nodule'];
+const db = () => t.engine.ctx.project().db;
+
+beforeAll(async () => {
+  t = await createTestProject();
+  const { imageIds } = await fillSampleProject(db(), t.projectDir, { perClass: 14, classes });
+  // The last 4 images of each class form the test split.
+  testIds = imageIds.filter((_, i) => i % 14 >= 10);
+  const move = db().prepare(`UPDATE splits SET split = 'test', locked = 1 WHERE image_id = ?`);
+  for (const id of testIds) move.run(id);
+  const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7, strategy: 'full', epochs: 10, augment: false });
+  runId = started.runId;
+  expect((await t.client.invoke('job.wait', { jobId: started.jobId })).status).toBe('completed');
+}, 120_000);
+afterAll(async () => {
+  await t.dispose();
+});
+
+/** The probabilities and truth the evaluation stored, read back from the predictions table. */
+function storedSamples(ids: number[]) {
+  const label = db().prepare(`SELECT c.name FROM labels l JOIN classes c ON c.id = l.class_id WHERE l.image_id = ?`).pluck();
+  const pred = db().prepare('SELECT probs FROM predictions WHERE run_id = ? AND image_id = ?').pluck();
+  return {
+    truth: ids.map((id) => classes.indexOf(label.get(id) as string)),
+    probs: ids.map((id) => JSON.parse(pred.get(runId, id) as string) as number[]),
+  };
+}
+
+const json = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+describe('eval.run / eval.get', () => {
+  let m: EvaluationMetrics;
+  beforeAll(async () => {
+    const { jobId } = await t.client.invoke('eval.run', { runId });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.status).toBe('completed');
+    m = (await t.client.invoke('eval.get', { runId }))!;
+  }, 60_000);
+
+  it('evaluates the test split: accuracy high on the easy data, confusion sums to the test count', async () => {
+    expect(m.split).toBe('test');
+    expect(m.images).toBe(testIds.length);
+    expect(m.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(12);
+    const run = await t.client.invoke('runs.get', { runId });
+    expect(m.accuracy, `val accuracy ${run.summary?.valAccuracy}`).toBeGreaterThanOrEqual(0.9);
+    expect(m.perClass.map((c) => c.support)).toEqual([4, 4, 4]);
+  });
+
+  it('stores exactly what the metrics library computes from the stored predictions', () => {
+    const { truth, probs } = storedSamples(testIds);
+    const pred = argmaxRows(probs);
+    const report = classificationReport(truth, pred, 3);
+    expect(m.confusion).toEqual(report.confusion);
+    expect(m.accuracy).toBe(report.accuracy);
+    expect(m.balancedAccuracy).toBe(report.balancedAccuracy);
+    expect(m.macro).toEqual(report.macro);
+    expect(m.weighted).toEqual(report.weighted);
+    for (let k = 0; k < 3; k++) {
+      const y = truth.map((c) => (c === k ? 1 : 0));
+      const s = probs.map((p) => p[k]);
+      const c = m.perClass[k];
+      expect({ precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }).toEqual(report.perClass[k]);
+      expect(c.auc).toBe(rocAuc(y, s));
+      expect(c.aucInterval).toEqual(bootstrapAucInterval(y, s, { resamples: 1000, seed: 0 }));
+      expect(c.averagePrecision).toBe(averagePrecision(y, s));
+      expect(c.roc).toEqual(json(rocCurve(y, s)));
+      expect(c.pr).toEqual(prCurve(y, s));
+      const tp = pred.filter((p, i) => p === k && y[i] === 1).length;
+      const tn = pred.filter((p, i) => p !== k && y[i] === 0).length;
+      expect(c.sensitivity).toBe(tp / 4);
+      expect(c.specificity).toBe(tn / 8);
+      expect(c.sensitivityInterval).toEqual(wilsonInterval(tp, 4));
+      expect(c.specificityInterval).toEqual(wilsonInterval(tn, 8));
+    }
+    const conf = probs.map((p, i) => p[pred[i]]);
+    const correct = pred.map((p, i) => (p === truth[i] ? 1 : 0));
+    expect(m.calibration.ece).toBe(expectedCalibrationError(conf, correct, 10));
+    expect(m.calibration.reliability).toEqual(reliabilityCurve(correct, conf, 10));
+    expect(m.misclassified.map((x) => x.imageId)).toEqual(testIds.filter((_, i) => !correct[i]));
+  });
+
+  it('picks the operating point for a target sensitivity from the stored predictions', async () => {
+    const { truth, probs } = storedSamples(testIds);
+    const op = await t.client.invoke('eval.threshold', { runId, className: 'nodule', targetSensitivity: 0.75 });
+    const ref = thresholdForSensitivity(truth.map((c) => (c === 2 ? 1 : 0)), probs.map((p) => p[2]), 0.75);
+    expect(op).toMatchObject({ threshold: ref.threshold, sensitivity: ref.sensitivity, specificity: ref.specificity, specificityInterval: ref.specificityInterval });
+    expect(op.sensitivity).toBeGreaterThanOrEqual(0.75);
+    await expect(t.client.invoke('eval.threshold', { runId, className: 'fracture', targetSensitivity: 0.9 })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('normal, effusion, nodule'),
+    });
+  });
+
+  it('refuses an empty split with a validation error that says what to do', async () => {
+    db().prepare(`UPDATE splits SET split = 'train' WHERE split = 'val'`).run();
+    try {
+      await expect(t.client.invoke('eval.run', { runId, split: 'val' })).rejects.toMatchObject({
+        code: 'validation',
+        message: expect.stringContaining('validation split has no labelled image'),
+      });
+    } finally {
+      db().prepare(`UPDATE splits SET split = 'val' WHERE image_id IN (SELECT id FROM images WHERE path LIKE '%-0.png' OR path LIKE '%-1.png' OR path LIKE '%-2.png')`).run();
+    }
+  });
+});
+
+describe('explain.gradcam and the gradcam/ overlay', () => {
+  it('returns a normalised heatmap at the feature grid and the input size with the predicted probabilities', async () => {
+    const r = await t.client.invoke('explain.gradcam', { runId, imageId: testIds[0] });
+    expect(r.probs).toHaveLength(3);
+    expect(r.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(r.classIndex).toBe(argmaxRows([r.probs])[0]);
+    expect([r.grid.width, r.grid.height, r.grid.values.length]).toEqual([8, 8, 64]); // stem stride 2 on 16 px
+    expect([r.heatmap.width, r.heatmap.height, r.heatmap.values.length]).toEqual([16, 16, 256]);
+    expect(Math.max(...r.grid.values)).toBeLessThanOrEqual(1);
+    expect(Math.min(...r.heatmap.values)).toBeGreaterThanOrEqual(0);
+    const other = await t.client.invoke('explain.gradcam', { runId, imageId: testIds[0], classIndex: 2 });
+    expect(other.className).toBe('nodule');
+  });
+
+  it('renders a PNG overlay of the requested size', async () => {
+    const sharp = (await import('sharp')).default;
+    const asset = await t.engine.ctx.assets.resolve(`gradcam/${testIds[0]}`, new URLSearchParams(`run=${runId}&size=64`));
+    expect(asset.contentType).toBe('image/png');
+    const meta = await sharp(asset.body).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([64, 64, 3]);
+    await expect(t.engine.ctx.assets.resolve(`gradcam/${testIds[0]}`, new URLSearchParams('size=64'))).rejects.toMatchObject({ code: 'validation' });
+  });
+});

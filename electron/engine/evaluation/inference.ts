@@ -1,0 +1,109 @@
+import { isAbsolute, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EngineError, validation } from '../../../shared/contract/errors.ts';
+import type { RunConfig } from '../../../shared/domain/run.ts';
+import { selectBackend } from '../../training/backends/ladder.ts';
+import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
+import { preprocessFor } from '../../training/trainer/model.ts';
+import { type TrainedModel, loadTrainedModel } from '../../training/trainer/trained-model.ts';
+import type { Database } from '../db/database.ts';
+import { decodeFile } from '../datasets/decode/index.ts';
+import { getRun } from '../runs/store.ts';
+
+/** An image to run the model on. */
+export interface InferenceImage {
+  id: number;
+  path: string;
+  frame: number;
+}
+
+export interface InferenceOptions {
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Called between batches; throws to stop (a job's throwIfCancelled). */
+  checkCancelled?: () => void;
+}
+
+/** A run's model loaded for inference, with the preprocessing it was trained with. */
+export interface RunModel {
+  runId: number;
+  config: RunConfig;
+  model: TrainedModel;
+  preprocess: PreprocessConfig;
+  dispose(): void;
+}
+
+let backendReady: Promise<unknown> | null = null;
+
+/** Pick the TF.js backend once per process (the run's rung when it names one). */
+export function ensureBackend(config: RunConfig): Promise<unknown> {
+  backendReady ??= selectBackend({ prefer: (config.backend ?? undefined) as never, log: () => {} });
+  return backendReady;
+}
+
+/** The checkpoint inference uses: the best one (lowest validation loss), else the newest. */
+export function bestCheckpointFile(db: Database, projectDir: string, runId: number): string {
+  const row = db.prepare('SELECT path FROM checkpoints WHERE run_id = ? ORDER BY is_best DESC, epoch DESC LIMIT 1').get(runId) as { path: string } | undefined;
+  if (!row) throw validation(`Run ${runId} has no checkpoint yet: let it train at least one epoch first.`);
+  return isAbsolute(row.path) ? row.path : join(projectDir, row.path);
+}
+
+/** Load a run's best checkpoint (LoRA merged, adapters as hooks). */
+export async function loadRunModel(db: Database, projectDir: string, runId: number): Promise<RunModel> {
+  const run = getRun(db, runId);
+  const file = bestCheckpointFile(db, projectDir, runId);
+  await ensureBackend(run.config);
+  const model = await loadTrainedModel(file, run.config);
+  return {
+    runId,
+    config: run.config,
+    model,
+    preprocess: preprocessFor(run.config),
+    dispose() {
+      model.backbone.dispose();
+      model.adapters?.dispose();
+    },
+  };
+}
+
+/** Decode and preprocess one image; a file that cannot be read is a validation error naming it. */
+export async function preparedPixels(image: InferenceImage, config: PreprocessConfig): Promise<Float32Array> {
+  try {
+    const { frames } = await decodeFile(image.path, { frame: image.frame });
+    return preprocessImage(frames[0], config);
+  } catch (e) {
+    if (e instanceof EngineError) throw validation(`${image.path} (image ${image.id}): ${e.message}`);
+    throw validation(`${image.path} (image ${image.id}) could not be read: ${(e as Error).message}. Restore the file or exclude the image.`);
+  }
+}
+
+/** Model output → probabilities: softmax over classes, or a sigmoid per label for multi-label runs. */
+export function probabilities(m: RunModel, pixels: Float32Array, n: number): Float32Array {
+  const s = m.preprocess.size;
+  return tf.tidy(() => {
+    const x = tf.tensor4d(pixels, [n, s, s, 3]);
+    const logits = m.model.backbone.forward(x, m.model.forwardOptions);
+    return (m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync() as Float32Array;
+  });
+}
+
+/**
+ * Batched inference over images: each image is decoded and preprocessed once, batches run inside
+ * tf.tidy. Returns one probability row per image, in the order given.
+ */
+export async function predictImages(m: RunModel, images: InferenceImage[], opts: InferenceOptions = {}): Promise<number[][]> {
+  const batchSize = opts.batchSize ?? 16;
+  const k = m.config.classes.length;
+  const per = m.preprocess.size * m.preprocess.size * 3;
+  const out: number[][] = [];
+  for (let start = 0; start < images.length; start += batchSize) {
+    opts.checkCancelled?.();
+    const batch = images.slice(start, start + batchSize);
+    const pixels = new Float32Array(batch.length * per);
+    for (let i = 0; i < batch.length; i++) pixels.set(await preparedPixels(batch[i], m.preprocess), i * per);
+    const probs = probabilities(m, pixels, batch.length);
+    for (let i = 0; i < batch.length; i++) out.push(Array.from(probs.subarray(i * k, (i + 1) * k)));
+    opts.onProgress?.(out.length, images.length);
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import sharp from 'sharp';
+import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { geometry } from '../../training/preprocess/preprocess.ts';
+import type { CamMap } from '../../training/explain/grad-cam.ts';
+import { toDisplayBytes } from '../datasets/render.ts';
+
+/** The jet colour map (as matplotlib / cv2.COLORMAP_JET): 0 dark blue → 0.5 green → 1 dark red. */
+export function jet(v: number): [number, number, number] {
+  const c = (x: number) => Math.round(255 * Math.max(0, Math.min(1, x)));
+  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
+}
+
+/**
+ * The windowed image exactly as the model saw it (resize + centre crop of the preprocessing),
+ * at `size` px, with the heatmap blended on top in jet colours (`alpha` heat, 1 - alpha image).
+ */
+export async function renderOverlay(img: DecodedImage, cam: CamMap, crop: { size: number; cropPct: number }, size: number, alpha = 0.45): Promise<Buffer> {
+  const g = geometry(img.width, img.height, crop);
+  const channels = img.channels === 1 ? 1 : img.channels;
+  const base = await sharp(toDisplayBytes(img), { raw: { width: img.width, height: img.height, channels: channels as 1 | 3 | 4 } })
+    .removeAlpha()
+    .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill' })
+    .extract(g.crop)
+    .resize(size, size, { fit: 'fill' })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const heat = await sharp(Buffer.from(cam.values.map((v) => Math.round(v * 255))), { raw: { width: cam.width, height: cam.height, channels: 1 } })
+    .resize(size, size, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  const step = base.info.channels;
+  const out = Buffer.alloc(size * size * 3);
+  for (let p = 0; p < size * size; p++) {
+    const colour = jet(heat[p] / 255);
+    for (let k = 0; k < 3; k++) {
+      const under = base.data[p * step + (step >= 3 ? k : 0)];
+      out[p * 3 + k] = Math.round((1 - alpha) * under + alpha * colour[k]);
+    }
+  }
+  return sharp(out, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+}

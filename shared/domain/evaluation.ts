@@ -1,0 +1,141 @@
+/** Evaluation of a run on a held-out split, stored predictions, and Grad-CAM explanations. */
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+export type EvalSplit = 'test' | 'val';
+
+/** One-vs-rest numbers of one class (multi-label: one label). */
+export interface ClassEvaluation {
+  classIndex: number;
+  name: string;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  support: number;
+  /** ROC AUC one-vs-rest; null when the split holds only one of positive / negative. */
+  auc: number | null;
+  /** Percentile bootstrap 95% interval of the AUC (1000 resamples, seed 0). */
+  aucInterval: Interval | null;
+  averagePrecision: number | null;
+  /** Thresholds decrease; the first is null (JSON for +Infinity: nothing predicted positive). */
+  roc: { fpr: number[]; tpr: number[]; thresholds: (number | null)[] } | null;
+  pr: { precision: number[]; recall: number[]; thresholds: number[] } | null;
+  /** At the default decision (argmax for single-label, probability >= 0.5 for multi-label), 95% Wilson intervals. */
+  sensitivity: number;
+  specificity: number;
+  sensitivityInterval: Interval;
+  specificityInterval: Interval;
+}
+
+export interface ReliabilityPoint {
+  meanPredicted: number;
+  fractionPositive: number;
+  count: number;
+}
+
+export interface MisclassifiedImage {
+  imageId: number;
+  /** Class indices (single-label: one). */
+  truth: number[];
+  predicted: number[];
+  probs: number[];
+}
+
+export interface EvaluationMetrics {
+  runId: number;
+  split: EvalSplit;
+  classes: string[];
+  multiLabel: boolean;
+  images: number;
+  /** Single-label: top-1 accuracy. Multi-label: exact-match (every label right) share. */
+  accuracy: number;
+  /** Single-label only (mean recall over present classes). */
+  balancedAccuracy: number | null;
+  /** Single-label: confusion[true][predicted]. Multi-label: null. */
+  confusion: number[][] | null;
+  macro: { precision: number; recall: number; f1: number } | null;
+  weighted: { precision: number; recall: number; f1: number } | null;
+  perClass: ClassEvaluation[];
+  /** Binary single-label tasks: the class the curves and operating point are about (index 1). */
+  positiveClass: number | null;
+  calibration: { ece: number; reliability: ReliabilityPoint[] };
+  misclassified: MisclassifiedImage[];
+  createdAt: string;
+}
+
+export interface OperatingPointResult {
+  runId: number;
+  className: string;
+  targetSensitivity: number;
+  /** Predict the class when its probability >= threshold. */
+  threshold: number | null;
+  sensitivity: number;
+  specificity: number;
+  sensitivityInterval: Interval;
+  specificityInterval: Interval;
+  truePositives: number;
+  falseNegatives: number;
+  trueNegatives: number;
+  falsePositives: number;
+}
+
+export type PredictionSort = 'entropy' | 'margin' | 'confidence';
+
+/** A stored model prediction of one image. */
+export interface Prediction {
+  imageId: number;
+  probs: number[];
+  predictedClass: number;
+  predictedName: string;
+  /** Probability of the predicted class. */
+  confidence: number;
+  /** Shannon entropy of the probabilities in nats (multi-label: summed over labels). */
+  entropy: number;
+  /** Top-1 minus top-2 probability (multi-label: smallest |2p - 1|). */
+  margin: number;
+  createdAt: string;
+}
+
+export interface PredictionPage {
+  runId: number;
+  classes: string[];
+  total: number;
+  items: Prediction[];
+}
+
+export interface PredictResult {
+  runId: number;
+  predicted: number;
+  scope: 'unlabeled' | 'all';
+}
+
+export interface AcceptResult {
+  /** Images whose label changed. */
+  accepted: number;
+  /** Images already labelled as predicted. */
+  unchanged: number;
+  /** Label batches written (one per predicted class); each undoes on its own. */
+  batchIds: string[];
+}
+
+export interface Heatmap {
+  width: number;
+  height: number;
+  /** Row-major, in [0, 1]. */
+  values: number[];
+}
+
+export interface GradCamResult {
+  runId: number;
+  imageId: number;
+  classIndex: number;
+  className: string;
+  probs: number[];
+  /** At the model's feature resolution (ResNet: last stage; ViT: patch grid). */
+  grid: Heatmap;
+  /** Bilinearly upsampled to the model's input (the preprocessed crop). */
+  heatmap: Heatmap;
+}
