@@ -77,6 +77,15 @@ describe('raster formats via sharp', () => {
     expect(meanAbs).toBeLessThan(3);
   });
 
+  it('decodes GIF (first frame) through its palette, as RGBA', async () => {
+    const rgb = Uint8Array.from([255, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0]);
+    const gif = await sharp(rgb, { raw: { width: 2, height: 2, channels: 3 } }).gif().toBuffer();
+    const { info, frames } = await decodeBuffer(gif, 'x.gif');
+    // libvips reads GIF with an alpha channel (GIF transparency); here every pixel is opaque.
+    const rgba = [255, 0, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255];
+    expect([info.format, frames[0].channels, Array.from(frames[0].data)]).toEqual(['gif', 4, rgba]);
+  });
+
   it('dispatches on content, not on the extension', async () => {
     const png = await sharp(Uint8Array.from([7, 8, 9]), { raw: { width: 3, height: 1, channels: 1 } }).toColourspace('b-w').png().toBuffer();
     const { info, frames } = await decodeFile(write('really-a-png.dcm', png));

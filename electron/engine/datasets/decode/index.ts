@@ -21,7 +21,7 @@ export interface DecodeFileOptions {
 }
 
 /**
- * Decodes an image file, recognising the format from its content (PNG, JPEG, TIFF, BMP, WebP,
+ * Decodes an image file, recognising the format from its content (PNG, JPEG, TIFF, BMP, WebP, GIF,
  * DICOM with or without preamble), never from its extension.
  *
  * Frames: multi-frame DICOM yields one DecodedImage per frame (all of them unless opts.frame is
@@ -47,6 +47,7 @@ export async function decodeBuffer(buffer: Buffer, file: string, opts: DecodeFil
     case 'jpeg':
     case 'tiff':
     case 'webp':
+    case 'gif':
       return decodeRaster(buffer, file, format, options);
     case 'bmp':
       return decodeBmp(buffer, file, options);

@@ -1,5 +1,5 @@
 /** The formats decodeFile understands, recognised from content (never from the extension). */
-export type ImageFormat = 'png' | 'jpeg' | 'tiff' | 'bmp' | 'webp' | 'dicom';
+export type ImageFormat = 'png' | 'jpeg' | 'tiff' | 'bmp' | 'webp' | 'gif' | 'dicom';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -12,6 +12,7 @@ export function sniffFormat(head: Uint8Array): ImageFormat | null {
   if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
   if (startsWith(head, [0x49, 0x49, 0x2b, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2b])) return 'tiff';
   if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 4) === 'WEBP') return 'webp';
+  if (ascii(head, 0, 6) === 'GIF87a' || ascii(head, 0, 6) === 'GIF89a') return 'gif';
   if (ascii(head, 0, 2) === 'BM' && head.length >= 26) return 'bmp';
   if (looksLikeBareDicom(head)) return 'dicom';
   return null;
