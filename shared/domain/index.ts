@@ -4,3 +4,4 @@ export type * from './pixels.ts';
 export * from './labels.ts';
 export type * from './images.ts';
 export * from './splits.ts';
+export * from './run.ts';
