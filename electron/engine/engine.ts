@@ -12,6 +12,7 @@ import { datasetHandlers } from './datasets/handlers.ts';
 import { systemHandlers } from './system/handlers.ts';
 import { runHandlers } from './runs/handlers.ts';
 import { evaluationHandlers } from './evaluation/index.ts';
+import { exportHandlers } from './export/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -33,6 +34,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     ...systemHandlers(ctx),
     ...runHandlers(ctx),
     ...evaluationHandlers(ctx),
+    ...exportHandlers(ctx),
   };
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

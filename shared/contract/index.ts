@@ -21,7 +21,8 @@ export type Handlers =
   & import('./datasets.ts').DatasetHandlers
   & import('./system.ts').SystemHandlers
   & import('./runs.ts').RunHandlers
-  & import('./evaluation.ts').EvaluationHandlers;
+  & import('./evaluation.ts').EvaluationHandlers
+  & import('./exports.ts').ExportHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { conflict, unsupported, validation } from '../../../shared/contract/errors.ts';
+import type { ExportArgs } from '../../../shared/contract/exports.ts';
+import type { ExportInfo } from '../../../shared/domain/export.ts';
+import { selectBackend } from '../../training/backends/ladder.ts';
+import { describePreprocessing } from '../../training/preprocess/preprocess.ts';
+import { preprocessFor } from '../../training/trainer/model.ts';
+import { loadTrainedModel } from '../../training/trainer/trained-model.ts';
+import { now } from '../db/database.ts';
+import type { JobContext } from '../jobs/job-manager.ts';
+import type { Project } from '../projects/project.ts';
+import { runDetail } from '../runs/store.ts';
+import { WRITERS, parityCheck } from './formats.ts';
+import { heldOutImages } from './held-out.ts';
+import { dataSummary, modelCard, modelCardMarkdown } from './model-card.ts';
+import { versions } from './versions.ts';
+
+/** Which checkpoint file to export, relative paths resolved against the project. */
+function checkpointFile(project: Project, runId: number, which: 'best' | 'last'): string {
+  const order = which === 'best' ? 'is_best DESC, epoch DESC' : 'epoch DESC';
+  const row = project.db.prepare(`SELECT path FROM checkpoints WHERE run_id = ? ORDER BY ${order} LIMIT 1`).get(runId) as { path: string } | undefined;
+  if (!row) throw validation(`Run ${runId} has no checkpoint yet: let it finish at least one epoch, then export.`);
+  return isAbsolute(row.path) ? row.path : join(project.dir, row.path);
+}
+
+function outputFolder(project: Project, args: ExportArgs): string {
+  const dir = args.outDir ? resolve(args.outDir) : join(project.folder('exports'), `run-${args.runId}-${args.format}`);
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw conflict(`${dir} is not empty. Choose a new folder for the export, or delete the old export first.`);
+  }
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Export a run: load its checkpoint (LoRA merged), write the format's files, preprocessing.json and
+ * the model card (Markdown + JSON), check parity on held-out images, record the export.
+ */
+export async function runExport(project: Project, args: ExportArgs, job: JobContext): Promise<ExportInfo> {
+  const run = runDetail(project.db, args.runId, null);
+  const file = checkpointFile(project, args.runId, args.checkpoint ?? 'best');
+  const dir = outputFolder(project, args);
+  job.progress(0, 5, 'Loading the model');
+  const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });
+  const trained = await loadTrainedModel(file, run.config);
+  try {
+    if (trained.adapters) {
+      throw unsupported(`Run ${run.id} was trained with bottleneck adapters, which cannot be folded into plain weights; exporting adapter runs is not supported yet. Train with lora, top, gradual or full to export.`);
+    }
+    const model = trained.backbone;
+    const pre = preprocessFor(run.config);
+    const meta = { labeltune_run: String(run.id), classes: JSON.stringify(run.config.classes) };
+    job.throwIfCancelled();
+    job.progress(1, 5, `Writing ${args.format}`);
+    const written = await WRITERS[args.format](model, dir, meta);
+    job.progress(2, 5, 'Checking parity on held-out images');
+    const held = await heldOutImages(project.db, pre);
+    const parity = await parityCheck(model, held, written);
+    job.progress(3, 5, 'Writing the model card');
+    const layout = args.format === 'onnx' ? { layout: 'NCHW', note: 'transpose the NHWC output of the steps to NCHW' } : { layout: 'NHWC' };
+    const preprocessing = { ...describePreprocessing(pre), classes: run.config.classes, multiLabel: run.config.multiLabel, modelInput: layout };
+    const card = modelCard(run, {
+      format: args.format,
+      files: [...written.files, 'preprocessing.json', 'model-card.md', 'model-card.json'],
+      data: dataSummary(project.db, run.config.classes),
+      parity,
+      evaluation: latestEvaluation(project, run.id),
+      loading: written.loading,
+      versions: { ...versions(), backend: backend.backend },
+    });
+    await writeFile(join(dir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
+    await writeFile(join(dir, 'model-card.json'), JSON.stringify(card, null, 2));
+    await writeFile(join(dir, 'model-card.md'), modelCardMarkdown(card));
+    job.progress(4, 5, 'Recording the export');
+    const createdAt = now();
+    const id = Number(
+      project.db
+        .prepare('INSERT INTO exports (run_id, format, path, parity, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(run.id, args.format, dir, JSON.stringify({ check: parity, files: card.files }), createdAt).lastInsertRowid,
+    );
+    job.progress(5, 5, parity && !parity.ok ? 'Exported, but parity is above tolerance: flagged' : 'Exported');
+    return { id, runId: run.id, format: args.format, path: dir, files: card.files, parity, createdAt };
+  } finally {
+    trained.backbone.dispose();
+    trained.adapters?.dispose();
+  }
+}
+
+/** The newest stored evaluation of the run, when the evaluation feature has written one. */
+function latestEvaluation(project: Project, runId: number): unknown {
+  const has = project.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evaluations'").get();
+  if (!has) return null;
+  const row = project.db.prepare('SELECT * FROM evaluations WHERE run_id = ? ORDER BY created_at DESC LIMIT 1').get(runId) as { metrics?: string } | undefined;
+  return row?.metrics ? JSON.parse(row.metrics) : null;
+}

@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { PARITY_TOLERANCE, type ExportFormat, type ParityCheck } from '../../../shared/domain/export.ts';
+import type { Backbone } from '../../training/backbones/types.ts';
+import { createBackbone } from '../../training/backbones/registry.ts';
+import { ONNX_INPUT, ONNX_OUTPUT, exportOnnx } from '../../training/export/onnx/index.ts';
+import { exportSafetensors, timmLoadSnippet } from '../../training/export/safetensors/index.ts';
+import { folderLoader, writeTfjsModel } from '../../training/export/tfjs/index.ts';
+import { loadWeights } from '../../training/weights/load-weights.ts';
+import { SafetensorsFile } from '../../training/weights/safetensors.ts';
+import { type HeldOut, maxRowRelError, nhwcToNchw } from './held-out.ts';
+
+export interface Written {
+  files: string[];
+  /** The exported model's logits on the held-out images. */
+  logits: (held: HeldOut) => Promise<Float32Array>;
+  runtime: string;
+  loading: string;
+}
+
+/** Each format: write the files, and say how to run them back for the parity check. */
+export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: Record<string, string>) => Promise<Written>> = {
+  async onnx(model, dir) {
+    const bytes = exportOnnx(model, 'Exported by LabelTune. Input: float32 NCHW, preprocessed as in preprocessing.json.');
+    await writeFile(join(dir, 'model.onnx'), bytes);
+    const ort = (await import('onnxruntime-node')).default;
+    return {
+      files: ['model.onnx'],
+      runtime: `onnxruntime-node ${ort.env.versions?.node ?? ''}`.trim(),
+      loading: `import onnxruntime as ort\nsession = ort.InferenceSession("model.onnx")\nlogits = session.run(["${ONNX_OUTPUT}"], {"${ONNX_INPUT}": x_nchw_float32})[0]`,
+      async logits(held) {
+        const session = await ort.InferenceSession.create(bytes);
+        try {
+          const n = held.ids.length;
+          const input = new ort.Tensor('float32', nhwcToNchw(held.data, n, held.size), [n, 3, held.size, held.size]);
+          return (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT].data as Float32Array;
+        } finally {
+          await session.release();
+        }
+      },
+    };
+  },
+  async tfjs(model, dir, meta) {
+    const files = await writeTfjsModel(model, dir, meta);
+    return {
+      files,
+      runtime: 'tf.loadGraphModel (@tensorflow/tfjs 4.22)',
+      loading: "const model = await tf.loadGraphModel('model.json');\nconst logits = model.predict(xNhwcFloat32);",
+      async logits(held) {
+        const graph = await tf.loadGraphModel(folderLoader(dir));
+        try {
+          return tf.tidy(() => (graph.predict(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3])) as tf.Tensor).dataSync() as Float32Array);
+        } finally {
+          graph.dispose();
+        }
+      },
+    };
+  },
+  async safetensors(model, dir, meta) {
+    const file = join(dir, 'model.safetensors');
+    await exportSafetensors(model, file, meta);
+    return {
+      files: ['model.safetensors'],
+      runtime: 'safetensors reload through LabelTune\'s loader',
+      loading: timmLoadSnippet(model.arch, model.numClasses),
+      async logits(held) {
+        const copy = createBackbone(model.arch, { numClasses: model.numClasses, imageSize: model.imageSize });
+        const f = await SafetensorsFile.open(file);
+        try {
+          await loadWeights(copy, f, { strict: true });
+          return tf.tidy(() => copy.forward(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3])).dataSync() as Float32Array);
+        } finally {
+          await f.close();
+          copy.dispose();
+        }
+      },
+    };
+  },
+};
+
+/** Compare the exported model's logits with the in-app model's on the same held-out images. */
+export async function parityCheck(model: Backbone, held: HeldOut, written: Written): Promise<ParityCheck | null> {
+  const n = held.ids.length;
+  if (n === 0) return null;
+  const reference = tf.tidy(() => model.forward(tf.tensor4d(held.data, [n, held.size, held.size, 3])).dataSync() as Float32Array);
+  const maxRelError = maxRowRelError(await written.logits(held), reference, n);
+  return { runtime: written.runtime, images: n, maxRelError, ok: maxRelError < PARITY_TOLERANCE };
+}
