@@ -97,26 +97,7 @@ export const RESNET18_SHAPE: ResNetShape = { widths: [64, 128, 256, 512], blocks
 export function buildResNet(shape: ResNetShape): ReferenceNet {
   const b = new ParamBuilder(shape.seed ?? 1);
   const half = Math.floor(shape.stemKernel / 2);
-  const w0 = shape.widths[0];
-  b.conv('stem.conv', shape.stemKernel, 3, w0);
-  b.norm('stem.bn', w0);
-  let cin = w0;
-  const layout: { name: string; cin: number; cout: number; stride: number }[] = [];
-  shape.widths.forEach((cout, s) => {
-    for (let i = 0; i < shape.blocks[s]; i++) {
-      const name = `layer${s + 1}.${i}`;
-      const stride = i === 0 && s > 0 ? 2 : 1;
-      b.conv(`${name}.conv1`, 3, cin, cout);
-      b.norm(`${name}.bn1`, cout);
-      b.conv(`${name}.conv2`, 3, cout, cout);
-      b.norm(`${name}.bn2`, cout);
-      if (stride !== 1 || cin !== cout) b.conv(`${name}.down`, 1, cin, cout);
-      layout.push({ name, cin, cout, stride });
-      cin = cout;
-    }
-  });
-  b.add('fc.weight', [cin, shape.numClasses], Math.sqrt(1 / cin));
-  b.add('fc.bias', [shape.numClasses], 0.01);
+  const layout = resnetParams(b, shape);
   const p = (n: string) => b.params.get(n)!;
   const forward = (x: tf.Tensor4D): tf.Tensor2D => {
     let h = tf.conv2d(x, p('stem.conv') as tf.Tensor4D, 2, [[0, 0], [half, half], [half, half], [0, 0]]);
@@ -128,6 +109,31 @@ export function buildResNet(shape: ResNetShape): ReferenceNet {
     return tf.add(tf.matMul(pooled, p('fc.weight') as tf.Tensor2D), p('fc.bias'));
   };
   return { params: b.params, forward, dispose: () => b.params.forEach((v) => v.dispose()) };
+}
+
+/** Creates the ResNet's parameters; returns its blocks in order. */
+function resnetParams(b: ParamBuilder, shape: ResNetShape): { name: string; stride: number }[] {
+  const w0 = shape.widths[0];
+  b.conv('stem.conv', shape.stemKernel, 3, w0);
+  b.norm('stem.bn', w0);
+  let cin = w0;
+  const layout: { name: string; stride: number }[] = [];
+  shape.widths.forEach((cout, s) => {
+    for (let i = 0; i < shape.blocks[s]; i++) {
+      const name = `layer${s + 1}.${i}`;
+      const stride = i === 0 && s > 0 ? 2 : 1;
+      b.conv(`${name}.conv1`, 3, cin, cout);
+      b.norm(`${name}.bn1`, cout);
+      b.conv(`${name}.conv2`, 3, cout, cout);
+      b.norm(`${name}.bn2`, cout);
+      if (stride !== 1 || cin !== cout) b.conv(`${name}.down`, 1, cin, cout);
+      layout.push({ name, stride });
+      cin = cout;
+    }
+  });
+  b.add('fc.weight', [cin, shape.numClasses], Math.sqrt(1 / cin));
+  b.add('fc.bias', [shape.numClasses], 0.01);
+  return layout;
 }
 
 function basicBlock(x: tf.Tensor4D, name: string, stride: number, p: (n: string) => tf.Variable): tf.Tensor4D {
