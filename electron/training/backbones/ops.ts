@@ -73,6 +73,15 @@ export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, training: boolean)
   return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, BN_EPS);
 }
 
+/**
+ * Conv (no bias) → BatchNorm → optional ReLU, the unit ResNets are made of. (Folding eval-mode BN
+ * into one fused conv was measured: no gain on wasm, where the convolutions dominate.)
+ */
+export function convBn(x: tf.Tensor4D, weight: tf.Tensor, bn: BatchNormParams, stride: number, pad: number, training: boolean, relu: boolean): tf.Tensor4D {
+  const y = batchNorm(conv2d(x, weight, stride, pad), bn, training);
+  return relu ? tf.relu(y) : y;
+}
+
 function updateRunningStats(p: BatchNormParams, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
   if (count < 2) return; // PyTorch refuses one value per channel; a running variance of NaN would poison eval
   const unbiased = tf.mul(variance, count / (count - 1));

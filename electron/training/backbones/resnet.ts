@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
-import { batchNorm, conv2d, maxPoolAfterRelu } from './ops.ts';
+import { convBn, maxPoolAfterRelu } from './ops.ts';
 import { kaimingConv } from './params.ts';
 import type { ForwardOptions } from './types.ts';
 
@@ -90,25 +90,23 @@ export class ResNet extends BaseBackbone {
   }
 
   private stem(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = conv2d(x, this.params.get('conv1.weight'), 2, 3);
-    const act = tf.relu(batchNorm(y, this.params.batchNorm('bn1'), training));
+    const act = convBn(x, this.params.get('conv1.weight'), this.params.batchNorm('bn1'), 2, 3, training, true);
     return maxPoolAfterRelu(act, 3, 2, 1);
   }
 
-  private convBn(x: tf.Tensor4D, prefix: string, conv: string, bn: string, stride: number, pad: number, training: boolean) {
-    const y = conv2d(x, this.params.get(`${prefix}.${conv}.weight`), stride, pad);
-    return batchNorm(y, this.params.batchNorm(`${prefix}.${bn}`), training);
+  private convBn(x: tf.Tensor4D, prefix: string, conv: string, bn: string, stride: number, pad: number, training: boolean, relu = false) {
+    return convBn(x, this.params.get(`${prefix}.${conv}.weight`), this.params.batchNorm(`${prefix}.${bn}`), stride, pad, training, relu);
   }
 
   private block(spec: BlockSpec, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     const n = spec.name;
     let y: tf.Tensor4D;
     if (this.config.block === 'basic') {
-      y = tf.relu(this.convBn(x, n, 'conv1', 'bn1', spec.stride, 1, training));
+      y = this.convBn(x, n, 'conv1', 'bn1', spec.stride, 1, training, true);
       y = this.convBn(y, n, 'conv2', 'bn2', 1, 1, training);
     } else {
-      y = tf.relu(this.convBn(x, n, 'conv1', 'bn1', 1, 0, training));
-      y = tf.relu(this.convBn(y, n, 'conv2', 'bn2', spec.stride, 1, training));
+      y = this.convBn(x, n, 'conv1', 'bn1', 1, 0, training, true);
+      y = this.convBn(y, n, 'conv2', 'bn2', spec.stride, 1, training, true);
       y = this.convBn(y, n, 'conv3', 'bn3', 1, 0, training);
     }
     const shortcut = spec.downsample ? this.convBn(x, n, 'downsample.0', 'downsample.1', spec.stride, 0, training) : x;
