@@ -13,7 +13,7 @@ import { Project } from '../../electron/engine/projects/project.ts';
  * Import throughput (read, sha256, decode, pixel hash, perceptual hash, 256 px thumbnail, metadata,
  * batched DB insert) for 512x512 16-bit PNGs and JPEGs, next to a plain sharp decode + resize loop
  * over the same files with the same number of files in flight. The ratio is the figure that travels
- * between machines. Run: `npm run bench import` (IMPORT_BENCH_COUNT=N to change the 1,000 files).
+ * between machines (the reference is the mean of a run before and one after the import). Run: `npm run bench import` (IMPORT_BENCH_COUNT=N to change the 1,000 files).
  */
 export async function importThroughput(): Promise<Record<string, { importPerSec: number; sharpPerSec: number; ratio: number }>> {
   const count = Number(process.env.IMPORT_BENCH_COUNT ?? 1000);
@@ -24,8 +24,11 @@ export async function importThroughput(): Promise<Record<string, { importPerSec:
       const dir = join(root, kind);
       await writeFiles(dir, kind, count);
       const files = readdirSync(dir).map((f) => join(dir, f));
-      const sharpPerSec = await sharpLoop(files);
+      // The reference runs before and after the import and is averaged, so that a change in machine
+      // load during the run (shared CI runners) moves both sides of the ratio alike.
+      const before = await sharpLoop(files);
       const importPerSec = await importLoop(join(root, `project-${kind}`), dir, count);
+      const sharpPerSec = (before + (await sharpLoop(files))) / 2;
       results[kind] = { importPerSec, sharpPerSec, ratio: importPerSec / sharpPerSec };
       console.log(
         `   ${kind.padEnd(6)} ${count} files 512x512: import ${importPerSec.toFixed(0)} img/s, ` +
