@@ -120,4 +120,14 @@ describe('training loop', () => {
     expect(rows[2].valAccuracy).toBeGreaterThanOrEqual(0.9);
     t.dispose();
   });
+
+  it('stops early after `patience` epochs without a better validation loss and marks the best epoch', async () => {
+    // LR 0: nothing moves, so epoch 0 stays the best and patience 2 ends the run after epoch 2.
+    const t = tuner('top', { epochs: 10, lr: 0, patience: 2 });
+    const rows = await t.fit();
+    expect(rows.map((r) => r.epoch)).toEqual([0, 1, 2]);
+    expect(rows.map((r) => r.isBest)).toEqual([true, false, false]);
+    expect(t.state).toMatchObject({ epoch: 3, bestEpoch: 0, badEpochs: 2 });
+    t.dispose();
+  });
 });
