@@ -52,6 +52,23 @@ describe('ResNet BatchNorm modes per group and the afterGroup hook', () => {
     tf.dispose([evalOut, trainOut]);
   });
 
+  it('gradients reach every stage through eval-mode and training-mode BatchNorm alike', () => {
+    const trainable = [...model.variables.values()].filter((v) => v.trainable);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.square(model.forward(x, { training: (g) => g === 'layer4' }))) as tf.Scalar,
+      trainable,
+    );
+    const norm = (name: string) => tf.tidy(() => tf.norm(grads[model.variables.get(name)!.name]).dataSync()[0]);
+    expect(Object.keys(grads)).toHaveLength(trainable.length);
+    expect(norm('conv1.weight')).toBeGreaterThan(0); // through the eval-mode stem BN
+    expect(norm('layer4.0.downsample.1.weight')).toBeGreaterThan(0); // a training-mode BN's affine parameters (bn1 of a block gets none at init: timm zeroes the last BN's gamma)
+    expect(norm('fc.weight')).toBeGreaterThan(0);
+    expect(Object.values(grads).every((g) => Array.from(g.dataSync()).every(Number.isFinite))).toBe(true);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('afterGroup sees each stage and can replace its output', () => {
     const seen: string[] = [];
     model.forward(x, { afterGroup: (g, t) => (seen.push(`${g}:${t.shape.join('x')}`), t) }).dispose();
