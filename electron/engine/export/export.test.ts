@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
+import { main } from '../cli/main.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 
 let t: TestEngine;
@@ -68,5 +69,19 @@ describe('exports', () => {
     const job = await t.client.invoke('job.wait', { jobId });
     expect(job.error).toMatchObject({ code: 'not-found' });
     expect(existsSync(join(t.projectDir, 'exports', 'run-999-onnx'))).toBe(false);
+  });
+});
+
+describe('labeltune export', () => {
+  it('exports through the CLI with --json, and exits 2 on a bad format', async () => {
+    const lines: string[] = [];
+    const io = { out: (s: string) => lines.push(s), err: () => undefined };
+    process.env.LABELTUNE_HOME = join(t.tmp, 'home');
+    const out = join(t.tmp, 'cli-export');
+    expect(await main(['export', t.projectDir, '--run', String(runId), '--format', 'onnx', '--out', out, '--json'], io)).toBe(0);
+    const info = JSON.parse(lines.join('\n')) as ExportInfo;
+    expect(info).toMatchObject({ runId, format: 'onnx', path: out, parity: { ok: true } });
+    expect(existsSync(join(out, 'model.onnx'))).toBe(true);
+    expect(await main(['export', t.projectDir, '--run', String(runId), '--format', 'pickle'], io)).toBe(2);
   });
 });

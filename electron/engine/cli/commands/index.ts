@@ -9,6 +9,7 @@ import { labelCommand } from './label.ts';
 import { doctorCommand } from './doctor.ts';
 import { forwardCommand } from './forward.ts';
 import { lrFindCommand, trainCommand } from './train.ts';
+import { exportCommand } from './export.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, exportCommand];
