@@ -9,6 +9,8 @@ export interface BackboneBuildOptions {
   numClasses: number;
   /** Square input size in pixels. */
   imageSize: number;
+  /** Seed of the random initialisation (and of later resetClassifier calls); random when absent. */
+  seed?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export abstract class BaseBackbone implements Backbone {
   abstract readonly family: BackboneFamily;
   abstract readonly groups: readonly string[];
   readonly imageSize: number;
-  protected readonly params = new ParamStore();
+  protected readonly params: ParamStore;
   private classes: number;
 
   constructor(
@@ -31,6 +33,7 @@ export abstract class BaseBackbone implements Backbone {
   ) {
     this.imageSize = opts.imageSize;
     this.classes = opts.numClasses;
+    this.params = new ParamStore(opts.seed);
   }
 
   get numClasses(): number {

@@ -10,6 +10,11 @@ let nextModelId = 0;
 export class ParamStore {
   readonly variables = new Map<string, tf.Variable>();
   private readonly prefix = `backbone${nextModelId++}/`;
+  readonly rng: Rng;
+
+  constructor(seed?: number) {
+    this.rng = new Rng(seed);
+  }
 
   /** Take ownership of `init` as a new variable (buffers are not trainable). */
   add(name: string, init: tf.Tensor, trainable = true): tf.Variable {
@@ -67,44 +72,61 @@ export class ParamStore {
   /** PyTorch nn.Linear's default init, U(±1/sqrt(in)) for weight and bias: what timm's reset_classifier gives. */
   addTorchLinear(name: string, inDim: number, outDim: number): void {
     const bound = 1 / Math.sqrt(inDim);
-    this.add(`${name}.weight`, tf.randomUniform([inDim, outDim], -bound, bound));
-    this.add(`${name}.bias`, tf.randomUniform([outDim], -bound, bound));
+    this.add(`${name}.weight`, this.rng.uniform([inDim, outDim], -bound, bound));
+    this.add(`${name}.bias`, this.rng.uniform([outDim], -bound, bound));
+  }
+
+  /** Kaiming normal, fan_out, ReLU gain: timm's ResNet conv init. Layout [kh, kw, in, out]. */
+  kaimingConv(kh: number, kw: number, inC: number, outC: number): tf.Tensor {
+    return this.rng.normal([kh, kw, inC, outC], Math.sqrt(2 / (outC * kh * kw)));
+  }
+
+  /**
+   * timm's trunc_normal_(std=0.02) cuts at ±2 absolute, i.e. at 100 std: in effect a plain normal
+   * (TF's truncatedNormal would cut at 2 std, a different distribution).
+   */
+  truncNormal(shape: number[], std = 0.02): tf.Tensor {
+    return this.rng.normal(shape, std);
   }
 }
 
 /**
- * Standard-normal samples scaled by `std`. TF.js's randomNormal draws each value through seedrandom,
- * which takes seconds for ViT-B's 86M weights; this xorshift + Box-Muller fill is ~20x faster and
- * quality is ample for an initialisation.
+ * A small seedable generator (xorshift32). TF.js's random ops draw each value through seedrandom,
+ * which takes seconds for ViT-B's 86M weights; this is ~20x faster, quality is ample for an
+ * initialisation, and a seed makes a run's fresh classifier reproducible.
  */
-export function normal(shape: number[], std: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(size);
-  let s = (Math.random() * 0xffffffff) >>> 0 || 1;
-  const next = () => {
+export class Rng {
+  private s: number;
+
+  constructor(seed?: number) {
+    this.s = seed === undefined ? (Math.random() * 0xffffffff) >>> 0 || 1 : (Math.imul(seed | 0, 0x9e3779b1) >>> 0) || 1;
+  }
+
+  /** Uniform in (0, 1). */
+  next(): number {
+    let s = this.s;
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-  for (let i = 0; i < size; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(next())) * std;
-    const theta = 2 * Math.PI * next();
-    out[i] = r * Math.cos(theta);
-    if (i + 1 < size) out[i + 1] = r * Math.sin(theta);
+    this.s = s >>> 0;
+    return (this.s + 0.5) / 4294967296;
   }
-  return tf.tensor(out, shape);
-}
 
-/** Kaiming normal, fan_out, ReLU gain: timm's ResNet conv init. Weight layout [kh, kw, in, out]. */
-export function kaimingConv(kh: number, kw: number, inC: number, outC: number): tf.Tensor {
-  return normal([kh, kw, inC, outC], Math.sqrt(2 / (outC * kh * kw)));
-}
+  /** N(0, std²) samples (Box-Muller). */
+  normal(shape: number[], std: number): tf.Tensor {
+    const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < out.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(this.next())) * std;
+      const theta = 2 * Math.PI * this.next();
+      out[i] = r * Math.cos(theta);
+      if (i + 1 < out.length) out[i + 1] = r * Math.sin(theta);
+    }
+    return tf.tensor(out, shape);
+  }
 
-/**
- * timm's trunc_normal_(std=0.02) cuts at ±2 absolute, i.e. at 100 std: in effect a plain normal
- * (TF's truncatedNormal would cut at 2 std, a different distribution).
- */
-export function truncNormal(shape: number[], std = 0.02): tf.Tensor {
-  return normal(shape, std);
+  uniform(shape: number[], lo: number, hi: number): tf.Tensor {
+    const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.next();
+    return tf.tensor(out, shape);
+  }
 }

@@ -49,5 +49,5 @@ export function createBackbone(name: string, opts: Partial<BackboneBuildOptions>
   if (!Number.isInteger(imageSize) || imageSize < 16) {
     throw validation(`The image size must be a whole number of pixels ≥ 16, got ${imageSize}.`);
   }
-  return backboneEntry(name).build(name, { numClasses, imageSize });
+  return backboneEntry(name).build(name, { numClasses, imageSize, seed: opts.seed });
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
 import { convBn, maxPoolAfterRelu } from './ops.ts';
-import { kaimingConv } from './params.ts';
 import type { ForwardOptions } from './types.ts';
 
 /** timm's ResNet family knobs: BasicBlock (18/34) or Bottleneck v1.5 (50+, stride on the 3×3). */
@@ -32,7 +31,7 @@ export class ResNet extends BaseBackbone {
     const expansion = config.block === 'basic' ? 1 : 4;
     super(arch, STAGE_WIDTHS[3] * expansion, opts, 'fc');
     this.expansion = expansion;
-    this.params.add('conv1.weight', kaimingConv(7, 7, 3, 64));
+    this.params.add('conv1.weight', this.params.kaimingConv(7, 7, 3, 64));
     this.params.addBatchNorm('bn1', 64);
     let inC = 64;
     config.layers.forEach((count, s) => {
@@ -54,20 +53,20 @@ export class ResNet extends BaseBackbone {
     const n = spec.name;
     const outC = planes * this.expansion;
     if (this.config.block === 'basic') {
-      p.add(`${n}.conv1.weight`, kaimingConv(3, 3, inC, planes));
+      p.add(`${n}.conv1.weight`, p.kaimingConv(3, 3, inC, planes));
       p.addBatchNorm(`${n}.bn1`, planes);
-      p.add(`${n}.conv2.weight`, kaimingConv(3, 3, planes, planes));
+      p.add(`${n}.conv2.weight`, p.kaimingConv(3, 3, planes, planes));
       p.addBatchNorm(`${n}.bn2`, planes, true); // timm's zero_init_last: each block starts as identity
     } else {
-      p.add(`${n}.conv1.weight`, kaimingConv(1, 1, inC, planes));
+      p.add(`${n}.conv1.weight`, p.kaimingConv(1, 1, inC, planes));
       p.addBatchNorm(`${n}.bn1`, planes);
-      p.add(`${n}.conv2.weight`, kaimingConv(3, 3, planes, planes));
+      p.add(`${n}.conv2.weight`, p.kaimingConv(3, 3, planes, planes));
       p.addBatchNorm(`${n}.bn2`, planes);
-      p.add(`${n}.conv3.weight`, kaimingConv(1, 1, planes, outC));
+      p.add(`${n}.conv3.weight`, p.kaimingConv(1, 1, planes, outC));
       p.addBatchNorm(`${n}.bn3`, outC, true);
     }
     if (spec.downsample) {
-      p.add(`${n}.downsample.0.weight`, kaimingConv(1, 1, inC, outC));
+      p.add(`${n}.downsample.0.weight`, p.kaimingConv(1, 1, inC, outC));
       p.addBatchNorm(`${n}.downsample.1`, outC);
     }
   }

@@ -3,7 +3,6 @@ import { validation } from '../../../shared/contract/errors.ts';
 import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
 import { conv2d, gelu, layerNorm, linear } from './ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';
-import { normal, truncNormal } from './params.ts';
 import type { ForwardOptions } from './types.ts';
 
 /** timm's VisionTransformer knobs for the plain class-token ViTs (vit_{tiny,small,base}_patch16_224). */
@@ -37,10 +36,10 @@ export class ViT extends BaseBackbone {
   private build(): void {
     const { patchSize: ps, embedDim: d, depth, mlpRatio } = this.config;
     const p = this.params;
-    p.add('patch_embed.proj.weight', truncNormal([ps, ps, 3, d]));
+    p.add('patch_embed.proj.weight', p.truncNormal([ps, ps, 3, d]));
     p.add('patch_embed.proj.bias', tf.zeros([d]));
-    p.add('cls_token', normal([1, 1, d], 1e-6));
-    p.add('pos_embed', truncNormal([1, NUM_PREFIX_TOKENS + this.grid * this.grid, d]));
+    p.add('cls_token', p.rng.normal([1, 1, d], 1e-6));
+    p.add('pos_embed', p.truncNormal([1, NUM_PREFIX_TOKENS + this.grid * this.grid, d]));
     const hidden = Math.round(d * mlpRatio);
     for (let i = 0; i < depth; i++) {
       const b = `blocks.${i}`;
@@ -57,7 +56,7 @@ export class ViT extends BaseBackbone {
 
   /** timm's ViT init for linears: trunc_normal(0.02) weight, zero bias. */
   private addLinear(name: string, inDim: number, outDim: number): void {
-    this.params.add(`${name}.weight`, truncNormal([inDim, outDim]));
+    this.params.add(`${name}.weight`, this.params.truncNormal([inDim, outDim]));
     this.params.add(`${name}.bias`, tf.zeros([outDim]));
   }
 
