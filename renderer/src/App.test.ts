@@ -15,6 +15,7 @@ function mountApp(client: FakeClient) {
   const connection = new ConnectionState();
   const onError = (e: unknown) => handleError(e, toasts);
   const props = {
+    client,
     project: new ProjectState(client, onError),
     jobs: new JobsState(client, onError),
     toasts,

@@ -14,5 +14,5 @@ const jobs = new JobsState(client, handleError, (job) => reportFinishedJob(job))
 
 mount(App, {
   target: document.getElementById('app')!,
-  props: { project, jobs, toasts, connection, shell, mode },
+  props: { client, project, jobs, toasts, connection, shell, mode },
 });

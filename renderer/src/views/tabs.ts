@@ -1,0 +1,23 @@
+import type { Component } from 'svelte';
+import type { EngineClient } from '../../../shared/contract/index.ts';
+import type { ProjectInfo } from '../../../shared/domain/project.ts';
+import ProjectOverview from './ProjectOverview.svelte';
+
+/** What every workspace view receives. */
+export interface ViewProps {
+  client: EngineClient;
+  info: ProjectInfo;
+  onError: (e: unknown) => void;
+}
+
+export interface WorkspaceTab {
+  id: string;
+  label: string;
+  component: Component<ViewProps>;
+}
+
+/**
+ * The views of an open project, in the order of the tab bar (Alt+1 … Alt+9). A feature's view
+ * adds one entry here.
+ */
+export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overview', component: ProjectOverview }];
