@@ -18,14 +18,13 @@ const defaultIo: CliIo = {
 };
 
 export function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     'Usage: labeltune <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
-    'Every command takes --json (one JSON document on stdout; progress on stderr).',
+    'Every command takes --json (one JSON document on stdout; progress on stderr) and --help.',
     'Exit codes: 0 success, 1 error (message on stderr), 2 usage error.',
   ].join('\n');
 }
