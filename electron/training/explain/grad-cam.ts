@@ -19,13 +19,14 @@ export interface GradCamOutput {
 
 /**
  * Where the network is cut: the activations Grad-CAM explains are the input of this group.
- * ResNet: the head (so the last stage's feature map); ViT: the final norm (so the last block's
- * tokens, before the norm, as pytorch-grad-cam's reshape_transform recipe for ViTs).
+ * ResNet: the head, so the last stage's feature map. ViT: the last block, so the tokens entering
+ * it (pytorch-grad-cam's `blocks[-1].norm1` recipe). The last block's own output does not work:
+ * the head reads only the class token after a per-token norm, so every patch token's gradient
+ * there is exactly zero and the map would be blank.
  */
 export function camSplit(backbone: Backbone): number {
-  const name = backbone.family === 'vit' ? 'norm' : 'head';
-  const i = backbone.groups.indexOf(name);
-  if (i < 1) throw new Error(`${backbone.arch} has no "${name}" group to split Grad-CAM at`);
+  const i = backbone.family === 'vit' ? backbone.groups.indexOf('norm') - 1 : backbone.groups.indexOf('head');
+  if (i < 1) throw new Error(`${backbone.arch} has no group to split Grad-CAM at`);
   return i;
 }
 
