@@ -1,0 +1,171 @@
+import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { LabelChange, LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
+import type { DatasetState } from './dataset.svelte.ts';
+
+/** The parts of a KeyboardEvent the key map reads (a plain object in tests). */
+export interface KeyInput {
+  key: string;
+  shiftKey?: boolean;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+}
+
+export type LabelAction =
+  | { kind: 'label'; classId: number }
+  | { kind: 'toggle'; classId: number }
+  | { kind: 'toggleActive' }
+  | { kind: 'move'; rows: number; cols: number; extend: boolean }
+  | { kind: 'exclude' }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
+  | { kind: 'open' }
+  | { kind: 'help' }
+  | { kind: 'selectAll' }
+  | { kind: 'clear' };
+
+const ARROWS: Record<string, [rows: number, cols: number]> = {
+  ArrowLeft: [0, -1],
+  ArrowRight: [0, 1],
+  ArrowUp: [-1, 0],
+  ArrowDown: [1, 0],
+};
+
+/**
+ * The labelling key map, pure so it can be tested without a DOM. Digits 1-9 pick the class at that
+ * position, a class's own shortcut letter picks it too; in multi-label mode they toggle instead.
+ * Returns null for keys that are not ours (they keep their default behaviour).
+ */
+export function keyToAction(e: KeyInput, classes: readonly LabelClass[], mode: TaskMode): LabelAction | null {
+  const command = e.ctrlKey || e.metaKey;
+  if (command) {
+    const k = e.key.toLowerCase();
+    if (k === 'z') return e.shiftKey ? { kind: 'redo' } : { kind: 'undo' };
+    if (k === 'y') return { kind: 'redo' };
+    if (k === 'a') return { kind: 'selectAll' };
+    return null;
+  }
+  if (e.altKey) return null;
+  const arrow = ARROWS[e.key];
+  if (arrow) return { kind: 'move', rows: arrow[0], cols: arrow[1], extend: !!e.shiftKey };
+  if (e.key === 'Enter') return { kind: 'open' };
+  if (e.key === '?') return { kind: 'help' };
+  if (e.key === 'Escape') return { kind: 'clear' };
+  if (e.key === ' ' && mode === 'multi') return { kind: 'toggleActive' };
+  const cls = classForKey(e.key, classes);
+  if (cls) return mode === 'multi' ? { kind: 'toggle', classId: cls.id } : { kind: 'label', classId: cls.id };
+  // After the class shortcuts, so a class may claim the letter x for itself.
+  if (e.key === 'x' || e.key === 'X') return { kind: 'exclude' };
+  return null;
+}
+
+function classForKey(key: string, classes: readonly LabelClass[]): LabelClass | undefined {
+  if (/^[1-9]$/.test(key)) return [...classes].sort((a, b) => a.position - b.position)[Number(key) - 1];
+  const lower = key.toLowerCase();
+  return key.length === 1 ? classes.find((c) => c.shortcut?.toLowerCase() === lower) : undefined;
+}
+
+/** Runs key actions against the engine: each label key is persisted at once with `labels.set`. */
+export class LabellingState {
+  showHelp = $state(false);
+  /** The class space toggles in multi-label mode: the last one picked with a key. */
+  activeClass = $state<number | null>(null);
+  /** Set when Enter asks for the viewer; the view opens it. */
+  viewing = $state<number | null>(null);
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly dataset: DatasetState,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  readonly mode = $derived<TaskMode>(this.dataset.mainTask?.mode ?? 'single');
+
+  /** Handle a key of the grid; returns true when it was ours (the caller prevents the default). */
+  handleKey(e: KeyInput): boolean {
+    const action = keyToAction(e, this.dataset.classes, this.mode);
+    if (!action) return false;
+    void this.run(action);
+    return true;
+  }
+
+  async run(action: LabelAction): Promise<void> {
+    const d = this.dataset;
+    switch (action.kind) {
+      case 'label':
+        return this.label(action.classId, 'replace', true);
+      case 'toggle':
+        this.activeClass = action.classId;
+        return this.label(action.classId, 'toggle', false);
+      case 'toggleActive':
+        if (this.activeClass !== null) return this.label(this.activeClass, 'toggle', false);
+        return;
+      case 'move':
+        return d.moveTo(d.cursor + action.rows * d.columns + action.cols, action.extend);
+      case 'exclude':
+        return this.exclude();
+      case 'undo':
+        return this.history('labels.undo');
+      case 'redo':
+        return this.history('labels.redo');
+      case 'open':
+        this.viewing = d.current?.id ?? null;
+        return;
+      case 'help':
+        this.showHelp = !this.showHelp;
+        return;
+      case 'selectAll':
+        return d.selectAll();
+      case 'clear':
+        this.showHelp = false;
+        return d.moveTo(d.cursor);
+    }
+  }
+
+  /** Label the selection (or the cursor image); a single image advances to the next one. */
+  async label(classId: number, mode: 'replace' | 'toggle', advance: boolean): Promise<void> {
+    const imageIds = this.dataset.targets();
+    if (imageIds.length === 0) return;
+    const single = imageIds.length === 1;
+    if (advance && single) this.dataset.moveTo(this.dataset.cursor + 1);
+    await this.apply(() => this.client.invoke('labels.set', { imageIds, classIds: [classId], mode }));
+  }
+
+  /** x flips exclusion: if every target is excluded already it takes them back in. */
+  async exclude(): Promise<void> {
+    const d = this.dataset;
+    const imageIds = d.targets();
+    if (imageIds.length === 0) return;
+    const allExcluded = imageIds.every((id) => this.excludedNow(id));
+    if (imageIds.length === 1 && !allExcluded) d.moveTo(d.cursor + 1);
+    try {
+      if (allExcluded) await this.client.invoke('images.include', { imageIds });
+      else await this.client.invoke('images.exclude', { imageIds, reason: 'Excluded while labelling' });
+      d.applyExcluded(imageIds, !allExcluded);
+      await d.refreshCounts();
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  private excludedNow(id: number): boolean {
+    for (const items of this.dataset.pages.values()) {
+      const hit = items.find((i) => i.id === id);
+      if (hit) return hit.excluded;
+    }
+    return false;
+  }
+
+  private history(method: 'labels.undo' | 'labels.redo'): Promise<void> {
+    return this.apply(() => this.client.invoke(method, {}));
+  }
+
+  private async apply(call: () => Promise<LabelChange>): Promise<void> {
+    try {
+      this.dataset.applyChange(await call());
+      await this.dataset.refreshCounts();
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+}
