@@ -2,6 +2,7 @@ import type { Component } from 'svelte';
 import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { ProjectInfo } from '../../../shared/domain/project.ts';
 import ProjectOverview from './ProjectOverview.svelte';
+import SplitsView from './SplitsView.svelte';
 
 /** What every workspace view receives. */
 export interface ViewProps {
@@ -20,4 +21,5 @@ export interface WorkspaceTab {
  * The views of an open project, in the order of the tab bar (Alt+1 … Alt+9). A feature's view
  * adds one entry here.
  */
-export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overview', component: ProjectOverview }];
+export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overview', component: ProjectOverview },
+  { id: 'splits', label: 'Splits', component: SplitsView }];

@@ -1,0 +1,40 @@
+/** Column data for a uPlot line chart: one shared x axis, one value column per series. */
+export interface ChartSeries {
+  label: string;
+  /** One value per x; null where the series has no point (uPlot draws a gap or spans it). */
+  values: (number | null)[];
+  /** Thin, dimmed line: e.g. per-step loss under the per-epoch curves. */
+  faint?: boolean;
+}
+
+export interface ChartData {
+  x: number[];
+  series: ChartSeries[];
+}
+
+/** Muted colours that stay readable on the dark theme, in series order. */
+export const SERIES_COLOURS = ['#6ea8d8', '#e0a96e', '#8cc7a0', '#c792ea', '#e08a7a', '#d9d27a', '#7ad9d2', '#b0b6bc'];
+
+export function seriesColour(i: number): string {
+  return SERIES_COLOURS[i % SERIES_COLOURS.length];
+}
+
+/** True when at least one series has a number to draw. */
+export function hasPoints(data: ChartData): boolean {
+  return data.series.some((s) => s.values.some((v) => v !== null));
+}
+
+/**
+ * Put series sampled at different x values on one shared, sorted x axis (uPlot needs aligned
+ * columns): each input is a list of [x, y] points.
+ */
+export function alignSeries(inputs: { label: string; points: [number, number | null][]; faint?: boolean }[]): ChartData {
+  const x = [...new Set(inputs.flatMap((s) => s.points.map(([px]) => px)))].sort((a, b) => a - b);
+  const index = new Map(x.map((v, i) => [v, i]));
+  const series = inputs.map(({ label, points, faint }) => {
+    const values: (number | null)[] = new Array(x.length).fill(null);
+    for (const [px, py] of points) values[index.get(px)!] = py;
+    return { label, values, faint };
+  });
+  return { x, series };
+}
