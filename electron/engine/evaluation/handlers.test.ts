@@ -40,6 +40,11 @@ function storedSamples(ids: number[]) {
   };
 }
 
+function storedTruth(ids: number[]): number[] {
+  const label = db().prepare(`SELECT c.name FROM labels l JOIN classes c ON c.id = l.class_id WHERE l.image_id = ?`).pluck();
+  return ids.map((id) => classes.indexOf(label.get(id) as string));
+}
+
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 describe('eval.run / eval.get', () => {
@@ -106,6 +111,7 @@ describe('eval.run / eval.get', () => {
   });
 
   it('refuses an empty split with a validation error that says what to do', async () => {
+    const valIds = db().prepare(`SELECT image_id FROM splits WHERE split = 'val'`).pluck().all() as number[];
     db().prepare(`UPDATE splits SET split = 'train' WHERE split = 'val'`).run();
     try {
       await expect(t.client.invoke('eval.run', { runId, split: 'val' })).rejects.toMatchObject({
@@ -113,8 +119,33 @@ describe('eval.run / eval.get', () => {
         message: expect.stringContaining('validation split has no labelled image'),
       });
     } finally {
-      db().prepare(`UPDATE splits SET split = 'val' WHERE image_id IN (SELECT id FROM images WHERE path LIKE '%-0.png' OR path LIKE '%-1.png' OR path LIKE '%-2.png')`).run();
+      const back = db().prepare(`UPDATE splits SET split = 'val' WHERE image_id = ?`);
+      for (const id of valIds) back.run(id);
     }
+  });
+});
+
+describe('predict.start', () => {
+  it('predicts exactly the unlabeled, non-excluded images and stores their uncertainty', async () => {
+    const valIds = db().prepare(`SELECT image_id FROM splits WHERE split = 'val' ORDER BY image_id`).pluck().all() as number[];
+    const truth = storedTruth(valIds);
+    const unlabeled = valIds.slice(0, 6);
+    db().prepare(`DELETE FROM labels WHERE image_id IN (${unlabeled.join(',')})`).run();
+    db().prepare('UPDATE images SET excluded = 1 WHERE id = ?').run(unlabeled[5]);
+    const { jobId } = await t.client.invoke('predict.start', { runId });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.result).toEqual({ runId, predicted: 5, scope: 'unlabeled' });
+    const page = await t.client.invoke('predict.list', { runId, sort: 'confidence', limit: 1000 });
+    const fresh = page.items.filter((p) => unlabeled.includes(p.imageId));
+    expect(fresh.map((p) => p.imageId).sort((a, b) => a - b)).toEqual(unlabeled.slice(0, 5));
+    for (const p of fresh) {
+      expect(p.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(p.confidence).toBe(Math.max(...p.probs));
+      expect(p.predictedClass).toBe(argmaxRows([p.probs])[0]);
+    }
+    // The easy data: the model predicts the class the images had before their labels were removed.
+    const right = fresh.filter((p) => p.predictedClass === truth[valIds.indexOf(p.imageId)]).length;
+    expect(right).toBeGreaterThanOrEqual(4);
   });
 });
 

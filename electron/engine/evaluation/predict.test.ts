@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../../shared/domain/run.ts';
+import { now } from '../db/database.ts';
+import { fillSampleProject } from '../runs/testing/sample-project.ts';
+import { insertRun } from '../runs/store.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { savePredictions, uncertainty } from './store.ts';
+
+let t: TestEngine;
+let ids: number[];
+let runId: number;
+const classes = ['normal', 'effusion', 'nodule'];
+const db = () => t.engine.ctx.project().db;
+
+/** Planted probabilities: entropy, margin and confidence order them differently on purpose. */
+const PLANTED = [
+  [0.98, 0.01, 0.01], // sure
+  [0.34, 0.33, 0.33], // flat: highest entropy, smallest margin
+  [0.5, 0.5, 0], // tie between two: margin 0, yet less entropy than [0.2, 0.7, 0.1]
+  [0.2, 0.7, 0.1],
+  [0.05, 0.15, 0.8],
+];
+
+beforeEach(async () => {
+  t = await createTestProject();
+  ids = (await fillSampleProject(db(), t.projectDir, { perClass: 2, classes })).imageIds.slice(0, PLANTED.length);
+  runId = insertRun(db(), 'planted', { backbone: 'test-tiny-resnet', strategy: 'top', classes, multiLabel: false } as RunConfig, { trainable: 1, total: 1 });
+  savePredictions(db(), runId, ids, PLANTED, false, now());
+});
+afterEach(async () => {
+  await t.dispose();
+});
+
+describe('predict.list', () => {
+  it('ranks by entropy, margin and confidence, most informative first', async () => {
+    const order = async (sort: 'entropy' | 'margin' | 'confidence') =>
+      (await t.client.invoke('predict.list', { runId, sort })).items.map((p) => ids.indexOf(p.imageId));
+    // Entropies: 1.0986 (flat), 0.8018 ([.2,.7,.1]), 0.6931 (tie), 0.6129, 0.1119.
+    expect(await order('entropy')).toEqual([1, 3, 2, 4, 0]);
+    expect(await order('margin')).toEqual([2, 1, 3, 4, 0]);
+    expect(await order('confidence')).toEqual([1, 2, 3, 4, 0]);
+    const page = await t.client.invoke('predict.list', { runId, sort: 'margin', limit: 2, offset: 1 });
+    expect(page.total).toBe(5);
+    expect(page.items.map((p) => ids.indexOf(p.imageId))).toEqual([1, 3]);
+    const flat = page.items[0];
+    expect(flat).toMatchObject({ predictedClass: 0, predictedName: 'normal', confidence: 0.34 });
+    expect(flat.margin).toBeCloseTo(0.01, 12);
+    expect(flat.entropy).toBeCloseTo(-(0.34 * Math.log(0.34) + 2 * 0.33 * Math.log(0.33)), 12);
+  });
+
+  it('computes multi-label uncertainty per label', () => {
+    const u = uncertainty([0.9, 0.4, 0.1], true);
+    const h = (p: number) => -(p * Math.log(p) + (1 - p) * Math.log(1 - p));
+    expect(u.entropy).toBeCloseTo(h(0.9) + h(0.4) + h(0.1), 12);
+    expect(u.margin).toBeCloseTo(0.2, 12);
+  });
+});
+
+describe('predict.accept', () => {
+  it('labels images as predicted through the labels code with source model', async () => {
+    const [a, b, c] = [ids[3], ids[4], ids[0]]; // predicted effusion, nodule, normal (c is already labelled normal)
+    db().prepare('DELETE FROM labels WHERE image_id IN (?, ?)').run(a, b); // a and b are the unlabeled images
+    const changed: number[][] = [];
+    t.client.on('labels.changed', (e) => changed.push(e.imageIds));
+    const before = (db().prepare('SELECT max(id) FROM label_events').pluck().get() as number | null) ?? 0;
+    const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b, c] });
+    expect(res.accepted).toBe(2);
+    expect(res.unchanged).toBe(1);
+    expect(res.batchIds).toHaveLength(2);
+    const events = db()
+      .prepare(`SELECT e.image_id, e.source, e.new_value FROM label_events e WHERE e.id > ? ORDER BY e.image_id`)
+      .all(before) as { image_id: number; source: string; new_value: string }[];
+    const classId = (name: string) => db().prepare('SELECT id FROM classes WHERE name = ?').pluck().get(name) as number;
+    expect(events).toEqual([
+      { image_id: a, source: 'model', new_value: JSON.stringify([classId('effusion')]) },
+      { image_id: b, source: 'model', new_value: JSON.stringify([classId('nodule')]) },
+    ].sort((x, y) => x.image_id - y.image_id));
+    const labels = db().prepare(`SELECT image_id, class_id, source FROM labels WHERE image_id IN (?, ?) ORDER BY image_id`).all(a, b);
+    expect(labels).toEqual([
+      { image_id: a, class_id: classId('effusion'), source: 'model' },
+      { image_id: b, class_id: classId('nodule'), source: 'model' },
+    ].sort((x, y) => x.image_id - y.image_id));
+    expect(changed.flat().sort()).toEqual([a, b].sort());
+    // One undo reverts one predicted class's batch.
+    await t.client.invoke('labels.undo', {});
+    expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(1);
+  });
+
+  it('refuses images without a prediction and runs whose class was deleted, naming them', async () => {
+    await expect(t.client.invoke('predict.accept', { runId, imageIds: [ids[0], 999] })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('no prediction for image(s) 999'),
+    });
+    db().prepare(`UPDATE classes SET name = 'nodule (old)' WHERE name = 'nodule'`).run();
+    await expect(t.client.invoke('predict.accept', { runId, imageIds: [ids[4]] })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('"nodule"'),
+    });
+  });
+});
