@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { validation } from '../../../shared/contract/errors.ts';
 import type { RunConfig } from '../../../shared/domain/run.ts';
 import { createBackbone } from '../backbones/index.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, pretrainedConfig } from '../backbones/pretrained.ts';
@@ -78,11 +77,5 @@ export function pretrainingLr(backbone: string, batchSize: number): number | nul
     return (recipe.lr * batchSize) / recipe.batchSize;
   } catch {
     return null;
-  }
-}
-
-export function checkImageSize(config: RunConfig): void {
-  if (!isTestBackbone(config.backbone) && config.imageSize % 16 !== 0 && config.backbone.startsWith('vit')) {
-    throw validation(`${config.backbone} needs an image size that is a multiple of 16 (its patch size); got ${config.imageSize}.`);
   }
 }
