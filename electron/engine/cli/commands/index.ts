@@ -9,7 +9,8 @@ import { labelCommand } from './label.ts';
 import { doctorCommand } from './doctor.ts';
 import { forwardCommand } from './forward.ts';
 import { lrFindCommand, trainCommand } from './train.ts';
+import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, exportCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, evalCommand, exportCommand];
