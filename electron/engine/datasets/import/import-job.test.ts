@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
@@ -166,6 +166,25 @@ describe('labels from the import', () => {
     expect(labelsByFile()).toEqual({ 'img/0.png': 'normal', 'img/1.png': 'effusion', 'img/3.png': 'effusion' });
     const groups = Object.fromEntries(rows().map((r) => [r.path.split('/').pop(), r.group_id]));
     expect(groups).toEqual({ '0.png': 'P1', '1.png': 'P1', '2.png': 'P2', '3.png': 'P3' });
+  });
+});
+
+describe('files that change after their import', () => {
+  it('skips a touched file with the same bytes and reports one whose content changed', async () => {
+    t = await createTestProject();
+    const dir = join(t.tmp, 'changing');
+    mkdirSync(dir);
+    const a = join(dir, 'a.png');
+    const b = join(dir, 'b.png');
+    writeFileSync(a, await rawPng(pattern(16, 16, 1, 1), 16, 16, 1));
+    writeFileSync(b, await rawPng(pattern(16, 16, 1, 2), 16, 16, 1));
+    expect((await runImport({ paths: [dir] })).imported).toBe(2);
+    utimesSync(a, new Date(), new Date(Date.now() + 5000));
+    writeFileSync(b, await rawPng(pattern(16, 16, 1, 3), 16, 16, 1));
+    const again = await runImport({ paths: [dir] });
+    expect(again).toMatchObject({ imported: 0, skipped: 1 });
+    expect(again.issues).toEqual([{ path: b, code: 'changed', message: expect.stringContaining('content has changed') }]);
+    expect(rows()).toHaveLength(2);
   });
 });
 
