@@ -232,6 +232,33 @@ describe('a whole training step on wasm vs cpu', () => {
   });
 });
 
+describe('memory', () => {
+  it('composed kernels free their intermediates: tensors and wasm buffers stay flat across steps', async () => {
+    await activateWasm();
+    const net = buildResNet({ widths: [4, 8], blocks: [1, 1], stemKernel: 3, numClasses: 3 });
+    const x = seededTensor(9, [4, 12, 12, 3]) as tf.Tensor4D;
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const counts: [number, number][] = [];
+    for (let i = 0; i < 3; i++) {
+      const { loss, grads } = trainingGradients(net, x, [0, 1, 2, 0]);
+      tf.dispose([loss, ...Object.values(grads)]);
+      counts.push([tf.memory().numTensors, backend.numDataIds()]);
+    }
+    expect(counts[1]).toEqual(counts[0]);
+    expect(counts[2]).toEqual(counts[0]);
+    // Also straight through the kernels: 10 filter and input gradients leave nothing behind.
+    const before = backend.numDataIds();
+    for (let i = 0; i < 10; i++) {
+      const w = net.params.get('layer2.0.conv1')!.slice([0, 0, 0, 0], [3, 3, 3, 8]);
+      tf.dispose(tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 2, 'same')))([x, w]));
+      w.dispose();
+    }
+    expect(backend.numDataIds()).toBe(before);
+    net.dispose();
+    x.dispose();
+  });
+});
+
 describe('registration', () => {
   it('is idempotent and provides the kernels the tfjs wasm backend lacks', async () => {
     await activateWasm();
