@@ -9,8 +9,12 @@ import type { Backbone } from '../backbones/types.ts';
  * Kept in memory, and on disk under `dir` (per image and input size) when a folder is given, so a
  * resumed or repeated run skips the work too. Frozen groups run in eval mode, so the cache is exact.
  */
+/** Bytes of features kept in memory when a disk folder backs the cache (the rest is read per epoch). */
+export const MEMORY_BUDGET_BYTES = 1 << 30;
+
 export class FeatureCache {
   private readonly memory = new Map<string, Float32Array>();
+  private memoryBytes = 0;
   private shapes = new Map<number, number[]>();
   computed = 0;
 
@@ -22,9 +26,10 @@ export class FeatureCache {
 
   /** Prefix outputs of `prefix` groups for the batch of image ids, as one tensor [B, ...]. */
   batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array): tf.Tensor {
-    const missing = ids.filter((id) => !this.lookup(prefix, id));
-    if (missing.length) this.compute(prefix, missing, pixels);
-    const rows = ids.map((id) => this.lookup(prefix, id)!);
+    const found = ids.map((id) => this.lookup(prefix, id));
+    const missing = ids.filter((_, i) => !found[i]);
+    const computed = missing.length ? this.compute(prefix, missing, pixels) : new Map<number, Float32Array>();
+    const rows = ids.map((id, i) => found[i] ?? computed.get(id)!);
     const shape = this.shapes.get(prefix)!;
     const flat = new Float32Array(rows.length * rows[0].length);
     rows.forEach((r, i) => flat.set(r, i * r.length));
@@ -48,11 +53,12 @@ export class FeatureCache {
     if (!this.shapes.has(prefix)) this.shapes.set(prefix, JSON.parse(readFileSync(join(file, '..', 'shape.json'), 'utf8')));
     const buf = readFileSync(file);
     const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    this.memory.set(this.key(prefix, id), data);
+    this.remember(prefix, id, data);
     return data;
   }
 
-  private compute(prefix: number, ids: number[], pixels: (id: number) => Float32Array): void {
+  private compute(prefix: number, ids: number[], pixels: (id: number) => Float32Array): Map<number, Float32Array> {
+    const result = new Map<number, Float32Array>();
     const s = this.backbone.imageSize;
     const chunk = 16;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -67,9 +73,14 @@ export class FeatureCache {
       const data = out.dataSync() as Float32Array;
       out.dispose();
       const per = data.length / part.length;
-      part.forEach((id, j) => this.store(prefix, id, data.slice(j * per, (j + 1) * per)));
+      part.forEach((id, j) => {
+        const row = data.slice(j * per, (j + 1) * per);
+        result.set(id, row);
+        this.store(prefix, id, row);
+      });
       this.computed += part.length;
     }
+    return result;
   }
 
   private saveShape(prefix: number, shape: number[]): void {
@@ -78,8 +89,15 @@ export class FeatureCache {
     writeFileSync(join(dir, 'shape.json'), JSON.stringify(shape));
   }
 
-  private store(prefix: number, id: number, data: Float32Array): void {
+  /** Keep in memory: always without a disk folder, within the budget with one (big datasets stream from disk). */
+  private remember(prefix: number, id: number, data: Float32Array): void {
+    if (this.dir && this.memoryBytes + data.byteLength > MEMORY_BUDGET_BYTES) return;
     this.memory.set(this.key(prefix, id), data);
+    this.memoryBytes += data.byteLength;
+  }
+
+  private store(prefix: number, id: number, data: Float32Array): void {
+    this.remember(prefix, id, data);
     const file = this.file(prefix, id);
     if (!file) return;
     mkdirSync(join(file, '..'), { recursive: true });
