@@ -4,8 +4,6 @@ import type { ProjectInfo } from '../../../shared/domain/project.ts';
 import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
 import TrainView from './TrainView.svelte';
-import ImportView from './ImportView.svelte';
-import DatasetView from './DatasetView.svelte';
 
 /** What every workspace view receives. */
 export interface ViewProps {
@@ -25,7 +23,5 @@ export interface WorkspaceTab {
  * adds one entry here.
  */
 export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overview', component: ProjectOverview },
-  { id: 'import', label: 'Import', component: ImportView },
-  { id: 'dataset', label: 'Dataset', component: DatasetView },
   { id: 'splits', label: 'Splits', component: SplitsView },
   { id: 'train', label: 'Train', component: TrainView }];
