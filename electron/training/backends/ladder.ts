@@ -110,7 +110,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendSe
     if (attempt.ok) return { backend: rung, tf: attempt.tf, report };
     if (request) {
       throw unsupported(`The ${rung} training backend was requested (${request.source}) but cannot be used: ${attempt.reason}. ` +
-        'Unset it to let LabelTune pick the fastest backend that works, or run "labeltune doctor".', { report });
+        `Remove ${request.source} to let LabelTune pick the fastest backend that works, or run "labeltune doctor".`, { report });
     }
   }
   throw unsupported('No training backend could be initialised, not even the pure JavaScript one.', { report });
