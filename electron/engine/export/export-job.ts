@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { conflict, unsupported, validation } from '../../../shared/contract/errors.ts';
+import { conflict, validation } from '../../../shared/contract/errors.ts';
 import type { ExportArgs } from '../../../shared/contract/exports.ts';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { selectBackend } from '../../training/backends/ladder.ts';
+import { adapterWeights } from '../../training/export/adapters.ts';
 import { describePreprocessing } from '../../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../../training/trainer/model.ts';
 import { loadTrainedModel } from '../../training/trainer/trained-model.ts';
@@ -35,7 +36,7 @@ function outputFolder(project: Project, args: ExportArgs): string {
 }
 
 /**
- * Export a run: load its checkpoint (LoRA merged), write the format's files, preprocessing.json and
+ * Export a run: load its checkpoint (LoRA merged; adapters written as ops), write the format's files, preprocessing.json and
  * the model card (Markdown + JSON), check parity on held-out images, record the export.
  */
 export async function runExport(project: Project, args: ExportArgs, job: JobContext): Promise<ExportInfo> {
@@ -46,18 +47,16 @@ export async function runExport(project: Project, args: ExportArgs, job: JobCont
   const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });
   const trained = await loadTrainedModel(file, run.config);
   try {
-    if (trained.adapters) {
-      throw unsupported(`Run ${run.id} was trained with bottleneck adapters, which cannot be folded into plain weights; exporting adapter runs is not supported yet. Train with lora, top, gradual or full to export.`);
-    }
     const model = trained.backbone;
     const pre = preprocessFor(run.config);
     const meta = { labeltune_run: String(run.id), classes: JSON.stringify(run.config.classes) };
     job.throwIfCancelled();
     job.progress(1, 5, `Writing ${args.format}`);
-    const written = await WRITERS[args.format](model, dir, meta);
+    const adapters = trained.adapters ? adapterWeights(trained.adapters) : undefined;
+    const written = await WRITERS[args.format](model, dir, meta, adapters);
     job.progress(2, 5, 'Checking parity on held-out images');
     const held = await heldOutImages(project.db, pre);
-    const parity = await parityCheck(model, held, written);
+    const parity = await parityCheck(model, held, written, trained.forwardOptions);
     job.progress(3, 5, 'Writing the model card');
     const layout = args.format === 'onnx' ? { layout: 'NCHW', note: 'transpose the NHWC output of the steps to NCHW' } : { layout: 'NHWC' };
     const preprocessing = { ...describePreprocessing(pre), classes: run.config.classes, multiLabel: run.config.multiLabel, modelInput: layout };

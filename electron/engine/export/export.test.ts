@@ -85,3 +85,16 @@ describe('labeltune export', () => {
     expect(await main(['export', t.projectDir, '--run', String(runId), '--format', 'pickle'], io)).toBe(2);
   });
 });
+
+describe('export of an adapter run', () => {
+  it('writes the adapters as ops (parity ok) and refuses a plain timm state dict', async () => {
+    const started = await t.client.invoke('runs.start', { backbone: 'resnet18', strategy: 'adapter', epochs: 1, imageSize: 32, batchSize: 6, backend: 'cpu', seed: 4 });
+    expect((await t.client.invoke('job.wait', { jobId: started.jobId })).status).toBe('completed');
+    const { jobId } = await t.client.invoke('exports.start', { runId: started.runId, format: 'onnx' });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.error).toBeNull();
+    expect((job.result as ExportInfo).parity).toMatchObject({ ok: true, images: 4 });
+    const refused = await t.client.invoke('job.wait', (await t.client.invoke('exports.start', { runId: started.runId, format: 'safetensors' })));
+    expect(refused.error).toMatchObject({ code: 'unsupported', message: expect.stringMatching(/Export it as onnx or tfjs/) });
+  }, 300_000);
+});

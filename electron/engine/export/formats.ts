@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { unsupported } from '../../../shared/contract/errors.ts';
 import { PARITY_TOLERANCE, type ExportFormat, type ParityCheck } from '../../../shared/domain/export.ts';
-import type { Backbone } from '../../training/backbones/types.ts';
+import type { Backbone, ForwardOptions } from '../../training/backbones/types.ts';
+import type { AdapterWeights } from '../../training/export/adapters.ts';
 import { createBackbone } from '../../training/backbones/registry.ts';
 import { ONNX_INPUT, ONNX_OUTPUT, exportOnnx } from '../../training/export/onnx/index.ts';
 import { exportSafetensors, timmLoadSnippet } from '../../training/export/safetensors/index.ts';
@@ -20,9 +22,9 @@ export interface Written {
 }
 
 /** Each format: write the files, and say how to run them back for the parity check. */
-export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: Record<string, string>) => Promise<Written>> = {
-  async onnx(model, dir) {
-    const bytes = exportOnnx(model, 'Exported by LabelTune. Input: float32 NCHW, preprocessed as in preprocessing.json.');
+export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: Record<string, string>, adapters?: AdapterWeights) => Promise<Written>> = {
+  async onnx(model, dir, _meta, adapters) {
+    const bytes = exportOnnx(model, 'Exported by LabelTune. Input: float32 NCHW, preprocessed as in preprocessing.json.', adapters);
     await writeFile(join(dir, 'model.onnx'), bytes);
     const ort = (await import('onnxruntime-node')).default;
     return {
@@ -41,8 +43,8 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
       },
     };
   },
-  async tfjs(model, dir, meta) {
-    const files = await writeTfjsModel(model, dir, meta);
+  async tfjs(model, dir, meta, adapters) {
+    const files = await writeTfjsModel(model, dir, meta, adapters);
     return {
       files,
       runtime: 'tf.loadGraphModel (@tensorflow/tfjs 4.22)',
@@ -57,7 +59,10 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
       },
     };
   },
-  async safetensors(model, dir, meta) {
+  async safetensors(model, dir, meta, adapters) {
+    if (adapters) {
+      throw unsupported('A run trained with bottleneck adapters cannot be written as a plain timm state dict (the adapters are extra layers timm does not know). Export it as onnx or tfjs, where the adapters are written as ops.');
+    }
     const file = join(dir, 'model.safetensors');
     await exportSafetensors(model, file, meta);
     return {
@@ -80,10 +85,10 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
 };
 
 /** Compare the exported model's logits with the in-app model's on the same held-out images. */
-export async function parityCheck(model: Backbone, held: HeldOut, written: Written): Promise<ParityCheck | null> {
+export async function parityCheck(model: Backbone, held: HeldOut, written: Written, forwardOptions: ForwardOptions = {}): Promise<ParityCheck | null> {
   const n = held.ids.length;
   if (n === 0) return null;
-  const reference = tf.tidy(() => model.forward(tf.tensor4d(held.data, [n, held.size, held.size, 3])).dataSync() as Float32Array);
+  const reference = tf.tidy(() => model.forward(tf.tensor4d(held.data, [n, held.size, held.size, 3]), forwardOptions).dataSync() as Float32Array);
   const maxRelError = maxRowRelError(await written.logits(held), reference, n);
   return { runtime: written.runtime, images: n, maxRelError, ok: maxRelError < PARITY_TOLERANCE };
 }

@@ -3,6 +3,7 @@ import type { ResNetConfig } from '../../backbones/resnet.ts';
 import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
+import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
 import { resnetToOnnx } from './resnet.ts';
 import { vitToOnnx } from './vit.ts';
@@ -13,17 +14,17 @@ export { OPSET };
 
 /**
  * The model as an ONNX ModelProto: input `input` float32 [batch, 3, S, S] (NCHW, already
- * preprocessed as in preprocessing.json), output `logits` [batch, classes]. LoRA and adapters must
- * be merged into the backbone's weights before export.
+ * preprocessed as in preprocessing.json), output `logits` [batch, classes]. LoRA must be merged
+ * into the backbone first; bottleneck adapters are written as ops after their stage / block.
  */
-export function exportOnnx(model: Backbone, docString = ''): Uint8Array {
+export function exportOnnx(model: Backbone, docString = '', adapters?: AdapterWeights): Uint8Array {
   const g = new OnnxGraph();
   const w = hostWeights(model);
   const entry = backboneEntry(model.arch);
   const body =
     model.family === 'resnet'
-      ? resnetToOnnx(g, model, entry.config as ResNetConfig, w, ONNX_INPUT)
-      : vitToOnnx(g, model, entry.config as ViTConfig, w, ONNX_INPUT);
+      ? resnetToOnnx(g, model, entry.config as ResNetConfig, w, ONNX_INPUT, adapters)
+      : vitToOnnx(g, model, entry.config as ViTConfig, w, ONNX_INPUT, adapters);
   g.node('Identity', [body], {}, ONNX_OUTPUT);
   const outDim = model.numClasses > 0 ? model.numClasses : model.featureDim;
   return g.encode({

@@ -2,13 +2,14 @@ import type { Backbone } from '../../backbones/types.ts';
 import type { ResNetConfig } from '../../backbones/resnet.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import { type HostWeights, foldBatchNorm, resnetBlocks } from '../host-weights.ts';
+import { type AdapterWeights, hasAdapter } from '../adapters.ts';
 import type { OnnxGraph } from './graph.ts';
 
 /**
  * ResNet as ONNX: NCHW input, each convolution with its BatchNorm folded in (eval mode:
  * w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), PyTorch paddings, global average pool, Gemm head.
  */
-export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig, w: HostWeights, input: string): string {
+export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig, w: HostWeights, input: string, adapters?: AdapterWeights): string {
   const convBn = (x: string, conv: string, bn: string, stride: number, pad: number) => {
     const folded = foldBatchNorm(w, conv, bn);
     const weight = hwioToOihw(folded.weight);
@@ -22,7 +23,8 @@ export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig
   };
   let x = g.node('Relu', [convBn(input, 'conv1', 'bn1', 2, 3)]);
   x = g.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  for (const { name: n, stride, downsample } of resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4)) {
+  const blocks = resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4);
+  blocks.forEach(({ name: n, stride, downsample }, i) => {
     let y: string;
     if (config.block === 'basic') {
       y = g.node('Relu', [convBn(x, `${n}.conv1`, `${n}.bn1`, stride, 1)]);
@@ -34,7 +36,10 @@ export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig
     }
     const shortcut = downsample ? convBn(x, `${n}.downsample.0`, `${n}.downsample.1`, stride, 0) : x;
     x = g.node('Relu', [g.node('Add', [y, shortcut])]);
-  }
+    const stage = n.slice(0, n.indexOf('.'));
+    const lastOfStage = blocks[i + 1]?.name.startsWith(`${stage}.`) !== true;
+    if (lastOfStage && hasAdapter(adapters, stage)) x = convAdapter(g, adapters, stage, x);
+  });
   const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 });
   return model.numClasses > 0 ? gemm(g, pooled, w, 'fc') : pooled;
 }
@@ -44,4 +49,24 @@ export function gemm(g: OnnxGraph, x: string, w: HostWeights, prefix: string, ou
   const weight = w.get(`${prefix}.weight`)!;
   const bias = w.get(`${prefix}.bias`)!;
   return g.node('Gemm', [x, g.weight(`${prefix}.weight`, weight.shape, weight.data), g.weight(`${prefix}.bias`, bias.shape, bias.data)], {}, output);
+}
+
+/** An adapter on an NCHW map: 1×1 convolutions down and up, the activation between, a residual add. */
+function convAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string): string {
+  const conv = (input: string, name: string) => {
+    const w = a.weights.get(`adapters.${group}.${name}.weight`)!; // [in, out]
+    const [cin, cout] = w.shape;
+    const kernel = new Float32Array(w.data.length);
+    for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) kernel[o * cin + i] = w.data[i * cout + o];
+    const b = a.weights.get(`adapters.${group}.${name}.bias`)!;
+    return g.node('Conv', [input, g.weight(`adapters.${group}.${name}.weight`, [cout, cin, 1, 1], kernel), g.weight(`adapters.${group}.${name}.bias`, b.shape, b.data)], { kernel_shape: [1, 1] });
+  };
+  const h = activation(g, conv(x, 'down'), a.activation, `adapters.${group}`);
+  return g.node('Add', [x, conv(h, 'up')]);
+}
+
+export function activation(g: OnnxGraph, x: string, kind: 'relu' | 'gelu', prefix: string): string {
+  if (kind === 'relu') return g.node('Relu', [x]);
+  const erf = g.node('Erf', [g.node('Mul', [x, g.scalar(`${prefix}.rsqrt2`, Math.SQRT1_2)])]);
+  return g.node('Mul', [g.node('Mul', [x, g.scalar(`${prefix}.half`, 0.5)]), g.node('Add', [erf, g.scalar(`${prefix}.one`, 1)])]);
 }

@@ -3,7 +3,8 @@ import type { ViTConfig } from '../../backbones/vit.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import type { OnnxGraph } from './graph.ts';
 import type { HostWeights } from '../host-weights.ts';
-import { gemm } from './resnet.ts';
+import { type AdapterWeights, hasAdapter } from '../adapters.ts';
+import { activation, gemm } from './resnet.ts';
 
 const LN_EPS = 1e-6;
 
@@ -12,7 +13,7 @@ const LN_EPS = 1e-6;
  * pre-norm blocks (LayerNormalization, fused qkv MatMul, per-head attention, exact erf GELU),
  * final norm, class-token pooling, Gemm head. The batch dimension stays dynamic.
  */
-export function vitToOnnx(g: OnnxGraph, model: Backbone, config: ViTConfig, w: HostWeights, input: string): string {
+export function vitToOnnx(g: OnnxGraph, model: Backbone, config: ViTConfig, w: HostWeights, input: string, adapters?: AdapterWeights): string {
   const { embedDim: d, numHeads: h, patchSize: p } = config;
   const hd = d / h;
   const patch = hwioToOihw(w.get('patch_embed.proj.weight')!);
@@ -40,6 +41,10 @@ export function vitToOnnx(g: OnnxGraph, model: Backbone, config: ViTConfig, w: H
     x = g.node('Add', [x, linear(g, w, merged, `${b}.attn.proj`)]);
     const hidden = linear(g, w, layerNorm(g, w, x, `${b}.norm2`), `${b}.mlp.fc1`);
     x = g.node('Add', [x, linear(g, w, gelu(g, hidden, `${b}.gelu`), `${b}.mlp.fc2`)]);
+    if (hasAdapter(adapters, b)) {
+      const h = activation(g, linear(g, adapters.weights, x, `adapters.${b}.down`), adapters.activation, `adapters.${b}`);
+      x = g.node('Add', [x, linear(g, adapters.weights, h, `adapters.${b}.up`)]);
+    }
   }
   x = layerNorm(g, w, x, 'norm');
   const token = g.node('Gather', [x, g.int64('cls_index', [0], [])], { axis: 1 }); // [N, D]

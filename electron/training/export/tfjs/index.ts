@@ -5,6 +5,7 @@ import { backboneEntry } from '../../backbones/registry.ts';
 import type { ResNetConfig } from '../../backbones/resnet.ts';
 import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit.ts';
+import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
 import { type GraphModelArtifacts, TfGraph } from './graph-def.ts';
 import { resnetGraph, vitGraph } from './models.ts';
@@ -15,21 +16,21 @@ export const TFJS_OUTPUT = 'logits';
 /**
  * The model as a TF.js graph model (`tf.loadGraphModel('model.json')` in a browser or Node):
  * input `input` float32 [batch, S, S, 3] (NHWC, preprocessed as in preprocessing.json), output
- * `logits`. BatchNorm is folded; LoRA and adapters must be merged first.
+ * `logits`. BatchNorm is folded; LoRA must be merged first; adapters are written as ops.
  */
-export function tfjsGraphModel(model: Backbone, userDefinedMetadata?: Record<string, unknown>): GraphModelArtifacts {
+export function tfjsGraphModel(model: Backbone, userDefinedMetadata?: Record<string, unknown>, adapters?: AdapterWeights): GraphModelArtifacts {
   const g = new TfGraph();
   const input = g.placeholder(TFJS_INPUT, [-1, model.imageSize, model.imageSize, 3]);
   const w = hostWeights(model);
   const entry = backboneEntry(model.arch);
-  const body = model.family === 'resnet' ? resnetGraph(g, model, entry.config as ResNetConfig, w, input) : vitGraph(g, model, entry.config as ViTConfig, w, input);
+  const body = model.family === 'resnet' ? resnetGraph(g, model, entry.config as ResNetConfig, w, input, adapters) : vitGraph(g, model, entry.config as ViTConfig, w, input, adapters);
   g.op('Identity', [body], {}, TFJS_OUTPUT);
   return g.artifacts({ generatedBy: `LabelTune ${model.arch}`, userDefinedMetadata });
 }
 
 /** Write model.json and its weight shards into `dir`; returns the files written. */
-export async function writeTfjsModel(model: Backbone, dir: string, userDefinedMetadata?: Record<string, unknown>): Promise<string[]> {
-  const { modelJson, shards } = tfjsGraphModel(model, userDefinedMetadata);
+export async function writeTfjsModel(model: Backbone, dir: string, userDefinedMetadata?: Record<string, unknown>, adapters?: AdapterWeights): Promise<string[]> {
+  const { modelJson, shards } = tfjsGraphModel(model, userDefinedMetadata, adapters);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
   for (const [name, bytes] of shards) await writeFile(join(dir, name), bytes);

@@ -2,6 +2,7 @@ import type { ResNetConfig } from '../../backbones/resnet.ts';
 import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit.ts';
 import { type HostWeights, foldBatchNorm, resnetBlocks } from '../host-weights.ts';
+import { type AdapterWeights, hasAdapter } from '../adapters.ts';
 import type { TfGraph } from './graph-def.ts';
 
 const LN_EPS = 1e-6;
@@ -21,7 +22,7 @@ function linear(g: TfGraph, w: HostWeights, x: string, prefix: string, tokens?: 
 }
 
 /** ResNet, NHWC input, BatchNorm folded, PyTorch's symmetric paddings as explicit Pad ops. */
-export function resnetGraph(g: TfGraph, model: Backbone, config: ResNetConfig, w: HostWeights, input: string): string {
+export function resnetGraph(g: TfGraph, model: Backbone, config: ResNetConfig, w: HostWeights, input: string, adapters?: AdapterWeights): string {
   const pad = (x: string, p: number) => (p === 0 ? x : g.op('Pad', [x, g.int32([0, 0, p, p, p, p, 0, 0], [4, 2])]));
   const convBn = (x: string, conv: string, bn: string, stride: number, p: number) => {
     const { weight, bias } = foldBatchNorm(w, conv, bn);
@@ -36,7 +37,8 @@ export function resnetGraph(g: TfGraph, model: Backbone, config: ResNetConfig, w
   let x = g.op('Relu', [convBn(input, 'conv1', 'bn1', 2, 3)]);
   // Zero padding equals PyTorch's -inf padding here: the input follows a ReLU.
   x = g.op('MaxPool', [pad(x, 1)], { ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], padding: 'VALID', data_format: 'NHWC' });
-  for (const { name: n, stride, downsample } of resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4)) {
+  const blocks = resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4);
+  blocks.forEach(({ name: n, stride, downsample }, i) => {
     let y: string;
     if (config.block === 'basic') {
       y = g.op('Relu', [convBn(x, `${n}.conv1`, `${n}.bn1`, stride, 1)]);
@@ -48,7 +50,10 @@ export function resnetGraph(g: TfGraph, model: Backbone, config: ResNetConfig, w
     }
     const shortcut = downsample ? convBn(x, `${n}.downsample.0`, `${n}.downsample.1`, stride, 0) : x;
     x = g.op('Relu', [g.op('AddV2', [y, shortcut])]);
-  }
+    const stage = n.slice(0, n.indexOf('.'));
+    const lastOfStage = blocks[i + 1]?.name.startsWith(`${stage}.`) !== true;
+    if (lastOfStage && hasAdapter(adapters, stage)) x = adapter(g, adapters, stage, x);
+  });
   const pooled = g.op('Mean', [x, g.int32([1, 2])], { keep_dims: false });
   return model.numClasses > 0 ? linear(g, w, pooled, 'fc') : pooled;
 }
@@ -62,7 +67,7 @@ function layerNorm(g: TfGraph, w: HostWeights, x: string, prefix: string): strin
 }
 
 /** ViT, NHWC input: patch conv, class token, pre-norm blocks with fused qkv and exact GELU, token pooling. */
-export function vitGraph(g: TfGraph, model: Backbone, config: ViTConfig, w: HostWeights, input: string): string {
+export function vitGraph(g: TfGraph, model: Backbone, config: ViTConfig, w: HostWeights, input: string, adapters?: AdapterWeights): string {
   const { embedDim: d, numHeads: h, patchSize: p, depth } = config;
   const hd = d / h;
   const grid = model.imageSize / p;
@@ -88,8 +93,29 @@ export function vitGraph(g: TfGraph, model: Backbone, config: ViTConfig, w: Host
     const erf = g.op('Erf', [g.op('Mul', [hidden, g.scalar(Math.SQRT1_2)])]);
     const gelu = g.op('Mul', [g.op('Mul', [hidden, g.scalar(0.5)]), g.op('AddV2', [erf, g.scalar(1)])]);
     x = g.op('AddV2', [x, linear(g, w, gelu, `${b}.mlp.fc2`, t)]);
+    if (hasAdapter(adapters, b)) x = adapter(g, adapters, b, x, t);
   }
   x = layerNorm(g, w, x, 'norm');
   const token = g.op('GatherV2', [x, g.int32([0], []), g.int32([1], [])], { batch_dims: 0 });
   return model.numClasses > 0 ? linear(g, w, token, 'head') : token;
+}
+
+/**
+ * x + up(act(down(x))) over the last axis: tokens ([N, T, D], `tokens` given) or an NHWC map, where
+ * an [in, out] matrix is exactly a 1×1 convolution kernel [1, 1, in, out].
+ */
+function adapter(g: TfGraph, a: AdapterWeights, group: string, x: string, tokens?: number): string {
+  const dense = (input: string, name: string) => {
+    const prefix = `adapters.${group}.${name}`;
+    if (tokens !== undefined) return linear(g, a.weights, input, prefix, tokens);
+    const w = a.weights.get(`${prefix}.weight`)!;
+    const y = g.op('Conv2D', [input, g.weight(`${prefix}.weight`, [1, 1, ...w.shape], w.data)], { strides: [1, 1, 1, 1], padding: 'VALID', data_format: 'NHWC', dilations: [1, 1, 1, 1] });
+    return g.op('BiasAdd', [y, param(g, a.weights, `${prefix}.bias`)]);
+  };
+  const down = dense(x, 'down');
+  const h =
+    a.activation === 'relu'
+      ? g.op('Relu', [down])
+      : g.op('Mul', [g.op('Mul', [down, g.scalar(0.5)]), g.op('AddV2', [g.op('Erf', [g.op('Mul', [down, g.scalar(Math.SQRT1_2)])]), g.scalar(1)])]);
+  return g.op('AddV2', [x, dense(h, 'up')]);
 }
