@@ -10,7 +10,8 @@ import { doctorCommand } from './doctor.ts';
 import { forwardCommand } from './forward.ts';
 import { lrFindCommand, trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
+import { predictCommand } from './predict.ts';
 import { exportCommand } from './export.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, evalCommand, exportCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, evalCommand, exportCommand, predictCommand];

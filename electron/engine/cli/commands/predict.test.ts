@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackbone } from '../../../training/backbones/registry.ts';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrained.ts';
+import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
+import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
+import { decodeFile } from '../../datasets/decode/index.ts';
+import { main } from '../main.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));
+const exportDir = join(dir, 'export');
+const images = join(dir, 'images');
+const classes = ['normal', 'effusion', 'nodule'];
+const pre: PreprocessConfig = { size: 32, cropPct: 0.875, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
+let expected: number[][];
+
+/** A random-init resnet18 exported as TF.js with preprocessing.json, and three PNGs of other sizes. */
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const model = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
+  await writeTfjsModel(model, exportDir);
+  writeFileSync(join(exportDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+  mkdirSync(images);
+  const files: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const px = Buffer.alloc(40 * 48 * 3, 0).map((_, k) => (k * (i + 3) * 7) % 256);
+    const file = join(images, `scan-${i}.png`);
+    await sharp(px, { raw: { width: 48, height: 40, channels: 3 } }).png().toFile(file);
+    files.push(file);
+  }
+  writeFileSync(join(images, 'notes.txt'), 'not an image'); // skipped in a folder: not an image extension
+  writeFileSync(join(dir, 'broken.png'), 'not a png at all');
+  // What the in-app model gives on the same files: the reference for the export's predictions.
+  const x = new Float32Array(3 * 32 * 32 * 3);
+  for (let i = 0; i < 3; i++) x.set(preprocessImage((await decodeFile(files[i])).frames[0], pre), i * 32 * 32 * 3);
+  expected = tf.tidy(() => tf.softmax(model.forward(tf.tensor4d(x, [3, 32, 32, 3]))).arraySync() as number[][]);
+  model.dispose();
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('labeltune predict <export-dir>', () => {
+  it('predicts a folder with the TF.js export as the in-app model does, and writes a CSV', async () => {
+    const csv = join(dir, 'out.csv');
+    const { code, out } = await run('predict', exportDir, images, join(dir, 'broken.png'), '--csv', csv, '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ classes, predicted: 3, failed: 1 });
+    expect(doc.rows.map((r: { path: string }) => r.path)).toEqual([0, 1, 2].map((i) => join(images, `scan-${i}.png`)).concat(join(dir, 'broken.png')));
+    let worst = 0;
+    doc.rows.slice(0, 3).forEach((r: { probs: number[]; predicted: string }, i: number) => {
+      r.probs.forEach((p, k) => (worst = Math.max(worst, Math.abs(p - expected[i][k]))));
+      expect(r.predicted).toBe(classes[expected[i].indexOf(Math.max(...expected[i]))]);
+    });
+    expect(worst).toBeLessThan(1e-4);
+    expect(doc.rows[3].error).toMatch(/broken\.png|not|format|recogn/i);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('path,predicted,confidence,p_normal,p_effusion,p_nodule,error');
+    expect(lines).toHaveLength(5);
+    expect(Number(lines[1].split(',')[3])).toBeCloseTo(expected[0][0], 5);
+  }, 60_000);
+
+  it('names the missing file of a folder that is not a TF.js export', async () => {
+    const empty = join(dir, 'not-an-export');
+    mkdirSync(empty);
+    const r = await run('predict', empty, images);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${join(empty, 'model.json')} is missing`);
+    writeFileSync(join(empty, 'model.onnx'), '');
+    expect((await run('predict', empty, images)).err).toContain('--format tfjs');
+    expect((await run('predict', exportDir)).code).toBe(2);
+  });
+});

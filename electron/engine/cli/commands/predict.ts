@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { validation } from '../../../../shared/contract/errors.ts';
+import type { Command } from '../command.ts';
+
+export const predictCommand: Command = {
+  name: 'predict',
+  usage: 'predict <export-dir> <paths...> [--csv FILE]',
+  summary: 'Predict image files or folders with a TF.js export (model.json + preprocessing.json); optionally write a CSV.',
+  options: { csv: { type: 'string' } },
+  minPositionals: 2,
+  async run({ positionals, values, json, out, err }) {
+    // tfjs and the decoders load here, not at start-up, so that `labeltune --help` stays fast.
+    const { selectBackend } = await import('../../../training/backends/ladder.ts');
+    const { predictWithExport, predictionsCsv, readExportFolder } = await import('../../evaluation/export-predict.ts');
+    const [dir, ...paths] = positionals;
+    const { classes } = readExportFolder(dir);
+    await selectBackend({ log: () => {} });
+    const rows = await predictWithExport(dir, paths, (done, total) => err(`${done}/${total} images`));
+    if (rows.length === 0) throw validation(`No image files found in ${paths.join(', ')}.`);
+    const failed = rows.filter((r) => r.error);
+    if (values.csv) writeFileSync(resolve(values.csv as string), predictionsCsv(rows, classes));
+    if (!json) {
+      for (const r of rows) out(r.error ? `${r.path}  ERROR ${r.error}` : `${r.path}  ${r.predicted}  ${(r.confidence! * 100).toFixed(1)}%`);
+      out(`${rows.length - failed.length} of ${rows.length} images predicted${values.csv ? `; CSV written to ${resolve(values.csv as string)}` : ''}.`);
+    }
+    if (failed.length === rows.length) throw validation(`None of the ${rows.length} files could be read as an image: ${failed[0].path}: ${failed[0].error}`);
+    return { classes, predicted: rows.length - failed.length, failed: failed.length, rows };
+  },
+};

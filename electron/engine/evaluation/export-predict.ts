@@ -1,0 +1,135 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EngineError, unsupported, validation } from '../../../shared/contract/errors.ts';
+import { folderLoader } from '../../training/export/tfjs/index.ts';
+import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
+import { decodeFile } from '../datasets/decode/index.ts';
+import { uncertainty } from './store.ts';
+
+/** What `labeltune predict` needs from an export folder's preprocessing.json. */
+export interface ExportPreprocessing {
+  config: PreprocessConfig;
+  classes: string[];
+  multiLabel: boolean;
+}
+
+export interface FilePrediction {
+  path: string;
+  predicted: string | null;
+  confidence: number | null;
+  probs: number[] | null;
+  /** Why this file has no prediction (unreadable, not an image). */
+  error: string | null;
+}
+
+/** Image files by extension (DICOM files often have none); other files in a folder are skipped. */
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif', '.dcm', '.dicom', '']);
+
+/** Read preprocessing.json; a folder that is not a TF.js export gets an error saying what to export. */
+export function readExportFolder(dir: string): ExportPreprocessing {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw validation(`${abs} is not a folder. Give the folder written by "labeltune export --format tfjs".`);
+  if (!existsSync(join(abs, 'model.json'))) {
+    const other = existsSync(join(abs, 'model.onnx')) || readdirSync(abs).some((f) => f.endsWith('.safetensors'));
+    if (other) throw unsupported(`${abs} holds an ONNX or safetensors export; "labeltune predict" runs TF.js exports. Export the run again with --format tfjs.`);
+    throw validation(`${join(abs, 'model.json')} is missing. Give the folder written by "labeltune export --format tfjs".`);
+  }
+  const file = join(abs, 'preprocessing.json');
+  if (!existsSync(file)) throw validation(`${file} is missing: without it the images cannot be prepared as in training. Export the run again.`);
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const classes = p.classes;
+  if (typeof p.inputSize !== 'number' || !Array.isArray(classes) || !Array.isArray(p.mean) || p.mean.length !== 3 || !Array.isArray(p.std) || p.std.length !== 3) {
+    throw validation(`${file} lacks inputSize, mean, std or classes; it was not written by LabelTune. Export the run again.`);
+  }
+  return {
+    config: {
+      size: p.inputSize,
+      cropPct: typeof p.cropPct === 'number' ? p.cropPct : 1,
+      mean: p.mean as unknown as PreprocessConfig['mean'],
+      std: p.std as unknown as PreprocessConfig['std'],
+      interpolation: p.interpolation === 'bicubic' ? 'bicubic' : 'bilinear',
+      window: (p.window as PreprocessConfig['window']) ?? null,
+    },
+    classes: classes as string[],
+    multiLabel: p.multiLabel === true,
+  };
+}
+
+/** Files named on the command line, folders expanded (recursively) to their image files, sorted. */
+export function expandPaths(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths.map((x) => resolve(x))) {
+    if (!existsSync(p)) throw validation(`${p} does not exist.`);
+    if (!statSync(p).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const inside = (readdirSync(p, { recursive: true }) as string[]).map((f) => join(p, f));
+    out.push(...inside.filter((f) => statSync(f).isFile() && IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort());
+  }
+  return out;
+}
+
+async function pixelsOf(path: string, config: PreprocessConfig): Promise<Float32Array | string> {
+  try {
+    const { frames } = await decodeFile(path);
+    return preprocessImage(frames[0], config);
+  } catch (e) {
+    return e instanceof EngineError ? e.message : `could not be read: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * Predict image files with a TF.js export (tf.loadGraphModel) and its preprocessing.json, in
+ * batches. A file that cannot be decoded gets an error row; the others are still predicted.
+ */
+export async function predictWithExport(dir: string, paths: string[], onProgress?: (done: number, total: number) => void): Promise<FilePrediction[]> {
+  const pre = readExportFolder(dir);
+  const graph = await tf.loadGraphModel(folderLoader(resolve(dir)));
+  const files = expandPaths(paths);
+  const s = pre.config.size;
+  const rows: FilePrediction[] = [];
+  try {
+    for (let start = 0; start < files.length; start += 16) {
+      const batch = files.slice(start, start + 16);
+      const prepared = await Promise.all(batch.map((f) => pixelsOf(f, pre.config)));
+      const ok = prepared.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
+      const probs = ok.length ? batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel) : [];
+      batch.forEach((path, i) => {
+        const err = prepared[i];
+        const k = ok.findIndex((o) => o.i === i);
+        if (typeof err === 'string') rows.push({ path, predicted: null, confidence: null, probs: null, error: err });
+        else {
+          const u = uncertainty(probs[k], pre.multiLabel);
+          rows.push({ path, predicted: pre.classes[u.predictedClass], confidence: u.confidence, probs: probs[k], error: null });
+        }
+      });
+      onProgress?.(rows.length, files.length);
+    }
+  } finally {
+    graph.dispose();
+  }
+  return rows;
+}
+
+function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): number[][] {
+  const per = s * s * 3;
+  const data = new Float32Array(pixels.length * per);
+  pixels.forEach((p, i) => data.set(p, i * per));
+  const flat = tf.tidy(() => {
+    const logits = graph.predict(tf.tensor4d(data, [pixels.length, s, s, 3])) as tf.Tensor2D;
+    return (multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).arraySync() as number[][];
+  });
+  return flat;
+}
+
+/** CSV with one row per file: path, predicted class, confidence, one probability column per class, error. */
+export function predictionsCsv(rows: FilePrediction[], classes: string[]): string {
+  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const head = ['path', 'predicted', 'confidence', ...classes.map((c) => `p_${c}`), 'error'].map(q).join(',');
+  const lines = rows.map((r) =>
+    [r.path, r.predicted ?? '', r.confidence?.toString() ?? '', ...classes.map((_, k) => r.probs?.[k]?.toString() ?? ''), r.error ?? ''].map(q).join(','),
+  );
+  return `${[head, ...lines].join('\n')}\n`;
+}
