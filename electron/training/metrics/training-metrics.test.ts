@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, binaryAuc, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
+import { rocAuc } from './roc.ts';
+import { accuracy, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
 
 describe('training-time metrics', () => {
   it('accuracy picks the arg-max class', () => {
@@ -8,9 +9,9 @@ describe('training-time metrics', () => {
   });
 
   it('AUC equals the share of correctly ordered positive/negative pairs, ties half', () => {
-    expect(binaryAuc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toBe(0.75);
-    expect(binaryAuc([0.5, 0.5], [false, true])).toBe(0.5);
-    expect(binaryAuc([0.1, 0.2], [true, true])).toBeNull();
+    expect(rocAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBe(0.75);
+    expect(rocAuc([0, 1], [0.5, 0.5])).toBe(0.5);
+    expect(rocAuc([1, 1], [0.1, 0.2])).toBeNull();
   });
 
   it('macro AUC averages one-vs-rest over classes present', () => {

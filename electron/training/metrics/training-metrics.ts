@@ -1,8 +1,9 @@
 /**
  * Training-time metrics on plain arrays, cheap enough for every epoch: arg-max accuracy and
  * one-vs-rest ROC AUC. Scores and targets are row-major [N, K]; targets are one-hot (single-label)
- * or multi-hot (multi-label). The evaluation suite (classification.ts, roc.ts) goes further.
+ * or multi-hot (multi-label). AUC comes from roc.ts, the same definition the evaluation uses.
  */
+import { rocAuc } from './roc.ts';
 
 /** Share of rows whose highest score is a positive class. */
 export function accuracy(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): number {
@@ -25,35 +26,18 @@ export function multiLabelAccuracy(probs: ArrayLike<number>, targets: ArrayLike<
   return correct / probs.length;
 }
 
-/** ROC AUC of one score vector against binary labels (Mann-Whitney U, ties count half); null if one class is absent. */
-export function binaryAuc(scores: number[], labels: boolean[]): number | null {
-  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Array<number>(scores.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let t = i; t <= j; t++) ranks[order[t][1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  const pos = labels.filter(Boolean).length;
-  const neg = labels.length - pos;
-  if (pos === 0 || neg === 0) return null;
-  const rankSum = labels.reduce((s, l, i) => (l ? s + ranks[i] : s), 0);
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
 /** Macro one-vs-rest AUC over the classes that have both positives and negatives; null if none has. */
 export function macroAuc(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): number | null {
   const n = scores.length / k;
   const aucs: number[] = [];
   for (let c = 0; c < k; c++) {
-    const s: number[] = [];
-    const l: boolean[] = [];
+    const s = new Float64Array(n);
+    const l = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      s.push(scores[i * k + c]);
-      l.push(targets[i * k + c] > 0.5);
+      s[i] = scores[i * k + c];
+      l[i] = targets[i * k + c] > 0.5 ? 1 : 0;
     }
-    const auc = binaryAuc(s, l);
+    const auc = rocAuc(l, s);
     if (auc !== null) aucs.push(auc);
   }
   return aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null;
