@@ -4,6 +4,10 @@ import type { ProjectInfo } from '../../../shared/domain/project.ts';
 import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
 import TrainView from './TrainView.svelte';
+import RunsView from './RunsView.svelte';
+import ExportView from './ExportView.svelte';
+import ImportView from './ImportView.svelte';
+import DatasetView from './DatasetView.svelte';
 
 /** What every workspace view receives. */
 export interface ViewProps {
@@ -23,5 +27,9 @@ export interface WorkspaceTab {
  * adds one entry here.
  */
 export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overview', component: ProjectOverview },
+  { id: 'import', label: 'Import', component: ImportView },
+  { id: 'dataset', label: 'Dataset', component: DatasetView },
   { id: 'splits', label: 'Splits', component: SplitsView },
-  { id: 'train', label: 'Train', component: TrainView }];
+  { id: 'train', label: 'Train', component: TrainView },
+  { id: 'runs', label: 'Runs', component: RunsView },
+  { id: 'export', label: 'Export', component: ExportView }];

@@ -79,7 +79,9 @@ export class LabellingState {
     private readonly onError: (e: unknown) => void,
   ) {}
 
-  readonly mode = $derived<TaskMode>(this.dataset.mainTask?.mode ?? 'single');
+  get mode(): TaskMode {
+    return this.dataset.mainTask?.mode ?? 'single';
+  }
 
   /** Handle a key of the grid; returns true when it was ours (the caller prevents the default). */
   handleKey(e: KeyInput): boolean {

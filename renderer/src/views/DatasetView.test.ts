@@ -1,0 +1,73 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ImageSummary } from '../../../shared/domain/images.ts';
+import type { LabelTask } from '../../../shared/domain/labels.ts';
+import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import DatasetView from './DatasetView.svelte';
+
+afterEach(cleanup);
+// jsdom lays nothing out: the grid measures 0x0 and shows its overscan rows (3 cells in one column).
+vi.stubGlobal('ResizeObserver', class { observe() {} unobserve() {} disconnect() {} });
+
+const TASK: LabelTask = {
+  id: 1, name: 'Main labels', role: 'main', mode: 'single', labelled: 0,
+  classes: [
+    { id: 11, taskId: 1, name: 'normal', position: 0, color: null, shortcut: null, count: 0 },
+    { id: 12, taskId: 1, name: 'fracture', position: 1, color: null, shortcut: 'f', count: 0 },
+  ],
+};
+
+function engine() {
+  const images: ImageSummary[] = Array.from({ length: 5 }, (_, i) => ({
+    id: 201 + i, path: `/hands/${i}.png`, width: 64, height: 64, format: 'png', bitDepth: 8, groupId: null,
+    excluded: false, split: null, labels: [], duplicateOf: null,
+  }));
+  return new FakeClient({
+    'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
+    'images.counts': () => ({ total: 5, perClass: { 11: 0, 12: 0 }, unlabeled: 5, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 5 } }),
+    'labels.tasks': () => [TASK],
+    'labels.set': ({ imageIds, classIds }) => ({ batchId: 'b', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
+    'labels.undo': () => ({ batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [] }),
+  });
+}
+
+describe('DatasetView', () => {
+  it('labels with number keys and shortcut letters, advancing, and undoes with ctrl+Z', async () => {
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError: vi.fn() });
+    const grid = await screen.findByTestId('dataset-grid');
+    await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels').length).toBeGreaterThanOrEqual(3));
+
+    await fireEvent.keyDown(grid, { key: '2' });
+    await fireEvent.keyDown(grid, { key: 'f' });
+    await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels').slice(0, 3).map((c) => c.textContent)).toEqual(['fracture', 'fracture', 'unlabeled']));
+    expect(client.calls.filter((c) => c.method === 'labels.set').map((c) => c.args)).toEqual([
+      { imageIds: [201], classIds: [12], mode: 'replace' },
+      { imageIds: [202], classIds: [12], mode: 'replace' },
+    ]);
+    expect(grid.getAttribute('aria-activedescendant')).toBe('img-203');
+
+    await fireEvent.keyDown(grid, { key: 'z', ctrlKey: true });
+    await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels')[0].textContent).toBe('unlabeled'));
+    expect(client.calls.filter((c) => c.method === 'labels.undo')).toHaveLength(1);
+  });
+
+  it('selects a range with shift-click and toggles with ctrl-click', async () => {
+    render(DatasetView, { client: engine(), info: projectInfo(), onError: vi.fn() });
+    await vi.waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBeGreaterThanOrEqual(3));
+    const cells = screen.getAllByTestId('grid-cell');
+    await fireEvent.click(cells[0]);
+    await fireEvent.click(cells[2], { shiftKey: true });
+    expect(screen.getByTestId('selection-count').textContent).toBe('3 selected');
+    await fireEvent.click(cells[1], { ctrlKey: true });
+    expect(screen.getByTestId('selection-count').textContent).toBe('2 selected');
+    expect(cells.map((c) => c.getAttribute('aria-selected'))).toEqual(['true', 'false', 'true', ...cells.slice(3).map(() => 'false')]);
+  });
+
+  it('shows the shortcut sheet on ?', async () => {
+    render(DatasetView, { client: engine(), info: projectInfo(), onError: vi.fn() });
+    const grid = await screen.findByTestId('dataset-grid');
+    await fireEvent.keyDown(grid, { key: '?' });
+    expect((await screen.findByTestId('shortcut-sheet')).textContent).toContain('Undo / redo');
+  });
+});
