@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { duration, fixed, percent } from './run-format.ts';
+
+describe('run formatting', () => {
+  it('formats durations in s, min and h, and runs not started as a dash', () => {
+    const start = '2026-11-28T10:00:00.000Z';
+    expect(duration({ startedAt: start, finishedAt: '2026-11-28T10:00:42.400Z' })).toBe('42 s');
+    expect(duration({ startedAt: start, finishedAt: '2026-11-28T10:02:05.000Z' })).toBe('2 min 05 s');
+    expect(duration({ startedAt: start, finishedAt: '2026-11-28T13:07:00.000Z' })).toBe('3 h 07 min');
+    expect(duration({ startedAt: start, finishedAt: null }, Date.parse(start) + 9_000)).toBe('9 s');
+    expect(duration({ startedAt: null, finishedAt: null })).toBe('—');
+    expect([percent(0.00917, 2), percent(null), fixed(0.12345), fixed(undefined)]).toEqual(['0.92%', '—', '0.123', '—']);
+  });
+});
