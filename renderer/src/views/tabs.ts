@@ -6,8 +6,6 @@ import SplitsView from './SplitsView.svelte';
 import TrainView from './TrainView.svelte';
 import RunsView from './RunsView.svelte';
 import ExportView from './ExportView.svelte';
-import RunsView from './RunsView.svelte';
-import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
 
@@ -33,7 +31,5 @@ export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overvie
   { id: 'dataset', label: 'Dataset', component: DatasetView },
   { id: 'splits', label: 'Splits', component: SplitsView },
   { id: 'train', label: 'Train', component: TrainView },
-  { id: 'runs', label: 'Runs', component: RunsView },
-  { id: 'export', label: 'Export', component: ExportView },
   { id: 'runs', label: 'Runs', component: RunsView },
   { id: 'export', label: 'Export', component: ExportView }];
