@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { SplitReport } from '../../../../shared/domain/splits.ts';
+import { FakeClient } from '../testing/fake-client.ts';
+import { classShares, DEFAULT_SPLIT_FORM, ratioProblem, SplitsState } from './splits.svelte.ts';
+
+function report(over: Partial<SplitReport> = {}): SplitReport {
+  return {
+    settings: { ratios: [0.6, 0.2, 0.2], seed: 4, groupBy: 'patient' },
+    locked: false,
+    parts: { train: { images: 30, groups: 10, unlabeled: 0 }, val: { images: 10, groups: 3, unlabeled: 0 }, test: { images: 10, groups: 3, unlabeled: 0 } },
+    achieved: { train: 0.6, val: 0.2, test: 0.2 },
+    classes: [
+      { classId: 1, name: 'normal', counts: { train: 20, val: 6, test: 5 } },
+      { classId: 2, name: 'opacity', counts: { train: 10, val: 4, test: 5 } },
+    ],
+    unassigned: 2,
+    excluded: 1,
+    lockedTest: 0,
+    ...over,
+  };
+}
+
+const leakage = { groups: [], exact: [], near: [], nearTotal: 0, nearThreshold: 6, withoutPhash: 0 };
+
+describe('SplitsState', () => {
+  it('sends the percentages as fractions with seed and grouping, and adopts the settings the engine used', async () => {
+    const client = new FakeClient({ 'splits.create': () => report(), 'splits.leakage': () => leakage });
+    const splits = new SplitsState(client, (e) => {
+      throw e;
+    });
+    Object.assign(splits.form, { train: 60, val: 20, test: 20, seed: 4 });
+    await splits.create();
+    expect(client.calls.map((c) => [c.method, c.args])).toEqual([
+      ['splits.create', { ratios: [0.6, 0.2, 0.2], seed: 4, groupBy: 'patient' }],
+      ['splits.leakage', {}],
+    ]);
+    expect(splits.form).toEqual({ train: 60, val: 20, test: 20, seed: 4, groupBy: 'patient' });
+    expect(splits.leakCount).toBe(0);
+  });
+
+  it('refuses ratios that do not add up to 100 without asking the engine', async () => {
+    const client = new FakeClient({});
+    const errors: string[] = [];
+    const splits = new SplitsState(client, (e) => errors.push((e as Error).message));
+    Object.assign(splits.form, { train: 70, val: 20, test: 20 });
+    await splits.create();
+    expect(errors).toEqual(['Train, validation and test add up to 110%; they must add up to 100%.']);
+    expect(client.calls).toEqual([]);
+    expect(ratioProblem(DEFAULT_SPLIT_FORM)).toBeNull();
+    expect(ratioProblem({ ...DEFAULT_SPLIT_FORM, train: 0, val: 50, test: 50 })).toBe('The training split needs more than 0%.');
+  });
+
+  it('gives each class its share of every split for the distribution bars', () => {
+    const shares = classShares(report());
+    expect(shares.map((s) => [s.name, s.shares.train, s.shares.val, s.shares.test])).toEqual([
+      ['normal', 20 / 30, 0.6, 0.5],
+      ['opacity', 10 / 30, 0.4, 0.5],
+    ]);
+  });
+});
