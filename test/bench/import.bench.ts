@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { encodeGrey16Png } from '../../electron/engine/datasets/demo/png16.ts';
 import { emptyReport, runImport } from '../../electron/engine/datasets/import/import-job.ts';
 import { NearDuplicateIndex } from '../../electron/engine/datasets/import/near-index.ts';
-import { seededRandom } from '../../electron/engine/datasets/demo/phantom.ts';
+import { mulberry32 } from '../../shared/random.ts';
 import type { JobContext } from '../../electron/engine/jobs/job-manager.ts';
 import { Project } from '../../electron/engine/projects/project.ts';
 
@@ -43,7 +43,7 @@ export async function importThroughput(): Promise<Record<string, { importPerSec:
 
 /** Near-duplicate lookups in a 100k-image project at the import's threshold (6 bits of 64). */
 export async function nearDuplicateSearch(): Promise<{ buildMs: number; microsPerQuery: number }> {
-  const random = seededRandom(1);
+  const random = mulberry32(1);
   const word = () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
   const index = new NearDuplicateIndex(6);
   const t0 = performance.now();

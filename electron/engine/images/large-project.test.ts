@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { Database } from '../db/database.ts';
-import { mulberry32 } from '../splits/prng.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { seedImages, seedLabels } from '../testing/seed-images.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../splits/prng.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 import { findNearPairs, hexHamming } from './near-duplicates.ts';
 
 const hex = (hi: number, lo: number) => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');

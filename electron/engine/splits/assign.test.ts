@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SplitName } from '../../../shared/domain/splits.ts';
 import { type SplitUnit, assignSplits } from './assign.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 
 /** Units with 1..maxSize images; each image gets class 1 (60%), 2 (30%) or 3 (10%); `multi` adds a second class sometimes. */
 function makeUnits(seed: number, count: number, maxSize: number, multi = false): SplitUnit[] {

@@ -1,5 +1,5 @@
 import { SPLIT_NAMES, type SplitName } from '../../../shared/domain/splits.ts';
-import { mulberry32, shuffled } from './prng.ts';
+import { mulberry32, shuffled } from '../../../shared/random.ts';
 
 /** Images that must land in the same split: one group (patient, lot), or one image when not grouping. */
 export interface SplitUnit {

@@ -3,7 +3,7 @@ import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { Database } from '../db/database.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { seedImages, seedLabels } from '../testing/seed-images.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 
 let t: TestEngine;
 let client: EngineClient;

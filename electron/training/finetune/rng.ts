@@ -1,12 +1,14 @@
+import { mulberry32 } from '../../../shared/random.ts';
+
 /**
  * A small seeded generator (mulberry32). Shuffles and augmentation draw from it so that a run is
  * reproducible from its seed, and a resumed run repeats exactly what an unbroken one would do.
  */
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   /** A generator for one epoch: independent of how many numbers earlier epochs drew. */
@@ -16,10 +18,7 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Uniform in [lo, hi). */

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../shared/random.ts';
 import { rocAuc } from './roc.ts';
 
 export interface Interval {
@@ -13,18 +14,6 @@ export function wilsonInterval(k: number, n: number, z = 1.959963984540054): Int
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
-}
-
-/** Small, fast, seedable PRNG (mulberry32) so intervals are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_CLASSES, type DemoClass, type PatientAnatomy, drawPhantom, seededRandom } from './phantom.ts';
+import { mulberry32 } from '../../../../shared/random.ts';
+import { DEMO_CLASSES, type DemoClass, type PatientAnatomy, drawPhantom } from './phantom.ts';
 import { encodeGrey16Png } from './png16.ts';
 
 export interface DemoOptions {
@@ -38,7 +39,7 @@ const CLASS_WEIGHTS: Record<DemoClass, number> = { normal: 0.45, opacity: 0.3, e
  */
 export function generateDemoImages(dir: string, opts: DemoOptions = {}): DemoDataset {
   const { images: count, seed, size } = { ...DEMO_DEFAULTS, ...opts };
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const duplicates = count >= 10 ? Math.max(1, Math.round(count / 40)) : 0;
   const images: DemoImage[] = [];
   const written = new Map<string, Uint16Array>();

@@ -36,18 +36,6 @@ const LUNG = 10500;
 const BONE = 38000;
 const RIB = 5500;
 
-/** Mulberry32: tiny, fast, and the same sequence for a seed on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 1 inside the ellipse, 0 outside, with a soft rim of relative width `soft`. */
 function ellipse(u: number, v: number, cx: number, cy: number, rx: number, ry: number, soft = 0.08): number {
   const d = Math.sqrt(((u - cx) / rx) ** 2 + ((v - cy) / ry) ** 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../demo/phantom.ts';
+import { mulberry32 } from '../../../../shared/random.ts';
 import { NearDuplicateIndex } from './near-index.ts';
 
 function hamming(a: string, b: string): number {
@@ -22,7 +22,7 @@ function flipBits(hash: string, bits: number[]): string {
 
 describe('NearDuplicateIndex', () => {
   it('finds exactly what a brute-force scan finds', () => {
-    const r = seededRandom(7);
+    const r = mulberry32(7);
     const index = new NearDuplicateIndex(4);
     const stored: string[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -43,7 +43,7 @@ describe('NearDuplicateIndex', () => {
   });
 
   it('compares a query among 100k hashes with a small fraction of them (threshold 6)', () => {
-    const r = seededRandom(11);
+    const r = mulberry32(11);
     const index = new NearDuplicateIndex(6);
     for (let i = 0; i < 100_000; i++) index.add(i, randomHash(r));
     let hits = 0;
@@ -57,7 +57,7 @@ describe('NearDuplicateIndex', () => {
   });
 
   it('finds pairs at every threshold, including ranges that straddle the two 32-bit halves', () => {
-    const r = seededRandom(3);
+    const r = mulberry32(3);
     for (const threshold of [1, 3, 6, 10, 15]) {
       const index = new NearDuplicateIndex(threshold);
       const base = randomHash(r);
