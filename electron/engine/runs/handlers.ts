@@ -8,7 +8,6 @@ import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { loadRunData } from './data.ts';
-import { planRun, resolveConfig } from './plan.ts';
 import { getRun, insertRun, latestCheckpoint, listRuns, runDetail, updateRun } from './store.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -55,6 +54,8 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
   };
 
   const prepare = async (opts: RunOptions) => {
+    // Planning builds the model (TensorFlow): loaded on first use so the CLI and server start fast.
+    const { planRun, resolveConfig } = await import('./plan.ts');
     const data = loadRunData(db(), opts.auxSchedule !== undefined);
     const config = resolveConfig(opts, data, ctx.homeDir);
     return { data, config, plan: await planRun(config, data) };
