@@ -21,7 +21,7 @@ export function describeEvaluation(m: EvaluationMetrics): string {
   for (const c of m.perClass) {
     const auc = c.auc === null ? '—' : `${num(c.auc)}${ci(c.aucInterval, (x) => x.toFixed(3))}`;
     lines.push(
-      `${c.name.padEnd(width)}  ${String(c.support).padStart(7)}  ${num(c.precision).padStart(9)}  ${num(c.recall).padStart(6)}  ${num(c.f1)}  ${auc.padEnd(20)}  ${num(c.averagePrecision)}  ` +
+      `${c.name.padEnd(width)}  ${String(c.support).padStart(7)}  ${num(c.precision).padStart(9)}  ${num(c.recall).padStart(6)}  ${num(c.f1)}  ${auc.padEnd(20)}  ${num(c.averagePrecision).padEnd(5)}  ` +
         `${(pct(c.sensitivity) + ci(c.sensitivityInterval, pct)).padEnd(23)}  ${pct(c.specificity)}${ci(c.specificityInterval, pct)}`,
     );
   }

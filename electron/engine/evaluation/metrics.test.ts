@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
+import { bootstrapAucInterval } from '../../training/metrics/intervals.ts';
+import { operatingPoint } from '../../training/metrics/operating-point.ts';
+import { averagePrecision, rocAuc } from '../../training/metrics/roc.ts';
+import { computeEvaluation } from './metrics.ts';
+
+const info = (classes: string[], multiLabel: boolean) => ({ runId: 1, split: 'test' as const, classes, multiLabel, createdAt: 'now' });
+
+describe('computeEvaluation', () => {
+  it('binary: curves and AUC for the positive class only, argmax operating point, misclassified with probabilities', () => {
+    const probs = [[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.45, 0.55], [0.2, 0.8], [0.7, 0.3]];
+    const truth = [[0], [1], [1], [0], [1], [0]];
+    const m = computeEvaluation(info(['neg', 'pos'], false), { imageIds: [1, 2, 3, 4, 5, 6], truth, probs });
+    const y = truth.map((t) => t[0]);
+    const s = probs.map((p) => p[1]);
+    expect(m.positiveClass).toBe(1);
+    expect(m.perClass[0].auc).toBeNull();
+    expect(m.perClass[0].roc).toBeNull();
+    expect(m.perClass[1].auc).toBe(rocAuc(y, s));
+    expect(m.perClass[1].auc).toBeCloseTo(8 / 9, 12); // 8 of 9 positive-negative pairs ordered right
+    expect(m.perClass[1].aucInterval).toEqual(bootstrapAucInterval(y, s, { resamples: 1000, seed: 0 }));
+    expect(m.perClass[1].averagePrecision).toBe(averagePrecision(y, s));
+    expect(m.perClass[1].roc!.thresholds[0]).toBeNull(); // +Infinity travels as null
+    // Argmax = p >= 0.5 here: sensitivity 2/3 (image 2 missed), specificity 2/3 (image 4 wrongly positive).
+    const op = operatingPoint(y, s, 0.5);
+    expect([m.perClass[1].sensitivity, m.perClass[1].specificity]).toEqual([op.sensitivity, op.specificity]);
+    expect(m.perClass[1].sensitivityInterval).toEqual(op.sensitivityInterval);
+    expect(m.confusion).toEqual([[2, 1], [1, 2]]);
+    expect(m.misclassified).toEqual([
+      { imageId: 2, truth: [1], predicted: [0], probs: [0.6, 0.4] },
+      { imageId: 4, truth: [0], predicted: [1], probs: [0.45, 0.55] },
+    ]);
+    const conf = probs.map((p) => Math.max(...p));
+    const correct = [1, 0, 1, 0, 1, 1];
+    expect(m.calibration.ece).toBe(expectedCalibrationError(conf, correct, 10));
+    expect(m.calibration.reliability).toEqual(reliabilityCurve(correct, conf, 10));
+  });
+
+  it('multi-label: per-label AUC and p >= 0.5 operating points, exact-match accuracy, no confusion matrix', () => {
+    const probs = [[0.9, 0.2, 0.6], [0.1, 0.8, 0.3], [0.7, 0.6, 0.1], [0.2, 0.1, 0.9]];
+    const truth = [[0, 2], [1], [0], [2]];
+    const m = computeEvaluation(info(['a', 'b', 'c'], true), { imageIds: [1, 2, 3, 4], truth, probs });
+    expect(m.confusion).toBeNull();
+    expect(m.balancedAccuracy).toBeNull();
+    expect(m.accuracy).toBe(3 / 4); // image 3 also predicts b
+    expect(m.misclassified.map((x) => [x.imageId, x.predicted])).toEqual([[3, [0, 1]]]);
+    for (let k = 0; k < 3; k++) {
+      const y = truth.map((t) => (t.includes(k) ? 1 : 0));
+      const s = probs.map((p) => p[k]);
+      const op = operatingPoint(y, s, 0.5);
+      expect(m.perClass[k]).toMatchObject({ auc: rocAuc(y, s), sensitivity: op.sensitivity, specificity: op.specificity, support: y.filter(Boolean).length });
+    }
+    expect(m.perClass[1].precision).toBe(0.5);
+  });
+});
