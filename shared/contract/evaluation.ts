@@ -26,8 +26,11 @@ export interface ExplainHandlers {
 export interface PredictHandlers {
   /** Predict unlabeled (default) or all non-excluded images with a run's best checkpoint; the job's result is a PredictResult. */
   'predict.start': (a: { runId: number; scope?: 'unlabeled' | 'all' }) => Promise<JobRef>;
-  /** Stored predictions of a run, most informative first (highest entropy, smallest margin or lowest confidence). */
-  'predict.list': (a: { runId: number; sort?: PredictionSort; limit?: number; offset?: number }) => Promise<PredictionPage>;
+  /**
+   * Stored predictions of a run, most informative first (highest entropy, smallest margin or lowest
+   * confidence); by default only of images that are still unlabeled (evaluation also stores predictions).
+   */
+  'predict.list': (a: { runId: number; sort?: PredictionSort; scope?: 'unlabeled' | 'all'; limit?: number; offset?: number }) => Promise<PredictionPage>;
   /** Label these images as the run predicted them (label events with source 'model'). */
   'predict.accept': (a: { runId: number; imageIds: number[] }) => Promise<AcceptResult>;
 }

@@ -83,12 +83,13 @@ export function predictHandlers(ctx: EngineContext): Implementation<PredictHandl
       schema: z.object({
         runId,
         sort: z.enum(['entropy', 'margin', 'confidence']).optional(),
+        scope: z.enum(['unlabeled', 'all']).optional(),
         limit: z.number().int().min(1).max(10_000).optional(),
         offset: z.number().int().min(0).optional(),
       }),
-      run: ({ runId: id, sort = 'entropy', limit = 100, offset = 0 }) => {
+      run: ({ runId: id, sort = 'entropy', scope = 'unlabeled', limit = 100, offset = 0 }) => {
         const { config } = getRun(ctx.project().db, id);
-        return { runId: id, classes: config.classes, ...listPredictions(ctx.project().db, id, config.classes, sort, limit, offset) };
+        return { runId: id, classes: config.classes, ...listPredictions(ctx.project().db, id, config.classes, { sort, scope, limit, offset }) };
       },
     },
     'predict.accept': {

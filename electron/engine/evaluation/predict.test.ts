@@ -26,6 +26,8 @@ beforeEach(async () => {
   ids = (await fillSampleProject(db(), t.projectDir, { perClass: 2, classes })).imageIds.slice(0, PLANTED.length);
   runId = insertRun(db(), 'planted', { backbone: 'test-tiny-resnet', strategy: 'top', classes, multiLabel: false } as RunConfig, { trainable: 1, total: 1 });
   savePredictions(db(), runId, ids, PLANTED, false, now());
+  // Images 1-4 are the unlabeled ones; image 0 keeps its human label (normal).
+  db().prepare(`DELETE FROM labels WHERE image_id IN (${ids.slice(1).join(',')})`).run();
 });
 afterEach(async () => {
   await t.dispose();
@@ -34,12 +36,15 @@ afterEach(async () => {
 describe('predict.list', () => {
   it('ranks by entropy, margin and confidence, most informative first', async () => {
     const order = async (sort: 'entropy' | 'margin' | 'confidence') =>
-      (await t.client.invoke('predict.list', { runId, sort })).items.map((p) => ids.indexOf(p.imageId));
+      (await t.client.invoke('predict.list', { runId, sort, scope: 'all' })).items.map((p) => ids.indexOf(p.imageId));
     // Entropies: 1.0986 (flat), 0.8018 ([.2,.7,.1]), 0.6931 (tie), 0.6129, 0.1119.
     expect(await order('entropy')).toEqual([1, 3, 2, 4, 0]);
     expect(await order('margin')).toEqual([2, 1, 3, 4, 0]);
     expect(await order('confidence')).toEqual([1, 2, 3, 4, 0]);
-    const page = await t.client.invoke('predict.list', { runId, sort: 'margin', limit: 2, offset: 1 });
+    const unlabeled = await t.client.invoke('predict.list', { runId, sort: 'confidence' });
+    expect(unlabeled.total).toBe(4);
+    expect(unlabeled.items.map((p) => ids.indexOf(p.imageId))).toEqual([1, 2, 3, 4]); // the labelled image 0 is left out
+    const page = await t.client.invoke('predict.list', { runId, sort: 'margin', scope: 'all', limit: 2, offset: 1 });
     expect(page.total).toBe(5);
     expect(page.items.map((p) => ids.indexOf(p.imageId))).toEqual([1, 3]);
     const flat = page.items[0];
@@ -59,7 +64,6 @@ describe('predict.list', () => {
 describe('predict.accept', () => {
   it('labels images as predicted through the labels code with source model', async () => {
     const [a, b, c] = [ids[3], ids[4], ids[0]]; // predicted effusion, nodule, normal (c is already labelled normal)
-    db().prepare('DELETE FROM labels WHERE image_id IN (?, ?)').run(a, b); // a and b are the unlabeled images
     const changed: number[][] = [];
     t.client.on('labels.changed', (e) => changed.push(e.imageIds));
     const before = (db().prepare('SELECT max(id) FROM label_events').pluck().get() as number | null) ?? 0;

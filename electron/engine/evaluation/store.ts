@@ -72,9 +72,21 @@ const ORDER: Record<PredictionSort, string> = {
   confidence: 'confidence ASC, image_id',
 };
 
-export function listPredictions(db: Database, runId: number, classes: string[], sort: PredictionSort, limit: number, offset: number): { total: number; items: Prediction[] } {
-  const total = db.prepare('SELECT count(*) FROM predictions WHERE run_id = ?').pluck().get(runId) as number;
-  const rows = db.prepare(`SELECT * FROM predictions WHERE run_id = ? ORDER BY ${ORDER[sort]} LIMIT ? OFFSET ?`).all(runId, limit, offset) as PredictionRow[];
+export interface ListOptions {
+  sort: PredictionSort;
+  /** 'unlabeled': only images without a main-task label now. */
+  scope: 'unlabeled' | 'all';
+  limit: number;
+  offset: number;
+}
+
+export function listPredictions(db: Database, runId: number, classes: string[], o: ListOptions): { total: number; items: Prediction[] } {
+  const where =
+    o.scope === 'unlabeled'
+      ? `run_id = ? AND NOT EXISTS (SELECT 1 FROM labels l JOIN tasks t ON t.id = l.task_id AND t.role = 'main' WHERE l.image_id = predictions.image_id)`
+      : 'run_id = ?';
+  const total = db.prepare(`SELECT count(*) FROM predictions WHERE ${where}`).pluck().get(runId) as number;
+  const rows = db.prepare(`SELECT * FROM predictions WHERE ${where} ORDER BY ${ORDER[o.sort]} LIMIT ? OFFSET ?`).all(runId, o.limit, o.offset) as PredictionRow[];
   return { total, items: rows.map((r) => toPrediction(r, classes)) };
 }
 
