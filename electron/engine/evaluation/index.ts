@@ -8,6 +8,10 @@ import { predictHandlers } from './predict-handlers.ts';
 /** Evaluation, Grad-CAM (handler and `gradcam/` overlay asset) and model-assisted labelling. */
 export function evaluationHandlers(ctx: EngineContext): Implementation<EvaluationHandlers> {
   const explainer = new Explainer(ctx);
+  // The cached Grad-CAM model belongs to the open project: free it when the project closes.
+  ctx.events.subscribe((event, payload) => {
+    if (event === 'project.changed' && payload === null) explainer.dispose();
+  });
   registerGradCamAsset(ctx, explainer);
   return { ...evalHandlers(ctx), ...explainHandlers(ctx, explainer), ...predictHandlers(ctx) };
 }
