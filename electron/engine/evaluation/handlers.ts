@@ -10,7 +10,7 @@ import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
 import { getRun } from '../runs/store.ts';
 import { splitImages } from './data.ts';
-import { loadRunModel, predictImages } from './inference.ts';
+import { bestCheckpointFile, loadRunModel, predictImages } from './inference.ts';
 import { computeEvaluation } from './metrics.ts';
 import { latestEvaluation, saveEvaluation, savePredictions } from './store.ts';
 
@@ -59,7 +59,9 @@ export function evalHandlers(ctx: EngineContext): Implementation<EvalHandlers> {
       run: ({ runId: id, split = 'test' }) => {
         const project = ctx.project();
         const run = getRun(project.db, id);
-        splitImages(project.db, split, run.config.classes); // refuse an empty split before a job starts
+        // Refuse an empty split or a run without a checkpoint before a job starts.
+        splitImages(project.db, split, run.config.classes);
+        bestCheckpointFile(project.db, project.dir, id);
         return { jobId: ctx.jobs.start('eval', { runId: id, split }, (job) => evaluateRun(project, id, split, job)) };
       },
     },

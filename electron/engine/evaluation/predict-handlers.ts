@@ -10,7 +10,7 @@ import { setLabels } from '../labels/label-store.ts';
 import type { Project } from '../projects/project.ts';
 import { getRun } from '../runs/store.ts';
 import { predictImagesOf, runClassIds } from './data.ts';
-import { loadRunModel, predictImages } from './inference.ts';
+import { bestCheckpointFile, loadRunModel, predictImages } from './inference.ts';
 import { predictedClasses } from './metrics.ts';
 import { listPredictions, predictionsOf, savePredictions } from './store.ts';
 
@@ -76,6 +76,7 @@ export function predictHandlers(ctx: EngineContext): Implementation<PredictHandl
       run: ({ runId: id, scope = 'unlabeled' }) => {
         const project = ctx.project();
         getRun(project.db, id);
+        bestCheckpointFile(project.db, project.dir, id); // a run without a checkpoint fails here, not in the job
         return { jobId: ctx.jobs.start('predict', { runId: id, scope }, (job) => predictRun(project, id, scope, job)) };
       },
     },

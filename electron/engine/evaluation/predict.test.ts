@@ -90,6 +90,13 @@ describe('predict.accept', () => {
     expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(1);
   });
 
+  it('refuses to predict or evaluate with a run that has no checkpoint yet', async () => {
+    await expect(t.client.invoke('predict.start', { runId })).rejects.toMatchObject({ code: 'validation', message: `Run ${runId} has no checkpoint yet: let it train at least one epoch first.` });
+    db().prepare(`UPDATE splits SET split = 'test' WHERE image_id = ?`).run(ids[0]);
+    await expect(t.client.invoke('eval.run', { runId })).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('no checkpoint yet') });
+    await expect(t.client.invoke('eval.get', { runId })).resolves.toBeNull();
+  });
+
   it('refuses images without a prediction and runs whose class was deleted, naming them', async () => {
     await expect(t.client.invoke('predict.accept', { runId, imageIds: [ids[0], 999] })).rejects.toMatchObject({
       code: 'validation',
