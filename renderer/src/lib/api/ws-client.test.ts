@@ -114,6 +114,7 @@ describe('WsClient', () => {
   it('puts the token on asset URLs', () => {
     const { client } = setup();
     expect(client.assetUrl('thumb/42')).toBe('/asset/thumb/42?token=t0k');
+    expect(client.assetUrl('render/42?size=512&wc=40&ww=400')).toBe('/asset/render/42?size=512&wc=40&ww=400&token=t0k');
   });
 });
 

@@ -77,7 +77,8 @@ export class WsClient implements EngineClient {
   }
 
   assetUrl(path: string): string {
-    return `/asset/${path}?token=${encodeURIComponent(this.opts.token)}`;
+    // render/<id>?wc=… carries its own query, so the token joins it instead of starting a second one.
+    return `/asset/${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.opts.token)}`;
   }
 
   dispose(): void {
