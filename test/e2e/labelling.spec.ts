@@ -93,10 +93,14 @@ test.describe('labelling', () => {
     const viewer = page.getByTestId('viewer');
     await expect(viewer).toBeVisible();
     await expect(page.getByTestId('label-history')).toContainText('normal');
-    await expect(viewer.locator('img')).toHaveJSProperty('complete', true);
+    const rendered = () => viewer.locator('img').evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0));
+    // The engine renders at the requested size (1024), not the 96 px of the file.
+    await expect.poll(rendered).toBe(1024);
+    await page.screenshot({ path: join(SHOTS, 'viewer.png') });
     await page.getByRole('button', { name: /^Soft tissue/ }).click();
     await expect(page.getByTestId('viewer-window')).toContainText('W 400 / L 40');
-    await page.screenshot({ path: join(SHOTS, 'viewer.png') });
+    await expect(viewer.locator('img')).toHaveAttribute('src', /render\/\d+\?size=1024&wc=40&ww=400&token=/);
+    await expect.poll(rendered).toBe(1024);
     await page.keyboard.press('Escape');
     await expect(viewer).toHaveCount(0);
   });
