@@ -27,6 +27,12 @@ function engine() {
     'images.counts': () => ({ total: 5, perClass: { 11: 0, 12: 0 }, unlabeled: 5, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 5 } }),
     'labels.tasks': () => [TASK],
     'labels.set': ({ imageIds, classIds }) => ({ batchId: 'b', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
+    'images.get': ({ id }) => ({
+      ...images[id - 201], hash: 'h', fileHash: null, phash: null, frame: 0, copied: false, channels: 1, modality: 'DX',
+      window: { center: 2048, width: 4096 }, metadata: {}, excludeReason: null, importedAt: '2026-11-28T10:00:00.000Z',
+      splitLocked: false, exactDuplicates: [],
+    }),
+    'labels.history': () => [],
     'labels.undo': () => ({ batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [] }),
   });
 }
@@ -69,5 +75,20 @@ describe('DatasetView', () => {
     const grid = await screen.findByTestId('dataset-grid');
     await fireEvent.keyDown(grid, { key: '?' });
     expect((await screen.findByTestId('shortcut-sheet')).textContent).toContain('Undo / redo');
+  });
+
+  it('opens the viewer on Enter with the image rendered through render/ and closes it on Escape', async () => {
+    render(DatasetView, { client: engine(), info: projectInfo(), onError: vi.fn() });
+    const grid = await screen.findByTestId('dataset-grid');
+    await vi.waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBeGreaterThanOrEqual(3));
+    await fireEvent.keyDown(grid, { key: 'ArrowRight' });
+    await fireEvent.keyDown(grid, { key: 'Enter' });
+    const viewer = await screen.findByTestId('viewer');
+    expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024');
+    await vi.waitFor(() => expect(screen.getByTestId('viewer-window').textContent).toContain('W 4096 / L 2048'));
+    await fireEvent.click(screen.getByRole('button', { name: /^Lung/ }));
+    expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024&wc=-600&ww=1500');
+    await fireEvent.keyDown(viewer, { key: 'Escape' });
+    expect(screen.queryByTestId('viewer')).toBeNull();
   });
 });

@@ -1,0 +1,51 @@
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ImportReport } from '../../../shared/contract/datasets.ts';
+import type { JobState } from '../../../shared/domain/job.ts';
+import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import ImportView from './ImportView.svelte';
+
+afterEach(cleanup);
+
+const REPORT: ImportReport = {
+  files: 4, imported: 3, skipped: 0,
+  duplicates: { exact: [], near: [], nearTotal: 0, nearThreshold: 6 },
+  labels: { main: { normal: 2, fracture: 1 }, aux: {}, classesCreated: ['normal', 'fracture'] },
+  issues: [{ path: '/data/hands/broken.png', code: 'corrupt', message: 'broken.png: the PNG data ends early; export it again.' }],
+  cancelled: false, elapsedMs: 1200,
+};
+const job = (status: JobState['status']): JobState => ({
+  id: 'j1', kind: 'import', status, done: 4, total: 4, message: '', startedAt: '', finishedAt: null, result: null, error: null,
+});
+
+describe('ImportView', () => {
+  it('starts an import with the typed paths and toggles, shows progress, cancels, then the report', async () => {
+    const client = new FakeClient({
+      'import.start': () => ({ jobId: 'j1' }),
+      'job.get': () => job('running'),
+      'job.cancel': () => job('running'),
+      'import.report': () => REPORT,
+    });
+    render(ImportView, { client, info: projectInfo(), onError: vi.fn() });
+    await fireEvent.input(screen.getByLabelText(/Files and folders/), { target: { value: ' /data/hands \n\n/data/more ' } });
+    await fireEvent.click(screen.getByLabelText(/Copy the files/));
+    await fireEvent.click(screen.getByRole('button', { name: 'Start import' }));
+    await vi.waitFor(() => expect(client.calls.map((c) => c.method)).toEqual(['import.start', 'job.get']));
+    expect(client.calls[0].args).toEqual({ paths: ['/data/hands', '/data/more'], csv: undefined, classFolders: true, copy: true });
+
+    client.emit('job.progress', { jobId: 'j1', kind: 'import', done: 2, total: 4, message: 'hand_01.png' });
+    await vi.waitFor(() => expect(screen.getByTestId('import-progress').textContent).toContain('2 / 4'));
+    expect((screen.getByLabelText('Import progress') as HTMLProgressElement).value).toBe(0.5);
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel import' }));
+    expect(client.calls.at(-1)).toEqual({ method: 'job.cancel', args: { jobId: 'j1' } });
+
+    client.emit('job.finished', job('completed'));
+    const report = await screen.findByTestId('import-report');
+    expect(screen.getByTestId('report-imported').textContent).toBe('3');
+    expect(screen.getAllByTestId('import-issue').map((r) => r.textContent)).toEqual([
+      '/data/hands/broken.pngcorruptbroken.png: the PNG data ends early; export it again.',
+    ]);
+    expect(report.textContent).toContain('normal 2, fracture 1');
+    expect(screen.queryByTestId('import-progress')).toBeNull();
+  });
+});
