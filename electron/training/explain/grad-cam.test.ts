@@ -78,6 +78,7 @@ describe('Grad-CAM on a tiny ResNet (head trained) finding a square in the top-l
     const mean = masses.reduce((a, b) => a + b, 0) / masses.length;
     console.log(`Grad-CAM: accuracy ${accuracy}, mean top-left heatmap mass for class 1 ${mean.toFixed(3)} (min ${Math.min(...masses).toFixed(3)}; uniform would be 0.25)`);
     expect(mean).toBeGreaterThan(0.5);
+    expect(Math.min(...masses)).toBeGreaterThan(0.5); // every class-1 image, not only on average
   });
 
   it('defaults to the predicted class and keeps heatmaps in [0, 1]', () => {
