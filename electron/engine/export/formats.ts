@@ -26,7 +26,8 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
   async onnx(model, dir, _meta, adapters) {
     const bytes = exportOnnx(model, 'Exported by LabelTune. Input: float32 NCHW, preprocessed as in preprocessing.json.', adapters);
     await writeFile(join(dir, 'model.onnx'), bytes);
-    const ort = (await import('onnxruntime-node')).default;
+    // The namespace, not .default: under tsx (CLI, serve) the CJS default export comes through empty.
+    const ort = await import('onnxruntime-node');
     return {
       files: ['model.onnx'],
       runtime: `onnxruntime-node ${ort.env.versions?.node ?? ''}`.trim(),
