@@ -10,7 +10,7 @@ import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
 import { getRun } from '../runs/store.ts';
 import { splitImages } from './data.ts';
-import { bestCheckpointFile, loadRunModel, predictImages } from './inference.ts';
+import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
 import { computeEvaluation } from './metrics.ts';
 import { latestEvaluation, saveEvaluation, savePredictions } from './store.ts';
 
@@ -21,6 +21,8 @@ export async function evaluateRun(project: Project, id: number, split: EvalSplit
   const run = getRun(project.db, id);
   const images = splitImages(project.db, split, run.config.classes);
   job.progress(0, images.length, 'Loading the model');
+  // TensorFlow loads with the first job, not with the engine.
+  const { loadRunModel, predictImages } = await import('./inference.ts');
   const m = await loadRunModel(project.db, project.dir, id);
   try {
     const probs = await predictImages(m, images, {

@@ -1,19 +1,22 @@
 import type { EvaluationHandlers } from '../../../shared/contract/evaluation.ts';
 import type { EngineContext } from '../context.ts';
 import type { Implementation } from '../handler.ts';
-import { Explainer, explainHandlers, registerGradCamAsset } from './explain-handlers.ts';
+import { explainHandlers, registerGradCamAsset } from './explain-handlers.ts';
+import type { Explainer } from './explainer.ts';
 import { evalHandlers } from './handlers.ts';
 import { predictHandlers } from './predict-handlers.ts';
 
 /** Evaluation, Grad-CAM (handler and `gradcam/` overlay asset) and model-assisted labelling. */
 export function evaluationHandlers(ctx: EngineContext): Implementation<EvaluationHandlers> {
-  const explainer = new Explainer(ctx);
+  // Grad-CAM needs TensorFlow: loaded with the first request, not with the engine.
+  let explainer: Promise<Explainer> | null = null;
+  const getExplainer = () => (explainer ??= import('./explainer.ts').then((m) => new m.Explainer(ctx)));
   // The cached Grad-CAM model belongs to the open project: free it when the project closes.
   ctx.events.subscribe((event, payload) => {
-    if (event === 'project.changed' && payload === null) explainer.dispose();
+    if (event === 'project.changed' && payload === null) void explainer?.then((e) => e.dispose());
   });
-  registerGradCamAsset(ctx, explainer);
-  return { ...evalHandlers(ctx), ...explainHandlers(ctx, explainer), ...predictHandlers(ctx) };
+  registerGradCamAsset(ctx, getExplainer);
+  return { ...evalHandlers(ctx), ...explainHandlers(getExplainer), ...predictHandlers(ctx) };
 }
 
-export { loadRunModel, predictImages, probabilities, type RunModel } from './inference.ts';
+export type { RunModel } from './inference.ts';

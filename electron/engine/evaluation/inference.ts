@@ -8,6 +8,7 @@ import { preprocessFor } from '../../training/trainer/model.ts';
 import { type TrainedModel, loadTrainedModel } from '../../training/trainer/trained-model.ts';
 import type { Database } from '../db/database.ts';
 import { decodeFile } from '../datasets/decode/index.ts';
+import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { getRun } from '../runs/store.ts';
 
 /** An image to run the model on. */
@@ -42,16 +43,12 @@ export function ensureBackend(config: RunConfig): Promise<unknown> {
 }
 
 /** The checkpoint inference uses: the best one (lowest validation loss), else the newest. */
-export function bestCheckpointFile(db: Database, projectDir: string, runId: number): string {
-  const row = db.prepare('SELECT path FROM checkpoints WHERE run_id = ? ORDER BY is_best DESC, epoch DESC LIMIT 1').get(runId) as { path: string } | undefined;
-  if (!row) throw validation(`Run ${runId} has no checkpoint yet: let it train at least one epoch first.`);
-  return isAbsolute(row.path) ? row.path : join(projectDir, row.path);
-}
+export { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
 
 /** Load a run's best checkpoint (LoRA merged, adapters as hooks). */
 export async function loadRunModel(db: Database, projectDir: string, runId: number): Promise<RunModel> {
   const run = getRun(db, runId);
-  const file = bestCheckpointFile(db, projectDir, runId);
+  const file = checkpointFile(db, projectDir, runId);
   await ensureBackend(run.config);
   const model = await loadTrainedModel(file, run.config);
   return {

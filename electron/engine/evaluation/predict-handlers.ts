@@ -10,7 +10,7 @@ import { setLabels } from '../labels/label-store.ts';
 import type { Project } from '../projects/project.ts';
 import { getRun } from '../runs/store.ts';
 import { predictImagesOf, runClassIds } from './data.ts';
-import { bestCheckpointFile, loadRunModel, predictImages } from './inference.ts';
+import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
 import { predictedClasses } from './metrics.ts';
 import { listPredictions, predictionsOf, savePredictions } from './store.ts';
 
@@ -21,6 +21,8 @@ export async function predictRun(project: Project, id: number, scope: 'unlabeled
   const run = getRun(project.db, id);
   const images = predictImagesOf(project.db, scope);
   job.progress(0, images.length, 'Loading the model');
+  // TensorFlow loads with the first job, not with the engine.
+  const { loadRunModel, predictImages } = await import('./inference.ts');
   const m = await loadRunModel(project.db, project.dir, id);
   try {
     const probs = await predictImages(m, images, {

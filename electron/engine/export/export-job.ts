@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { conflict, validation } from '../../../shared/contract/errors.ts';
+import { join, resolve } from 'node:path';
+import { conflict } from '../../../shared/contract/errors.ts';
 import type { ExportArgs } from '../../../shared/contract/exports.ts';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { selectBackend } from '../../training/backends/ladder.ts';
@@ -12,19 +12,12 @@ import { loadTrainedModel } from '../../training/trainer/trained-model.ts';
 import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
+import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { runDetail } from '../runs/store.ts';
 import { WRITERS, parityCheck } from './formats.ts';
 import { heldOutImages } from './held-out.ts';
 import { dataSummary, modelCard, modelCardMarkdown } from './model-card.ts';
 import { versions } from './versions.ts';
-
-/** Which checkpoint file to export, relative paths resolved against the project. */
-function checkpointFile(project: Project, runId: number, which: 'best' | 'last'): string {
-  const order = which === 'best' ? 'is_best DESC, epoch DESC' : 'epoch DESC';
-  const row = project.db.prepare(`SELECT path FROM checkpoints WHERE run_id = ? ORDER BY ${order} LIMIT 1`).get(runId) as { path: string } | undefined;
-  if (!row) throw validation(`Run ${runId} has no checkpoint yet: let it finish at least one epoch, then export.`);
-  return isAbsolute(row.path) ? row.path : join(project.dir, row.path);
-}
 
 function outputFolder(project: Project, args: ExportArgs): string {
   const dir = args.outDir ? resolve(args.outDir) : join(project.folder('exports'), `run-${args.runId}-${args.format}`);
@@ -41,7 +34,7 @@ function outputFolder(project: Project, args: ExportArgs): string {
  */
 export async function runExport(project: Project, args: ExportArgs, job: JobContext): Promise<ExportInfo> {
   const run = runDetail(project.db, args.runId, null);
-  const file = checkpointFile(project, args.runId, args.checkpoint ?? 'best');
+  const file = checkpointFile(project.db, project.dir, args.runId, args.checkpoint ?? 'best');
   const dir = outputFolder(project, args);
   job.progress(0, 5, 'Loading the model');
   const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });

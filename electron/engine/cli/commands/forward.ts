@@ -1,6 +1,5 @@
 import { isBackendRung } from '../../../../shared/contract/system.ts';
-import { selectBackend } from '../../../training/backends/ladder.ts';
-import { type ForwardFileResult, forwardFile } from '../../../training/backbones/forward-file.ts';
+import type { ForwardFileResult } from '../../../training/backbones/forward-file.ts';
 import { type Command, UsageError, numberOption } from '../command.ts';
 
 const REQUIRED = ['arch', 'weights', 'input', 'logits'] as const;
@@ -30,6 +29,9 @@ export const forwardCommand: Command = {
     if (backend !== undefined && !isBackendRung(backend)) throw new UsageError(`--backend ${String(backend)} is not a backend (see "labeltune doctor")`);
     const batchSize = numberOption(values, 'batch-size');
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new UsageError('--batch-size expects a whole number ≥ 1');
+    // TensorFlow loads only for this command, so the rest of the CLI starts fast.
+    const { selectBackend } = await import('../../../training/backends/ladder.ts');
+    const { forwardFile } = await import('../../../training/backbones/forward-file.ts');
     await selectBackend({ prefer: backend, log: json ? err : () => {} });
     const result = await forwardFile({
       arch: values.arch as string,
