@@ -5,6 +5,7 @@ import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
 import TrainView from './TrainView.svelte';
 import RunsView from './RunsView.svelte';
+import EvaluateView from './EvaluateView.svelte';
 import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
@@ -32,4 +33,5 @@ export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overvie
   { id: 'splits', label: 'Splits', component: SplitsView },
   { id: 'train', label: 'Train', component: TrainView },
   { id: 'runs', label: 'Runs', component: RunsView },
+  { id: 'evaluate', label: 'Evaluate', component: EvaluateView },
   { id: 'export', label: 'Export', component: ExportView }];

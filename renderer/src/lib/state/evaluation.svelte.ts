@@ -1,0 +1,121 @@
+import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { ClassEvaluation, EvalSplit, EvaluationMetrics, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
+import type { RunInfo } from '../../../../shared/domain/run.ts';
+import type { ChartData } from '../../components/charts/chart-data.ts';
+
+export interface EvalJob {
+  id: string;
+  done: number;
+  total: number | null;
+  message: string;
+}
+
+/** The classes whose ROC curve is worth drawing: binary tasks are about one class, the positive one. */
+export function curveClasses(m: EvaluationMetrics): ClassEvaluation[] {
+  const withCurve = m.perClass.filter((c) => c.roc !== null);
+  if (m.positiveClass === null) return withCurve;
+  return withCurve.filter((c) => c.classIndex === m.positiveClass);
+}
+
+/**
+ * ROC curves on one chart: uPlot needs one ascending x column, so every curve's (fpr, tpr) points
+ * become rows of their own; the chart spans the gaps, so each curve keeps its steps (several points
+ * at one fpr are ordered by tpr, which is the curve's order too).
+ */
+export function rocChart(m: EvaluationMetrics): ChartData {
+  const curves = curveClasses(m);
+  const chance = { label: 'chance', points: [[0, 0], [1, 1]] as [number, number][], faint: true };
+  const inputs = [
+    ...curves.map((c) => ({ label: `${c.name} (AUC ${c.auc === null ? '—' : c.auc.toFixed(3)})`, points: c.roc!.fpr.map((f, i): [number, number] => [f, c.roc!.tpr[i]]), faint: false })),
+    chance,
+  ];
+  const rows = inputs.flatMap((s, si) => s.points.map(([x, y]) => ({ si, x, y })));
+  rows.sort((a, b) => a.x - b.x || a.y - b.y);
+  return {
+    x: rows.map((r) => r.x),
+    series: inputs.map((s, si) => ({ label: s.label, faint: s.faint, values: rows.map((r) => (r.si === si ? r.y : null)) })),
+  };
+}
+
+/**
+ * The Evaluate view: completed runs, the chosen run's stored evaluation, an evaluation job under
+ * way, and the last operating point asked for. A failed evaluation is said in place (`failure`);
+ * the job tray toasts it too.
+ */
+export class EvaluationState {
+  runs = $state<RunInfo[]>([]);
+  runId = $state<number | null>(null);
+  metrics = $state<EvaluationMetrics | null>(null);
+  job = $state<EvalJob | null>(null);
+  failure = $state<string | null>(null);
+  operatingPoint = $state<OperatingPointResult | null>(null);
+  readonly completed = $derived(this.runs.filter((r) => r.status === 'completed'));
+  private seq = 0;
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  /** Follow the evaluation job's progress and load the runs; returns the unsubscribe function. */
+  start(): () => void {
+    const off = this.client.on('job.progress', (p) => {
+      if (this.job && p.jobId === this.job.id) this.job = { id: p.jobId, done: p.done, total: p.total, message: p.message };
+    });
+    void this.loadRuns();
+    return off;
+  }
+
+  async loadRuns(): Promise<void> {
+    try {
+      this.runs = await this.client.invoke('runs.list', {});
+      if (this.runId === null && this.completed.length) await this.select(this.completed[0].id);
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  /** Show a run's newest stored evaluation (none yet: null); answers for an earlier choice are dropped. */
+  async select(runId: number): Promise<void> {
+    const seq = ++this.seq;
+    this.runId = runId;
+    this.metrics = null;
+    this.operatingPoint = null;
+    this.failure = null;
+    try {
+      const m = await this.client.invoke('eval.get', { runId });
+      if (seq === this.seq) this.metrics = m;
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  /** Run the evaluation job on a split and show its result when it ends. */
+  async evaluate(split: EvalSplit = 'test'): Promise<void> {
+    const runId = this.runId;
+    if (runId === null || this.job) return;
+    try {
+      const { jobId } = await this.client.invoke('eval.run', { runId, split });
+      this.job = { id: jobId, done: 0, total: null, message: 'Starting' };
+      const end = await this.client.invoke('job.wait', { jobId });
+      if (end.status !== 'completed') return void (this.failure = end.error?.message ?? `The evaluation ended ${end.status}.`);
+      this.failure = null;
+      if (this.runId === runId) await this.select(runId);
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      this.job = null;
+    }
+  }
+
+  /** The highest threshold that reaches the target sensitivity for one class. */
+  async threshold(className: string, targetSensitivity: number): Promise<void> {
+    const runId = this.runId;
+    if (runId === null) return;
+    try {
+      this.operatingPoint = await this.client.invoke('eval.threshold', { runId, className, targetSensitivity });
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+}
