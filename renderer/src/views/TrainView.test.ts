@@ -77,7 +77,7 @@ describe('TrainView', () => {
     expect(screen.getByText('41.5')).toBeTruthy();
     expect(screen.getByTestId('backend-badge').textContent).toContain('(cpu)');
     // The loss chart got the step's loss at x = 0.5 epochs.
-    expect(charts.some((c) => JSON.stringify(c.data) === JSON.stringify([[0.5], [0.69], [null], [null]]))).toBe(true);
+    await vi.waitFor(() => expect(charts.some((c) => JSON.stringify(c.data) === JSON.stringify([[0.5], [0.69], [null], [null]]))).toBe(true));
     expect((screen.getByRole('button', { name: 'Fine-tune' }) as HTMLButtonElement).disabled).toBe(true);
   });
 });
