@@ -1,0 +1,72 @@
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { metrics, point, run } from '../lib/state/evaluation-fixtures.ts';
+import EvaluateView from './EvaluateView.svelte';
+
+// jsdom has no canvas: record what the ROC chart is given instead of drawing it.
+const charts = vi.hoisted(() => [] as { data: unknown[] }[]);
+vi.mock('uplot', () => ({
+  default: class {
+    constructor(_opts: unknown, data: unknown[]) {
+      charts.push({ data });
+    }
+    setData(data: unknown[]): void {
+      charts.push({ data });
+    }
+    setSize(): void {}
+    destroy(): void {}
+  },
+}));
+
+globalThis.ResizeObserver ??= class {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+};
+
+afterEach(cleanup);
+
+describe('EvaluateView', () => {
+  it('shows the stored evaluation: confusion cells by truth row, per-class rows, ROC data, an operating point and a misclassified image with its Grad-CAM', async () => {
+    const client = new FakeClient({
+      'runs.list': () => [run()],
+      'eval.get': () => metrics(),
+      'eval.threshold': () => point,
+      'labels.tasks': () => [],
+      'labels.history': () => [],
+      'images.get': ({ id }) => ({
+        id, path: `/cxr/${id}.png`, width: 64, height: 64, format: 'png', bitDepth: 8, groupId: null, excluded: false, split: 'test', labels: [],
+        duplicateOf: null, hash: 'h', fileHash: null, phash: null, frame: 0, copied: false, channels: 1, modality: 'DX',
+        window: null, metadata: {}, excludeReason: null, importedAt: '2026-11-28T10:00:00.000Z', splitLocked: true, exactDuplicates: [],
+      }),
+    });
+    render(EvaluateView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+
+    const matrix = await vi.waitFor(() => screen.getByTestId('confusion-matrix'));
+    const rows = within(matrix).getAllByRole('row').slice(1);
+    expect(rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent))).toEqual([
+      ['normal', '4', '1', '0'],
+      ['effusion', '0', '3', '1'],
+      ['nodule', '1', '0', '2'],
+    ]);
+    expect(screen.getAllByTestId('class-row').map((r) => r.querySelector('th')?.textContent)).toEqual(['normal', 'effusion', 'nodule']);
+    expect(screen.getByTestId('eval-summary').textContent).toContain('12 images · accuracy 75.0%');
+    expect(charts.at(-1)?.data[0]).toEqual([0, 0, 0, 0, 0.25, 0.5, 1, 1, 1]);
+
+    await fireEvent.change(screen.getByTestId('threshold-class'), { target: { value: 'effusion' } });
+    await fireEvent.input(screen.getByTestId('threshold-target'), { target: { value: '90' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Find threshold' }));
+    await vi.waitFor(() => expect(screen.getByTestId('threshold-value').textContent).toBe('p(effusion) ≥ 0.212'));
+    expect(client.calls.find((c) => c.method === 'eval.threshold')?.args).toEqual({ runId: 3, className: 'effusion', targetSensitivity: 0.9 });
+    expect(screen.getByTestId('threshold-sensitivity').textContent).toBe('91.7% 95% CI 64.6%–98.5%');
+    expect(screen.getByTestId('threshold-specificity').textContent).toBe('62.5% 95% CI 30.6%–86.3%');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Image 57: truth nodule, predicted normal' }));
+    expect(screen.getByTestId('gradcam').getAttribute('src')).toBe('fake://asset/gradcam/57?run=3&size=256');
+    await fireEvent.click(screen.getByRole('button', { name: 'Open in viewer' }));
+    expect(screen.getByTestId('viewer').querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/57?size=1024');
+    await fireEvent.keyDown(screen.getByTestId('viewer'), { key: 'Escape' });
+    expect(screen.queryByTestId('viewer')).toBeNull();
+  });
+});
