@@ -62,6 +62,11 @@ describe('EvaluateView', () => {
     expect(screen.getByTestId('threshold-sensitivity').textContent).toBe('91.7% 95% CI 64.6%–98.5%');
     expect(screen.getByTestId('threshold-specificity').textContent).toBe('62.5% 95% CI 30.6%–86.3%');
 
+    // Most confident mistake first: image 41 was predicted effusion at 0.6, image 57 normal at 0.5.
+    expect(within(screen.getByTestId('misclassified')).getAllByRole('button').map((b) => b.getAttribute('aria-label'))).toEqual([
+      'Image 41: truth normal, predicted effusion',
+      'Image 57: truth nodule, predicted normal',
+    ]);
     await fireEvent.click(screen.getByRole('button', { name: 'Image 57: truth nodule, predicted normal' }));
     expect(screen.getByTestId('gradcam').getAttribute('src')).toBe('fake://asset/gradcam/57?run=3&size=256');
     await fireEvent.click(screen.getByRole('button', { name: 'Open in viewer' }));
