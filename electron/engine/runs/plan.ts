@@ -50,7 +50,10 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   const strategy: StrategyName = !opts.strategy || opts.strategy === 'auto' ? auto.strategy : opts.strategy;
   const reason = !opts.strategy || opts.strategy === 'auto' ? auto.reason : `Chosen by the user (auto would pick ${auto.strategy}).`;
   const batchSize = opts.batchSize ?? 16;
-  const lr = defaultLr(opts.backbone, pretrainingLr(opts.backbone, batchSize));
+  const weights = resolveWeights(opts, homeDir);
+  // Test backbones stand in for pretrained ones, so they keep the fine-tuning rule.
+  const fromPretrained = weights !== null || opts.pretrained === true || isTestBackbone(opts.backbone);
+  const lr = defaultLr(opts.backbone, pretrainingLr(opts.backbone, batchSize), fromPretrained);
   const total = data.manifest.train.length;
   const weighting = opts.classWeights ?? 'auto';
   const classWeights = weighting === 'off' ? null : data.multiLabel
@@ -60,7 +63,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   const augment = opts.augment ?? (strategy === 'full' || strategy === 'gradual');
   return {
     backbone: opts.backbone,
-    weights: resolveWeights(opts, homeDir),
+    weights,
     pretrained: opts.pretrained === true,
     strategy,
     strategyReason: reason,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_LR, defaultLr, groupLearningRates, lrMultiplier } from './lr.ts';
+import { FALLBACK_LR, SCRATCH_LR, defaultLr, groupLearningRates, lrMultiplier } from './lr.ts';
 
 describe('learning rates', () => {
   it('defaults to the pretraining LR / 10, else 1e-4 with a note', () => {
@@ -7,6 +7,12 @@ describe('learning rates', () => {
     const fallback = defaultLr('mystery', null);
     expect(fallback.lr).toBe(FALLBACK_LR);
     expect(fallback.note).toContain('not known');
+  });
+
+  it('does not apply the fine-tuning rule to a network trained from scratch', () => {
+    const scratch = defaultLr('resnet50', 0.1, false);
+    expect(scratch.lr).toBe(SCRATCH_LR);
+    expect(scratch.note).toMatch(/No pretrained weights/);
   });
 
   it('decays layer-wise from the head down', () => {

@@ -5,6 +5,8 @@
 
 /** Used when a backbone's pretraining LR is not known. */
 export const FALLBACK_LR = 1e-4;
+/** AdamW's usual LR for a network trained from random initialisation. */
+export const SCRATCH_LR = 1e-3;
 
 export interface DefaultLr {
   lr: number;
@@ -12,7 +14,10 @@ export interface DefaultLr {
 }
 
 /** The seed's rule: fine-tune at the backbone's pretraining LR / 10. */
-export function defaultLr(arch: string, pretrainingLr: number | null | undefined): DefaultLr {
+export function defaultLr(arch: string, pretrainingLr: number | null | undefined, fromPretrained = true): DefaultLr {
+  if (!fromPretrained) {
+    return { lr: SCRATCH_LR, note: `No pretrained weights: ${arch} trains from random initialisation at ${SCRATCH_LR} (the fine-tuning rule, a tenth of the pretraining LR, only applies to pretrained weights).` };
+  }
   if (pretrainingLr && pretrainingLr > 0) {
     return { lr: pretrainingLr / 10, note: `${arch} was pretrained at LR ${pretrainingLr}; fine-tuning at a tenth of it.` };
   }
