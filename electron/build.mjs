@@ -17,6 +17,8 @@ export const EXTERNALS = [
   'sharp',
   '@img/*',
   '@tensorflow/*',
+  'onnxruntime-node',
+  '@cornerstonejs/*',
   'bindings',
   'node-gyp-build',
   'fsevents',
