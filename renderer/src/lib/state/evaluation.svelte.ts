@@ -100,7 +100,9 @@ export class EvaluationState {
       const end = await this.client.invoke('job.wait', { jobId });
       if (end.status !== 'completed') return void (this.failure = end.error?.message ?? `The evaluation ended ${end.status}.`);
       this.failure = null;
-      if (this.runId === runId) await this.select(runId);
+      // Swap in the new result without blanking the old one first; an operating point was of the old one.
+      const m = await this.client.invoke('eval.get', { runId });
+      if (this.runId === runId) [this.metrics, this.operatingPoint] = [m, null];
     } catch (e) {
       this.onError(e);
     } finally {
