@@ -17,16 +17,20 @@ export function jet(v: number): [number, number, number] {
 export async function renderOverlay(img: DecodedImage, cam: CamMap, crop: { size: number; cropPct: number }, size: number, alpha = 0.45): Promise<Buffer> {
   const g = geometry(img.width, img.height, crop);
   const channels = img.channels === 1 ? 1 : img.channels;
-  const base = await sharp(toDisplayBytes(img), { raw: { width: img.width, height: img.height, channels: channels as 1 | 3 | 4 } })
+  // sharp applies one resize per pipeline: crop the model's view first, then scale it to `size`.
+  const cropped = await sharp(toDisplayBytes(img), { raw: { width: img.width, height: img.height, channels: channels as 1 | 3 | 4 } })
     .removeAlpha()
     .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill' })
     .extract(g.crop)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const base = await sharp(cropped.data, { raw: { width: cropped.info.width, height: cropped.info.height, channels: cropped.info.channels } })
     .resize(size, size, { fit: 'fill' })
-    .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
   const heat = await sharp(Buffer.from(cam.values.map((v) => Math.round(v * 255))), { raw: { width: cam.width, height: cam.height, channels: 1 } })
     .resize(size, size, { fit: 'fill', kernel: 'linear' })
+    .extractChannel(0)
     .raw()
     .toBuffer();
   const step = base.info.channels;
