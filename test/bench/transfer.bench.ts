@@ -65,7 +65,7 @@ export async function transfer(): Promise<void> {
   const selection = await selectBackend({ log: () => {} });
   const data = loadDatasets(sizes);
   console.log(`backend ${selection.backend}, ${size} px, source ${sizes.sourcePerClass}/class, target 50/class, test ${sizes.testPerClass}/class, ${epochs} epochs`);
-  console.log('arch       seed  row       accuracy  trainable   seconds');
+  console.log('arch          seed  row       accuracy  trainable   seconds');
   for (const armName of arg('arms', 'small_resnet,tiny_vit').split(',')) {
     const arm = ARMS[armName];
     for (const seed of arg('seeds', '1').split(',').map(Number)) {
@@ -79,7 +79,7 @@ export async function transfer(): Promise<void> {
         strategies: arm.strategies,
       }, data);
       const line = (row: string, acc: number, share: number, s: number) =>
-        console.log(`${armName.padEnd(11)}${String(seed).padEnd(6)}${row.padEnd(10)}${acc.toFixed(3).padStart(8)}  ${(share * 100).toFixed(2).padStart(8)}%  ${s.toFixed(1).padStart(8)}`);
+        console.log(`${armName.padEnd(14)}${String(seed).padEnd(6)}${row.padEnd(10)}${acc.toFixed(3).padStart(8)}  ${(share * 100).toFixed(2).padStart(8)}%  ${s.toFixed(1).padStart(8)}`);
       line('source', r.source.accuracy, 1, r.source.seconds);
       for (const row of r.rows) line(row.name, row.accuracy, row.trainableShare, row.seconds);
     }
