@@ -59,7 +59,7 @@ test.afterAll(async () => {
   rmSync(served.tmp, { recursive: true, force: true });
 });
 
-test('split by patient, fine-tune a tiny run, see it in Runs, export it to ONNX with parity', async ({ page, request }) => {
+test('split by patient, fine-tune a tiny run, see it in Runs, evaluate it, export it to ONNX with parity', async ({ page, request }) => {
   test.setTimeout(300_000);
   await page.goto(served.url);
   await page.getByRole('tab', { name: 'Splits' }).click();
@@ -93,6 +93,17 @@ test('split by patient, fine-tune a tiny run, see it in Runs, export it to ONNX 
   await page.getByLabel('Compare run #1').check();
   await expect(page.getByTestId('chart-compare')).toBeVisible();
   await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
+
+  await page.getByRole('tab', { name: 'Evaluate' }).click();
+  await page.getByRole('button', { name: 'Evaluate on test split' }).click();
+  await expect(page.getByTestId('confusion-matrix')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('class-row')).toHaveCount(3);
+  const evaluation = await invoke<{ split: string; images: number; confusion: number[][]; accuracy: number } | null>(request, 'eval.get', { runId: 1 });
+  expect(evaluation?.split).toBe('test');
+  expect(evaluation!.confusion.flat().reduce((a, b) => a + b, 0)).toBe(evaluation!.images);
+  expect(evaluation!.images).toBeGreaterThan(0);
+  await expect(page.getByTestId('eval-summary')).toContainText(`${evaluation!.images} images`);
+  await page.screenshot({ path: join(SHOTS, 'evaluate.png'), fullPage: true });
 
   await page.getByRole('tab', { name: 'Export' }).click();
   await page.locator('input[name="export-format"][value="onnx"]').check();
