@@ -80,4 +80,6 @@ export interface DatasetHandlers {
   'import.start': (a: StartImportArgs) => Promise<JobRef>;
   /** The report of an import job (also after a restart: it is stored with the job); a running job answers its report so far. */
   'import.report': (a: { jobId: string }) => Promise<ImportReport>;
+  /** Create and open a sample project of synthetic chest X-rays (labelled, grouped by patient) in `dir`, by default a new folder under the LabelTune home; its images arrive through an import job. */
+  'demo.create': (a: { dir?: string; images?: number; seed?: number }) => Promise<JobRef & { project: import('../domain/project.ts').ProjectInfo }>;
 }

@@ -1,10 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatasetHandlers, ImportReport } from '../../../shared/contract/datasets.ts';
 import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, nonEmpty } from '../handler.ts';
 import { registerDatasetAssets } from './assets.ts';
+import { generateDemoImages } from './demo/generate.ts';
+import { Project } from '../projects/project.ts';
+import type { StartImportArgs } from '../../../shared/contract/datasets.ts';
 import { type ImportTuning, NEAR_DUPLICATE_THRESHOLD, emptyReport, runImport } from './import/import-job.ts';
 
 const startSchema = z
@@ -22,23 +27,39 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
   registerDatasetAssets(ctx);
   // Reports of this session's imports, also those cancelled (the jobs table keeps only completed ones).
   const reports = new Map<string, ImportReport>();
+  const startImport = (args: StartImportArgs, after?: () => void): string => {
+    const project = ctx.project();
+    const report = emptyReport(tuning.nearThreshold ?? NEAR_DUPLICATE_THRESHOLD);
+    return ctx.jobs.start('import', args, async (job) => {
+      reports.set(job.jobId, report);
+      try {
+        return await runImport(project, args, job, report, tuning);
+      } finally {
+        after?.();
+        if (ctx.hasProject && ctx.project() === project) ctx.projectChanged();
+      }
+    });
+  };
   return {
     'import.start': {
       schema: startSchema,
       run: (args) => {
-        const project = ctx.project();
         // A wrong CSV path is a typo to fix now, not a failed job to discover later.
         if (args.csv && !existsSync(args.csv)) throw validation(`The label file ${args.csv} does not exist; check the CSV path.`);
-        const report = emptyReport(tuning.nearThreshold ?? NEAR_DUPLICATE_THRESHOLD);
-        const jobId = ctx.jobs.start('import', args, async (job) => {
-          reports.set(job.jobId, report);
-          try {
-            return await runImport(project, args, job, report, tuning);
-          } finally {
-            if (ctx.hasProject && ctx.project() === project) ctx.projectChanged();
-          }
-        });
-        return { jobId };
+        return { jobId: startImport(args) };
+      },
+    },
+    'demo.create': {
+      schema: z.object({ dir: nonEmpty('dir').optional(), images: z.number().int().min(10).max(5000).optional(), seed: z.number().int().optional() }).strict(),
+      run: async ({ dir, images, seed }) => {
+        const where = dir ?? join(ctx.homeDir, 'samples', `sample-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        const project = Project.create(where, 'Sample chest X-rays');
+        await ctx.setProject(project);
+        const staging = mkdtempSync(join(tmpdir(), 'labeltune-demo-'));
+        const dataset = generateDemoImages(staging, { images, seed });
+        // Copied into the project, so the generated folder goes once the import has ended.
+        const jobId = startImport({ paths: [], csv: dataset.csv, copy: true }, () => rmSync(staging, { recursive: true, force: true }));
+        return { jobId, project: project.info() };
       },
     },
     'import.report': {

@@ -30,6 +30,20 @@ describe('ProjectsView', () => {
     expect(project.info?.name).toBe('Hands');
   });
 
+  it('creates a sample project in one click and opens it', async () => {
+    const client = new FakeClient({
+      'demo.create': () => ({ jobId: 'job-1', project: projectInfo({ dir: '/home/u/.labeltune/samples/s1', name: 'Sample chest X-rays' }) }),
+      'project.recent': () => recent,
+    });
+    const project = new ProjectState(client, vi.fn());
+    const onOpened = vi.fn();
+    render(ProjectsView, { project, shell: null, onOpened, onError: vi.fn() });
+    await fireEvent.click(screen.getByRole('button', { name: 'Create a sample project' }));
+    await vi.waitFor(() => expect(onOpened).toHaveBeenCalledTimes(1));
+    expect(client.calls).toEqual([{ method: 'demo.create', args: {} }]);
+    expect(project.info?.name).toBe('Sample chest X-rays');
+  });
+
   it('opens a recent project and reports engine errors through onError', async () => {
     const error = notFound('/data/knees is not a LabelTune project (no project.db). Create a project there instead.');
     const client = new FakeClient({

@@ -61,6 +61,13 @@ export class ProjectState {
     });
   }
 
+  /** A new sample project (synthetic chest X-rays), opened at once; its images arrive through an import job. */
+  createSample(): Promise<boolean> {
+    return this.run(async () => {
+      this.info = (await this.client.invoke('demo.create', {})).project;
+    });
+  }
+
   rename(name: string): Promise<boolean> {
     return this.run(async () => {
       this.info = await this.client.invoke('project.rename', { name });
