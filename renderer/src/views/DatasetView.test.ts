@@ -92,3 +92,17 @@ describe('DatasetView', () => {
     expect(screen.queryByTestId('viewer')).toBeNull();
   });
 });
+
+describe('DatasetView filters', () => {
+  it('filters by patient / lot group through images.list and images.counts', async () => {
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError: vi.fn() });
+    await vi.waitFor(() => expect(client.calls.some((c) => c.method === 'images.list')).toBe(true));
+    const input = screen.getByTestId('filter-group') as HTMLInputElement;
+    await fireEvent.change(input, { target: { value: ' P-0042 ' } });
+    await vi.waitFor(() =>
+      expect(client.calls.filter((c) => c.method === 'images.list').some((c) => (c.args as { filter: { groupId?: string } }).filter.groupId === 'P-0042')).toBe(true),
+    );
+    expect(client.calls.filter((c) => c.method === 'images.counts').some((c) => (c.args as { filter: { groupId?: string } }).filter?.groupId === 'P-0042')).toBe(true);
+  });
+});
