@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, maxRowRelErr } from '../../../training/backbones/testing.ts';
 import { readNpy, writeNpy } from '../../../training/weights/npy.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 
 let tmp: string;
 const previousHome = process.env.LABELTUNE_HOME;
@@ -17,12 +17,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 const fx = join(FIXTURE_DIR, 'resnet18');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pattern, rawPng } from '../../datasets/testing/fixtures.ts';
 import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 
 let t: TestEngine;
 const previousHome = process.env.LABELTUNE_HOME;
@@ -16,12 +16,7 @@ afterAll(async () => {
   await t.dispose();
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('labeltune import', () => {
   it('imports class folders and prints the report as JSON, then a human summary on a re-run', async () => {

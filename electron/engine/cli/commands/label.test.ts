@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedImages } from '../../testing/seed-images.ts';
 import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 import { parseIds } from './label.ts';
 
 let t: TestEngine;
@@ -19,12 +19,7 @@ afterAll(async () => {
   await t.dispose();
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['label', t.projectDir, ...argv], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => runCli('label', t.projectDir, ...argv);
 
 describe('labeltune label', () => {
   it('parses id lists and ranges', () => {

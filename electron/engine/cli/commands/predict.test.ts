@@ -9,7 +9,7 @@ import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrai
 import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
 import { decodeFile } from '../../datasets/decode/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));
 const exportDir = join(dir, 'export');
@@ -42,12 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('labeltune predict <export-dir>', () => {
   it('predicts a folder with the TF.js export as the in-app model does, and writes a CSV', async () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedImages, seedLabels } from '../../testing/seed-images.ts';
 import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 
 let t: TestEngine;
 const previousHome = process.env.LABELTUNE_HOME;
@@ -28,12 +28,7 @@ afterAll(async () => {
   await t.dispose();
 });
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('labeltune split', () => {
   it('--json prints the report and the leakage check', async () => {

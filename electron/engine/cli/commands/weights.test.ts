@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../../training/weights/testing/fixtures.ts';
-import { main } from '../main.ts';
+import { runCli } from '../../testing/cli.ts';
 
 const VIT = fixturePath('vit_tiny_patch16_224/model.safetensors');
 const VIT_BYTES = readFileSync(VIT);
@@ -29,12 +29,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = runCli;
 
 describe('labeltune weights', () => {
   it('lists the catalog as JSON', async () => {
