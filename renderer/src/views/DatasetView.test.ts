@@ -106,3 +106,13 @@ describe('DatasetView filters', () => {
     expect(client.calls.filter((c) => c.method === 'images.counts').some((c) => (c.args as { filter: { groupId?: string } }).filter?.groupId === 'P-0042')).toBe(true);
   });
 });
+
+describe('DatasetView sort', () => {
+  it('asks images.list for the chosen order', async () => {
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError: vi.fn() });
+    await vi.waitFor(() => expect(client.calls.some((c) => c.method === 'images.list')).toBe(true));
+    await fireEvent.change(screen.getByTestId('sort'), { target: { value: 'group' } });
+    await vi.waitFor(() => expect(client.calls.filter((c) => c.method === 'images.list').at(-1)?.args).toMatchObject({ sort: 'group', offset: 0 }));
+  });
+});

@@ -1,6 +1,6 @@
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { ImageCounts, ImageFilter, ImageSummary } from '../../../../shared/domain/images.ts';
+import type { ImageCounts, ImageFilter, ImageSummary, ImageSort } from '../../../../shared/domain/images.ts';
 import type { LabelChange, LabelClass, LabelTask } from '../../../../shared/domain/labels.ts';
 
 /** Rows fetched per `images.list` call while scrolling; small enough to answer in a frame or two. */
@@ -22,6 +22,7 @@ export interface SelectModifiers {
  */
 export class DatasetState {
   filter = $state<ImageFilter>({});
+  sort = $state<ImageSort>('id');
   total = $state(0);
   counts = $state<ImageCounts | null>(null);
   tasks = $state<LabelTask[]>([]);
@@ -47,6 +48,14 @@ export class DatasetState {
   /** Start over with this filter: counts, label sets and the first page. */
   async setFilter(filter: ImageFilter): Promise<void> {
     this.filter = filter;
+    this.cursor = 0;
+    this.anchor = 0;
+    await this.reload();
+  }
+
+  /** Order the grid by id, path, import time or group (patient / lot). */
+  async setSort(sort: ImageSort): Promise<void> {
+    this.sort = sort;
     this.cursor = 0;
     this.anchor = 0;
     await this.reload();
@@ -89,7 +98,7 @@ export class DatasetState {
     const generation = this.generation;
     this.loading.add(page);
     try {
-      const res = await this.client.invoke('images.list', { filter: this.filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+      const res = await this.client.invoke('images.list', { filter: this.filter, sort: this.sort, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
       if (generation !== this.generation) return;
       this.total = res.total;
       this.pages.set(page, res.items);
@@ -142,7 +151,7 @@ export class DatasetState {
     try {
       const ids: number[] = [];
       for (let offset = 0; offset < Math.max(this.total, 1); offset += MAX_PAGE) {
-        const res = await this.client.invoke('images.list', { filter: this.filter, offset, limit: MAX_PAGE });
+        const res = await this.client.invoke('images.list', { filter: this.filter, sort: this.sort, offset, limit: MAX_PAGE });
         ids.push(...res.items.map((i) => i.id));
         if (res.items.length < MAX_PAGE) break;
       }
