@@ -34,6 +34,11 @@ function engine() {
     }),
     'labels.history': () => [],
     'labels.undo': () => ({ batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [] }),
+    'runs.list': () => [{ id: 4, status: 'completed' } as never],
+    'explain.gradcam': ({ runId, imageId }) => ({
+      runId, imageId, classIndex: 1, className: 'fracture', probs: [0.2, 0.8],
+      grid: { width: 1, height: 1, values: [1] }, heatmap: { width: 1, height: 1, values: [1] },
+    }),
   });
 }
 
@@ -90,6 +95,20 @@ describe('DatasetView', () => {
     expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024&wc=-600&ww=1500');
     await fireEvent.keyDown(viewer, { key: 'Escape' });
     expect(screen.queryByTestId('viewer')).toBeNull();
+  });
+
+  it('shows the newest run\'s prediction and Grad-CAM overlay on g', async () => {
+    const onError = vi.fn();
+    render(DatasetView, { client: engine(), info: projectInfo(), onError });
+    const grid = await screen.findByTestId('dataset-grid');
+    await vi.waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBeGreaterThanOrEqual(3));
+    await fireEvent.keyDown(grid, { key: 'Enter' });
+    const viewer = await screen.findByTestId('viewer');
+    await screen.findByRole('button', { name: /Grad-CAM run #4/ });
+    await fireEvent.keyDown(viewer, { key: 'g' });
+    expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/gradcam/201?run=4&size=768');
+    await vi.waitFor(() => expect(screen.getByTestId('viewer-prediction').textContent).toBe('model: fracture 80.0%'));
+    expect(onError).not.toHaveBeenCalled();
   });
 });
 
