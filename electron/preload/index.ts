@@ -1,6 +1,6 @@
 // Runs sandboxed in the renderer: only 'electron' can be required. It exposes invoke/on over the
-// two allow-listed channels and nothing else, so page code never touches ipcRenderer.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+// two allow-listed channels (plus the path of a dropped file), so page code never touches ipcRenderer.
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_CHANNELS, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type EventMessage } from '../../shared/contract/index.ts';
 import type { BridgeResponse, LabelTuneBridge } from '../../shared/contract/shell.ts';
 
@@ -18,6 +18,8 @@ const bridge: LabelTuneBridge = {
     ipcRenderer.on(allowed(IPC_EVENT_CHANNEL), handler);
     return () => void ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler);
   },
+  // Sandboxed pages see no file paths; dropped files get theirs here and nowhere else.
+  pathForFile: (file) => webUtils.getPathForFile(file),
 };
 
 contextBridge.exposeInMainWorld('labeltune', bridge);

@@ -35,4 +35,6 @@ export type BridgeResponse = { ok: true; result: unknown } | { ok: false; error:
 export interface LabelTuneBridge {
   invoke(method: string, args: unknown): Promise<BridgeResponse>;
   on(event: string, listener: (payload: unknown) => void): () => void;
+  /** The absolute path of a file or folder dropped on the window (Electron's webUtils; none in browser mode). */
+  pathForFile(file: File): string;
 }

@@ -49,3 +49,20 @@ describe('ImportView', () => {
     expect(screen.queryByTestId('import-progress')).toBeNull();
   });
 });
+
+describe('ImportView drop', () => {
+  it('adds dropped files by their path in the desktop app, and explains why not in a browser', async () => {
+    const onError = vi.fn();
+    render(ImportView, { client: new FakeClient({}), info: projectInfo(), onError });
+    const form = screen.getByRole('button', { name: 'Start import' }).closest('form')!;
+    const files = [new File(['x'], 'a.png'), new File(['y'], 'b.dcm')];
+    await fireEvent.drop(form, { dataTransfer: { files } });
+    expect(onError.mock.calls[0][0].message).toMatch(/needs the desktop app/);
+    vi.stubGlobal('labeltune', { pathForFile: (f: File) => `/scans/${f.name}` });
+    window.labeltune = (globalThis as unknown as { labeltune: Window['labeltune'] }).labeltune;
+    await fireEvent.drop(form, { dataTransfer: { files } });
+    expect((screen.getByLabelText(/Files and folders/) as HTMLTextAreaElement).value).toBe('/scans/a.png\n/scans/b.dcm');
+    delete window.labeltune;
+    vi.unstubAllGlobals();
+  });
+});

@@ -18,6 +18,7 @@ function fakeBridge(answers: Record<string, BridgeResponse>) {
       listeners.push(entry);
       return () => void listeners.splice(listeners.indexOf(entry), 1);
     },
+    pathForFile: (file) => `/dropped/${file.name}`,
   };
   const emit = (event: string, payload: unknown) => listeners.filter(([e]) => e === event).forEach(([, l]) => l(payload));
   return { bridge, calls, emit };
