@@ -9,6 +9,22 @@ export interface StartImportArgs {
   classFolders?: boolean;
   /** Copy the files into the project's images/ folder (content-addressed) instead of referencing them where they are. */
   copy?: boolean;
+  /** Which CSV header holds each role, when the usual names (path/file, label/class, group/patient_id, aux_label) do not fit. */
+  csvColumns?: CsvColumnMapping;
+}
+
+export interface CsvColumnMapping {
+  path?: string;
+  label?: string;
+  group?: string;
+  auxLabel?: string;
+}
+
+/** A label CSV's header, the columns recognised for each role, and its first rows. */
+export interface CsvPreview {
+  columns: string[];
+  detected: CsvColumnMapping;
+  preview: string[][];
 }
 
 /** Why one file or CSV row was not imported (or imported without its label). */
@@ -80,6 +96,8 @@ export interface DatasetHandlers {
   'import.start': (a: StartImportArgs) => Promise<JobRef>;
   /** The report of an import job (also after a restart: it is stored with the job); a running job answers its report so far. */
   'import.report': (a: { jobId: string }) => Promise<ImportReport>;
+  /** Read a label CSV's header and first rows, with the columns recognised for path, label, group and aux label (for column mapping). */
+  'import.inspectCsv': (a: { csv: string }) => Promise<CsvPreview>;
   /** Create and open a sample project of synthetic chest X-rays (labelled, grouped by patient) in `dir`, by default a new folder under the LabelTune home; its images arrive through an import job. */
   'demo.create': (a: { dir?: string; images?: number; seed?: number }) => Promise<JobRef & { project: import('../domain/project.ts').ProjectInfo }>;
 }

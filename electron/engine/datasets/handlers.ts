@@ -8,6 +8,7 @@ import type { EngineContext } from '../context.ts';
 import { type Implementation, nonEmpty } from '../handler.ts';
 import { registerDatasetAssets } from './assets.ts';
 import { generateDemoImages } from './demo/generate.ts';
+import { inspectLabelCsv } from './import/csv.ts';
 import { Project } from '../projects/project.ts';
 import type { StartImportArgs } from '../../../shared/contract/datasets.ts';
 import { type ImportTuning, NEAR_DUPLICATE_THRESHOLD, emptyReport, runImport } from './import/import-job.ts';
@@ -18,6 +19,7 @@ const startSchema = z
     csv: nonEmpty('csv').optional(),
     classFolders: z.boolean().optional(),
     copy: z.boolean().optional(),
+    csvColumns: z.object({ path: z.string().min(1).optional(), label: z.string().min(1).optional(), group: z.string().min(1).optional(), auxLabel: z.string().min(1).optional() }).strict().optional(),
   })
   .strict()
   .refine((a) => a.paths.length > 0 || a.csv !== undefined, { message: 'Give at least one file or folder to import, or a CSV that lists them.' });
@@ -61,6 +63,10 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
         const jobId = startImport({ paths: [], csv: dataset.csv, copy: true }, () => rmSync(staging, { recursive: true, force: true }));
         return { jobId, project: project.info() };
       },
+    },
+    'import.inspectCsv': {
+      schema: z.object({ csv: nonEmpty('csv') }).strict(),
+      run: ({ csv }) => inspectLabelCsv(csv),
     },
     'import.report': {
       schema: z.object({ jobId: z.string().min(1) }).strict(),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCsv, readLabelCsv } from './csv.ts';
+import { inspectLabelCsv, parseCsv, readLabelCsv } from './csv.ts';
 
 describe('parseCsv', () => {
   it('handles quotes, doubled quotes, CRLF, a BOM and blank lines', () => {
@@ -43,5 +43,25 @@ describe('readLabelCsv', () => {
   it('refuses a CSV without a path column, naming its header', () => {
     const { file } = csvFile('name,label\na.png,cat\n');
     expect(() => readLabelCsv(file)).toThrow(/needs a header row with a "path" column.*"name,label"/);
+  });
+
+  it('uses the columns the user mapped, and names the header when a mapped column is missing', () => {
+    const { dir, file } = csvFile('Accession,Finding,MRN,Scan\nA1,effusion,P7,s1.dcm\nA2,normal,P8,s2.dcm\n');
+    const { rows } = readLabelCsv(file, { path: 'Scan', label: 'Finding', group: 'MRN' });
+    expect(rows.map((r) => [r.path, r.label, r.group])).toEqual([
+      [join(dir, 's1.dcm'), 'effusion', 'P7'],
+      [join(dir, 's2.dcm'), 'normal', 'P8'],
+    ]);
+    expect(() => readLabelCsv(file, { path: 'Filename' })).toThrow(/labels.csv has no column "Filename"; its columns are "Accession", "Finding", "MRN", "Scan"/);
+    expect(() => readLabelCsv(file)).toThrow(/or choose which column holds the paths/);
+  });
+
+  it('inspects a CSV for the mapping UI: header, detected roles, first rows', () => {
+    const { file } = csvFile('File,Class,Patient ID,notes\na.png,cat,P1,x\nb.png,dog,P2,y\n');
+    expect(inspectLabelCsv(file, 1)).toEqual({
+      columns: ['File', 'Class', 'Patient ID', 'notes'],
+      detected: { path: 'File', label: 'Class', group: 'Patient ID' },
+      preview: [['a.png', 'cat', 'P1', 'x']],
+    });
   });
 });

@@ -54,7 +54,7 @@ export function parseCsv(text: string): string[][] {
  * Read a label CSV. The header decides which column is which; relative paths resolve against the
  * CSV's own folder so that a dataset folder can be moved with its CSV.
  */
-export function readLabelCsv(file: string): LabelCsv {
+export function readLabelCsv(file: string, columns: CsvColumns = {}): LabelCsv {
   const csvPath = resolve(file);
   let text: string;
   try {
@@ -65,7 +65,7 @@ export function readLabelCsv(file: string): LabelCsv {
     throw validation(`The label file ${csvPath} ${why}; check the --csv path.`);
   }
   const [header, ...records] = parseCsv(text);
-  const col = headerColumns(header ?? [], csvPath);
+  const col = headerColumns(header ?? [], csvPath, columns);
   const base = dirname(csvPath);
   const rows: CsvLabelRow[] = [];
   const issues: ImportIssue[] = [];
@@ -87,18 +87,48 @@ export function readLabelCsv(file: string): LabelCsv {
   return { rows, issues };
 }
 
-function headerColumns(header: string[], csvPath: string): Partial<Record<keyof typeof COLUMNS, number>> {
-  const norm = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
-  const find = (names: readonly string[]) => {
-    const k = norm.findIndex((h) => names.includes(h));
+/** Header names the user picked for each role; roles left out are found by their usual names. */
+export type CsvColumns = Partial<Record<keyof typeof COLUMNS, string>>;
+
+const normalise = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+function headerColumns(header: string[], csvPath: string, chosen: CsvColumns): Partial<Record<keyof typeof COLUMNS, number>> {
+  const norm = header.map(normalise);
+  const find = (role: keyof typeof COLUMNS) => {
+    const name = chosen[role];
+    if (name !== undefined) {
+      const k = norm.indexOf(normalise(name));
+      if (k < 0) throw validation(`${basename(csvPath)} has no column "${name}"; its columns are ${header.map((h) => `"${h}"`).join(', ')}.`);
+      return k;
+    }
+    const k = norm.findIndex((h) => (COLUMNS[role] as readonly string[]).includes(h));
     return k < 0 ? undefined : k;
   };
-  const col = { path: find(COLUMNS.path), label: find(COLUMNS.label), group: find(COLUMNS.group), auxLabel: find(COLUMNS.auxLabel) };
+  const col = { path: find('path'), label: find('label'), group: find('group'), auxLabel: find('auxLabel') };
   if (col.path === undefined) {
     throw validation(
-      `${csvPath} needs a header row with a "path" column (and "label", optionally "group" and "aux_label"); ` +
-        `its first row is "${header.join(',')}".`,
+      `${csvPath} needs a header row with a "path" column (and "label", optionally "group" and "aux_label"), ` +
+        `or choose which column holds the paths; its first row is "${header.join(',')}".`,
     );
   }
   return col;
+}
+
+/** The header of a label CSV, the columns found for each role, and its first rows: what the UI's column mapping shows. */
+export function inspectLabelCsv(file: string, previewRows = 5): { columns: string[]; detected: CsvColumns; preview: string[][] } {
+  const csvPath = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(csvPath, 'utf8');
+  } catch {
+    throw validation(`The label file ${csvPath} cannot be read; check the CSV path.`);
+  }
+  const [header = [], ...records] = parseCsv(text);
+  const norm = header.map(normalise);
+  const detected: CsvColumns = {};
+  for (const role of Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]) {
+    const k = norm.findIndex((h) => (COLUMNS[role] as readonly string[]).includes(h));
+    if (k >= 0) detected[role] = header[k];
+  }
+  return { columns: header, detected, preview: records.slice(0, previewRows) };
 }

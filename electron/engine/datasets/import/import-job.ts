@@ -4,7 +4,7 @@ import { cancelled } from '../../../../shared/contract/errors.ts';
 import type { JobContext } from '../../jobs/job-manager.ts';
 import { NEAR_THRESHOLD } from '../../images/near-duplicates.ts';
 import type { Project } from '../../projects/project.ts';
-import { readLabelCsv } from './csv.ts';
+import { type CsvColumns, readLabelCsv } from './csv.ts';
 import { enumerateSources } from './enumerate.ts';
 import { NearDuplicateIndex } from './near-index.ts';
 import { OrderedBatches } from './ordered-batches.ts';
@@ -110,13 +110,13 @@ function planImport(project: Project, args: StartImportArgs): ImportPlan {
   const labels = new Map<string, FileLabels>();
   for (const f of files) if (f.classFolder) labels.set(f.path, { main: f.classFolder });
   const plan: ImportPlan = { files: files.map((f) => f.path), labels, labelOnly: [], issues };
-  if (args.csv) addCsv(project, args.csv, plan);
+  if (args.csv) addCsv(project, args.csv, plan, args.csvColumns);
   return plan;
 }
 
 /** CSV rows add their labels and group, and their files when the given paths did not include them. */
-function addCsv(project: Project, csvFile: string, plan: ImportPlan): void {
-  const csv = readLabelCsv(csvFile);
+function addCsv(project: Project, csvFile: string, plan: ImportPlan, columns?: CsvColumns): void {
+  const csv = readLabelCsv(csvFile, columns);
   plan.issues.push(...csv.issues);
   const listed = new Set(plan.files);
   const known = project.db.prepare('SELECT 1 FROM images WHERE path = ? LIMIT 1').pluck();
