@@ -66,3 +66,24 @@ describe('ImportView drop', () => {
     vi.unstubAllGlobals();
   });
 });
+
+describe('ImportView CSV column mapping', () => {
+  it('reads the CSV header, lets the user map columns, and sends the mapping with the import', async () => {
+    const client = new FakeClient({
+      'import.inspectCsv': () => ({ columns: ['Accession', 'Finding', 'Scan'], detected: {}, preview: [['A1', 'effusion', 's1.dcm']] }),
+      'import.start': () => ({ jobId: 'j9' }),
+      'job.get': () => ({ id: 'j9', kind: 'import', status: 'running', done: 0, total: null, message: '', startedAt: '', finishedAt: null, result: null, error: null }),
+    });
+    render(ImportView, { client, info: projectInfo(), onError: vi.fn() });
+    await fireEvent.input(screen.getByLabelText(/Label CSV/), { target: { value: '/data/export.csv' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Map columns…' }));
+    await screen.findByTestId('csv-mapping');
+    await fireEvent.change(screen.getByTestId('csv-path'), { target: { value: 'Scan' } });
+    await fireEvent.change(screen.getByTestId('csv-label'), { target: { value: 'Finding' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Start import' }));
+    await vi.waitFor(() => expect(client.calls.some((c) => c.method === 'import.start')).toBe(true));
+    expect(client.calls.find((c) => c.method === 'import.start')?.args).toEqual({
+      paths: [], csv: '/data/export.csv', csvColumns: { path: 'Scan', label: 'Finding' }, classFolders: true, copy: false,
+    });
+  });
+});
