@@ -1,20 +1,9 @@
 import { notFound } from '../../../shared/contract/errors.ts';
 import type { ImageDetail } from '../../../shared/domain/images.ts';
-import type { SplitName } from '../../../shared/domain/splits.ts';
 import type { Database } from '../db/database.ts';
-import { SUMMARY_COLUMNS, labelsOf, toSummary } from './query.ts';
+import { SUMMARY_COLUMNS, type SummaryRow, labelsOf, toSummary } from './query.ts';
 
-interface DetailRow {
-  id: number;
-  path: string;
-  width: number;
-  height: number;
-  format: string;
-  bit_depth: number;
-  group_id: string | null;
-  excluded: number;
-  duplicate_of: number | null;
-  split: SplitName | null;
+interface DetailRow extends SummaryRow {
   hash: string;
   file_hash: string | null;
   phash: string | null;

@@ -75,7 +75,7 @@ function orderBy(sort: ImageSort, descending: boolean): string {
     .join(', ');
 }
 
-interface SummaryRow {
+export interface SummaryRow {
   id: number;
   path: string;
   width: number;
