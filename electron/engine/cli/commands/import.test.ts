@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pattern, rawPng } from '../../datasets/testing/fixtures.ts';
 import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
@@ -50,6 +51,19 @@ describe('labeltune import', () => {
 });
 
 describe('labeltune demo', () => {
+  it('applies a CSV through --csv-columns, and refuses a malformed mapping', async () => {
+    const project = join(t.tmp, 'p-csv');
+    expect((await run('init', project)).code).toBe(0);
+    const dir = join(t.tmp, 'csv-in');
+    mkdirSync(dir, { recursive: true });
+    await sharp(Buffer.alloc(8 * 8, 90), { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(join(dir, 's1.png'));
+    writeFileSync(join(dir, 'export.csv'), 'Accession,Finding,Scan\nA1,effusion,s1.png\n');
+    const r = await run('import', project, '--csv', join(dir, 'export.csv'), '--csv-columns', 'path=Scan,label=Finding', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ imported: 1, labels: { main: { effusion: 1 } } });
+    expect((await run('import', project, '--csv', join(dir, 'export.csv'), '--csv-columns', 'file:Scan')).code).toBe(2);
+  });
+
   it('creates a labelled sample project', async () => {
     const { code, out } = await run('demo', join(t.tmp, 'demo'), '--images', '12', '--seed', '2', '--json');
     expect(code).toBe(0);

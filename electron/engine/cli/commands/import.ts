@@ -1,4 +1,4 @@
-import type { ImportReport } from '../../../../shared/contract/datasets.ts';
+import type { CsvColumnMapping, ImportReport } from '../../../../shared/contract/datasets.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
@@ -6,18 +6,21 @@ import { reportProgress } from '../progress.ts';
 
 export const importCommand: Command = {
   name: 'import',
-  usage: 'import <project> <paths...> [--csv FILE] [--class-folders] [--copy]',
+  usage: 'import <project> <paths...> [--csv FILE [--csv-columns path=COL,label=COL,group=COL,aux=COL]] [--class-folders] [--copy]',
   summary: 'Import image files and folders (PNG, JPEG, TIFF, BMP, WebP, DICOM), with labels from class folders or a CSV.',
-  options: { csv: { type: 'string' }, 'class-folders': { type: 'boolean' }, copy: { type: 'boolean' } },
+  options: { csv: { type: 'string' }, 'csv-columns': { type: 'string' }, 'class-folders': { type: 'boolean' }, copy: { type: 'boolean' } },
   minPositionals: 1,
   async run({ positionals, values, client, json, out }) {
     const [dir, ...paths] = positionals;
     const csv = values.csv as string | undefined;
     if (paths.length === 0 && !csv) throw new UsageError('give at least one file or folder to import, or --csv');
+    const csvColumns = parseCsvColumns(values['csv-columns']);
+    if (csvColumns && !csv) throw new UsageError('--csv-columns needs --csv');
     await client.invoke('project.open', { dir });
     const { jobId } = await client.invoke('import.start', {
       paths,
       csv,
+      ...(csvColumns ? { csvColumns } : {}),
       classFolders: values['class-folders'] === true,
       copy: values.copy === true,
     });
@@ -29,6 +32,21 @@ export const importCommand: Command = {
     return report;
   },
 };
+
+const ROLE_NAMES: Record<string, keyof CsvColumnMapping> = { path: 'path', label: 'label', group: 'group', aux: 'auxLabel', aux_label: 'auxLabel' };
+
+/** `path=Scan,label=Finding` -> { path: 'Scan', label: 'Finding' }. */
+export function parseCsvColumns(raw: unknown): CsvColumnMapping | undefined {
+  if (raw === undefined) return undefined;
+  const mapping: CsvColumnMapping = {};
+  for (const part of String(raw).split(',')) {
+    const [role, column] = part.split('=').map((x) => x?.trim());
+    const key = ROLE_NAMES[role ?? ''];
+    if (!key || !column) throw new UsageError(`--csv-columns expects role=column pairs (roles: path, label, group, aux), got "${part}"`);
+    mapping[key] = column;
+  }
+  return mapping;
+}
 
 /** The human summary: counts first, then every problem with its file, so none is missed. */
 export function formatImportReport(r: ImportReport): string {
