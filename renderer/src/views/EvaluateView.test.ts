@@ -1,29 +1,12 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { charts } from '../lib/testing/fake-uplot.ts';
 import { metrics, point, run } from '../lib/state/evaluation-fixtures.ts';
 import EvaluateView from './EvaluateView.svelte';
 
-// jsdom has no canvas: record what the ROC chart is given instead of drawing it.
-const charts = vi.hoisted(() => [] as { data: unknown[] }[]);
-vi.mock('uplot', () => ({
-  default: class {
-    constructor(_opts: unknown, data: unknown[]) {
-      charts.push({ data });
-    }
-    setData(data: unknown[]): void {
-      charts.push({ data });
-    }
-    setSize(): void {}
-    destroy(): void {}
-  },
-}));
-
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-};
+// jsdom has no canvas: the fake records what the charts are given instead of drawing it.
+vi.mock('uplot', () => import('../lib/testing/fake-uplot.ts'));
 
 afterEach(cleanup);
 

@@ -4,29 +4,11 @@ import type { DoctorReport } from '../../../shared/contract/system.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
 import type { RunPlan } from '../../../shared/domain/run.ts';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { charts } from '../lib/testing/fake-uplot.ts';
 import TrainView from './TrainView.svelte';
 
-// jsdom has no canvas: record what the charts are given instead of drawing it.
-const charts = vi.hoisted(() => [] as { data: unknown[] }[]);
-vi.mock('uplot', () => ({
-  default: class {
-    constructor(_opts: unknown, data: unknown[]) {
-      charts.push({ data });
-    }
-    setData(data: unknown[]): void {
-      charts.push({ data });
-    }
-    setSize(): void {}
-    destroy(): void {}
-  },
-}));
-
-// Nor layout: the charts size themselves with bind:clientWidth.
-globalThis.ResizeObserver ??= class {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
-};
+// jsdom has no canvas: the fake records what the charts are given instead of drawing it.
+vi.mock('uplot', () => import('../lib/testing/fake-uplot.ts'));
 
 afterEach(cleanup);
 
