@@ -20,7 +20,7 @@ export function thumbnailPath(thumbDir: string, hash: string): string {
 /** Render the default-window thumbnail of a frame (for 16-bit and DICOM: the stored window). */
 export async function renderThumbnail(img: DecodedImage): Promise<Buffer> {
   // Shrink first, window after: the per-pixel windowing then runs on 256 px, not on the full size.
-  const small = await shrinkImage(img, THUMBNAIL_SIZE);
+  const small = shrinkImage(img, THUMBNAIL_SIZE);
   // Never enlarged: a 28 px image keeps a 28 px thumbnail, the grid scales it in the browser.
   const size = Math.min(THUMBNAIL_SIZE, Math.max(small.width, small.height));
   return renderImage(small, { window: img.window ?? undefined, size, invert: false, format: 'jpeg', quality: 85 });

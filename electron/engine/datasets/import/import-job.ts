@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { ImportIssue, ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
 import { cancelled } from '../../../../shared/contract/errors.ts';
 import type { JobContext } from '../../jobs/job-manager.ts';
@@ -8,18 +9,30 @@ import { type CsvColumns, readLabelCsv } from './csv.ts';
 import { enumerateSources } from './enumerate.ts';
 import { NearDuplicateIndex } from './near-index.ts';
 import { OrderedBatches } from './ordered-batches.ts';
+import type { DecodeTask } from './decode-task.ts';
+import { PreparePool } from './prepare-pool.ts';
 import { type Prepared, prepareEnv, prepareFile } from './prepare.ts';
 import { type FileLabels, ImportWriter } from './writer.ts';
 
 export interface ImportTuning {
-  /** Files decoded at once (libuv runs sharp's work on its 4-thread pool). */
+  /** Files being prepared at once (queued for the workers, or decoding in-process). */
   concurrency?: number;
+  /**
+   * Worker threads that decode, hash and thumbnail (default: one per core, for imports of at
+   * least MIN_FILES_FOR_WORKERS files). 0 decodes on the engine's thread.
+   */
+  workers?: number;
+  /** Files decoded on the engine's own thread at once, next to the workers. */
+  localDecodes?: number;
   /** Files per database transaction: a crash loses at most one batch. */
   batchSize?: number;
   /** Perceptual-hash distance at or below which two images are reported as near-duplicates. */
   nearThreshold?: number;
   maxPixels?: number;
 }
+
+/** Below this many files, starting worker threads (about 0.2 s each) costs more than it saves. */
+export const MIN_FILES_FOR_WORKERS = 64;
 
 /** The same threshold as the image queries' near-duplicate filter, so both name the same pairs. */
 export const NEAR_DUPLICATE_THRESHOLD = NEAR_THRESHOLD;
@@ -73,10 +86,16 @@ export async function runImport(
   });
   let done = 0;
   job.progress(0, plan.files.length, 'Looking at files');
-  await forEachConcurrently(plan.files, concurrency, job.signal, async (path, index) => {
-    batches.add(index, await prepareFile(path, env));
-    job.progress(++done, plan.files.length, path);
-  });
+  const pool = startPool(plan.files.length, tuning);
+  try {
+    const decode = (task: DecodeTask) => pool.run(task);
+    await forEachConcurrently(plan.files, concurrency, job.signal, async (path, index) => {
+      batches.add(index, await prepareFile(path, env, decode));
+      job.progress(++done, plan.files.length, path);
+    });
+  } finally {
+    await pool.close();
+  }
   batches.flush();
   report.elapsedMs = Date.now() - started;
   if (job.signal.aborted) {
@@ -84,6 +103,12 @@ export async function runImport(
     throw cancelled(`Import cancelled after ${done} of ${plan.files.length} files; the ${report.imported} images imported so far stay in the project.`);
   }
   return report;
+}
+
+/** On n cores: n - 1 workers next to the engine's thread, for imports big enough to repay their start. */
+function startPool(files: number, tuning: ImportTuning): PreparePool {
+  const workers = tuning.workers ?? (files >= MIN_FILES_FOR_WORKERS ? availableParallelism() - 1 : 0);
+  return new PreparePool({ workers: Math.min(workers, files), local: tuning.localDecodes ?? 2 });
 }
 
 /** Runs `fn` over items with at most `limit` in flight; stops taking new items once `signal` aborts. */

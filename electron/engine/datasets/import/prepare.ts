@@ -1,28 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, type Stats, writeFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import type { ImageFileInfo } from '../../../../shared/domain/pixels.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Project } from '../../projects/project.ts';
-import { decodeBuffer } from '../decode/index.ts';
-import { contentHash, perceptualHash } from '../hash.ts';
-import { shrinkImage } from '../shrink.ts';
-import { THUMBNAIL_SIZE, writeThumbnail } from '../thumbnails.ts';
+import type { DecodeOutcome, DecodeTask, PreparedFrame } from './decode-task.ts';
 import { classifyDecodeError } from './issues.ts';
 
-/** One decoded frame, ready to become a row. */
-export interface PreparedFrame {
-  frame: number;
-  hash: string;
-  phash: string | null;
-  width: number;
-  height: number;
-  channels: number;
-  bitDepth: number;
-  window: { center: number; width: number } | null;
-}
+export type { PreparedFrame } from './decode-task.ts';
 
 /** A file read, hashed, decoded and thumbnailed; only the database write is left. */
 export interface PreparedFile {
@@ -37,6 +23,9 @@ export interface PreparedFile {
   metadata: Record<string, unknown>;
   frames: PreparedFrame[];
 }
+
+/** Runs the database-free part of preparing a file: in a worker pool, or right here for small imports. */
+export type RunDecodeTask = (task: DecodeTask) => Promise<DecodeOutcome>;
 
 export type Prepared =
   | PreparedFile
@@ -77,9 +66,10 @@ interface ExistingRow {
 
 /**
  * Everything about one file except the database write: the expensive part, run for several files
- * at once. Cheap checks come first so that a re-run over imported files reads no pixels.
+ * at once. Cheap checks come first so that a re-run over imported files reads no pixels; the
+ * decoding itself goes to `decodeTask` (a worker thread when the import is large).
  */
-export async function prepareFile(sourcePath: string, env: PrepareEnv): Promise<Prepared> {
+export async function prepareFile(sourcePath: string, env: PrepareEnv, decodeTask: RunDecodeTask): Promise<Prepared> {
   const issue = (i: ImportIssue): Prepared => ({ kind: 'issue', sourcePath, issue: i });
   let bytes: Buffer | null = null;
   try {
@@ -90,16 +80,36 @@ export async function prepareFile(sourcePath: string, env: PrepareEnv): Promise<
     if (atPath.length > 0 && atPath[0].size === st.size && atPath[0].mtime === Math.round(st.mtimeMs)) {
       return { kind: 'skipped', sourcePath, imageIds: atPath.map((r) => r.id) };
     }
+    const task: DecodeTask = { sourcePath, thumbDir: env.thumbDir, imagesDir: env.imagesDir, copy: env.copy, maxPixels: env.maxPixels };
+    // A new file in place: the decoder reads and hashes it. Otherwise the file hash decides first.
+    if (atPath.length === 0 && !env.copy) return finish(sourcePath, st, env, await decodeTask(task));
     bytes = await readFile(sourcePath);
     const fileHash = createHash('sha256').update(bytes).digest('hex');
     if (atPath.length > 0) return sameFileAgain(sourcePath, atPath, fileHash);
     // In copy mode the row's path is our copy, so a file copied in before is recognised by its bytes.
     const copied = env.copy ? (env.copiedWithFileHash.all(fileHash) as number[]) : [];
     if (copied.length > 0) return { kind: 'skipped', sourcePath, imageIds: copied };
-    return await decodeAndStore(sourcePath, bytes, fileHash, st, env);
+    return finish(sourcePath, st, env, await decodeTask({ ...task, read: { bytes, fileHash } }));
   } catch (e) {
     return issue(classifyDecodeError(sourcePath, e, bytes));
   }
+}
+
+function finish(sourcePath: string, st: Stats, env: PrepareEnv, outcome: DecodeOutcome): Prepared {
+  if (outcome.kind === 'issue') return { kind: 'issue', sourcePath, issue: outcome.issue };
+  const { info } = outcome;
+  return {
+    kind: 'new',
+    sourcePath,
+    path: outcome.path,
+    copied: env.copy,
+    fileHash: outcome.fileHash,
+    format: info.format,
+    modality: info.modality,
+    groupId: info.groupId,
+    metadata: fileMetadata(info, st, env.copy ? sourcePath : null),
+    frames: outcome.frames,
+  };
 }
 
 function sameFileAgain(sourcePath: string, rows: ExistingRow[], fileHash: string): Prepared {
@@ -117,56 +127,8 @@ function sameFileAgain(sourcePath: string, rows: ExistingRow[], fileHash: string
   };
 }
 
-async function decodeAndStore(sourcePath: string, bytes: Buffer, fileHash: string, st: Stats, env: PrepareEnv): Promise<PreparedFile> {
-  const { info, frames } = await decodeBuffer(bytes, basename(sourcePath), env.maxPixels === undefined ? {} : { maxPixels: env.maxPixels });
-  const prepared: PreparedFrame[] = [];
-  for (const [frame, img] of frames.entries()) {
-    const hash = contentHash(img);
-    // dHash averages a 9x8 grid anyway: the 256 px version gives the same bits for a fraction of the work.
-    const small = await shrinkImage(img, THUMBNAIL_SIZE);
-    prepared.push({
-      frame,
-      hash,
-      phash: perceptualHash(small),
-      width: img.width,
-      height: img.height,
-      channels: img.channels,
-      bitDepth: img.bitDepth,
-      window: img.window,
-    });
-    await writeThumbnail(env.thumbDir, hash, small);
-  }
-  const path = env.copy ? copyIn(sourcePath, bytes, fileHash, env.imagesDir) : sourcePath;
-  return {
-    kind: 'new',
-    sourcePath,
-    path,
-    copied: env.copy,
-    fileHash,
-    format: info.format,
-    modality: info.modality,
-    groupId: info.groupId,
-    metadata: fileMetadata(info, st, env.copy ? sourcePath : null),
-    frames: prepared,
-  };
-}
-
 function fileMetadata(info: ImageFileInfo, st: Stats, source: string | null): Record<string, unknown> {
   const file: Record<string, unknown> = { size: st.size, mtimeMs: Math.round(st.mtimeMs) };
   if (source) file.source = source;
   return { ...info.metadata, frames: info.frames, file };
-}
-
-/**
- * Copies are named by the file's sha256: the same file copied twice is stored once. Written under a
- * temporary name first so that a crash never leaves a truncated copy under the final name.
- */
-function copyIn(sourcePath: string, bytes: Buffer, fileHash: string, imagesDir: string): string {
-  const target = join(imagesDir, `${fileHash}${extname(sourcePath).toLowerCase()}`);
-  if (!existsSync(target)) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, target);
-  }
-  return target;
 }

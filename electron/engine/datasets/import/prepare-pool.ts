@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type DecodeOutcome, type DecodeTask, runDecodeTask } from './decode-task.ts';
+
+/**
+ * Next to this file in the sources (it registers tsx, then loads prepare-worker-main.ts), and next
+ * to the bundle in the desktop app (electron/build.mjs bundles prepare-worker-main.ts under this name).
+ */
+export const WORKER_ENTRY = new URL('./prepare-worker.mjs', import.meta.url);
+
+/** What goes to a worker and what comes back; `id` pairs them. A worker says `ready` once loaded. */
+export interface WorkerRequest {
+  id: number;
+  task: DecodeTask;
+}
+export type WorkerReply = { id: number; outcome: DecodeOutcome } | { ready: true };
+
+export interface PoolOptions {
+  /** Worker threads to start. */
+  workers: number;
+  /** Files decoded on the engine's own thread at the same time as the workers' (0: workers only). */
+  local: number;
+  entry?: URL;
+}
+
+interface Pending {
+  id: number;
+  task: DecodeTask;
+  resolve: (outcome: DecodeOutcome) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy: Pending | null;
+}
+
+/**
+ * Decodes, hashes and thumbnails files on worker threads and, next to them, on the engine's own
+ * thread: one shared queue, taken from by whichever is free. The engine's thread starts at once
+ * while the workers load (about half a second each), so a pool never makes an import slower to
+ * start, and on 2 cores one worker plus the engine's thread keep both busy.
+ *
+ * One file per worker at a time, so that a worker that dies (a decoder crash, out of memory) names
+ * exactly one file: that file becomes an 'internal' issue in the report and a fresh worker takes the
+ * next. The database never leaves the engine's thread: only hashes and metadata come back.
+ */
+export class PreparePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private local: number;
+  private readonly entry: URL;
+  private localBusy = 0;
+  private nextId = 0;
+  private closed = false;
+
+  constructor(opts: PoolOptions) {
+    this.entry = opts.entry ?? WORKER_ENTRY;
+    // A build without the worker entry decodes everything here rather than not at all.
+    const workers = existsSync(fileURLToPath(this.entry)) ? opts.workers : 0;
+    this.local = workers === 0 ? Math.max(1, opts.local) : opts.local;
+    for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** Decode one file; resolves with its outcome, never rejects. */
+  run(task: DecodeTask): Promise<DecodeOutcome> {
+    if (this.closed) return Promise.resolve(stopped(task));
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, task, resolve });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker; files still queued or in a worker resolve as issues. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.resolve(stopped(p.task));
+    const slots = this.slots.splice(0);
+    for (const s of slots) s.busy?.resolve(stopped(s.busy.task));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Workers started and not yet replaced (for tests: none may be left after close). */
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.entry);
+    const slot: Slot = { worker, ready: false, busy: null };
+    worker.on('message', (reply: WorkerReply) => this.answered(slot, reply));
+    // 'error' (an uncaught exception) is always followed by 'exit': the slot is replaced there.
+    worker.on('error', (e) => this.crashed(slot, e instanceof Error ? e.message : String(e)));
+    worker.on('exit', (code) => this.crashed(slot, `exit code ${code}`));
+    return slot;
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.busy || this.queue.length === 0) continue;
+      const next = this.queue.shift() as Pending;
+      slot.busy = next;
+      // The bytes the engine read (re-runs, copy mode) move to the worker instead of being copied.
+      const bytes = next.task.read?.bytes;
+      const movable = bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+      slot.worker.postMessage({ id: next.id, task: next.task } satisfies WorkerRequest, movable ? [bytes.buffer as ArrayBuffer] : []);
+    }
+    while (this.localBusy < this.local && this.queue.length > 0) void this.runHere(this.queue.shift() as Pending);
+  }
+
+  private async runHere(p: Pending): Promise<void> {
+    this.localBusy++;
+    try {
+      p.resolve(await runDecodeTask(p.task));
+    } finally {
+      this.localBusy--;
+      this.dispatch();
+    }
+  }
+
+  private answered(slot: Slot, reply: WorkerReply): void {
+    if ('ready' in reply) slot.ready = true;
+    else if (slot.busy?.id === reply.id) {
+      const done = slot.busy;
+      slot.busy = null;
+      done.resolve(reply.outcome);
+    }
+    this.dispatch();
+  }
+
+  private crashed(slot: Slot, why: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return; // already replaced, or the pool is closing
+    this.slots.splice(index, 1);
+    if (slot.busy) slot.busy.resolve(crashIssue(slot.busy.task, why));
+    void slot.worker.terminate();
+    // A worker that died while loading would die again: carry on with the others and the engine's thread.
+    if (!this.closed && slot.ready) this.slots.push(this.spawn());
+    if (this.slots.length === 0) this.local = Math.max(1, this.local);
+    this.dispatch();
+  }
+}
+
+function crashIssue(task: DecodeTask, why: string): DecodeOutcome {
+  const name = basename(task.sourcePath);
+  return {
+    kind: 'issue',
+    issue: {
+      path: task.sourcePath,
+      code: 'internal',
+      message: `Decoding ${name} stopped LabelTune's import worker (${why}); the file was left out and the import went on. Import it again; if it fails again, convert ${name} to PNG and import that.`,
+    },
+  };
+}
+
+function stopped(task: DecodeTask): DecodeOutcome {
+  return { kind: 'issue', issue: { path: task.sourcePath, code: 'internal', message: `${basename(task.sourcePath)} was not decoded: the import had stopped first.` } };
+}
