@@ -38,6 +38,15 @@ export async function buildElectron(outDir = at('out')) {
     // Bundled CommonJS dependencies call require(); give the ES module one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
+  // Import worker threads (engine/datasets/import/prepare-pool.ts) load this file from next to the main bundle.
+  await build({
+    ...common,
+    entryPoints: [at('electron/engine/datasets/import/prepare-worker-main.ts')],
+    outfile: `${outDir}/main/prepare-worker.mjs`,
+    format: 'esm',
+    external: EXTERNALS,
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
   mkdirSync(`${outDir}/main/migrations`, { recursive: true });
   cpSync(at('electron/engine/db/migrations'), `${outDir}/main/migrations`, { recursive: true });
   await build({
