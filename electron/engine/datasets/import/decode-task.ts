@@ -11,6 +11,7 @@ import { contentHash, perceptualHash } from '../hash.ts';
 import { shrinkImage } from '../shrink.ts';
 import { THUMBNAIL_SIZE, writeThumbnail } from '../thumbnails.ts';
 import { classifyDecodeError } from './issues.ts';
+import { decodeJpegFast } from './jpeg-fast.ts';
 import { decodePngFast } from './png-fast.ts';
 
 /**
@@ -79,10 +80,10 @@ async function readSource(path: string): Promise<Buffer> {
   return isMainThread ? readFile(path) : readFileSync(path);
 }
 
-/** The common PNGs through the zlib decoder, everything else (and every error message) through decode/. */
+/** The common PNGs and JPEGs through shortcuts, everything else (and every error message) through decode/. */
 async function decode(bytes: Buffer, task: DecodeTask): Promise<DecodeResult> {
   const maxPixels = task.maxPixels ?? DEFAULT_MAX_PIXELS;
-  return decodePngFast(bytes, maxPixels) ?? (await decodeBuffer(bytes, basename(task.sourcePath), { maxPixels }));
+  return decodePngFast(bytes, maxPixels) ?? (await decodeJpegFast(bytes, maxPixels)) ?? (await decodeBuffer(bytes, basename(task.sourcePath), { maxPixels }));
 }
 
 /**
