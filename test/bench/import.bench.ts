@@ -88,6 +88,7 @@ export async function nearDuplicateSearch(): Promise<{ buildMs: number; microsPe
   return { buildMs, microsPerQuery };
 }
 
+/** The reference's files in flight: what the import keeps in flight on 2 cores (1 worker + 2 on the engine thread + 1 waiting). */
 const IN_FLIGHT = 4;
 
 async function sharpLoop(files: string[]): Promise<void> {
@@ -102,7 +103,7 @@ async function importLoop(projectDir: string, dir: string, count: number, tuning
   const project = Project.create(projectDir, 'bench');
   const job: JobContext = { jobId: 'bench', signal: new AbortController().signal, progress: () => {}, throwIfCancelled: () => {} };
   try {
-    const report = await runImport(project, { paths: [dir] }, job, emptyReport(6), { concurrency: IN_FLIGHT, ...tuning });
+    const report = await runImport(project, { paths: [dir] }, job, emptyReport(6), tuning);
     if (report.imported !== count) throw new Error(`bench import imported ${report.imported} of ${count}: ${JSON.stringify(report.issues.slice(0, 3))}`);
   } finally {
     project.close();

@@ -15,11 +15,11 @@ import { type Prepared, prepareEnv, prepareFile } from './prepare.ts';
 import { type FileLabels, ImportWriter } from './writer.ts';
 
 export interface ImportTuning {
-  /** Files being prepared at once (queued for the workers, or decoding in-process). */
+  /** Files being prepared at once (default: one more than the pool decodes at once). */
   concurrency?: number;
   /**
-   * Worker threads that decode, hash and thumbnail (default: one per core, for imports of at
-   * least MIN_FILES_FOR_WORKERS files). 0 decodes on the engine's thread.
+   * Worker threads that decode, hash and thumbnail next to the engine's thread (default: one per
+   * core but one, for imports of at least MIN_FILES_FOR_WORKERS files). 0: the engine's thread only.
    */
   workers?: number;
   /** Files decoded on the engine's own thread at once, next to the workers. */
@@ -31,7 +31,7 @@ export interface ImportTuning {
   maxPixels?: number;
 }
 
-/** Below this many files, starting worker threads (about 0.2 s each) costs more than it saves. */
+/** Below this many files, starting worker threads (0.3-0.8 s of CPU each) costs more than it saves. */
 export const MIN_FILES_FOR_WORKERS = 64;
 
 /** The same threshold as the image queries' near-duplicate filter, so both name the same pairs. */
@@ -72,7 +72,7 @@ export async function runImport(
   tuning: ImportTuning = {},
 ): Promise<ImportReport> {
   const started = Date.now();
-  const { concurrency = 4, batchSize = 200, maxPixels } = tuning;
+  const { batchSize = 200, maxPixels } = tuning;
   const near = loadNearIndex(project, report.duplicates.nearThreshold);
   const plan = planImport(project, args);
   report.files = plan.files.length + plan.labelOnly.length;
@@ -87,6 +87,8 @@ export async function runImport(
   let done = 0;
   job.progress(0, plan.files.length, 'Looking at files');
   const pool = startPool(plan.files.length, tuning);
+  // One file waiting for each decoder that frees up, so that none of them idles between files.
+  const concurrency = tuning.concurrency ?? pool.capacity + 1;
   try {
     const decode = (task: DecodeTask) => pool.run(task);
     await forEachConcurrently(plan.files, concurrency, job.signal, async (path, index) => {

@@ -10,7 +10,7 @@ import type { JobContext } from '../../jobs/job-manager.ts';
 import { Project } from '../../projects/project.ts';
 import { type DecodeOutcome, type DecodeTask, runDecodeTask } from './decode-task.ts';
 import { emptyReport, runImport } from './import-job.ts';
-import { PreparePool } from './prepare-pool.ts';
+import { PreparePool, liveWorkerCount } from './prepare-pool.ts';
 
 let root: string;
 let files: string[];
@@ -118,5 +118,27 @@ describe('an import through the pool', () => {
       ['scan16.tiff', 'tiff', 60, 16],
     ]);
     expect(here.report.issues.map((i) => [i.path.split('/').pop(), i.code])).toEqual([['broken.png', 'corrupt']]);
+  });
+});
+
+describe('a cancelled import', () => {
+  it('stops its workers: none is left running once the job has ended', async () => {
+    const many = join(root, 'many');
+    mkdirSync(many);
+    for (let k = 0; k < 80; k++) writeFileSync(join(many, `${k}.png`), await rawPng(pattern(48, 48, 1, k), 48, 48, 1));
+    const abort = new AbortController();
+    let seen = 0;
+    const job: JobContext = { jobId: 'cancel', signal: abort.signal, progress: () => ++seen === 10 && abort.abort(), throwIfCancelled: () => {} };
+    const project = Project.create(join(root, 'project-cancel'), 'cancel');
+    const report = emptyReport(6);
+    try {
+      await expect(runImport(project, { paths: [many] }, job, report, { workers: 1 })).rejects.toMatchObject({ code: 'cancelled' });
+    } finally {
+      project.close();
+    }
+    expect(report.cancelled).toBe(true);
+    expect(report.imported).toBeGreaterThanOrEqual(10);
+    expect(report.imported).toBeLessThan(80);
+    expect(liveWorkerCount()).toBe(0);
   });
 });

@@ -25,6 +25,10 @@ export interface PoolOptions {
   entry?: URL;
 }
 
+/** Worker threads started and not yet exited, across all pools (tests check that none leak). */
+let liveWorkers = 0;
+export const liveWorkerCount = (): number => liveWorkers;
+
 interface Pending {
   id: number;
   task: DecodeTask;
@@ -82,6 +86,11 @@ export class PreparePool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
+  /** Files decoded at once when every worker is up: the workers and the engine thread's share. */
+  get capacity(): number {
+    return this.slots.length + this.local;
+  }
+
   /** Workers started and not yet replaced (for tests: none may be left after close). */
   get workerCount(): number {
     return this.slots.length;
@@ -89,6 +98,8 @@ export class PreparePool {
 
   private spawn(): Slot {
     const worker = new Worker(this.entry);
+    liveWorkers++;
+    worker.once('exit', () => liveWorkers--);
     const slot: Slot = { worker, ready: false, busy: null };
     worker.on('message', (reply: WorkerReply) => this.answered(slot, reply));
     // 'error' (an uncaught exception) is always followed by 'exit': the slot is replaced there.
