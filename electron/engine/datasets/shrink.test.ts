@@ -21,6 +21,19 @@ describe('shrinkImage', () => {
     expect(small.window).toEqual({ center: 3000, width: 4000 });
   });
 
+  it('halves RGB by the rounded mean of each 2x2 block, channel by channel (8 and 16 bits)', () => {
+    for (const Type of [Uint8Array, Uint16Array]) {
+      const data = new Type(512 * 512 * 3);
+      // Pixel (x, y): R = x % 7, G = y % 5 * 10, B = 200 (+1 on odd x): blocks with known means.
+      for (let y = 0; y < 512; y++) for (let x = 0; x < 512; x++) data.set([x % 7, (y % 5) * 10, 200 + (x % 2)], (y * 512 + x) * 3);
+      const small = shrinkImage(image(data, 512, 512, 3), 256);
+      expect(small.data).toBeInstanceOf(Type);
+      const px = (x: number, y: number) => Array.from(small.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3));
+      expect(px(0, 0)).toEqual([1, 5, 201]); // R (0+1+0+1)/4 = 0.5 -> 1; G (0+0+10+10)/4 = 5; B 200.5 -> 201
+      expect(px(3, 2)).toEqual([Math.round((6 + 0 + 6 + 0) / 4), Math.round((40 + 40 + 0 + 0) / 4), 201]);
+    }
+  });
+
   it('weights partly covered source pixels by their coverage (3 -> 2 columns)', () => {
     // Output 0 covers source 0 fully and half of source 1; output 1 the other half of 1 and all of 2.
     const small = shrinkImage(image(new Uint8Array([0, 90, 180, 0, 90, 180, 0, 90, 180]), 3, 3, 1), 2);
