@@ -29,30 +29,35 @@ describe.skipIf(!available)('Fashion-MNIST transfer (classes 0-4 -> 5-9, 50 labe
   });
 
   /*
-   * Measured with these settings (seeds 1 / 2, 200 test images): source 0.89 / 0.87; full 0.885 /
-   * 0.855; top 0.69 / 0.60; scratch 0.86 / 0.865. Fine-tuning does NOT beat scratch by a clear
-   * margin at this scale (see docs/benchmarks.md), so the test asserts real learning on real images
-   * (far above the 0.2 of chance) and the shares, not a transfer margin it could not keep.
+   * The issue's experiment at CI size: all 30,000 source images for one epoch at 16 px, then 50
+   * labels per class for 10 epochs, tested on 2,000 t10k images (400 per class, so one standard
+   * error is about 0.7 points). Measured (docs/benchmarks.md): full 0.907, gradual 0.907, top 0.79,
+   * scratch 0.876 for seed 1. The margin asserted is half the measured one: a broken weight copy, a
+   * learning rate that wipes the pretrained features or a head that leaks the source's weights
+   * takes it away.
    */
-  it('pretrains on classes 0-4, then learns classes 5-9 from 250 labels with full, top and from scratch', { timeout: 120_000 }, async () => {
+  it('fine-tuning a network pretrained on classes 0-4 beats the same network trained from scratch on 250 labels of classes 5-9', { timeout: 900_000 }, async () => {
     const r: TransferResult = await runTransfer({
       makeBackbone: (seed) => createSmallResnet({ numClasses: 5, imageSize: 16, seed }),
       imageSize: 16,
       seed: 1,
-      sourcePerClass: 300,
+      sourcePerClass: 6000,
       targetPerClass: 50,
-      testPerClass: 40,
-      pretrain: { epochs: 3, lr: 3e-3, batchSize: 32 },
-      finetune: { epochs: 3, lr: 2e-3, batchSize: 25 },
+      testPerClass: 400,
+      pretrain: { epochs: 1, lr: 3e-3, batchSize: 32 },
+      finetune: { epochs: 10, lr: 2e-3, batchSize: 25 },
+      scratchLr: 3e-3,
       strategyLr: { top: 5e-2 },
-      strategies: ['full', 'top'],
+      strategies: ['full', 'gradual', 'top'],
     });
     const acc = Object.fromEntries(r.rows.map((row) => [row.name, row.accuracy]));
-    expect(r.rows.map((row) => row.name)).toEqual(['full', 'top', 'scratch']);
-    expect(r.source.accuracy).toBeGreaterThan(0.75);
-    expect(acc.full).toBeGreaterThan(0.7);
-    expect(acc.scratch).toBeGreaterThan(0.7);
-    expect(acc.top).toBeGreaterThan(0.4);
+    expect(r.rows.map((row) => row.name)).toEqual(['full', 'gradual', 'top', 'scratch']);
+    expect(r.source.accuracy).toBeGreaterThan(0.85);
+    expect(acc.scratch).toBeGreaterThan(0.8);
+    expect(acc.full - acc.scratch).toBeGreaterThan(0.015);
+    expect(acc.gradual - acc.scratch).toBeGreaterThan(0.015);
+    // A linear probe on frozen garment features is far above chance (0.2) but below scratch here.
+    expect(acc.top).toBeGreaterThan(0.7);
     const share = Object.fromEntries(r.rows.map((row) => [row.name, row.trainableShare]));
     expect(share.full).toBe(1);
     expect(share.top).toBeCloseTo(325 / 74965, 6);
