@@ -20,7 +20,9 @@ export function decodePngFast(bytes: Uint8Array, maxPixels: number): DecodeResul
   const rowBytes = width * bpp;
   let filtered: Buffer;
   try {
-    filtered = inflateSync(png.idat, { maxOutputLength: height * (rowBytes + 1) });
+    // One output chunk of the known size: no growing list of 16 kB chunks to concatenate at the end.
+    const size = height * (rowBytes + 1);
+    filtered = inflateSync(png.idat, { maxOutputLength: size, chunkSize: Math.max(64, size) });
   } catch {
     return null;
   }
