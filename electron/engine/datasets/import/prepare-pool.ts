@@ -102,7 +102,7 @@ export class PreparePool {
     worker.once('exit', () => liveWorkers--);
     const slot: Slot = { worker, ready: false, busy: null };
     worker.on('message', (reply: WorkerReply) => this.answered(slot, reply));
-    // 'error' (an uncaught exception) is always followed by 'exit': the slot is replaced there.
+    // An uncaught exception gives 'error' then 'exit': the first replaces the slot (and names the better reason).
     worker.on('error', (e) => this.crashed(slot, e instanceof Error ? e.message : String(e)));
     worker.on('exit', (code) => this.crashed(slot, `exit code ${code}`));
     return slot;
