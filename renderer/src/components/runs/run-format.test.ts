@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, fixed, percent } from './run-format.ts';
+import { duration, fixed, percent, runLabel } from './run-format.ts';
 
 describe('run formatting', () => {
   it('formats durations in s, min and h, and runs not started as a dash', () => {
@@ -10,5 +10,15 @@ describe('run formatting', () => {
     expect(duration({ startedAt: start, finishedAt: null }, Date.parse(start) + 9_000)).toBe('9 s');
     expect(duration({ startedAt: null, finishedAt: null })).toBe('—');
     expect([percent(0.00917, 2), percent(null), fixed(0.12345), fixed(undefined)]).toEqual(['0.92%', '—', '0.123', '—']);
+  });
+
+  it('labels a run with its number once, plus the name only when the user gave one', () => {
+    const run = { id: 1, backbone: 'resnet18', strategy: 'top' as const };
+    expect(runLabel({ ...run, name: 'resnet18 · top · #1' })).toBe('#1 resnet18 · top');
+    // The engine numbers by count: after a deletion its default name carries another number.
+    expect(runLabel({ ...run, id: 4, name: 'resnet18 · top · #3' })).toBe('#4 resnet18 · top');
+    expect(runLabel({ ...run, name: '' })).toBe('#1 resnet18 · top');
+    expect(runLabel({ ...run, id: 2, name: 'lr 3e-4, no flips' })).toBe('#2 resnet18 · top · lr 3e-4, no flips');
+    expect(runLabel({ ...run, id: 5, name: 'resnet18 · top · #1 again' })).toBe('#5 resnet18 · top · resnet18 · top · #1 again');
   });
 });

@@ -10,6 +10,16 @@ export function duration(run: Pick<RunInfo, 'startedAt' | 'finishedAt'>, now = D
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
+/**
+ * How a run is named on screen, e.g. "#3 resnet18 · top". The engine names an unnamed run
+ * "resnet18 · top · #3", which would say the number twice; a name the user gave is kept.
+ */
+export function runLabel(run: Pick<RunInfo, 'id' | 'name' | 'backbone' | 'strategy'>): string {
+  const base = `${run.backbone} · ${run.strategy}`;
+  const automatic = run.name.trim() === '' || run.name === base || (run.name.startsWith(base) && /^ · #\d+$/.test(run.name.slice(base.length)));
+  return automatic ? `#${run.id} ${base}` : `#${run.id} ${base} · ${run.name}`;
+}
+
 export function percent(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 }

@@ -2,6 +2,7 @@ import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
 import type { RunDetail, RunInfo, RunMetricRow, RunProgress } from '../../../../shared/domain/run.ts';
 import { alignSeries, type ChartData } from '../../components/charts/chart-data.ts';
+import { runLabel } from '../../components/runs/run-format.ts';
 
 /** One point of a live run's timeline; x counts epochs (2.5 = half way through epoch 3). */
 interface LivePoint {
@@ -83,7 +84,7 @@ export type CompareMetric = 'valLoss' | 'trainLoss' | 'valAccuracy' | 'valAuc';
 
 /** Several runs' per-epoch metric on one chart: one series per run. */
 export function compareChart(runs: RunDetail[], metric: CompareMetric): ChartData {
-  return alignSeries(runs.map((r) => ({ label: `#${r.id} ${r.name}`, points: r.metrics.map((m): Pt => [m.epoch, m[metric]]) })));
+  return alignSeries(runs.map((r) => ({ label: runLabel(r), points: r.metrics.map((m): Pt => [m.epoch, m[metric]]) })));
 }
 
 /** The project's runs, the run the Train view follows live, and its controls. */

@@ -98,8 +98,8 @@ describe('RunsState', () => {
     const chart = compareChart([a, b], 'valLoss');
     expect(chart.x).toEqual([1, 2, 3]);
     expect(chart.series.map((s) => [s.label, s.values])).toEqual([
-      ['#1 a', [1.2, 0.6, null]],
-      ['#2 b', [0.3, 0.2, 0.1]],
+      ['#1 resnet18 · top · a', [1.2, 0.6, null]],
+      ['#2 resnet18 · top · b', [0.3, 0.2, 0.1]],
     ]);
   });
 });
