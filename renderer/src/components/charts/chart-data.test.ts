@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, hasPoints } from './chart-data.ts';
+import { alignSeries, hasPoints, wholeRange, wholeTicks } from './chart-data.ts';
 
 describe('alignSeries', () => {
   it('merges the x values of every series, sorted, with nulls where a series has no point', () => {
@@ -11,5 +11,27 @@ describe('alignSeries', () => {
     expect(data.series.map((s) => s.values)).toEqual([[3, 2, null], [null, 9, 8]]);
     expect(hasPoints(data)).toBe(true);
     expect(hasPoints(alignSeries([{ label: 'c', points: [[1, null]] }]))).toBe(false);
+  });
+});
+
+describe('epoch axis', () => {
+  it('ticks whole epochs only, with a step of 1, 2, 5, 10 ... that fits the width', () => {
+    // The Runs compare chart of a 2-epoch run: uPlot put ticks at 1.05, 1.1, 1.15 ...
+    expect(wholeTicks(1, 2, 20)).toEqual([1, 2]);
+    // The loss chart: per-step points at half epochs.
+    expect(wholeTicks(0.5, 2, 8)).toEqual([1, 2]);
+    expect(wholeTicks(0, 12, 20)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(wholeTicks(1, 12, 6)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(wholeTicks(1, 30, 5)).toEqual([10, 20, 30]);
+    expect(wholeTicks(0, 200, 6)).toEqual([0, 50, 100, 150, 200]);
+    expect(wholeTicks(0.2, 0.8, 5)).toEqual([]);
+    expect(wholeTicks(Number.NaN, 3, 5)).toEqual([]);
+  });
+
+  it('widens the range to whole epochs so that a tick is always in view', () => {
+    expect(wholeRange(0.0625, 0.9375)).toEqual([0, 1]);
+    expect(wholeRange(0.5, 2)).toEqual([0, 2]);
+    expect(wholeRange(1, 1)).toEqual([1, 2]);
+    expect(wholeRange(1, 7.5)).toEqual([1, 8]);
   });
 });

@@ -38,3 +38,26 @@ export function alignSeries(inputs: { label: string; points: [number, number | n
   });
   return { x, series };
 }
+
+/**
+ * The x range of an epoch axis, widened to whole epochs so that a tick can always sit on one
+ * (during epoch 1 the per-step points lie between 0 and 1 and no whole epoch is in view).
+ */
+export function wholeRange(min: number, max: number): [number, number] {
+  const lo = Math.floor(min);
+  return [lo, Math.max(Math.ceil(max), lo + 1)];
+}
+
+/**
+ * Ticks for an epoch axis: whole numbers only (uPlot's own would land on 1.05, 1.1 ...), the
+ * smallest step of 1, 2, 5, 10, 20, 50 ... that keeps at most `maxTicks` of them.
+ */
+export function wholeTicks(min: number, max: number, maxTicks: number): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  const count = (step: number) => Math.floor(max / step) - Math.ceil(min / step) + 1;
+  let step = 1;
+  for (let i = 1; count(step) > Math.max(1, maxTicks); i++) step = [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
+  return ticks;
+}
