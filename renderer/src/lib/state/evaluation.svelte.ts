@@ -1,7 +1,7 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { ClassEvaluation, EvalSplit, EvaluationMetrics, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
 import type { RunInfo } from '../../../../shared/domain/run.ts';
-import type { ChartData } from '../../components/charts/chart-data.ts';
+import { seriesColour } from '../../components/charts/chart-data.ts';
 
 export interface EvalJob {
   id: string;
@@ -17,24 +17,30 @@ export function curveClasses(m: EvaluationMetrics): ClassEvaluation[] {
   return withCurve.filter((c) => c.classIndex === m.positiveClass);
 }
 
+/** One point of a ROC curve; `threshold` null: above every score (nothing called positive). */
+export interface RocPoint {
+  fpr: number;
+  tpr: number;
+  threshold: number | null;
+}
+
+export interface RocCurve {
+  name: string;
+  auc: number | null;
+  colour: string;
+  points: RocPoint[];
+}
+
 /**
- * ROC curves on one chart: uPlot needs one ascending x column, so every curve's (fpr, tpr) points
- * become rows of their own; the chart spans the gaps, so each curve keeps its steps (several points
- * at one fpr are ordered by tpr, which is the curve's order too).
+ * The ROC curves to draw, point for point as the metrics hold them (steps keep their repeated
+ * fpr values); each class keeps its colour whichever classes have a curve.
  */
-export function rocChart(m: EvaluationMetrics): ChartData {
-  const curves = curveClasses(m);
-  const chance = { label: 'chance', points: [[0, 0], [1, 1]] as [number, number][], faint: true };
-  const inputs = [
-    ...curves.map((c) => ({ label: `${c.name} (AUC ${c.auc === null ? '—' : c.auc.toFixed(3)})`, points: c.roc!.fpr.map((f, i): [number, number] => [f, c.roc!.tpr[i]]), faint: false })),
-    chance,
-  ];
-  const rows = inputs.flatMap((s, si) => s.points.map(([x, y]) => ({ si, x, y })));
-  rows.sort((a, b) => a.x - b.x || a.y - b.y);
-  return {
-    x: rows.map((r) => r.x),
-    series: inputs.map((s, si) => ({ label: s.label, faint: s.faint, values: rows.map((r) => (r.si === si ? r.y : null)) })),
-  };
+export function rocCurves(m: EvaluationMetrics): RocCurve[] {
+  return curveClasses(m).map((c) => {
+    const roc = c.roc!;
+    const points = roc.fpr.map((fpr, i) => ({ fpr, tpr: roc.tpr[i], threshold: roc.thresholds[i] ?? null }));
+    return { name: c.name, auc: c.auc, colour: seriesColour(c.classIndex), points };
+  });
 }
 
 /**

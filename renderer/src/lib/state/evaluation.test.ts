@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EvaluationMetrics } from '../../../../shared/domain/evaluation.ts';
 import type { JobState } from '../../../../shared/domain/job.ts';
 import { FakeClient } from '../testing/fake-client.ts';
-import { EvaluationState, rocChart } from './evaluation.svelte.ts';
+import { SERIES_COLOURS } from '../../components/charts/chart-data.ts';
+import { EvaluationState, rocCurves } from './evaluation.svelte.ts';
 import { classEval, metrics, point, run } from './evaluation-fixtures.ts';
 
 const fail = (e: unknown): never => {
@@ -52,18 +53,20 @@ describe('EvaluationState', () => {
     expect([state.failure, state.metrics, state.job]).toEqual(['Run #3 has no test images: make splits first.', null, null]);
   });
 
-  it('draws one ROC curve per class that has one, each keeping its steps, plus the chance diagonal', () => {
-    const chart = rocChart(metrics());
-    expect(chart.series.map((s) => s.label)).toEqual(['normal (AUC 0.900)', 'effusion (AUC 0.800)', 'chance']);
-    expect(chart.x).toEqual([0, 0, 0, 0, 0.25, 0.5, 1, 1, 1]);
-    const curve = (i: number) => chart.x.flatMap((x, r) => (chart.series[i].values[r] === null ? [] : [[x, chart.series[i].values[r]]]));
-    expect(curve(0)).toEqual([[0, 0], [0, 0.5], [0.5, 1], [1, 1]]);
-    expect(curve(1)).toEqual([[0, 0], [0.25, 0.5], [1, 1]]);
-    expect(curve(2)).toEqual([[0, 0], [1, 1]]);
+  it('gives one ROC curve per class that has one, point for point with its thresholds, in the class colour', () => {
+    const curves = rocCurves(metrics());
+    expect(curves.map((c) => [c.name, c.auc, c.colour])).toEqual([['normal', 0.9, SERIES_COLOURS[0]], ['effusion', 0.8, SERIES_COLOURS[1]]]);
+    expect(curves[0].points).toEqual([
+      { fpr: 0, tpr: 0, threshold: null },
+      { fpr: 0, tpr: 0.5, threshold: 0.9 },
+      { fpr: 0.5, tpr: 1, threshold: 0.4 },
+      { fpr: 1, tpr: 1, threshold: 0.1 },
+    ]);
+    expect(curves[1].points.map((p) => [p.fpr, p.tpr])).toEqual([[0, 0], [0.25, 0.5], [1, 1]]);
   });
 
-  it('binary tasks: only the positive class curve', () => {
+  it('binary tasks: only the positive class curve, still in that class colour', () => {
     const m = metrics({ classes: ['ok', 'defect'], positiveClass: 1, perClass: [classEval(0, 'ok'), classEval(1, 'defect', { auc: 0.95 })] });
-    expect(rocChart(m).series.map((s) => s.label)).toEqual(['defect (AUC 0.950)', 'chance']);
+    expect(rocCurves(m).map((c) => [c.name, c.auc, c.colour])).toEqual([['defect', 0.95, SERIES_COLOURS[1]]]);
   });
 });
