@@ -56,7 +56,7 @@ describe('RocChart', () => {
     // jsdom lays nothing out (an empty box): client coordinates are the SVG's own.
     const [x, y] = toPx(ROC_FRAME, 0.52, 0.21);
     await fireEvent.pointerMove(svg, { clientX: x, clientY: y });
-    expect(readout()).toBe('opacity: false positive rate 0.500, true positive rate 0.200, threshold 0.700');
+    expect(readout()).toBe('opacity: false positive rate 0.500, true positive rate 0.200, threshold p(opacity) ≥ 0.700');
     expect([Number(screen.getByTestId('roc-marker').getAttribute('cx')), Number(screen.getByTestId('roc-marker').getAttribute('cy'))]).toEqual(toPx(ROC_FRAME, 0.5, 0.2));
     const [x0, y0] = toPx(ROC_FRAME, 0.01, 0.01);
     await fireEvent.pointerMove(svg, { clientX: x0, clientY: y0 });
