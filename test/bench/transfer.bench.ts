@@ -13,8 +13,11 @@ import { createSmallResnet } from '../../electron/training/finetune/transfer/sma
  * classes 5-9 with each strategy, against scratch; accuracy on t10k images of classes 5-9.
  * The small three-stage ResNet (and resnet18 on request) runs full/top/gradual/adapter; LoRA needs a
  * ViT, so a tiny ViT pretrained the same way runs full/top/lora. docs/benchmarks.md cites its figures.
- * Run: `node --import tsx test/bench/transfer.bench.ts [--size 28] [--source 1000] [--pre-epochs 3]
- * [--epochs 5] [--test 100] [--seeds 1,2] [--arms small_resnet,resnet18,tiny_vit]`, or `npm run bench transfer`.
+ * Scratch trains at the pretraining LR (a random network wants the larger one), full and gradual
+ * at the fine-tuning LR, a lone head (top), adapters and LoRA at their own larger ones.
+ * Run: `node --import tsx test/bench/transfer.bench.ts [--size 16] [--source 6000] [--pre-epochs 1]
+ * [--epochs 10] [--test 400] [--seeds 1,2] [--widths 16,32,64] [--arms small_resnet,resnet18,tiny_vit]`,
+ * or `npm run bench transfer`.
  */
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,21 +25,24 @@ function arg(name: string, fallback: string): string {
 }
 
 interface Arm {
-  make(seed: number, size: number): Backbone;
+  make(seed: number, size: number, widths: [number, number, number]): Backbone;
   strategies: StrategyName[];
   pretrainLr: number;
   lr: number;
   /** LR of top, adapter and LoRA runs (a lone head wants a larger one). */
   headLr: number;
+  /** Adapters' LR where it differs from the head's. */
+  adapterLr?: number;
 }
 
 const ARMS: Record<string, Arm> = {
   small_resnet: {
-    make: (seed, size) => createSmallResnet({ numClasses: 5, imageSize: size, seed }),
+    make: (seed, size, widths) => createSmallResnet({ numClasses: 5, imageSize: size, seed, widths }),
     strategies: ['full', 'top', 'gradual', 'adapter'],
     pretrainLr: 3e-3,
     lr: 2e-3,
     headLr: 5e-2,
+    adapterLr: 1e-2,
   },
   resnet18: {
     make: (seed, size) => createBackbone('resnet18', { numClasses: 5, imageSize: size, seed }),
@@ -59,23 +65,25 @@ export async function transfer(): Promise<void> {
     console.log('skipped: Fashion-MNIST missing (apt-get install dataset-fashion-mnist)');
     return;
   }
-  const size = Number(arg('size', '28'));
-  const sizes = { imageSize: size, sourcePerClass: Number(arg('source', '1000')), targetPerClass: 50, testPerClass: Number(arg('test', '100')) };
-  const epochs = Number(arg('epochs', '5'));
+  const size = Number(arg('size', '16'));
+  const sizes = { imageSize: size, sourcePerClass: Number(arg('source', '6000')), targetPerClass: 50, testPerClass: Number(arg('test', '400')) };
+  const epochs = Number(arg('epochs', '10'));
+  const widths = arg('widths', '16,32,64').split(',').map(Number) as [number, number, number];
   const selection = await selectBackend({ log: () => {} });
   const data = loadDatasets(sizes);
-  console.log(`backend ${selection.backend}, ${size} px, source ${sizes.sourcePerClass}/class, target 50/class, test ${sizes.testPerClass}/class, ${epochs} epochs`);
+  console.log(`backend ${selection.backend}, ${size} px, source ${sizes.sourcePerClass}/class, target 50/class, test ${sizes.testPerClass}/class, ${epochs} epochs, small_resnet widths ${widths.join('/')}`);
   console.log('arch          seed  row       accuracy  trainable   seconds');
   for (const armName of arg('arms', 'small_resnet,tiny_vit').split(',')) {
     const arm = ARMS[armName];
     for (const seed of arg('seeds', '1').split(',').map(Number)) {
       const r = await runTransfer({
         ...sizes,
-        makeBackbone: (s) => arm.make(s, size),
+        makeBackbone: (s) => arm.make(s, size, widths),
         seed,
-        pretrain: { epochs: Number(arg('pre-epochs', '3')), lr: arm.pretrainLr, batchSize: 32 },
+        pretrain: { epochs: Number(arg('pre-epochs', '1')), lr: arm.pretrainLr, batchSize: 32 },
         finetune: { epochs, lr: arm.lr, batchSize: 25 },
-        strategyLr: { top: arm.headLr, adapter: arm.headLr, lora: arm.headLr },
+        scratchLr: arm.pretrainLr,
+        strategyLr: { top: arm.headLr, adapter: arm.adapterLr ?? arm.headLr, lora: arm.headLr },
         strategies: arm.strategies,
       }, data);
       const line = (row: string, acc: number, share: number, s: number) =>
