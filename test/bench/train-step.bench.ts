@@ -39,6 +39,8 @@ export interface TrainStepBenchOptions {
   batch?: number;
   steps?: number;
   variants?: TrainStepVariant[];
+  /** XNNPACK threads for wasm (fixed for the whole process by the first initialisation). */
+  threads?: number;
 }
 
 const CPU_VARIANT: TrainStepVariant = { backend: 'cpu' };
@@ -53,12 +55,14 @@ const WASM_VARIANTS: TrainStepVariant[] = [
  */
 const DEFAULT_VARIANTS = process.env.TRAIN_STEP_BENCH_CPU === '1' ? [CPU_VARIANT, ...WASM_VARIANTS] : WASM_VARIANTS;
 
+let wasmThreads = 1;
+
 function variantLabel(v: TrainStepVariant): string {
   if (v.backend === 'cpu') return 'cpu (pure JS)';
-  return `wasm, filter grad ${v.filterGrad ?? 'conv'}, input grad ${v.fastInputGrad ? 'XNNPACK (scalar < 64 pos.)' : 'wasm scalar loop'}`;
+  return `wasm ${wasmThreads}T, filter grad ${v.filterGrad ?? 'conv'}, input grad ${v.fastInputGrad ? 'XNNPACK (scalar < 64 pos.)' : 'wasm scalar loop'}`;
 }
 
-async function useVariant(v: TrainStepVariant): Promise<void> {
+async function useVariant(v: TrainStepVariant, threads?: number): Promise<void> {
   if (v.backend === 'cpu') {
     await tf.setBackend('cpu');
     return;
@@ -66,7 +70,9 @@ async function useVariant(v: TrainStepVariant): Promise<void> {
   const { unregisterWasmTrainingKernels } = await import('../../electron/training/backends/wasm-kernels.ts');
   unregisterWasmTrainingKernels();
   setFilterGradFormulation(v.filterGrad ?? 'conv');
-  await activateWasm({ replaceSlowKernels: v.fastInputGrad === true });
+  const f = await activateWasm({ replaceSlowKernels: v.fastInputGrad === true, threads });
+  wasmThreads = f.threadCount;
+  if (f.threadNote) console.log(`  (wasm: ${f.threadNote})`);
 }
 
 function makeStep(imageSize: number, batch: number) {
@@ -125,7 +131,7 @@ export async function trainStepBenchmark(opts: TrainStepBenchOptions = {}): Prom
   const steps = opts.steps ?? 3;
   const results: TrainStepResult[] = [];
   for (const v of opts.variants ?? DEFAULT_VARIANTS) {
-    await useVariant(v);
+    await useVariant(v, opts.threads);
     const { step, dispose } = makeStep(imageSize, batch);
     const n = v.backend === 'cpu' ? 1 : steps;
     const ms = await timeSteps(step, n, v.backend !== 'cpu');
@@ -155,8 +161,8 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
   const variants = argv.includes('--with-cpu') ? [CPU_VARIANT, ...WASM_VARIANTS] : undefined;
-  const only = argv.includes('--only-cpu') ? [CPU_VARIANT] : variants;
-  await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants: only });
+  const only = argv.includes('--only-cpu') ? [CPU_VARIANT] : argv.includes('--only-default') ? [WASM_VARIANTS.at(-1)!] : variants;
+  await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants: only, threads: arg('threads') });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -3,7 +3,7 @@ import { unsupported, validation } from '../../../shared/contract/errors.ts';
 import { BACKEND_RUNGS, isBackendRung, type BackendRung, type RungStatus } from '../../../shared/contract/system.ts';
 import { gpuBlockers, type GpuInfo } from './gpu-checks.ts';
 import { nodeSystemProbe, type SystemProbe } from './system-probe.ts';
-import { activateWasm, type WasmFeatures } from './wasm-backend.ts';
+import { activateWasm, type ActiveWasm, type WasmFeatures } from './wasm-backend.ts';
 
 /**
  * The backend ladder: CUDA (tfjs-node-gpu) -> native CPU (tfjs-node) -> wasm -> pure JS, taking the
@@ -24,7 +24,7 @@ export interface BackendSelection {
 export interface LadderDeps {
   sys?: SystemProbe;
   /** Initialises wasm with the training kernels (replaced by a fake in tests). */
-  activateWasm?: () => Promise<WasmFeatures>;
+  activateWasm?: () => Promise<WasmFeatures & Partial<Pick<ActiveWasm, 'threadCount' | 'threadNote'>>>;
   log?: (line: string) => void;
 }
 
@@ -72,7 +72,9 @@ export async function tryRung(rung: BackendRung, deps: LadderDeps = {}): Promise
   if (rung === 'wasm') {
     try {
       const f = await (deps.activateWasm ?? activateWasm)();
-      return { ok: true, tf: tfjs, reason: `WebAssembly (XNNPACK) on the CPU, SIMD ${f.simd ? 'on' : 'off'}, ${f.threads ? 'multi-threaded' : '1 thread'}` };
+      const n = f.threadCount ?? 1;
+      const note = f.threadNote ? ` (${f.threadNote})` : '';
+      return { ok: true, tf: tfjs, reason: `WebAssembly (XNNPACK) on the CPU, SIMD ${f.simd ? 'on' : 'off'}, ${n === 1 ? '1 thread' : `${n} threads`}${note}` };
     } catch (e) {
       return { ok: false, reason: `wasm did not initialise: ${(e as Error).message}` };
     }
