@@ -1,21 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { activateWasm } from '../../electron/training/backends/wasm-backend.ts';
-import { setFilterGradFormulation, type FilterGradFormulation } from '../../electron/training/backends/wasm-kernels.ts';
+import { setFilterGradFormulation, setInputGradFormulation, type FilterGradFormulation, type InputGradFormulation } from '../../electron/training/backends/wasm-kernels.ts';
 import { buildResNet, crossEntropy, RESNET18_SHAPE, seededTensor } from '../../electron/training/backends/reference-nets.ts';
 
 /**
  * Training throughput of a ResNet-18-shaped step (forward, backward, SGD update) on the pure-JS
  * cpu backend and on wasm with the added gradient kernels, plus wasm's per-kernel profile.
- * Run: `node --import tsx test/bench/train-step.bench.ts [--steps N] [--size PX] [--batch N] [--with-cpu | --only-cpu]`,
+ * Run: `node --import tsx test/bench/train-step.bench.ts [--steps N] [--size PX] [--batch N] [--threads N] [--with-im2col] [--with-cpu | --only-cpu | --only-default]`,
  * or through `npm run bench train-step`.
  */
 
 export interface TrainStepVariant {
   backend: 'cpu' | 'wasm';
   filterGrad?: FilterGradFormulation;
-  /** Replace wasm's scalar Conv2DBackpropInput with the XNNPACK-based composition. */
-  fastInputGrad?: boolean;
+  /** wasm's own scalar Conv2DBackpropInput, or the XNNPACK-based replacement in one of its formulations. */
+  inputGrad?: 'scalar' | InputGradFormulation;
 }
 
 export interface TrainStepResult {
@@ -45,10 +45,18 @@ export interface TrainStepBenchOptions {
 
 const CPU_VARIANT: TrainStepVariant = { backend: 'cpu' };
 const WASM_VARIANTS: TrainStepVariant[] = [
-  { backend: 'wasm', filterGrad: 'im2col' },
-  { backend: 'wasm', filterGrad: 'conv' },
-  { backend: 'wasm', filterGrad: 'conv', fastInputGrad: true },
+  { backend: 'wasm', filterGrad: 'conv', inputGrad: 'scalar' },
+  { backend: 'wasm', filterGrad: 'conv', inputGrad: 'conv' },
+  { backend: 'wasm', filterGrad: 'conv', inputGrad: 'auto' },
 ];
+/** The im2col filter gradient (3x slower, docs/benchmarks.md), only with --with-im2col. */
+const IM2COL_VARIANT: TrainStepVariant = { backend: 'wasm', filterGrad: 'im2col', inputGrad: 'auto' };
+const INPUT_GRAD_LABELS: Record<NonNullable<TrainStepVariant['inputGrad']>, string> = {
+  scalar: 'wasm scalar loop',
+  conv: 'XNNPACK transposed conv',
+  matmul: 'GEMM + col2im',
+  auto: 'GEMM + col2im where positions < Cout, else XNNPACK conv',
+};
 /**
  * The pure-JS step takes ~16 minutes on a loaded 2-core machine, so `npm run bench` leaves it out
  * unless TRAIN_STEP_BENCH_CPU=1 (or --with-cpu / --only-cpu when run directly).
@@ -59,7 +67,7 @@ let wasmThreads = 1;
 
 function variantLabel(v: TrainStepVariant): string {
   if (v.backend === 'cpu') return 'cpu (pure JS)';
-  return `wasm ${wasmThreads}T, filter grad ${v.filterGrad ?? 'conv'}, input grad ${v.fastInputGrad ? 'XNNPACK (scalar < 64 pos.)' : 'wasm scalar loop'}`;
+  return `wasm ${wasmThreads}T, filter grad ${v.filterGrad ?? 'conv'}, input grad ${INPUT_GRAD_LABELS[v.inputGrad ?? 'auto']}`;
 }
 
 async function useVariant(v: TrainStepVariant, threads?: number): Promise<void> {
@@ -70,7 +78,9 @@ async function useVariant(v: TrainStepVariant, threads?: number): Promise<void> 
   const { unregisterWasmTrainingKernels } = await import('../../electron/training/backends/wasm-kernels.ts');
   unregisterWasmTrainingKernels();
   setFilterGradFormulation(v.filterGrad ?? 'conv');
-  const f = await activateWasm({ replaceSlowKernels: v.fastInputGrad === true, threads });
+  const input = v.inputGrad ?? 'auto';
+  if (input !== 'scalar') setInputGradFormulation(input);
+  const f = await activateWasm({ replaceSlowKernels: input !== 'scalar', threads });
   wasmThreads = f.threadCount;
   if (f.threadNote) console.log(`  (wasm: ${f.threadNote})`);
 }
@@ -160,7 +170,8 @@ async function main(argv: string[]): Promise<void> {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
-  const variants = argv.includes('--with-cpu') ? [CPU_VARIANT, ...WASM_VARIANTS] : undefined;
+  const wasm = argv.includes('--with-im2col') ? [IM2COL_VARIANT, ...WASM_VARIANTS] : WASM_VARIANTS;
+  const variants = argv.includes('--with-cpu') ? [CPU_VARIANT, ...wasm] : wasm;
   const only = argv.includes('--only-cpu') ? [CPU_VARIANT] : argv.includes('--only-default') ? [WASM_VARIANTS.at(-1)!] : variants;
   await trainStepBenchmark({ imageSize: arg('size'), batch: arg('batch'), steps: arg('steps'), variants: only, threads: arg('threads') });
 }

@@ -116,6 +116,34 @@ export function flipFilter(k: KernelRunner, filter: Info): Info {
 }
 
 /**
+ * dx as W x dyT followed by col2im: the filter in its own layout ([kh*kw*Cin, Cout]) times dy
+ * transposed ([Cout, N*Ho*Wo]) gives every tap's contribution; each is spread by the stride,
+ * shifted to its offset and summed. The GEMM packs only dyT, never the filter, and nothing is
+ * flipped: where positions are few (deep layers, small images) this avoids the per-weight packing
+ * that makes the XNNPACK transposed convolution slow there.
+ */
+export function inputGradByMatMul(k: KernelRunner, dy: Info, filter: Info, inputShape: number[], g: ConvGeometry): Info {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [n, ho, wo] = dy.shape;
+  const [, h, w] = inputShape;
+  const m = n * ho * wo;
+  const dyT = k.reshape(k.transpose(k.reshape(dy, [m, cout]), [1, 0]), [1, cout, m]);
+  const cols = k.run('BatchMatMul', { a: k.reshape(filter, [1, kh * kw * cin, cout]), b: dyT }, { transposeA: false, transposeB: false });
+  const taps = k.reshape(k.transpose(k.reshape(cols, [kh * kw, cin, m]), [0, 2, 1]), [kh * kw, n, ho, wo, cin]);
+  const parts: Info[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = k.reshape(k.slice(taps, [i * kw + j, 0, 0, 0, 0], [1, n, ho, wo, cin]), [n, ho, wo, cin]);
+      const spread = k.zeroInsert(tap, g.stride);
+      const top = i * g.dilation[0] - g.top;
+      const left = j * g.dilation[1] - g.left;
+      parts.push(k.padOrCrop(spread, top, h - top - spread.shape[1], left, w - left - spread.shape[2]));
+    }
+  }
+  return parts.length === 1 ? parts[0] : k.run('AddN', parts);
+}
+
+/**
  * dW of a depthwise convolution, one kernel tap at a time: the strided window of x the tap reads,
  * times dy, summed over batch and space. Depthwise filters are small, so this is cheap.
  */

@@ -4,7 +4,7 @@ import { filterGradFromForward, inputGradFromForward } from './conv-reference.ts
 import { buildResNet, buildViT, seededTensor, trainingGradients, type ReferenceNet } from './reference-nets.ts';
 import { activateWasm } from './wasm-backend.ts';
 import {
-  registerWasmTrainingKernels, registeredWasmTrainingKernels, setFilterGradFormulation, unregisterWasmTrainingKernels,
+  pickInputGrad, registerWasmTrainingKernels, registeredWasmTrainingKernels, setFilterGradFormulation, setInputGradFormulation, unregisterWasmTrainingKernels,
   WASM_TRAINING_KERNELS,
 } from './wasm-kernels.ts';
 
@@ -90,16 +90,28 @@ describe('Conv2DBackpropFilter on wasm', () => {
   }
 });
 
-describe('Conv2DBackpropInput on wasm (XNNPACK composition, scalar below 64 positions)', () => {
+describe('Conv2DBackpropInput on wasm (XNNPACK: transposed convolution, or GEMM + col2im)', () => {
   const tiny: ConvCase[] = [
     { x: [1, 4, 4, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
     { x: [2, 5, 3, 4], filter: [3, 3, 4, 2], strides: 2, pad: 'valid' },
+    { x: [2, 2, 2, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' },
   ];
-  it.each([...CONV_CASES, ...tiny].map((c) => [caseName(c), c] as const))('%s', async (_, c) => {
-    const dyShape = outShape(c.x, c.filter, c.strides, 1, c.pad, false);
-    await expectParity(() => tf.engine().runKernel('Conv2DBackpropInput',
-      { dy: seededTensor(2, dyShape), filter: seededTensor(3, c.filter) },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
+  for (const formulation of ['auto', 'conv', 'matmul'] as const) {
+    it.each([...CONV_CASES, ...tiny].map((c) => [caseName(c), c] as const))(`${formulation}: %s`, async (_, c) => {
+      setInputGradFormulation(formulation);
+      const dyShape = outShape(c.x, c.filter, c.strides, 1, c.pad, false);
+      await expectParity(() => tf.engine().runKernel('Conv2DBackpropInput',
+        { dy: seededTensor(2, dyShape), filter: seededTensor(3, c.filter) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
+      setInputGradFormulation('auto');
+    });
+  }
+
+  it('auto takes the GEMM where dy has fewer positions than output channels', () => {
+    expect(pickInputGrad(8 * 2 * 2, 512)).toBe('matmul');
+    expect(pickInputGrad(8 * 4 * 4, 256)).toBe('matmul');
+    expect(pickInputGrad(8 * 8 * 8, 128)).toBe('conv');
+    expect(pickInputGrad(8 * 16 * 16, 64)).toBe('conv');
   });
 });
 
@@ -173,12 +185,14 @@ describe('dilated convolution gradients on wasm (TF.js gradients refuse dilation
       () => filterGradFromForward(forward, x(), dy(), c.filter));
   });
 
-  it('Conv2DBackpropInput with dilation 2', async () => {
+  it.each(['conv', 'matmul'] as const)('Conv2DBackpropInput with dilation 2 (%s)', async (formulation) => {
     const w = () => seededTensor(3, c.filter) as tf.Tensor4D;
     const dy = () => seededTensor(2, dyShape) as tf.Tensor4D;
+    setInputGradFormulation(formulation);
     await expectParity(
       () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dy(), filter: w() }, { ...attrs, inputShape: c.x }) as tf.Tensor,
       () => inputGradFromForward(forward, w(), dy(), c.x));
+    setInputGradFormulation('auto');
   });
 });
 
@@ -229,6 +243,17 @@ describe('a whole training step on wasm vs cpu', () => {
     const worst = Math.max(...Object.values(errors));
     expect(worst, JSON.stringify(errors)).toBeLessThan(1e-4);
     expect(Object.keys(ref).length).toBeGreaterThan(10);
+  });
+
+  it('ResNet-like with every input gradient as GEMM + col2im: within 1e-4 of cpu', async () => {
+    const [, build, xShape] = nets[0];
+    const ref = await gradsOn('cpu', build, [...xShape]);
+    setInputGradFormulation('matmul');
+    const got = await gradsOn('wasm', build, [...xShape]);
+    setInputGradFormulation('auto');
+    const worst = Math.max(...Object.keys(ref).map((k) => relativeError(ref[k], got[k])));
+    expect(worst).toBeLessThan(1e-4);
+    expect(worst).toBeGreaterThan(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  convGeometry, depthwiseFilterGrad, depthwiseInputGrad, filterGradByConv, filterGradByIm2col, flipFilter, inputGradByConv,
+  convGeometry, depthwiseFilterGrad, depthwiseInputGrad, filterGradByConv, filterGradByIm2col, flipFilter, inputGradByConv, inputGradByMatMul,
 } from './conv-grads.ts';
 import { composeKernel, type KernelRunner } from './kernel-runner.ts';
 
@@ -57,34 +57,37 @@ function depthwiseBackpropInput(args: KernelArgs): Info {
 }
 
 /**
- * Below this many input positions (N*H*W), wasm's scalar Conv2DBackpropInput beats the XNNPACK
- * route: XNNPACK packs a fresh copy of the (flipped) filter on every call, which costs per weight,
- * while the scalar loop costs per weight *and position*. Measured at ResNet-18 shapes
- * (docs/benchmarks.md): 8x2x2x512 is faster scalar, 8x4x4x256 and up faster through XNNPACK.
+ * How the replacement Conv2DBackpropInput computes dx. `auto` (the default) takes `matmul` where
+ * dy has fewer positions (N*Ho*Wo) than the layer has output channels, else `conv`: measured at
+ * ResNet-18 shapes (docs/benchmarks.md), the XNNPACK transposed convolution repacks the whole
+ * filter on every call, which dominates deep layers with few positions; the GEMM + col2im packs
+ * only dy there, and loses to the convolution where positions are many.
  */
-export const XNNPACK_INPUT_GRAD_MIN_POSITIONS = 64;
+export type InputGradFormulation = 'auto' | 'conv' | 'matmul';
+let inputGradFormulation: InputGradFormulation = 'auto';
+
+/** Lets the benchmark time each formulation of the input gradient. */
+export function setInputGradFormulation(f: InputGradFormulation): void {
+  inputGradFormulation = f;
+}
+
+/** Which formulation `auto` picks for a dy of `positions` positions and `outChannels` channels. */
+export function pickInputGrad(positions: number, outChannels: number): 'conv' | 'matmul' {
+  if (inputGradFormulation !== 'auto') return inputGradFormulation;
+  return positions < outChannels ? 'matmul' : 'conv';
+}
 
 /**
- * Conv2DBackpropInput through XNNPACK's forward Conv2D (zero-inserted dy, flipped filter) instead of
- * wasm's scalar loop, except for tiny spatial extents. Only registered on request: see
+ * Conv2DBackpropInput built on XNNPACK (a GEMM + col2im, or the forward Conv2D on zero-inserted dy
+ * with the flipped filter) instead of wasm's scalar loop. Only registered on request: see
  * registerWasmTrainingKernels.
  */
 function conv2DBackpropInputFast(args: KernelArgs): Info {
   const a = args.attrs as A;
-  const [n, h, w] = a.inputShape as number[];
-  const scalar = replaced.get('Conv2DBackpropInput');
-  const dilated = a.dilations !== undefined && [a.dilations].flat().some((d: number) => d !== 1);
-  if (scalar && !dilated && n * h * w < XNNPACK_INPUT_GRAD_MIN_POSITIONS) {
-    // The original was swapped out before wasm initialised, so its setup (binding the C++ entry
-    // point) has not run for this backend yet.
-    if (!setUpFor.has(args.backend as object)) {
-      scalar.setupFunc?.(args.backend as never);
-      setUpFor.add(args.backend as object);
-    }
-    return scalar.kernelFunc(args as never) as Info;
-  }
   return compose(args, (k, { dy, filter }) => {
     const g = convGeometry(a.inputShape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+    const [n, ho, wo, cout] = dy.shape;
+    if (pickInputGrad(n * ho * wo, cout) === 'matmul') return inputGradByMatMul(k, dy, filter, a.inputShape, g);
     const flipped = k.transpose(flipFilter(k, filter), [0, 1, 3, 2]);
     return inputGradByConv(k, dy, flipped, a.inputShape, g, (x, f) => k.run('Conv2D', { x, filter: f }, {
       strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: g.dilation,
@@ -129,7 +132,6 @@ export const WASM_FASTER_KERNELS: Record<string, (args: KernelArgs) => Info> = {
 
 const ours = new Set<string>();
 const replaced = new Map<string, tf.KernelConfig>();
-const setUpFor = new WeakSet<object>();
 
 export interface WasmKernelOptions {
   /** Also replace wasm's own kernels listed in WASM_FASTER_KERNELS. */
