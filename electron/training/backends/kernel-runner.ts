@@ -33,6 +33,12 @@ export class KernelRunner {
     return out;
   }
 
+  /** Makes an output of a kernel called directly (not through run) an intermediate like the others. */
+  track(x: Info): Info {
+    this.temps.push(x);
+    return x;
+  }
+
   reshape(x: Info, shape: number[]): Info {
     return this.run('Reshape', { x }, { shape });
   }

@@ -196,6 +196,20 @@ describe('dilated convolution gradients on wasm (TF.js gradients refuse dilation
   });
 });
 
+describe('BatchMatMul on wasm with transposed operands (explicit transpose, then XNNPACK)', () => {
+  const cases: [string, number[], number[], boolean, boolean][] = [
+    ['2-d, a transposed', [7, 5], [7, 3], true, false],
+    ['2-d, b transposed', [5, 7], [3, 7], false, true],
+    ['2-d, both transposed', [7, 5], [3, 7], true, true],
+    ['3-d batch 1, a transposed', [1, 9, 4], [1, 9, 6], true, false],
+    ['3-d batch 3 (left to wasm), b transposed', [3, 4, 9], [3, 6, 9], false, true],
+    ['2-d plain', [5, 7], [7, 3], false, false],
+  ];
+  it.each(cases)('%s', async (_, sa, sb, ta, tb) => {
+    await expectParity(() => tf.matMul(seededTensor(11, sa), seededTensor(12, sb), ta, tb));
+  });
+});
+
 describe('UnsortedSegmentSum on wasm', () => {
   it('matches cpu on a 3-D input with repeated and out-of-range ids', async () => {
     await expectParity(() => tf.unsortedSegmentSum(seededTensor(8, [6, 2, 3]), tf.tensor1d([0, 3, 3, -1, 5, 1], 'int32'), 4));
@@ -290,7 +304,7 @@ describe('registration', () => {
     expect(registerWasmTrainingKernels()).toEqual([]);
     expect(registerWasmTrainingKernels({ replaceSlowKernels: true })).toEqual([]);
     expect(registeredWasmTrainingKernels()).toEqual([
-      'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
+      'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum',
     ]);
     for (const name of Object.keys(WASM_TRAINING_KERNELS)) expect(tf.getKernel(name, 'wasm')).toBeDefined();
@@ -304,6 +318,6 @@ describe('registration', () => {
     expect(() => trainingGradients(net, x, [1])).toThrow(/Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'/);
     net.dispose();
     x.dispose();
-    expect(registerWasmTrainingKernels({ replaceSlowKernels: true })).toHaveLength(5);
+    expect(registerWasmTrainingKernels({ replaceSlowKernels: true })).toHaveLength(6);
   });
 });

@@ -95,6 +95,44 @@ function conv2DBackpropInputFast(args: KernelArgs): Info {
   });
 }
 
+/** wasm's own kernel `name`, set up for this backend (it was swapped out before wasm initialised). */
+function original(name: string, backend: unknown): tf.KernelConfig {
+  const config = replaced.get(name);
+  if (!config) throw new Error(`wasm's own ${name} kernel was not kept when it was replaced.`);
+  const done = setUpFor.get(backend as object) ?? new Set<string>();
+  if (!done.has(name)) {
+    config.setupFunc?.(backend as never);
+    setUpFor.set(backend as object, done.add(name));
+  }
+  return config;
+}
+
+/**
+ * BatchMatMul with transposed operands made explicit: wasm sends any product with transposeA or
+ * transposeB to a scalar loop, XNNPACK only takes plain un-batched ones. Every linear layer's
+ * backward pass asks for xT·dy and dy·WT, so a ViT training step spent ~90% of its time there
+ * (docs/benchmarks.md). One Transpose of the operand, then XNNPACK. Batched products are left to
+ * wasm's own kernel.
+ */
+function batchMatMulFast(args: KernelArgs): Info {
+  const a = args.attrs as A;
+  const { a: x, b: y } = args.inputs as Inputs;
+  const own = original('BatchMatMul', args.backend);
+  const batch = (t: Info) => tf.util.sizeFromShape(t.shape.slice(0, -2));
+  if ((!a.transposeA && !a.transposeB) || batch(x) !== 1 || batch(y) !== 1) return own.kernelFunc(args as never) as Info;
+  return compose(args, (k) => {
+    const flat = (t: Info, transpose: boolean) => {
+      const [r, c] = t.shape.slice(-2);
+      const m = k.reshape(t, [r, c]);
+      return k.reshape(transpose ? k.transpose(m, [1, 0]) : m, transpose ? [1, c, r] : [1, r, c]);
+    };
+    const attrs = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
+    const out = own.kernelFunc({ inputs: { a: flat(x, a.transposeA), b: flat(y, a.transposeB) }, backend: args.backend, attrs } as never) as Info;
+    const rank = Math.max(x.shape.length, y.shape.length);
+    return k.reshape(k.track(out), [...Array(rank - 2).fill(1), out.shape[1], out.shape[2]]);
+  });
+}
+
 /**
  * out[s, ...] = sum of x[i, ...] over i with segmentIds[i] == s, as onehot(ids)^T x. Ids outside
  * [0, numSegments) contribute nothing, as in TensorFlow.
@@ -128,10 +166,12 @@ export const WASM_TRAINING_KERNELS: Record<string, (args: KernelArgs) => Info> =
 /** Kernels wasm has but whose composed replacement may be faster (measured by the benchmark). */
 export const WASM_FASTER_KERNELS: Record<string, (args: KernelArgs) => Info> = {
   Conv2DBackpropInput: conv2DBackpropInputFast,
+  BatchMatMul: batchMatMulFast,
 };
 
 const ours = new Set<string>();
 const replaced = new Map<string, tf.KernelConfig>();
+const setUpFor = new WeakMap<object, Set<string>>();
 
 export interface WasmKernelOptions {
   /** Also replace wasm's own kernels listed in WASM_FASTER_KERNELS. */
