@@ -59,6 +59,9 @@ export interface WasmBundle {
 
 function blobUrlWorkerClass(bundle: WasmBundle): typeof NodeWorker {
   return class BlobUrlWorker extends NodeWorker {
+    /** A pthread pool worker of TF.js (started from a blob: URL); every other Worker is left as Node made it. */
+    private pool = false;
+
     constructor(url: string | URL, options?: WorkerOptions) {
       const href = String(url);
       if (!href.startsWith('blob:')) {
@@ -68,6 +71,7 @@ function blobUrlWorkerClass(bundle: WasmBundle): typeof NodeWorker {
       const script = resolveObjectURL(href);
       if (!script) throw new Error(`the pthread worker script ${href} is no longer registered`);
       super(BOOTSTRAP, { eval: true, workerData: { script, ...bundle } });
+      this.pool = true;
       // Idle pool threads must not keep the trainer (or a test worker) alive after its work is done.
       this.unref();
     }
@@ -76,11 +80,13 @@ function blobUrlWorkerClass(bundle: WasmBundle): typeof NodeWorker {
     // its port: XNNPACK's pool threads run for the life of the process, so either would keep it
     // from ever exiting on its own. The main thread drives all their work synchronously, so they
     // never need to hold the process open.
-    override ref(): void {}
+    override ref(): void {
+      if (!this.pool) super.ref();
+    }
 
     override on(event: string | symbol, listener: (...args: any[]) => void): this {
       super.on(event, listener);
-      if (event === 'message') this.unref();
+      if (this.pool && event === 'message') this.unref();
       return this;
     }
   };
