@@ -19,7 +19,7 @@ import { TORCH_STRATEGY_NOTES, type TorchJob, type TorchResult, torchThreadCount
  * warm-up forward) is reported too, as the like-for-like figure against PyTorch, which recomputes
  * the frozen prefix every step.
  * Run: `node --import tsx test/bench/strategies.bench.ts [--sizes 64,224] [--images N] [--only resnet18]`,
- * or `npm run bench strategies` (64 px only: 224 px takes about half an hour on 2 loaded cores).
+ * or `npm run bench strategies` (64 px only; 224 px adds about 5 minutes on this 2-core machine).
  */
 const PLAN: [TorchJob['arch'], StrategyName[]][] = [
   ['resnet18', ['full', 'gradual', 'top', 'adapter']],
