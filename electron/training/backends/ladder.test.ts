@@ -75,6 +75,16 @@ describe('selectBackend', () => {
     expect(lines[2]).toBe('training backend wasm: using it: WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread');
   });
 
+  it('reports wasm\'s thread count, and why it got fewer threads than asked for', async () => {
+    const threaded = async () => ({ simd: true, threads: true, binary: 'tfjs-backend-wasm-threaded-simd.wasm', threadCount: 2, threadNote: '' });
+    const two = await selectBackend({ sys: fakeSystem({}), activateWasm: threaded, log: () => {} });
+    expect(two.report[2]).toEqual({ rung: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) on the CPU, SIMD on, 2 threads' });
+    const note = 'the threaded wasm binary did not start: boom; running on 1 thread instead of 2';
+    const fellBack = async () => ({ simd: true, threads: false, binary: 'tfjs-backend-wasm-simd.wasm', threadCount: 1, threadNote: note });
+    const one = await selectBackend({ sys: fakeSystem({}), activateWasm: fellBack, log: () => {} });
+    expect(one.report[2].reason).toBe(`WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread (${note})`);
+  });
+
   it('names nvidia-smi missing and both CUDA libraries missing', async () => {
     expect(await gpuReason({ ldconfig: LDCONFIG_PLAIN })).toBe(
       'no GPU visible: nvidia-smi was not found (no NVIDIA driver installed); ' +
