@@ -40,9 +40,9 @@ export async function wasmFeatures(): Promise<WasmFeatures> {
 
 /**
  * Threads to ask for: LABELTUNE_WASM_THREADS (capped at the cores this process may use and the
- * pool size of TF.js's threaded binary), else 1. Threads stay opt-in: on the shared 2-core
- * machine they made the ResNet step 2-3x slower and one run in several deadlocked
- * (docs/benchmarks.md, "wasm threads under Node").
+ * pool size of TF.js's threaded binary), else 1. Threads stay opt-in: on a 2-core machine two
+ * threads made the ResNet step 10-20% faster with the second core free but 2-3x slower when
+ * another job held it (docs/benchmarks.md, "wasm threads under Node").
  */
 export function defaultWasmThreads(env: Record<string, string | undefined> = process.env): number {
   const asked = Number(env.LABELTUNE_WASM_THREADS);
