@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ROOT, serve, type Served } from './serve.ts';
+import { SHOTS, serve, type Served } from './serve.ts';
 
 let served: Served;
 
@@ -28,8 +28,8 @@ test('creates a second project from the Projects view, on disk, and lists the fi
   await expect(page.getByTestId('recent-project')).toHaveCount(1);
   await expect(page.getByTestId('recent-project')).toContainText('Hand radiographs');
 
-  mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'docs/screenshots/projects.png') });
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, 'projects.png') });
 
   // Keyboard only: the folder field, the name field, then Enter submits.
   await page.locator('#create-dir').focus();
@@ -68,7 +68,7 @@ test('the job tray follows a running job and cancels it', async ({ page, request
   const job = page.getByTestId('job');
   await expect(job).toHaveCount(1);
   await expect(job).toContainText('/ 10000');
-  await page.screenshot({ path: join(ROOT, 'docs/screenshots/job-tray.png') });
+  await page.screenshot({ path: join(SHOTS, 'job-tray.png') });
   await page.getByRole('button', { name: /^Cancel/ }).click();
   await expect(job).toHaveCount(0);
 

@@ -4,10 +4,9 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { seedImages } from '../../electron/engine/testing/seed-images.ts';
-import { ROOT, serve, type Served } from './serve.ts';
+import { SHOTS, serve, type Served } from './serve.ts';
 
 const IMAGES = 22;
-const SHOTS = join(ROOT, 'docs/screenshots');
 
 /** A folder of 22 small greyscale radiograph stand-ins plus one truncated PNG. */
 async function writeFolder(dir: string): Promise<void> {

@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Where the views' screenshots go: the README's docs/screenshots only when asked for
+ * (`npm run screenshots`), so that a test run never rewrites tracked files.
+ */
+export const SHOTS = process.env.LABELTUNE_SCREENSHOTS === 'docs' ? join(ROOT, 'docs/screenshots') : join(ROOT, 'test-results/screenshots');
 const CLI = join(ROOT, 'electron/engine/cli/labeltune.mjs');
 
 export interface Served {

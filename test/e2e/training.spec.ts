@@ -3,10 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type APIRequestContext, expect, test } from '@playwright/test';
-import { ROOT } from './serve.ts';
+import { ROOT, SHOTS } from './serve.ts';
 
 const CLI = join(ROOT, 'electron/engine/cli/labeltune.mjs');
-const SHOTS = join(ROOT, 'docs/screenshots');
 
 interface Served {
   url: string;
