@@ -104,8 +104,8 @@ function padGrey(data: Uint8Array, width: number, height: number, pw: number, ph
 }
 
 /**
- * RGB to YCbCr (JFIF) as 8-bit samples, like libjpeg; Cb and Cr straight from each 2x2 cell's
- * mean colour (they are linear in RGB), so no full-size chroma plane is ever made.
+ * RGB to YCbCr (JFIF) as 8-bit samples, like libjpeg, in 16-bit fixed point; Cb and Cr straight
+ * from each 2x2 cell's summed colour (they are linear in RGB), so no full-size chroma plane is made.
  */
 function fillColourPlanes(data: Uint8Array, width: number, height: number, pw: number, ph: number): void {
   const [yp, cb, cr] = [scratch(0, pw * ph), scratch(1, (pw * ph) / 4), scratch(2, (pw * ph) / 4)];
@@ -113,24 +113,28 @@ function fillColourPlanes(data: Uint8Array, width: number, height: number, pw: n
   for (let y = 0, c = 0; y < ph; y += 2) {
     const top = Math.min(y, height - 1) * width * 3;
     const bottom = Math.min(y + 1, height - 1) * width * 3;
-    for (let x = 0; x < pw; x += 2, c++) {
-      const [a, b, d, e] = [top + column[x], top + column[x + 1], bottom + column[x], bottom + column[x + 1]];
-      yp[y * pw + x] = luma(data, a);
-      yp[y * pw + x + 1] = luma(data, b);
-      yp[(y + 1) * pw + x] = luma(data, d);
-      yp[(y + 1) * pw + x + 1] = luma(data, e);
+    for (let x = 0, at = y * pw; x < pw; x += 2, at += 2, c++) {
+      const a = top + column[x];
+      const b = top + column[x + 1];
+      const d = bottom + column[x];
+      const e = bottom + column[x + 1];
+      yp[at] = luma(data, a);
+      yp[at + 1] = luma(data, b);
+      yp[at + pw] = luma(data, d);
+      yp[at + pw + 1] = luma(data, e);
       const red = data[a] + data[b] + data[d] + data[e];
       const green = data[a + 1] + data[b + 1] + data[d + 1] + data[e + 1];
       const blue = data[a + 2] + data[b + 2] + data[d + 2] + data[e + 2];
-      cb[c] = 0.25 * (-0.168736 * red - 0.331264 * green + 0.5 * blue) + 128.5;
-      cr[c] = 0.25 * (0.5 * red - 0.418688 * green - 0.081312 * blue) + 128.5;
+      // Coefficients x 65536, and / 4 for the mean: a shift by 18, rounded; + 128 re-centres.
+      cb[c] = ((-11059 * red - 21709 * green + 32768 * blue + (1 << 17)) >> 18) + 128;
+      cr[c] = ((32768 * red - 27439 * green - 5329 * blue + (1 << 17)) >> 18) + 128;
     }
   }
 }
 
-/** Y of the pixel at sample i, rounded (the Uint8Array store truncates). */
+/** Y of the pixel at sample i: 0.299 R + 0.587 G + 0.114 B in 16-bit fixed point, rounded. */
 function luma(data: Uint8Array, i: number): number {
-  return 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] + 0.5;
+  return (19595 * data[i] + 38470 * data[i + 1] + 7471 * data[i + 2] + 32768) >> 16;
 }
 
 let columns = new Int32Array(0);
@@ -333,15 +337,21 @@ class BitWriter {
 
   /** Appends `size` (at most 24) bits of `code`, most significant first. */
   bits(code: number, size: number): void {
-    this.acc = (this.acc << size) | code;
-    this.count += size;
-    while (this.count >= 8) {
-      this.count -= 8;
-      const b = (this.acc >>> this.count) & 0xff;
-      this.bytes[this.length++] = b;
-      if (b === 0xff) this.bytes[this.length++] = 0;
+    const acc = (this.acc << size) | code;
+    let count = this.count + size;
+    if (count >= 8) {
+      const bytes = this.bytes;
+      let length = this.length;
+      do {
+        count -= 8;
+        const b = (acc >>> count) & 0xff;
+        bytes[length++] = b;
+        if (b === 0xff) bytes[length++] = 0;
+      } while (count >= 8);
+      this.length = length;
     }
-    this.acc &= (1 << this.count) - 1;
+    this.count = count;
+    this.acc = acc & ((1 << count) - 1);
   }
 
   /** A DC difference: its size category's code, then the value's low bits (ones' complement when negative, F.1.2.1). */
