@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { renderImage } from './render.ts';
+import { encodeJpeg } from './jpeg-encode.ts';
+import { renderImage, toDisplayBytes } from './render.ts';
 import { shrinkImage } from './shrink.ts';
 
 /** Longest side of a cached thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;
 /** JPEG: about half the bytes of PNG and faster to encode; the viewer (render/) stays lossless PNG. */
 export const THUMBNAIL_TYPE = 'image/jpeg';
+const THUMBNAIL_QUALITY = 85;
 
 /**
  * Thumbnails are named by the content hash of the frame they show, so exact duplicates share one
@@ -23,7 +25,12 @@ export async function renderThumbnail(img: DecodedImage): Promise<Buffer> {
   const small = shrinkImage(img, THUMBNAIL_SIZE);
   // Never enlarged: a 28 px image keeps a 28 px thumbnail, the grid scales it in the browser.
   const size = Math.min(THUMBNAIL_SIZE, Math.max(small.width, small.height));
-  return renderImage(small, { window: img.window ?? undefined, size, invert: false, format: 'jpeg', quality: 85 });
+  const window = img.window ?? undefined;
+  // Grey and RGB (all but RGBA) through our own encoder: sharp's per-call setup alone costs more.
+  if (small.channels !== 4) {
+    return encodeJpeg({ width: small.width, height: small.height, channels: small.channels, data: toDisplayBytes(small, window) }, THUMBNAIL_QUALITY);
+  }
+  return renderImage(small, { window, size, invert: false, format: 'jpeg', quality: THUMBNAIL_QUALITY });
 }
 
 /**
