@@ -14,6 +14,7 @@ import { NearDuplicateIndex } from '../../electron/engine/datasets/import/near-i
 import { ImportWriter } from '../../electron/engine/datasets/import/writer.ts';
 import { emptyReport } from '../../electron/engine/datasets/import/import-job.ts';
 import { shrinkImage } from '../../electron/engine/datasets/shrink.ts';
+import { renderImage } from '../../electron/engine/datasets/render.ts';
 import { renderThumbnail } from '../../electron/engine/datasets/thumbnails.ts';
 import { Project } from '../../electron/engine/projects/project.ts';
 import { writeBenchFiles } from './import-files.ts';
@@ -62,7 +63,8 @@ async function stagesFor(files: string[], projectDir: string): Promise<Record<st
     await time('shrink to 256 (before: sharp) [libvips]', () => sharpShrink(img));
     const small = await time('shrink to 256 (JS area average)', () => shrinkImage(img, 256));
     const phash = await time('perceptual hash (256 px)', () => perceptualHash(small));
-    const jpeg = await time('thumbnail: window + JPEG encode [libvips part]', () => renderThumbnail(small));
+    await time('thumbnail (before: window + sharp JPEG) [libvips part]', () => renderImage(small, { window: img.window ?? undefined, size: 256, format: 'jpeg', quality: 85 }));
+    const jpeg = await time('thumbnail (now: window + JS JPEG encoder)', () => renderThumbnail(small));
     await time('thumbnail: write the file', () => writeFileSync(join(tmpdir(), `labeltune-stage-${process.pid}.jpg`), jpeg));
     prepared.push(preparedRow(file, fileHash, hash, phash, img));
   }
