@@ -29,8 +29,8 @@ export function applyWindow(data: ArrayLike<number>, center: number, width: numb
     const x = data[i];
     if (x <= lo) out[i] = 0;
     else if (x > hi) out[i] = 255;
-    // Only reached when w > 1. The store truncates a value in [0.5, 255.5]: Math.round's result
-    // for these positive values, at a fraction of its cost (it took 1.7 ms per 256 px thumbnail).
+    // Only reached when w > 1. The store truncates a value in [0.5, 255.5]: Math.round's result for
+    // these positive values at a third of its cost (0.25-0.35 instead of 0.75-0.8 ms per 256x256 here).
     else out[i] = ((x - offset) / (w - 1) + 0.5) * 255 + 0.5;
   }
   return out;
