@@ -44,8 +44,16 @@ function inputs(): Record<string, DecodedImage> {
   for (let i = 0; i < rgb.length; i++) rgb[i] = 128 + 60 * Math.sin((i % 768) / 40 + (i % 3)) + 40 * Math.cos(i / 768 / 17) + (random() * 13 - 6);
   return {
     'x-ray 256 grey (from 16-bit)': shrinkImage({ width: 512, height: 512, channels: 1, bitDepth: 16, data: xray, window: null }, 256),
-    'photo 256 RGB': { width: 256, height: 256, channels: 3, bitDepth: 8, data: rgb, window: null },
+    'noisy photo 256 RGB': { width: 256, height: 256, channels: 3, bitDepth: 8, data: rgb, window: null },
+    'bench photo 256 RGB': shrinkImage({ width: 512, height: 512, channels: 3, bitDepth: 8, data: benchPhoto(), window: null }, 256),
   };
+}
+
+/** The RGB pattern of the import benchmark's JPEG files (import-files.ts), before its JPEG round trip. */
+function benchPhoto(): Uint8Array {
+  const out = new Uint8Array(512 * 512 * 3);
+  for (let i = 0; i < out.length; i++) out[i] = (128 + 100 * Math.sin((i % (512 * 3)) / 17) + ((i * 7) % 13)) & 0xff;
+  return out;
 }
 
 async function cpuPerCall(fn: () => unknown): Promise<number> {
