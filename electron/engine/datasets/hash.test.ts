@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../shared/random.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { decodeBuffer } from './decode/index.ts';
 import { blobImage, encodeBmp, encodeTiff } from './decode/test-images.ts';
-import { contentHash, hammingDistance, perceptualHash } from './hash.ts';
+import { contentHash, greyGrid, hammingDistance, perceptualHash } from './hash.ts';
 
 const W = 160;
 const H = 120;
@@ -89,6 +90,47 @@ describe('perceptualHash', () => {
     };
     expect(hammingDistance(perceptualHash(tiny(2)), perceptualHash(doubled(tiny(2))))).toBeLessThanOrEqual(6);
     expect(hammingDistance(perceptualHash(tiny(2)), perceptualHash(tiny(4)))).toBeGreaterThan(20);
+  });
+});
+
+describe('greyGrid', () => {
+  /** The definition: every pixel added to its cell one by one, the cell means windowed to 0..1. */
+  const naiveGrid = (img: DecodedImage, lo: number, span: number): number[] => {
+    const [sums, counts] = [new Array(32 * 32).fill(0), new Array(32 * 32).fill(0)];
+    for (let y = 0; y < img.height; y++) {
+      for (let x = 0; x < img.width; x++) {
+        const i = (y * img.width + x) * img.channels;
+        const v = img.channels >= 3 ? 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2] : img.data[i];
+        const cell = Math.floor((y * 32) / img.height) * 32 + Math.floor((x * 32) / img.width);
+        sums[cell] += v;
+        counts[cell]++;
+      }
+    }
+    return sums.map((s, cell) => (counts[cell] ? Math.min(Math.max((s / counts[cell] - lo) / span, 0), 1) : NaN));
+  };
+
+  it.each([
+    [256, 256, 1, 'u16'],
+    [37, 29, 1, 'u8'],
+    [300, 201, 3, 'u8'],
+    [28, 28, 3, 'u8'],
+    [64, 40, 2, 'u8'],
+  ] as const)('averages %ix%ix%i %s images cell by cell like the pixel-by-pixel definition', (width, height, channels, type) => {
+    const random = mulberry32(width * height);
+    const length = width * height * channels;
+    const data = type === 'u16' ? Uint16Array.from({ length }, () => Math.floor(random() * 65536)) : Uint8Array.from({ length }, () => Math.floor(random() * 256));
+    const window = type === 'u16' ? { center: 32768, width: 65536 } : null;
+    const img: DecodedImage = { width, height, channels, bitDepth: type === 'u16' ? 16 : 8, data, window };
+    const [lo, span] = window ? [32768 - 0.5 - 65535 / 2, 65535] : [0, 255];
+    const expected = naiveGrid(img, lo, span);
+    const grid = greyGrid(img, 32, 32);
+    expect(grid.length).toBe(1024);
+    const filled = expected.flatMap((v, cell) => (Number.isNaN(v) ? [] : [cell]));
+    // Every cell of an image at least 32 px a side has pixels; a 28 px crop leaves some empty.
+    expect(filled.length).toBe(Math.min(width, 32) * Math.min(height, 32));
+    const worst = Math.max(...filled.map((cell) => Math.abs(grid[cell] - expected[cell])));
+    expect(worst).toBeLessThan(1e-12);
+    expect(grid.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 });
 

@@ -76,31 +76,77 @@ export function hammingDistance(a: string, b: string): number {
 /**
  * Mean windowed grey level (0..1) of each cell of a cols x rows grid laid over the image. Images
  * smaller than the grid (28 px MNIST-like crops) leave cells without pixels: those take the
- * nearest pixel, or every small image would share the same artificial zeros.
+ * nearest pixel, or every small image would share the same artificial zeros. Exported for its
+ * test, which checks it against a pixel-by-pixel average.
  */
-function greyGrid(img: DecodedImage, cols: number, rows: number): Float64Array {
+export function greyGrid(img: DecodedImage, cols: number, rows: number): Float64Array {
   const { width, height } = img;
-  const sums = new Float64Array(cols * rows);
-  const counts = new Float64Array(cols * rows);
-  const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.floor((x * cols) / width));
+  // Cell column c covers x in [first[c], first[c + 1]): x belongs to floor(x * cols / width).
+  const first = Int32Array.from({ length: cols + 1 }, (_, c) => Math.ceil((c * width) / cols));
+  const rowCells = Int32Array.from({ length: height }, (_, y) => Math.floor((y * rows) / height));
+  const pixelsInRow = new Float64Array(rows);
+  for (const r of rowCells) pixelsInRow[r]++;
   // Sum raw luma per cell and window the means afterwards: windowing is linear up to its clamp,
   // and clamping per pixel matters only where a cell straddles the window edge.
-  const { channels, data } = img;
-  for (let y = 0; y < height; y++) {
-    const rowCell = Math.floor((y * rows) / height) * cols;
-    for (let x = 0, i = y * width * channels; x < width; x++, i += channels) {
-      const v = channels >= 3 ? 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] : data[i];
-      sums[rowCell + cellOfX[x]] += v;
-      counts[rowCell + cellOfX[x]] += 1;
-    }
-  }
+  const sums = img.channels >= 3 ? lumaSums(img, first, rowCells, rows) : firstChannelSums(img, first, rowCells, rows);
   const toLevel = windowToUnit(img);
   return sums.map((sum, i) => {
-    if (counts[i] > 0) return toLevel(sum / counts[i]);
-    const x = Math.floor((((i % cols) + 0.5) * width) / cols);
+    const column = i % cols;
+    const count = (first[column + 1] - first[column]) * pixelsInRow[Math.floor(i / cols)];
+    if (count > 0) return toLevel(sum / count);
+    const x = Math.floor(((column + 0.5) * width) / cols);
     const y = Math.floor(((Math.floor(i / cols) + 0.5) * height) / rows);
     return greyLevel(img)(y * width + x);
   });
+}
+
+/**
+ * Per-cell sums of the first channel (grey, or grey of grey+alpha). Each cell's share of a row is
+ * summed in a local first: adding every pixel straight into the cell's slot made each add wait for
+ * the previous one, and the hash cost as much as the thumbnail.
+ */
+function firstChannelSums(img: DecodedImage, first: Int32Array, rowCells: Int32Array, rows: number): Float64Array {
+  const { width, height, channels, data } = img;
+  const cols = first.length - 1;
+  const sums = new Float64Array(cols * rows);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * channels;
+    const cell = rowCells[y] * cols;
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      for (let i = row + first[c] * channels, end = row + first[c + 1] * channels; i < end; i += channels) sum += data[i];
+      sums[cell + c] += sum;
+    }
+  }
+  return sums;
+}
+
+/** Per-cell luma sums (0.299 R + 0.587 G + 0.114 B), from exact per-cell sums of each colour. */
+function lumaSums(img: DecodedImage, first: Int32Array, rowCells: Int32Array, rows: number): Float64Array {
+  const { width, height, channels, data } = img;
+  const cols = first.length - 1;
+  const cells = cols * rows;
+  const red = new Float64Array(cells);
+  const green = new Float64Array(cells);
+  const blue = new Float64Array(cells);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * channels;
+    const cell = rowCells[y] * cols;
+    for (let c = 0; c < cols; c++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let i = row + first[c] * channels, end = row + first[c + 1] * channels; i < end; i += channels) {
+        r += data[i];
+        g += data[i + 1];
+        b += data[i + 2];
+      }
+      red[cell + c] += r;
+      green[cell + c] += g;
+      blue[cell + c] += b;
+    }
+  }
+  return red.map((r, cell) => 0.299 * r + 0.587 * green[cell] + 0.114 * blue[cell]);
 }
 
 /** Grey level in 0..1 of pixel p: luma for colour, through the default window for >8-bit data. */
