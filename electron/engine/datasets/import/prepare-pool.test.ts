@@ -78,6 +78,28 @@ describe('PreparePool', () => {
     expect(pool.workerCount).toBe(0);
   });
 
+  it('holds two files per worker, and a death with two in hand names only the file that kills it again alone', async () => {
+    mkdirSync(join(root, 'crash-two'));
+    const crashes = ['crash-a.png', 'crash-b.png'].map((name) => join(root, 'crash-two', name));
+    for (const c of crashes) writeFileSync(c, await rawPng(pattern(16, 16, 1, 9), 16, 16, 1));
+    const pool = new PreparePool({ workers: 1, local: 0, entry: double('crashing-worker.mjs') });
+    try {
+      // The worker takes crash-a with grey16.png beside it, dies, and both run again alone.
+      const order = [crashes[0], files[0], crashes[1], files[1], files[2]];
+      const outcomes = await Promise.all(order.map((f) => pool.run(task(f, 'thumbs-crash-two'))));
+      expect(outcomes.map((o) => (o.kind === 'issue' ? `${o.issue.code} ${o.issue.path.split('/').pop()}` : o.kind))).toEqual([
+        'internal crash-a.png',
+        'decoded',
+        'internal crash-b.png',
+        'decoded',
+        'decoded',
+      ]);
+      expect(pool.workerCount).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('decodes on the engine thread when the worker cannot load or its entry is missing', async () => {
     for (const entry of [double('broken-worker.mjs'), double('no-such-worker.mjs')]) {
       const pool = new PreparePool({ workers: 2, local: 0, entry });
