@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { decodeBuffer } from '../../electron/engine/datasets/decode/index.ts';
@@ -65,11 +65,10 @@ async function stagesFor(files: string[], projectDir: string): Promise<Record<st
     const phash = await time('perceptual hash (256 px)', () => perceptualHash(small));
     await time('thumbnail (before: window + sharp JPEG) [libvips part]', () => renderImage(small, { window: img.window ?? undefined, size: 256, format: 'jpeg', quality: 85 }));
     const jpeg = await time('thumbnail (now: window + JS JPEG encoder)', () => renderThumbnail(small));
-    await time('thumbnail: write the file', () => writeFileSync(join(tmpdir(), `labeltune-stage-${process.pid}.jpg`), jpeg));
-    prepared.push(preparedRow(file, fileHash, hash, phash, img));
+    await time('thumbnail (before: a file of its own, tmp + rename)', () => writeThumbnailFile(`${projectDir}-thumbnail-files`, hash, jpeg));
+    prepared.push(preparedRow(file, fileHash, hash, phash, img, jpeg));
   }
-  await time('database: insert (batches of 100)', () => insertAll(projectDir, prepared));
-  rmSync(join(tmpdir(), `labeltune-stage-${process.pid}.jpg`), { force: true });
+  await time('database: rows + thumbnail cache (one batch)', () => insertAll(projectDir, prepared));
   return Object.fromEntries(Object.entries(total).map(([stage, ms]) => [stage, ms / files.length]));
 }
 
@@ -83,15 +82,25 @@ async function sharpShrink(img: DecodedImage): Promise<Buffer> {
     .toBuffer();
 }
 
-function preparedRow(path: string, fileHash: string, hash: string, phash: string, img: DecodedImage): PreparedFile {
-  const frame = { frame: 0, hash, phash, width: img.width, height: img.height, channels: img.channels, bitDepth: img.bitDepth, window: img.window };
+/** How thumbnails were stored before the cache database: a file per content hash, written under a temporary name. */
+function writeThumbnailFile(dir: string, hash: string, jpeg: Buffer): void {
+  const file = join(dir, hash.slice(0, 2), `${hash}.jpg`);
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, jpeg);
+  renameSync(tmp, file);
+}
+
+function preparedRow(path: string, fileHash: string, hash: string, phash: string, img: DecodedImage, thumbnail: Buffer): PreparedFile {
+  const frame = { frame: 0, hash, phash, width: img.width, height: img.height, channels: img.channels, bitDepth: img.bitDepth, window: img.window, thumbnail };
   return { kind: 'new', sourcePath: path, path, copied: false, fileHash, format: 'png', modality: null, groupId: null, metadata: { file: { size: 1 } }, frames: [frame] };
 }
 
 function insertAll(projectDir: string, prepared: PreparedFile[]): void {
   const project = Project.create(projectDir, 'stages');
   try {
-    const writer = new ImportWriter(project.db, emptyReport(6), new NearDuplicateIndex(6), () => undefined, 'bench');
+    const writer = new ImportWriter(project.db, project.thumbnails, emptyReport(6), new NearDuplicateIndex(6), () => undefined, 'bench');
     writer.commit(prepared);
   } finally {
     project.close();

@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { encodeGrey16Png } from './demo/png16.ts';
 import { pattern, ramp16, rawPng } from './testing/fixtures.ts';
-import { thumbnailPath } from './thumbnails.ts';
+import { legacyThumbnailPath } from './thumbnails.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());
@@ -38,9 +39,12 @@ describe('thumb/<id> and render/<id>', () => {
     t = await createTestProject();
     const ids = await importFiles({ 'ramp16.png': encodeGrey16Png(512, 256, ramp()), 'small.png': await rawPng(pattern(64, 32, 1, 1), 64, 32, 1) });
     const ramp16 = ids['ramp16.png'];
-    const file = thumbnailPath(t.engine.ctx.project().folder('thumbnails'), ramp16.hash);
-    expect(existsSync(file)).toBe(true);
+    const project = t.engine.ctx.project();
+    // The import stored it in the project's thumbnail cache; the asset serves exactly those bytes.
+    const stored = project.thumbnails.get(ramp16.hash);
+    expect(stored?.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     const asset = await t.engine.ctx.assets.resolve(`thumb/${ramp16.id}`);
+    expect(asset.body.equals(stored as Buffer)).toBe(true);
     expect(asset.contentType).toBe('image/jpeg');
     const { data, info, format } = await pixels(asset.body);
     expect(format).toBe('jpeg');
@@ -51,13 +55,28 @@ describe('thumb/<id> and render/<id>', () => {
     expect(data[row + (info.width - 1) * info.channels]).toBeGreaterThan(247);
     expect(Math.abs(data[row + 128 * info.channels] - 128)).toBeLessThan(8);
 
-    rmSync(file);
+    project.db.prepare('DELETE FROM thumbs.thumbnails WHERE hash = ?').run(ramp16.hash);
+    expect(project.thumbnails.get(ramp16.hash)).toBeUndefined();
     const again = await t.engine.ctx.assets.resolve(`thumb/${ramp16.id}`);
-    expect(existsSync(file)).toBe(true);
+    expect(project.thumbnails.get(ramp16.hash)?.equals(again.body)).toBe(true);
     expect((await pixels(again.body)).data.equals(data)).toBe(true);
     // Small images are not blown up.
     const small = await pixels((await t.engine.ctx.assets.resolve(`thumb/${ids['small.png'].id}`)).body);
     expect([small.info.width, small.info.height]).toEqual([64, 32]);
+  });
+
+  it('serves the thumbnail file of a project from before the cache database, and copies it in', async () => {
+    t = await createTestProject();
+    const { id, hash } = (await importFiles({ 'a.png': await rawPng(pattern(32, 32, 1, 2), 32, 32, 1) }))['a.png'];
+    const project = t.engine.ctx.project();
+    project.db.prepare('DELETE FROM thumbs.thumbnails').run();
+    // An older version's file (recognisable bytes: a JPEG made by sharp, not by our encoder).
+    const legacy = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).jpeg().toBuffer();
+    const file = legacyThumbnailPath(project.folder('thumbnails'), hash);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, legacy);
+    expect((await t.engine.ctx.assets.resolve(`thumb/${id}`)).body.equals(legacy)).toBe(true);
+    expect(project.thumbnails.get(hash)?.equals(legacy)).toBe(true);
   });
 
   it('renders at any window, size and inversion for the viewer', async () => {

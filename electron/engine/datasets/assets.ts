@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { notFound, validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import type { EngineContext } from '../context.ts';
 import { decodeFile } from './decode/index.ts';
 import { renderImage } from './render.ts';
-import { THUMBNAIL_TYPE, thumbnailPath, writeThumbnail } from './thumbnails.ts';
+import { THUMBNAIL_TYPE, cachedThumbnail } from './thumbnails.ts';
 
 interface ImageRef {
   id: number;
@@ -40,11 +39,9 @@ export function registerDatasetAssets(ctx: EngineContext): void {
   };
   ctx.assets.register('thumb', async (rest) => {
     const ref = imageRef(ctx, rest);
-    const file = thumbnailPath(ctx.project().folder('thumbnails'), ref.hash);
-    // Thumbnails are named by content hash, so a cached one never goes stale: cache for an hour.
-    if (existsSync(file)) return { contentType: THUMBNAIL_TYPE, body: readFileSync(file), maxAge: 3600 };
-    const body = await writeThumbnail(ctx.project().folder('thumbnails'), ref.hash, await decode(ref, ref.frame));
-    return { contentType: THUMBNAIL_TYPE, body: body ?? readFileSync(file), maxAge: 3600 };
+    // Thumbnails are keyed by content hash, so a cached one never goes stale: cache for an hour.
+    const body = await cachedThumbnail(ctx.project(), ref.hash, () => decode(ref, ref.frame));
+    return { contentType: THUMBNAIL_TYPE, body, maxAge: 3600 };
   });
   ctx.assets.register('render', async (rest, query) => {
     const ref = imageRef(ctx, rest);

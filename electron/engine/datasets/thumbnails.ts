@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import type { Project } from '../projects/project.ts';
 import { encodeJpeg } from './jpeg-encode.ts';
 import { renderImage, toDisplayBytes } from './render.ts';
 import { shrinkImage } from './shrink.ts';
@@ -12,10 +13,10 @@ export const THUMBNAIL_TYPE = 'image/jpeg';
 const THUMBNAIL_QUALITY = 85;
 
 /**
- * Thumbnails are named by the content hash of the frame they show, so exact duplicates share one
- * file and a thumbnail can never show the wrong image after ids change.
+ * Where thumbnails were kept before the cache database (one file per content hash). Projects
+ * from then still have them: the first request for one copies it into the cache.
  */
-export function thumbnailPath(thumbDir: string, hash: string): string {
+export function legacyThumbnailPath(thumbDir: string, hash: string): string {
   return join(thumbDir, hash.slice(0, 2), `${hash}.jpg`);
 }
 
@@ -34,16 +35,14 @@ export async function renderThumbnail(img: DecodedImage): Promise<Buffer> {
 }
 
 /**
- * Write a thumbnail unless it exists. Written to a temporary name and renamed, so a crash never
- * leaves a half-written file that would later be served as if it were complete.
+ * The cached thumbnail of a frame: from the cache database, else from a file of an older project
+ * version (copied into the cache), else rendered now from `decode()` and stored.
  */
-export async function writeThumbnail(thumbDir: string, hash: string, img: DecodedImage): Promise<Buffer | null> {
-  const file = thumbnailPath(thumbDir, hash);
-  if (existsSync(file)) return null;
-  const png = await renderThumbnail(img);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, png);
-  renameSync(tmp, file);
-  return png;
+export async function cachedThumbnail(project: Project, hash: string, decode: () => Promise<DecodedImage>): Promise<Buffer> {
+  const hit = project.thumbnails.get(hash);
+  if (hit) return hit;
+  const legacy = legacyThumbnailPath(project.folder('thumbnails'), hash);
+  const jpeg = existsSync(legacy) ? readFileSync(legacy) : await renderThumbnail(await decode());
+  project.thumbnails.putMany([{ hash, jpeg }]);
+  return jpeg;
 }

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { ProjectCounts, ProjectInfo } from '../../../shared/domain/project.ts';
 import { type Database, now, openDatabase } from '../db/database.ts';
+import { THUMBNAIL_CACHE_FILE, ThumbnailCache, attachThumbnailCache } from '../db/thumbnail-cache.ts';
 
 export const PROJECT_DB = 'project.db';
 /** Cache folders inside a project directory, created with it. */
@@ -11,11 +12,17 @@ export type ProjectFolder = (typeof PROJECT_FOLDERS)[number];
 
 /** An open project: its directory, its database and the folders beside it. */
 export class Project {
+  /** Thumbnails by content hash, in thumbnails/thumbnails.db (attached to `db`). */
+  readonly thumbnails: ThumbnailCache;
+
   private constructor(
     readonly dir: string,
     readonly db: Database,
     readonly schemaVersion: number,
-  ) {}
+  ) {
+    attachThumbnailCache(db, join(dir, 'thumbnails', THUMBNAIL_CACHE_FILE));
+    this.thumbnails = new ThumbnailCache(db);
+  }
 
   static create(dir: string, name?: string): Project {
     const abs = resolve(dir);

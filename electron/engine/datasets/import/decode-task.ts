@@ -9,20 +9,20 @@ import { DEFAULT_MAX_PIXELS, decodeBuffer } from '../decode/index.ts';
 import type { DecodeResult } from '../decode/types.ts';
 import { contentHash, perceptualHash } from '../hash.ts';
 import { shrinkImage } from '../shrink.ts';
-import { THUMBNAIL_SIZE, writeThumbnail } from '../thumbnails.ts';
+import { THUMBNAIL_SIZE, renderThumbnail } from '../thumbnails.ts';
 import { classifyDecodeError } from './issues.ts';
 import { decodeJpegFast } from './jpeg-fast.ts';
 import { decodePngFast } from './png-fast.ts';
 
 /**
  * The per-file work of an import that needs no database: read, sha256, decode, pixel hash,
- * perceptual hash, thumbnail, and the copy into the project in copy mode. It runs in an import
+ * perceptual hash, thumbnail (encoded here, stored by the writer with the rows), and the copy into
+ * the project in copy mode. It runs in an import
  * worker thread (prepare-pool.ts) or, for small imports, on the engine's own thread; its input and
  * output are plain data so that they cross a thread boundary as they are.
  */
 export interface DecodeTask {
   sourcePath: string;
-  thumbDir: string;
   imagesDir: string;
   copy: boolean;
   maxPixels?: number;
@@ -40,6 +40,8 @@ export interface PreparedFrame {
   channels: number;
   bitDepth: number;
   window: { center: number; width: number } | null;
+  /** The 256 px JPEG thumbnail, for the project's thumbnail cache. */
+  thumbnail: Uint8Array;
 }
 
 export interface DecodedFile {
@@ -65,8 +67,10 @@ export async function runDecodeTask(task: DecodeTask): Promise<DecodeOutcome> {
       const hash = contentHash(img);
       // pHash averages a 32x32 grid anyway: the 256 px version gives the same bits for a fraction of the work.
       const small = shrinkImage(img, THUMBNAIL_SIZE);
-      frames.push({ frame, hash, phash: perceptualHash(small), width: img.width, height: img.height, channels: img.channels, bitDepth: img.bitDepth, window: img.window });
-      await writeThumbnail(task.thumbDir, hash, small);
+      const jpeg = await renderThumbnail(small);
+      // A plain Uint8Array, the type a Buffer arrives as from a worker thread: both paths give equal outcomes.
+      const thumbnail = new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+      frames.push({ frame, hash, phash: perceptualHash(small), width: img.width, height: img.height, channels: img.channels, bitDepth: img.bitDepth, window: img.window, thumbnail });
     }
     const path = task.copy ? copyIn(task.sourcePath, bytes, fileHash, task.imagesDir) : task.sourcePath;
     return { kind: 'decoded', path, fileHash, info: decoded.info, frames };

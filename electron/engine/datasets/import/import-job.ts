@@ -76,7 +76,7 @@ export async function runImport(
   const near = loadNearIndex(project, report.duplicates.nearThreshold);
   const plan = planImport(project, args);
   report.files = plan.files.length + plan.labelOnly.length;
-  const writer = new ImportWriter(project.db, report, near, (p) => plan.labels.get(p), `import:${job.jobId}`);
+  const writer = new ImportWriter(project.db, project.thumbnails, report, near, (p) => plan.labels.get(p), `import:${job.jobId}`);
   writer.commit(plan.issues.map((issue) => ({ kind: 'issue', sourcePath: issue.path, issue })));
   writer.commit(plan.labelOnly.map((p) => ({ kind: 'skipped', sourcePath: p, imageIds: writer.idsAtPath(p) })));
   const env = prepareEnv(project, { copy: args.copy === true, maxPixels });

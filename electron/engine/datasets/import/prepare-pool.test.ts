@@ -14,7 +14,7 @@ import { PreparePool, liveWorkerCount } from './prepare-pool.ts';
 
 let root: string;
 let files: string[];
-const task = (sourcePath: string, thumbs: string): DecodeTask => ({ sourcePath, thumbDir: join(root, thumbs), imagesDir: join(root, 'images'), copy: false });
+const task = (sourcePath: string): DecodeTask => ({ sourcePath, imagesDir: join(root, 'images'), copy: false });
 const double = (name: string) => new URL(`./testing/${name}`, import.meta.url);
 
 beforeAll(async () => {
@@ -36,15 +36,14 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Outcomes without the thumbnail folder, which differs by design between the runs compared. */
-const runAll = (run: (t: DecodeTask) => Promise<DecodeOutcome>, thumbs: string) => Promise.all(files.map((f) => run(task(f, thumbs))));
+const runAll = (run: (t: DecodeTask) => Promise<DecodeOutcome>) => Promise.all(files.map((f) => run(task(f))));
 
 describe('PreparePool', () => {
   it('gives the same hashes, metadata and issues in a worker as on the engine thread', async () => {
-    const here = await runAll(runDecodeTask, 'thumbs-here');
+    const here = await runAll(runDecodeTask);
     const pool = new PreparePool({ workers: 1, local: 0 });
     try {
-      const there = await runAll((t) => pool.run(t), 'thumbs-worker');
+      const there = await runAll((t) => pool.run(t));
       // An issue's message quotes libvips, whose error text is shared by its threads and can read
       // "Unknown error" when files fail at the same time: the code and path must agree, not the words.
       const comparable = (outcomes: DecodeOutcome[]) => outcomes.map((o) => (o.kind === 'issue' ? { kind: o.kind, path: o.issue.path, code: o.issue.code } : o));
@@ -66,7 +65,7 @@ describe('PreparePool', () => {
     writeFileSync(crash, await rawPng(pattern(16, 16, 1, 9), 16, 16, 1));
     const pool = new PreparePool({ workers: 1, local: 0, entry: double('crashing-worker.mjs') });
     try {
-      const outcomes = await Promise.all([files[0], crash, files[1], files[2]].map((f) => pool.run(task(f, 'thumbs-crash'))));
+      const outcomes = await Promise.all([files[0], crash, files[1], files[2]].map((f) => pool.run(task(f))));
       expect(outcomes.map((o) => o.kind)).toEqual(['decoded', 'issue', 'decoded', 'decoded']);
       const issue = outcomes[1] as Extract<DecodeOutcome, { kind: 'issue' }>;
       expect(issue.issue).toMatchObject({ path: crash, code: 'internal', message: expect.stringContaining('crash.png stopped') });
@@ -86,7 +85,7 @@ describe('PreparePool', () => {
     try {
       // The worker takes crash-a with grey16.png beside it, dies, and both run again alone.
       const order = [crashes[0], files[0], crashes[1], files[1], files[2]];
-      const outcomes = await Promise.all(order.map((f) => pool.run(task(f, 'thumbs-crash-two'))));
+      const outcomes = await Promise.all(order.map((f) => pool.run(task(f))));
       expect(outcomes.map((o) => (o.kind === 'issue' ? `${o.issue.code} ${o.issue.path.split('/').pop()}` : o.kind))).toEqual([
         'internal crash-a.png',
         'decoded',
@@ -103,7 +102,7 @@ describe('PreparePool', () => {
   it('decodes on the engine thread when the worker cannot load or its entry is missing', async () => {
     for (const entry of [double('broken-worker.mjs'), double('no-such-worker.mjs')]) {
       const pool = new PreparePool({ workers: 2, local: 0, entry });
-      const outcomes = await Promise.all(files.slice(0, 3).map((f) => pool.run(task(f, 'thumbs-fallback'))));
+      const outcomes = await Promise.all(files.slice(0, 3).map((f) => pool.run(task(f))));
       expect(outcomes.map((o) => o.kind)).toEqual(['decoded', 'decoded', 'decoded']);
       expect(pool.workerCount).toBe(0);
       await pool.close();
@@ -112,10 +111,10 @@ describe('PreparePool', () => {
 
   it('resolves files still queued as issues when closed, and takes none after', async () => {
     const pool = new PreparePool({ workers: 1, local: 0 });
-    const pending = pool.run(task(files[0], 'thumbs-closed'));
+    const pending = pool.run(task(files[0]));
     await pool.close();
     expect(await pending).toMatchObject({ kind: 'issue', issue: { code: 'internal', message: expect.stringContaining('stopped first') } });
-    expect(await pool.run(task(files[1], 'thumbs-closed'))).toMatchObject({ kind: 'issue' });
+    expect(await pool.run(task(files[1]))).toMatchObject({ kind: 'issue' });
     expect(pool.workerCount).toBe(0);
   });
 });

@@ -21,12 +21,12 @@ describe('the import worker in the desktop app bundle', () => {
     const files = [join(scratch, 'grey16.png'), join(scratch, 'photo.jpg')];
     writeFileSync(files[0], encodeGrey16Png(300, 200, ramp16(300, 200, 1000, 40000)));
     await sharp(Buffer.alloc(120 * 80 * 3, 90), { raw: { width: 120, height: 80, channels: 3 } }).jpeg().toFile(files[1]);
-    const task = (sourcePath: string, thumbs: string) => ({ sourcePath, thumbDir: join(scratch, thumbs), imagesDir: scratch, copy: false });
+    const task = (sourcePath: string) => ({ sourcePath, imagesDir: scratch, copy: false });
     // No engine-thread share: every file must go through the bundled worker.
     const pool = new PreparePool({ workers: 1, local: 0, entry: pathToFileURL(join(scratch, 'out/main/prepare-worker.mjs')) });
     try {
-      const bundled = await Promise.all(files.map((f) => pool.run(task(f, 'thumbs-bundle'))));
-      const sources = await Promise.all(files.map((f) => runDecodeTask(task(f, 'thumbs-sources'))));
+      const bundled = await Promise.all(files.map((f) => pool.run(task(f))));
+      const sources = await Promise.all(files.map((f) => runDecodeTask(task(f))));
       expect(bundled).toEqual(sources);
       expect(bundled.map((o) => (o.kind === 'decoded' ? o.info.format : o.issue.message))).toEqual(['png', 'jpeg']);
       // A worker that failed to load would have been dropped (and the files decoded here instead).

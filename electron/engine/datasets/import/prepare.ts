@@ -34,7 +34,6 @@ export type Prepared =
 
 export interface PrepareEnv {
   imagesDir: string;
-  thumbDir: string;
   copy: boolean;
   maxPixels?: number;
   /** Rows already at a path, with the file size and time recorded when they were imported. */
@@ -46,7 +45,6 @@ export interface PrepareEnv {
 export function prepareEnv(project: Project, opts: { copy: boolean; maxPixels?: number }): PrepareEnv {
   return {
     imagesDir: project.folder('images'),
-    thumbDir: project.folder('thumbnails'),
     copy: opts.copy,
     maxPixels: opts.maxPixels,
     rowsAtPath: project.db.prepare(
@@ -80,7 +78,7 @@ export async function prepareFile(sourcePath: string, env: PrepareEnv, decodeTas
     if (atPath.length > 0 && atPath[0].size === st.size && atPath[0].mtime === Math.round(st.mtimeMs)) {
       return { kind: 'skipped', sourcePath, imageIds: atPath.map((r) => r.id) };
     }
-    const task: DecodeTask = { sourcePath, thumbDir: env.thumbDir, imagesDir: env.imagesDir, copy: env.copy, maxPixels: env.maxPixels };
+    const task: DecodeTask = { sourcePath, imagesDir: env.imagesDir, copy: env.copy, maxPixels: env.maxPixels };
     // A new file in place: the decoder reads and hashes it. Otherwise the file hash decides first.
     if (atPath.length === 0 && !env.copy) return finish(sourcePath, st, env, await decodeTask(task));
     bytes = await readFile(sourcePath);

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { ImportReport } from '../../../../shared/contract/datasets.ts';
 import { type Database, now } from '../../db/database.ts';
+import type { ThumbnailCache } from '../../db/thumbnail-cache.ts';
 import { ImportLabelWriter } from './label-writer.ts';
 import type { NearDuplicateIndex } from './near-index.ts';
 import type { Prepared, PreparedFile, PreparedFrame } from './prepare.ts';
@@ -17,7 +18,8 @@ const MAX_NEAR_LISTED = 1000;
 
 /**
  * The only part of an import that writes the database: one transaction per batch of prepared
- * files, so that a crash loses at most the batch in flight and never leaves half an image.
+ * files, so that a crash loses at most the batch in flight and never leaves half an image. The
+ * batch's thumbnails go to the thumbnail cache just before, so every row that survives has one.
  */
 export class ImportWriter {
   private readonly labels: ImportLabelWriter;
@@ -25,6 +27,7 @@ export class ImportWriter {
 
   constructor(
     private readonly db: Database,
+    private readonly thumbnails: ThumbnailCache,
     private readonly report: ImportReport,
     private readonly near: NearDuplicateIndex,
     private readonly labelsFor: (sourcePath: string) => FileLabels | undefined,
@@ -47,6 +50,7 @@ export class ImportWriter {
   /** Write a batch in one transaction (an error here fails the job: it means a bug, not a bad file). */
   commit(batch: Prepared[]): void {
     if (batch.length === 0) return;
+    this.thumbnails.putMany(batch.flatMap((p) => (p.kind === 'new' ? p.frames.map((f) => ({ hash: f.hash, jpeg: f.thumbnail })) : [])));
     this.db.transaction(() => batch.forEach((p) => this.write(p)))();
   }
 
