@@ -80,25 +80,28 @@ function readHeader(data: Uint8Array): Omit<PngHeader, 'idat'> | null {
 }
 
 /**
- * Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) into a fresh buffer of samples.
- * Each filter has its own loop: one branch per row instead of one per byte.
+ * Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) in place: row y moves left by
+ * y + 1 bytes (its filter byte and those of the rows above) as it is unfiltered, so the samples end
+ * up packed at the start of the inflated buffer with no second 512 kB buffer per image. Writing
+ * sample i of a row only overwrites bytes of that row already read; the row above, which Up,
+ * Average and Paeth read, is already in its final place. Each filter has its own loop: one branch
+ * per row instead of one per byte.
  */
 function unfilter(filtered: Buffer, height: number, rowBytes: number, bpp: number): Uint8Array | null {
-  const out = new Uint8Array(height * rowBytes);
   const zero = new Uint8Array(rowBytes);
   for (let y = 0; y < height; y++) {
-    const src = filtered.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
-    const cur = out.subarray(y * rowBytes, (y + 1) * rowBytes);
-    const prev = y === 0 ? zero : out.subarray((y - 1) * rowBytes, y * rowBytes);
     const kind = filtered[y * (rowBytes + 1)];
-    if (kind === 0) cur.set(src);
+    const src = filtered.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+    const cur = filtered.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const prev = y === 0 ? zero : filtered.subarray((y - 1) * rowBytes, y * rowBytes);
+    if (kind === 0) filtered.copyWithin(y * rowBytes, y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
     else if (kind === 1) unfilterSub(src, cur, bpp);
     else if (kind === 2) unfilterUp(src, cur, prev);
     else if (kind === 3) unfilterAverage(src, cur, prev, bpp);
     else if (kind === 4) unfilterPaeth(src, cur, prev, bpp);
     else return null;
   }
-  return out;
+  return new Uint8Array(filtered.buffer, filtered.byteOffset, height * rowBytes); // a plain Uint8Array, as decode/ gives
 }
 
 // Uint8Array stores wrap modulo 256, which is exactly the PNG filter arithmetic.
@@ -135,9 +138,11 @@ function unfilterPaeth(src: Uint8Array, cur: Uint8Array, prev: Uint8Array, bpp: 
 function result(samples: Uint8Array, width: number, height: number, depth: 8 | 16, channels: 1 | 3): DecodeResult {
   let data: Uint8Array | Uint16Array = samples;
   if (depth === 16) {
-    // PNG stores 16-bit samples big-endian; swap in place, natively, and view them as they are.
-    Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).swap16();
-    data = new Uint16Array(samples.buffer, samples.byteOffset, samples.byteLength / 2);
+    // PNG stores 16-bit samples big-endian; swap in place, natively, and view them as they are
+    // (a Uint16Array view needs an even offset: zlib's output normally starts its own buffer).
+    const even = samples.byteOffset % 2 === 0 ? samples : samples.slice();
+    Buffer.from(even.buffer, even.byteOffset, even.byteLength).swap16();
+    data = new Uint16Array(even.buffer, even.byteOffset, even.byteLength / 2);
   }
   const image: DecodedImage = { width, height, channels, bitDepth: depth, data, window: depth === 8 ? null : sampleRange(data as Uint16Array) };
   const space = channels === 1 ? (depth === 8 ? 'b-w' : 'grey16') : depth === 8 ? 'srgb' : 'rgb16';
