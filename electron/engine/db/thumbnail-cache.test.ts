@@ -43,4 +43,16 @@ describe('the thumbnail cache', () => {
     const names = readdirSync(join(dir, 'thumbnails'));
     expect(names.filter((n) => n.startsWith('thumbnails.db.broken-'))).toHaveLength(1);
   });
+
+  it('starts afresh from a cache of another layout version', () => {
+    const dir = join(root, 'p3');
+    const project = Project.create(dir, 'layout');
+    project.thumbnails.putMany([{ hash: 'old', jpeg: jpeg(4) }]);
+    project.db.pragma('thumbs.user_version = 99');
+    project.close();
+    const again = Project.open(dir);
+    expect(again.thumbnails.get('old')).toBeUndefined();
+    expect(again.db.pragma('thumbs.user_version', { simple: true })).toBe(1);
+    again.close();
+  });
 });

@@ -27,6 +27,9 @@ export function attachThumbnailCache(db: Database, file: string): void {
   db.pragma('thumbs.synchronous = NORMAL');
 }
 
+/** The cache's layout, in its user_version: a file with another one is started afresh like a damaged one. */
+const CACHE_VERSION = 1;
+
 /**
  * Creates the file and its table on a connection of its own: a project opened with "must exist"
  * (every open after the first) passes that to ATTACH, which could then not create the file.
@@ -34,8 +37,11 @@ export function attachThumbnailCache(db: Database, file: string): void {
 function prepareFile(file: string): void {
   const cache = new BetterSqlite3(file);
   try {
+    const version = cache.pragma('user_version', { simple: true }) as number;
+    if (version !== 0 && version !== CACHE_VERSION) throw new Error(`${file} has cache layout ${version}, this version reads ${CACHE_VERSION}`);
     cache.pragma('journal_mode = WAL');
     cache.exec('CREATE TABLE IF NOT EXISTS thumbnails (hash TEXT PRIMARY KEY, jpeg BLOB NOT NULL)');
+    cache.pragma(`user_version = ${CACHE_VERSION}`);
   } finally {
     cache.close();
   }
