@@ -104,7 +104,20 @@ export async function runImport(
     report.cancelled = true;
     throw cancelled(`Import cancelled after ${done} of ${plan.files.length} files; the ${report.imported} images imported so far stay in the project.`);
   }
+  // The job's last word (job tray, the toast when it ends): what the import came to, not the last file's path.
+  job.progress(plan.files.length, plan.files.length, importSummary(report));
   return report;
+}
+
+/** "12 images imported, 3 already in the project, 1 exact duplicate, 2 files with issues (see the import report)". */
+export function importSummary(report: ImportReport): string {
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const parts = [count(report.imported, 'image imported', 'images imported')];
+  if (report.skipped > 0) parts.push(`${report.skipped} already in the project`);
+  if (report.duplicates.exact.length > 0) parts.push(count(report.duplicates.exact.length, 'exact duplicate', 'exact duplicates'));
+  if (report.duplicates.nearTotal > 0) parts.push(count(report.duplicates.nearTotal, 'near-duplicate pair', 'near-duplicate pairs'));
+  if (report.issues.length > 0) parts.push(`${count(report.issues.length, 'file', 'files')} with issues (see the import report)`);
+  return parts.join(', ');
 }
 
 /** On n cores: n - 1 workers next to the engine's thread, for imports big enough to repay their start. */
