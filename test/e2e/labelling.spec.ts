@@ -100,6 +100,16 @@ test.describe('labelling', () => {
     await expect(page.getByTestId('viewer-window')).toContainText('W 400 / L 40');
     await expect(viewer.locator('img')).toHaveAttribute('src', /render\/\d+\?size=1024&wc=40&ww=400&token=/);
     await expect.poll(rendered).toBe(1024);
+    // x in the viewer excludes the image (the grid and the engine agree), x again takes it back.
+    await expect(page.getByTestId('viewer-details')).toContainText('8-bit RGB, PNG');
+    await viewer.focus();
+    await page.keyboard.press('x');
+    await expect(page.getByTestId('viewer-exclude')).toHaveText('Include it again (x)');
+    const excluded = await invoke<{ items: { id: number }[] }>(request, served, 'images.list', { filter: { excluded: true } });
+    expect(excluded.items.map((i) => i.id)).toEqual([all.items[1].id]);
+    await page.keyboard.press('x');
+    await expect(page.getByTestId('viewer-exclude')).toHaveText('Exclude from training and splits (x)');
+    expect((await invoke<{ total: number }>(request, served, 'images.list', { filter: { excluded: true } })).total).toBe(0);
     await page.keyboard.press('Escape');
     await expect(viewer).toHaveCount(0);
   });

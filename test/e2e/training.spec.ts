@@ -69,7 +69,16 @@ test('split by patient, fine-tune a tiny run, see it in Runs, evaluate it, expor
   await expect(page.getByTestId('leakage')).toBeVisible();
   await expect(page.getByTestId('leaking-groups')).toHaveCount(0);
   expect((await invoke<{ groups: unknown[] }>(request, 'splits.leakage')).groups).toEqual([]);
+  // Each near-duplicate pair is shown as two thumbnails; one opens in the viewer to be judged.
+  const leakage = await invoke<{ near: { a: { id: number } }[] }>(request, 'splits.leakage');
+  const pair = page.getByTestId('leakage-near').first();
+  await expect(pair.locator('img')).toHaveCount(2);
+  await expect.poll(() => pair.locator('img').first().evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
   await page.screenshot({ path: join(SHOTS, 'splits.png'), fullPage: true });
+  await pair.getByRole('button').first().click();
+  await expect(page.getByTestId('viewer').locator('img')).toHaveAttribute('src', new RegExp(`render/${leakage.near[0].a.id}\\?`));
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('viewer')).toHaveCount(0);
 
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.locator('input[name="backbone"][value="resnet18"]').check();
