@@ -80,11 +80,11 @@ describe('import of a folder with every kind of file', () => {
     expect(report.duplicates.exact).toEqual([{ path: copy.path, frame: 0, imageId: copy.id, duplicateOf: { imageId: original.id, path: original.path } }]);
     // The job ends on what the import came to, which the app shows when it finishes.
     const bad = Object.keys(MIXED_BAD).length;
-    expect(lastMessage).toBe(`${MIXED_GOOD.length} images imported, 1 exact duplicate, ${bad} files with issues (see the import report)`);
+    expect(lastMessage).toBe(`${MIXED_GOOD.length} images imported, 1 exact duplicate, ${bad} files with issues, listed in the import report`);
 
     const again = await runImport({ paths: [dir] });
     expect(again).toMatchObject({ imported: 0, skipped: MIXED_GOOD.length, duplicates: { exact: [] } });
-    expect(lastMessage).toBe(`0 images imported, ${MIXED_GOOD.length} already in the project, ${bad} files with issues (see the import report)`);
+    expect(lastMessage).toBe(`0 images imported, ${MIXED_GOOD.length} already in the project, ${bad} files with issues, listed in the import report`);
     expect(again.issues.map((i) => i.code).sort()).toEqual(Object.values(MIXED_BAD).sort());
     expect(rows()).toHaveLength(MIXED_GOOD.length);
   });

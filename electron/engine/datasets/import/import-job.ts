@@ -109,14 +109,14 @@ export async function runImport(
   return report;
 }
 
-/** "12 images imported, 3 already in the project, 1 exact duplicate, 2 files with issues (see the import report)". */
+/** "12 images imported, 3 already in the project, 1 exact duplicate, 2 files with issues, listed in the import report". */
 export function importSummary(report: ImportReport): string {
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const parts = [count(report.imported, 'image imported', 'images imported')];
   if (report.skipped > 0) parts.push(`${report.skipped} already in the project`);
   if (report.duplicates.exact.length > 0) parts.push(count(report.duplicates.exact.length, 'exact duplicate', 'exact duplicates'));
   if (report.duplicates.nearTotal > 0) parts.push(count(report.duplicates.nearTotal, 'near-duplicate pair', 'near-duplicate pairs'));
-  if (report.issues.length > 0) parts.push(`${count(report.issues.length, 'file', 'files')} with issues (see the import report)`);
+  if (report.issues.length > 0) parts.push(`${count(report.issues.length, 'file', 'files')} with issues, listed in the import report`);
   return parts.join(', ');
 }
 
