@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../shared/domain/pixels.ts';
-import { drawPhantom } from '../../electron/engine/datasets/demo/phantom.ts';
+import { PLAIN_ANATOMY, drawPhantom } from '../../electron/engine/datasets/demo/phantom.ts';
 import { encodeJpeg } from '../../electron/engine/datasets/jpeg-encode.ts';
 import { renderImage, toDisplayBytes } from '../../electron/engine/datasets/render.ts';
 import { shrinkImage } from '../../electron/engine/datasets/shrink.ts';
@@ -39,7 +39,7 @@ export async function thumbnailJpeg(): Promise<Record<string, number>> {
 function inputs(): Record<string, DecodedImage> {
   let s = 3;
   const random = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const xray = drawPhantom({ size: 512, anatomy: { bodyWidth: 1, lungHeight: 1, shiftX: 0 }, finding: 'opacity', jitterX: 0, exposure: 1, random });
+  const xray = drawPhantom({ size: 512, anatomy: PLAIN_ANATOMY, finding: 'opacity', jitterX: 0, exposure: 1, random });
   const rgb = new Uint8Array(256 * 256 * 3);
   for (let i = 0; i < rgb.length; i++) rgb[i] = 128 + 60 * Math.sin((i % 768) / 40 + (i % 3)) + 40 * Math.cos(i / 768 / 17) + (random() * 13 - 6);
   return {

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { decodeBuffer } from './decode/index.ts';
-import { drawPhantom } from './demo/phantom.ts';
+import { PLAIN_ANATOMY, drawPhantom } from './demo/phantom.ts';
 import { encodeJpeg } from './jpeg-encode.ts';
 import { AC_CHROMA, AC_LUMA, DC_CHROMA, DC_LUMA, LUMA_QUANT, ZIGZAG } from './jpeg-tables.ts';
 import { toDisplayBytes } from './render.ts';
@@ -41,7 +41,7 @@ function psnr(a: Uint8Array, b: Uint8Array): number {
 function xrayThumbnailPixels(): Uint8Array {
   let s = 3;
   const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const anatomy = { bodyWidth: 1, lungHeight: 1, shiftX: 0 };
+  const anatomy = PLAIN_ANATOMY;
   const data = drawPhantom({ size: 512, anatomy, finding: 'opacity', jitterX: 0, exposure: 1, random });
   const img: DecodedImage = { width: 512, height: 512, channels: 1, bitDepth: 16, data, window: null };
   return toDisplayBytes(shrinkImage(img, 256));
@@ -156,7 +156,7 @@ describe('encodeJpeg', () => {
 
 describe('renderThumbnail', () => {
   it('encodes the windowed 16-bit thumbnail as grey JPEG with the same pixels sharp would show', async () => {
-    const data = drawPhantom({ size: 300, anatomy: { bodyWidth: 1, lungHeight: 1, shiftX: 0 }, finding: 'normal', jitterX: 0, exposure: 1, random: () => 0.5 });
+    const data = drawPhantom({ size: 300, anatomy: PLAIN_ANATOMY, finding: 'normal', jitterX: 0, exposure: 1, random: () => 0.5 });
     const img: DecodedImage = { width: 300, height: 300, channels: 1, bitDepth: 16, data, window: { center: 20000, width: 30000 } };
     const jpeg = await renderThumbnail(img);
     const out = await decodeSharp(jpeg, 1);

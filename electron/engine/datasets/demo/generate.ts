@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../../../../shared/random.ts';
-import { DEMO_CLASSES, type DemoClass, type PatientAnatomy, drawPhantom } from './phantom.ts';
+import { DEMO_CLASSES, type DemoClass, type PatientAnatomy, drawPhantom, randomAnatomy } from './phantom.ts';
 import { encodeGrey16Png } from './png16.ts';
 
 export interface DemoOptions {
@@ -45,8 +45,9 @@ export function generateDemoImages(dir: string, opts: DemoOptions = {}): DemoDat
   const written = new Map<string, Uint16Array>();
   for (let p = 1; images.length < count - duplicates; p++) {
     const patient = `P${String(p).padStart(4, '0')}`;
-    const label = pickClass(random());
-    const anatomy: PatientAnatomy = { bodyWidth: 0.9 + 0.2 * random(), lungHeight: 0.9 + 0.2 * random(), shiftX: 0.04 * (random() - 0.5) };
+    // The first three patients have one class each, so that even a small sample shows every class.
+    const label = p <= DEMO_CLASSES.length ? DEMO_CLASSES[p - 1] : pickClass(random());
+    const anatomy: PatientAnatomy = randomAnatomy(random);
     const visits = Math.min(2 + Math.floor(random() * 3), count - duplicates - images.length);
     for (let v = 1; v <= visits; v++) {
       const file = `${label}/${patient}-${v}.png`;

@@ -13,11 +13,48 @@ export const DEMO_CLASS_REGIONS: Record<Exclude<DemoClass, 'normal'>, { x: numbe
   effusion: { x: 0.56, y: 0.52, w: 0.24, h: 0.16 },
 };
 
-/** What stays the same between a patient's images. */
+/**
+ * What stays the same between a patient's images: body and lung size, position, heart size, and
+ * how the technologist framed them (collimation borders, the side marker). Without the framing,
+ * phantoms of different patients were near duplicates of each other to the perceptual hash (one
+ * pair in five within 6 bits), and the sample project's leakage report listed look-alikes, not leaks.
+ */
 export interface PatientAnatomy {
   bodyWidth: number;
   lungHeight: number;
   shiftX: number;
+  shiftY: number;
+  heartSize: number;
+  /** Collimated (unexposed, bright) border on each side, as a fraction of the image. */
+  collimation: { left: number; right: number; top: number; bottom: number };
+  /** Centre of the lead side marker, in the top part of the image. */
+  marker: { x: number; y: number };
+}
+
+/** The average patient, centred, with no collimation border or marker in view. */
+export const PLAIN_ANATOMY: PatientAnatomy = {
+  bodyWidth: 1,
+  lungHeight: 1,
+  shiftX: 0,
+  shiftY: 0,
+  heartSize: 1,
+  collimation: { left: 0, right: 0, top: 0, bottom: 0 },
+  marker: { x: -1, y: -1 },
+};
+
+/** A random patient: the ranges the demo data set draws from. */
+export function randomAnatomy(random: () => number): PatientAnatomy {
+  const border = () => 0.1 * random() ** 2;
+  const left = random() < 0.5;
+  return {
+    bodyWidth: 0.9 + 0.2 * random(),
+    lungHeight: 0.9 + 0.2 * random(),
+    shiftX: 0.04 * (random() - 0.5),
+    shiftY: 0.04 * (random() - 0.5),
+    heartSize: 0.85 + 0.35 * random(),
+    collimation: { left: border(), right: border(), top: border(), bottom: border() },
+    marker: { x: left ? 0.12 + 0.1 * random() : 0.78 + 0.1 * random(), y: 0.12 + 0.1 * random() },
+  };
 }
 
 export interface PhantomSpec {
@@ -35,6 +72,8 @@ const TISSUE = 24000;
 const LUNG = 10500;
 const BONE = 38000;
 const RIB = 5500;
+const COLLIMATED = 33000;
+const MARKER = 52000;
 
 /** 1 inside the ellipse, 0 outside, with a soft rim of relative width `soft`. */
 function ellipse(u: number, v: number, cx: number, cy: number, rx: number, ry: number, soft = 0.08): number {
@@ -50,6 +89,14 @@ function gaussianNoise(random: () => number): number {
 }
 
 function intensity(u: number, v: number, s: PhantomSpec): number {
+  const { anatomy: a } = s;
+  const k = a.collimation;
+  if (u < k.left || u > 1 - k.right || v < k.top || v > 1 - k.bottom) return COLLIMATED;
+  if (Math.abs(u - a.marker.x) < 0.025 && Math.abs(v - a.marker.y) < 0.035) return MARKER;
+  return chest(u, v - a.shiftY, s);
+}
+
+function chest(u: number, v: number, s: PhantomSpec): number {
   const { anatomy: a, finding } = s;
   const c = 0.5 + a.shiftX + s.jitterX;
   const body = ellipse(u, v, c, 0.56, 0.42 * a.bodyWidth, 0.52, 0.05);
@@ -62,7 +109,7 @@ function intensity(u: number, v: number, s: PhantomSpec): number {
   const ribPhase = (v - 0.2 - 0.25 * (u - c) ** 2) / 0.065;
   if (lung > 0 && ribPhase > 0 && ribPhase < 8 && ribPhase % 1 < 0.28) value += RIB * lung;
   value += (BONE - value) * 0.85 * Math.max(0, 1 - Math.abs(u - c) / 0.035) * body;
-  value += (TISSUE + 5000 - value) * 0.8 * ellipse(u, v, c + 0.07, 0.62, 0.12, 0.1, 0.3) * lungL;
+  value += (TISSUE + 5000 - value) * 0.8 * ellipse(u, v, c + 0.07, 0.62, 0.12 * a.heartSize, 0.1 * a.heartSize, 0.3) * lungL;
   if (finding === 'opacity') value += 11000 * Math.exp(-(((u - (c - 0.17)) ** 2 + (v - 0.42) ** 2) / (2 * 0.07 ** 2))) * lungR;
   return value;
 }
