@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pattern, rawPng } from '../../datasets/testing/fixtures.ts';
 import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
 import { runCli } from '../../testing/cli.ts';
+import { emptyReport } from '../../datasets/import/import-job.ts';
+import { formatImportReport } from './import.ts';
 
 let t: TestEngine;
 const previousHome = process.env.LABELTUNE_HOME;
@@ -40,6 +42,12 @@ describe('labeltune import', () => {
     expect(second.out).toContain('Imported   0 image(s)');
     expect(second.out).toContain('Skipped    3 already in the project');
     expect(second.out).toMatch(/not-an-image +broken\.png/);
+  });
+
+  it('ends its summary with the time taken and the rate', () => {
+    const report = { ...emptyReport(6), files: 400, imported: 400, elapsedMs: 3100 };
+    expect(formatImportReport(report).split('\n')).toContain('Time       3.1 s, 129 files/s');
+    expect(formatImportReport({ ...report, elapsedMs: 125_000 }).split('\n')).toContain('Time       2 min 05 s, 3 files/s');
   });
 
   it('exits 2 without anything to import and 1 for a folder that is not a project', async () => {

@@ -56,6 +56,7 @@ export function formatImportReport(r: ImportReport): string {
     `Skipped    ${r.skipped} already in the project`,
     `Near dups  ${r.duplicates.nearTotal} pair(s) within ${r.duplicates.nearThreshold} bits`,
     `Problems   ${r.issues.length}`,
+    `Time       ${elapsed(r)}`,
   ];
   const labels = Object.entries(r.labels.main).map(([c, n]) => `${c} ${n}`);
   if (labels.length > 0) lines.push(`Labels     ${labels.join(', ')}`);
@@ -63,4 +64,11 @@ export function formatImportReport(r: ImportReport): string {
   for (const d of r.duplicates.exact) lines.push(`  duplicate  ${d.path} = image ${d.duplicateOf.imageId} (${d.duplicateOf.path})`);
   for (const i of r.issues) lines.push(`  ${i.code.padEnd(12)} ${i.message}`);
   return lines.join('\n');
+}
+
+/** "3.1 s, 129 files/s": the rate over every file looked at (skipped ones are cheap, and count). */
+function elapsed(r: ImportReport): string {
+  const seconds = r.elapsedMs / 1000;
+  const time = seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
+  return seconds > 0 && r.files > 0 ? `${time}, ${(r.files / seconds).toFixed(0)} files/s` : time;
 }
