@@ -11,7 +11,10 @@ export interface RunOptions {
   strategy?: StrategyChoice;
   epochs?: number;
   imageSize?: number;
+  /** Peak rate of the new parts (head, LoRA, adapters); the pretrained body learns a tenth of it. */
   lr?: number;
+  /** Peak rate of the pretrained body's top group, when it should not be a tenth of `lr`. */
+  bodyLr?: number;
   batchSize?: number;
   layerDecay?: number;
   weightDecay?: number;

@@ -1,6 +1,6 @@
 /** Fine-tuning runs: strategies, resolved configuration, per-epoch metrics and progress. */
 
-export const STRATEGY_NAMES = ['full', 'top', 'gradual', 'adapter', 'lora'] as const;
+export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /** What a user may ask for: a strategy by name, or `auto` (chosen from the data and the backbone). */
 export type StrategyChoice = StrategyName | 'auto';
@@ -22,9 +22,12 @@ export interface RunConfig {
   imageSize: number;
   epochs: number;
   batchSize: number;
+  /** Peak rate of the new parts: head, LoRA, adapters, auxiliary head. */
   lr: number;
+  /** Peak rate of the pretrained body's top group (= lr when training from scratch). */
+  bodyLr: number;
   lrNote: string;
-  /** LR ratio between neighbouring layer groups. */
+  /** LR ratio between neighbouring body groups. */
   layerDecay: number;
   weightDecay: number;
   warmupFraction: number;

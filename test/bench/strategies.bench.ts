@@ -21,9 +21,9 @@ import { TORCH_STRATEGY_NOTES, type TorchJob, type TorchResult, torchThreadCount
  * Run: `node --import tsx test/bench/strategies.bench.ts [--sizes 64,224] [--images N] [--only resnet18]`,
  * or `npm run bench strategies` (64 px only; 224 px adds about 5 minutes on this 2-core machine).
  */
-const PLAN: [TorchJob['arch'], StrategyName[]][] = [
-  ['resnet18', ['full', 'gradual', 'top', 'adapter']],
-  ['vit_tiny_patch16_224', ['full', 'gradual', 'top', 'adapter', 'lora']],
+const PLAN: [TorchJob['arch'], NonNullable<TorchJob['strategy']>[]][] = [
+  ['resnet18', ['full', 'gradual', 'linear', 'adapter']],
+  ['vit_tiny_patch16_224', ['full', 'gradual', 'linear', 'adapter', 'lora']],
 ];
 const BATCH = 8;
 const CLASSES = 3;
@@ -36,7 +36,7 @@ function arg(name: string, fallback: string): string {
 interface Row {
   arch: TorchJob['arch'];
   size: number;
-  strategy: StrategyName;
+  strategy: NonNullable<TorchJob['strategy']>;
 }
 
 interface Measured {

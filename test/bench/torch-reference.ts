@@ -22,13 +22,13 @@ export interface TorchJob {
   iterations: number;
   classes: number;
   /** train only; see TORCH_STRATEGY_NOTES. */
-  strategy?: 'full' | 'top' | 'gradual' | 'adapter' | 'lora';
+  strategy?: 'full' | 'linear' | 'gradual' | 'adapter' | 'lora';
 }
 
 /** How each strategy is reproduced in PyTorch (the measured TF.js epoch is FineTuner's second, epoch 1). */
 export const TORCH_STRATEGY_NOTES: Record<NonNullable<TorchJob['strategy']>, string> = {
   full: 'every group trains (BatchNorm in train mode); no augmentation (TF.js augments)',
-  top: 'backbone in eval mode under no_grad, recomputed every step; only the head trains',
+  linear: 'backbone in eval mode under no_grad, recomputed every step; only the head trains',
   gradual: 'epoch 1 of ULMFiT unfreezing: the last two groups (resnet: layer4+head, vit: norm+head) train, the prefix runs in eval mode under no_grad; no augmentation (TF.js augments)',
   adapter: 'bottleneck adapters (1x1 down, ReLU, 1x1 up, width/16, >= 4) after each stage / block + head train; stem under no_grad; the rest frozen in eval mode, gradients flow through it to the adapters',
   lora: 'rank-8 alpha-32 low-rank deltas on q and v of every block + head train; stem under no_grad; the rest frozen, gradients flow through it',
@@ -120,7 +120,7 @@ def width(m): return [p for p in m.parameters()][-1].shape[0]
 def prepare(groups, strategy):
     names, n, extra = [g for g, _ in groups], len(groups), {}
     if strategy == 'full': prefix, train = 0, set(names)
-    elif strategy == 'top': prefix, train = n - 1, {'head'}
+    elif strategy == 'linear': prefix, train = n - 1, {'head'}
     elif strategy == 'gradual': prefix, train = n - 2, set(names[n - 2:])
     else: prefix, train = 1, {'head'}
     for name, m in groups:

@@ -11,10 +11,10 @@ import { createSmallResnet } from '../../electron/training/finetune/transfer/sma
 /**
  * Fashion-MNIST transfer (issue 5): pretrain on classes 0-4, fine-tune on 50 labels per class of
  * classes 5-9 with each strategy, against scratch; accuracy on t10k images of classes 5-9.
- * The small three-stage ResNet (and resnet18 on request) runs full/top/gradual/adapter; LoRA needs a
- * ViT, so a tiny ViT pretrained the same way runs full/top/lora. docs/benchmarks.md cites its figures.
+ * The small three-stage ResNet (and resnet18 on request) runs full/linear/gradual/adapter; LoRA needs a
+ * ViT, so a tiny ViT pretrained the same way runs full/linear/lora. docs/benchmarks.md cites its figures.
  * Scratch trains at the pretraining LR (a random network wants the larger one), full and gradual
- * at the fine-tuning LR, a lone head (top), adapters and LoRA at their own larger ones.
+ * at the fine-tuning LR, a lone head (linear), adapters and LoRA at their own larger ones.
  * Run: `node --import tsx test/bench/transfer.bench.ts [--size 16] [--source 6000] [--pre-epochs 1]
  * [--epochs 10] [--test 400] [--seeds 1,2] [--widths 16,32,64] [--arms small_resnet,resnet18,tiny_vit]`,
  * or `npm run bench transfer`.
@@ -29,7 +29,7 @@ interface Arm {
   strategies: StrategyName[];
   pretrainLr: number;
   lr: number;
-  /** LR of top, adapter and LoRA runs (a lone head wants a larger one). */
+  /** LR of linear, adapter and LoRA runs (a lone head wants a larger one). */
   headLr: number;
   /** Adapters' LR where it differs from the head's. */
   adapterLr?: number;
@@ -38,7 +38,7 @@ interface Arm {
 const ARMS: Record<string, Arm> = {
   small_resnet: {
     make: (seed, size, widths) => createSmallResnet({ numClasses: 5, imageSize: size, seed, widths }),
-    strategies: ['full', 'top', 'gradual', 'adapter'],
+    strategies: ['full', 'linear', 'gradual', 'adapter'],
     pretrainLr: 3e-3,
     lr: 2e-3,
     headLr: 5e-2,
@@ -46,14 +46,14 @@ const ARMS: Record<string, Arm> = {
   },
   resnet18: {
     make: (seed, size) => createBackbone('resnet18', { numClasses: 5, imageSize: size, seed }),
-    strategies: ['full', 'top', 'gradual', 'adapter'],
+    strategies: ['full', 'linear', 'gradual', 'adapter'],
     pretrainLr: 2e-3,
     lr: 1e-3,
     headLr: 1e-2,
   },
   tiny_vit: {
     make: (seed, size) => createTinyVit({ numClasses: 5, imageSize: size, seed, width: 32, depth: 2, patch: 4 }),
-    strategies: ['full', 'top', 'lora'],
+    strategies: ['full', 'linear', 'lora'],
     pretrainLr: 2e-3,
     lr: 2e-3,
     headLr: 1e-2,
@@ -83,7 +83,7 @@ export async function transfer(): Promise<void> {
         pretrain: { epochs: Number(arg('pre-epochs', '1')), lr: arm.pretrainLr, batchSize: 32 },
         finetune: { epochs, lr: arm.lr, batchSize: 25 },
         scratchLr: arm.pretrainLr,
-        strategyLr: { top: arm.headLr, adapter: arm.adapterLr ?? arm.headLr, lora: arm.headLr },
+        strategyLr: { linear: arm.headLr, adapter: arm.adapterLr ?? arm.headLr, lora: arm.headLr },
         strategies: arm.strategies,
       }, data);
       const line = (row: string, acc: number, share: number, s: number) =>

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunProgress } from '../../../shared/domain/run.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { HEAD_LR, SCRATCH_LR } from '../../training/finetune/lr.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { fillSampleProject } from './testing/sample-project.ts';
 
@@ -26,20 +28,35 @@ describe('runs: data checks and plan', () => {
     await expect(t.client.invoke('runs.plan', tiny)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('no train/validation split') });
   });
 
-  it('plans auto → top for a small project, with trainable share, LRs and class counts', async () => {
+  it('plans auto → top for a small project with pretrained weights: new parts at the head rate, the body a tenth', async () => {
     await fill(8);
     db().prepare('UPDATE images SET excluded = 1 WHERE id = 1').run();
-    const plan = await t.client.invoke('runs.plan', { ...tiny, strategy: 'auto' });
+    // The plan counts parameters on a fresh model; any existing file stands for the weights here.
+    const weights = join(t.projectDir, 'project.db');
+    const plan = await t.client.invoke('runs.plan', { ...tiny, lr: undefined, weights, strategy: 'auto' });
     expect(plan.strategy).toBe('top');
     expect(plan.reason).toContain('23 labelled images');
-    // tiny resnet: head 8·3+3 = 27 of 216+16+576+16+27 = 851 parameters.
-    expect(plan.trainableParams).toBe(27);
+    // tiny resnet: layer1's conv 576 + BN 16 and the head 8·3+3 = 27, of 216+16+576+16+27 = 851.
+    expect(plan.trainableParams).toBe(619);
     expect(plan.totalParams).toBe(851);
-    expect(plan.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(plan.trainableShare).toBeCloseTo(619 / 851, 12);
     expect(plan.trainImages + plan.valImages).toBe(23);
     expect(plan.classCounts).toEqual({ normal: 6, effusion: 6, nodule: 6 }); // image 1 (excluded) was in val
-    expect(plan.learningRates).toEqual({ head: 0.05 });
+    expect(plan.learningRates.head).toBe(HEAD_LR);
+    expect(plan.learningRates.layer1).toBeCloseTo(HEAD_LR / 10, 15);
+    expect(plan.config.augment).toBe(false);
     await expect(t.client.invoke('runs.plan', { ...tiny, strategy: 'lora' })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+
+  it('plans auto without pretrained weights as full training from scratch, and says so', async () => {
+    await fill(8);
+    const plan = await t.client.invoke('runs.plan', { ...tiny, lr: undefined, strategy: 'auto' });
+    expect(plan.strategy).toBe('full');
+    expect(plan.reason).toMatch(/No pretrained weights.*far lower accuracy.*pretrained weights/);
+    expect(plan.trainableShare).toBe(1);
+    expect(new Set(Object.values(plan.learningRates))).toEqual(new Set([SCRATCH_LR]));
+    expect(plan.lrNote).toMatch(/No pretrained weights/);
+    expect(plan.config.augment).toBe(true);
   });
 });
 
@@ -48,7 +65,7 @@ describe('runs: training through the trainer process', () => {
     await fill();
     const events: RunProgress[] = [];
     t.client.on('run.progress', (p) => events.push(p));
-    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 8 });
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 8 });
     const job = await t.client.invoke('job.wait', { jobId });
     expect(job.status).toBe('completed');
     const run = await t.client.invoke('runs.get', { runId });
@@ -68,7 +85,7 @@ describe('runs: training through the trainer process', () => {
   it('marks the run failed with the reason when the trainer crashes, keeps serving, and resumes', async () => {
     await fill();
     process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';
-    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 3 });
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 3 });
     const job = await t.client.invoke('job.wait', { jobId });
     delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
     expect(job.status).toBe('failed');
@@ -140,10 +157,10 @@ describe('runs: training through the trainer process', () => {
 
   it('trains with an auxiliary task and logs α(t) of the cosine schedule every epoch', async () => {
     await fillSampleProject(db(), t.projectDir, { perClass: 8, classes: ['a', 'b'], aux: true });
-    const plan = await t.client.invoke('runs.plan', { ...tiny, strategy: 'top', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
+    const plan = await t.client.invoke('runs.plan', { ...tiny, strategy: 'linear', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
     expect(plan.config.aux).toEqual({ classes: ['odd', 'even'], multiLabel: false, schedule: 'cosine', alpha: 0.5 });
     expect(plan.trainableGroups).toEqual(['head', 'aux_head']);
-    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'top', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 3, auxSchedule: 'cosine', auxAlpha: 0.5 });
     expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
     const run = await t.client.invoke('runs.get', { runId });
     const alphas = run.metrics.map((m) => m.alpha!);

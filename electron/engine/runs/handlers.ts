@@ -21,6 +21,7 @@ export const runOptionsSchema = z
     epochs: positiveInt(10_000).optional(),
     imageSize: z.number().int().min(16).max(1024).optional(),
     lr: z.number().positive().max(10).optional(),
+    bodyLr: z.number().positive().max(10).optional(),
     batchSize: positiveInt(4096).optional(),
     layerDecay: z.number().positive().max(1).optional(),
     weightDecay: z.number().min(0).max(1).optional(),

@@ -7,14 +7,11 @@ import type { RunConfig, RunPlan, StrategyName } from '../../../shared/domain/ru
 import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
 import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
-import { defaultLr, groupLearningRates } from '../../training/finetune/lr.ts';
+import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
 import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
-import { TEST_BACKBONES, buildBackbone, isTestBackbone, pretrainingLr } from '../../training/trainer/model.ts';
+import { TEST_BACKBONES, buildBackbone, isTestBackbone } from '../../training/trainer/model.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
 import type { RunData } from './data.ts';
-
-/** Layer-wise LR decay per strategy: ULMFiT's 1/2.6 for gradual, a gentle 0.75 for full fine-tuning. */
-const LAYER_DECAY: Record<StrategyName, number> = { full: 0.75, gradual: 1 / 2.6, top: 1, adapter: 1, lora: 1 };
 
 function family(backbone: string): 'resnet' | 'vit' {
   if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
@@ -46,21 +43,21 @@ function resolveWeights(opts: RunOptions, homeDir: string): string | null {
 export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string): RunConfig {
   const fam = family(opts.backbone);
   const labelled = data.manifest.train.length + data.manifest.val.length;
-  const auto = autoStrategy(labelled, fam);
+  const weights = resolveWeights(opts, homeDir);
+  const fromPretrained = weights !== null;
+  const auto = autoStrategy(labelled, fam, fromPretrained);
   const strategy: StrategyName = !opts.strategy || opts.strategy === 'auto' ? auto.strategy : opts.strategy;
   const reason = !opts.strategy || opts.strategy === 'auto' ? auto.reason : `Chosen by the user (auto would pick ${auto.strategy}).`;
   const batchSize = opts.batchSize ?? 16;
-  const weights = resolveWeights(opts, homeDir);
-  // Test backbones stand in for pretrained ones, so they keep the fine-tuning rule.
-  const fromPretrained = weights !== null || opts.pretrained === true || isTestBackbone(opts.backbone);
-  const lr = defaultLr(opts.backbone, pretrainingLr(opts.backbone, batchSize), fromPretrained);
+  const rates = lrRule({ arch: opts.backbone, family: fam, fromPretrained, headLr: opts.lr, bodyLr: opts.bodyLr, layerDecay: opts.layerDecay });
   const total = data.manifest.train.length;
   const weighting = opts.classWeights ?? 'auto';
   const classWeights = weighting === 'off' ? null : data.multiLabel
     ? positiveWeightsFromCounts(data.trainCounts, total, weighting === 'on')
     : classWeightsFromCounts(data.trainCounts, weighting === 'on');
-  // Frozen-backbone strategies default to no augmentation so their frozen features are cached.
-  const augment = opts.augment ?? (strategy === 'full' || strategy === 'gradual');
+  // linear and top default to no augmentation: most of their forward pass is a frozen prefix whose
+  // features are computed once and cached. Every other strategy recomputes it anyway.
+  const augment = opts.augment ?? !(strategy === 'linear' || strategy === 'top');
   return {
     backbone: opts.backbone,
     weights,
@@ -70,9 +67,10 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     imageSize: opts.imageSize ?? defaultImageSize(opts.backbone),
     epochs: opts.epochs ?? 10,
     batchSize,
-    lr: opts.lr ?? lr.lr,
-    lrNote: opts.lr !== undefined ? 'Set by the user.' : lr.note,
-    layerDecay: opts.layerDecay ?? LAYER_DECAY[strategy],
+    lr: rates.headLr,
+    bodyLr: rates.bodyLr,
+    lrNote: rates.note,
+    layerDecay: rates.layerDecay,
     weightDecay: opts.weightDecay ?? 0.01,
     warmupFraction: 0.05,
     gradualEvery: opts.gradualEvery ?? 1,
@@ -101,7 +99,7 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
     const auxClasses = config.aux?.classes.length ?? 0;
     const aux = config.aux ? backbone.featureDim * auxClasses + auxClasses + (config.aux.schedule === 'uncertainty' ? 2 : 0) : 0;
     const groups = config.aux ? [...s.groups, 'aux_head', ...(config.aux.schedule === 'uncertainty' ? ['multitask'] : [])] : s.groups;
-    const peak = groupLearningRates(backbone.groups, config.lr, config.layerDecay);
+    const peak = groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay);
     const learningRates = Object.fromEntries(groups.map((g) => [g, peak[g] ?? config.lr]));
     return {
       strategy: config.strategy,

@@ -29,7 +29,8 @@ function tuner(strategy: StrategyName, over: Partial<LoopConfig> = {}, vit = fal
 describe('training loop', () => {
   it.each([
     ['full', false, 4],
-    ['top', false, 8],
+    ['linear', false, 8],
+    ['top', false, 6],
     ['gradual', false, 4],
     ['adapter', false, 4],
     ['lora', true, 6],
@@ -45,8 +46,8 @@ describe('training loop', () => {
     t.dispose();
   });
 
-  it('leaves frozen parameters and BatchNorm statistics bit-identical (top, adapter)', async () => {
-    for (const strategy of ['top', 'adapter'] as const) {
+  it('leaves frozen parameters and BatchNorm statistics bit-identical (linear, adapter)', async () => {
+    for (const strategy of ['linear', 'adapter'] as const) {
       const t = tuner(strategy, { epochs: 2, augment: {} });
       const frozen = snapshot(t.backbone, (n) => !n.startsWith('fc.'));
       const headBefore = t.backbone.variables.get('fc.weight')!.dataSync().slice();
@@ -55,6 +56,17 @@ describe('training loop', () => {
       expect(t.backbone.variables.get('fc.weight')!.dataSync()).not.toEqual(headBefore);
       t.dispose();
     }
+  });
+
+  it('top trains the last convolution and the head; BatchNorm statistics and the stem stay bit-identical', async () => {
+    const t = tuner('top', { epochs: 2 });
+    const fixed = snapshot(t.backbone, (n) => !n.startsWith('fc.') && !['layer1.0.conv1.weight', 'layer1.0.bn1.weight', 'layer1.0.bn1.bias'].includes(n));
+    const conv = t.backbone.variables.get('layer1.0.conv1.weight')!.dataSync().slice();
+    await t.fit();
+    expect([...fixed.keys()]).toContain('layer1.0.bn1.running_mean');
+    for (const [name, data] of fixed) expect(t.backbone.variables.get(name)!.dataSync(), name).toEqual(data);
+    expect(t.backbone.variables.get('layer1.0.conv1.weight')!.dataSync()).not.toEqual(conv);
+    t.dispose();
   });
 
   it('gradual keeps lower groups frozen until their epoch, then trains them and their BN statistics', async () => {
@@ -71,7 +83,7 @@ describe('training loop', () => {
   });
 
   it('keeps the tensor count flat across steps and epochs', async () => {
-    for (const [strategy, augment] of [['full', {}], ['top', null], ['lora', null]] as const) {
+    for (const [strategy, augment] of [['full', {}], ['linear', null], ['top', null], ['lora', null]] as const) {
       const t = tuner(strategy, { epochs: 2, augment, aux: null }, strategy === 'lora');
       const before = tf.memory().numTensors;
       await t.runEpoch(0);
@@ -84,8 +96,8 @@ describe('training loop', () => {
     }
   });
 
-  it('top without augmentation computes the frozen features once per image', async () => {
-    const t = tuner('top', { epochs: 4 });
+  it('linear without augmentation computes the frozen features once per image', async () => {
+    const t = tuner('linear', { epochs: 4 });
     const rows = await t.fit();
     // stem + layer1 are frozen: each of the 24 + 24 images goes through them exactly once.
     expect(t.cache.computed).toBe(24 + 24);
@@ -123,7 +135,7 @@ describe('training loop', () => {
 
   it('stops early after `patience` epochs without a better validation loss and marks the best epoch', async () => {
     // LR 0: nothing moves, so epoch 0 stays the best and patience 2 ends the run after epoch 2.
-    const t = tuner('top', { epochs: 10, lr: 0, patience: 2 });
+    const t = tuner('linear', { epochs: 10, lr: 0, patience: 2 });
     const rows = await t.fit();
     expect(rows.map((r) => r.epoch)).toEqual([0, 1, 2]);
     expect(rows.map((r) => r.isBest)).toEqual([true, false, false]);

@@ -26,8 +26,11 @@ export interface LoopConfig {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** Rate of the head and the other new parts (LoRA, adapters, auxiliary head). */
   lr: number;
-  /** LR ratio between neighbouring groups (1 = same LR everywhere). */
+  /** Rate of the backbone's top body group. */
+  bodyLr: number;
+  /** LR ratio between neighbouring body groups (1 = same LR everywhere). */
   layerDecay: number;
   weightDecay: number;
   /** Share of all steps spent warming the LR up linearly. */
@@ -107,6 +110,7 @@ export class FineTuner {
     this.aux = config.aux ? new AuxHead(config.aux, backbone.featureDim, config.seed) : null;
     this.params = new ParamSet(backbone, strategy, {
       lr: config.lr,
+      bodyLr: config.bodyLr,
       layerDecay: config.layerDecay,
       weightDecay: config.weightDecay,
       epochs: config.epochs,
@@ -192,7 +196,8 @@ export class FineTuner {
 
   /** Options for the groups from `prefix` on: BatchNorm trains only in trainable groups; hooks on. */
   private forwardOptions(trainable: ReadonlySet<string> | null): ForwardOptions {
-    return { ...this.strategy.extension?.hooks, training: trainable ? (g: string) => trainable.has(g) : false };
+    const partial = this.strategy.partial;
+    return { ...this.strategy.extension?.hooks, training: trainable ? (g: string) => trainable.has(g) && !partial?.has(g) : false };
   }
 
   /** The input of group `prefix` for a batch: cached features, or computed (augmented) pixels. */

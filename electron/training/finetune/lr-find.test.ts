@@ -20,7 +20,7 @@ describe('LR range test', () => {
 
   it('sweeps the LR exponentially and suggests one from the falling part of the curve', async () => {
     const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
-    const t = new FineTuner(b, createStrategy('top', b), baseConfig({ lr: 1e-3 }), syntheticData(24, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
+    const t = new FineTuner(b, createStrategy('linear', b), baseConfig({ lr: 1e-3 }), syntheticData(24, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
     const { curve, suggestion } = await lrFind(t, { steps: 40, minLr: 1e-5, maxLr: 100 });
     expect(curve[0].lr).toBeCloseTo(1e-5, 12);
     expect(curve[1].lr / curve[0].lr).toBeCloseTo((100 / 1e-5) ** (1 / 39), 6);

@@ -1,25 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_LR, SCRATCH_LR, defaultLr, groupLearningRates, lrMultiplier } from './lr.ts';
+import { BODY_LR_RATIO, HEAD_LR, LAYER_DECAY, SCRATCH_LR, groupLearningRates, lrMultiplier, lrRule } from './lr.ts';
 
 describe('learning rates', () => {
-  it('defaults to the pretraining LR / 10, else 1e-4 with a note', () => {
-    expect(defaultLr('resnet50', 0.1).lr).toBeCloseTo(0.01, 12);
-    const fallback = defaultLr('mystery', null);
-    expect(fallback.lr).toBe(FALLBACK_LR);
-    expect(fallback.note).toContain('not known');
+  it('fine-tunes new parts at the head rate and the pretrained body one order of magnitude below', () => {
+    const r = lrRule({ arch: 'resnet18', family: 'resnet', fromPretrained: true });
+    expect(r.headLr).toBe(HEAD_LR);
+    expect(r.bodyLr).toBeCloseTo(HEAD_LR / 10, 15);
+    expect(BODY_LR_RATIO).toBe(0.1);
+    expect(r.layerDecay).toBe(LAYER_DECAY.resnet);
+    expect(r.note).toContain('2e-3');
+    expect(lrRule({ arch: 'vit_tiny_patch16_224', family: 'vit', fromPretrained: true }).layerDecay).toBe(0.75);
   });
 
-  it('does not apply the fine-tuning rule to a network trained from scratch', () => {
-    const scratch = defaultLr('resnet50', 0.1, false);
-    expect(scratch.lr).toBe(SCRATCH_LR);
-    expect(scratch.note).toMatch(/No pretrained weights/);
+  it('keeps the order of magnitude between head and body when the user sets the head rate', () => {
+    const r = lrRule({ arch: 'resnet18', family: 'resnet', fromPretrained: true, headLr: 1e-2 });
+    expect(r.headLr).toBe(1e-2);
+    expect(r.bodyLr).toBeCloseTo(1e-3, 15);
+    expect(r.note).toContain('set by the user');
+    expect(lrRule({ arch: 'resnet18', family: 'resnet', fromPretrained: true, headLr: 1e-2, bodyLr: 5e-3 }).bodyLr).toBe(5e-3);
   });
 
-  it('decays layer-wise from the head down', () => {
-    const lrs = groupLearningRates(['stem', 'layer1', 'head'], 1e-3, 0.5);
+  it('trains every layer at one scratch rate without pretrained weights', () => {
+    const r = lrRule({ arch: 'resnet50', family: 'resnet', fromPretrained: false });
+    expect([r.headLr, r.bodyLr, r.layerDecay]).toEqual([SCRATCH_LR, SCRATCH_LR, 1]);
+    expect(r.note).toMatch(/No pretrained weights/);
+  });
+
+  it('gives the head its own rate and decays the body from its top group down', () => {
+    const lrs = groupLearningRates(['stem', 'layer1', 'layer2', 'head'], 1e-3, 1e-4, 0.5);
     expect(lrs.head).toBeCloseTo(1e-3, 15);
-    expect(lrs.layer1).toBeCloseTo(5e-4, 15);
-    expect(lrs.stem).toBeCloseTo(2.5e-4, 15);
+    expect(lrs.layer2).toBeCloseTo(1e-4, 15);
+    expect(lrs.layer1).toBeCloseTo(5e-5, 15);
+    expect(lrs.stem).toBeCloseTo(2.5e-5, 15);
   });
 
   it('warms up linearly, then follows a cosine to the floor', () => {

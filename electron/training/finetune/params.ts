@@ -3,7 +3,7 @@ import type { Backbone } from '../backbones/types.ts';
 import { AdamW } from './adamw.ts';
 import { parameterGroups } from './groups.ts';
 import { groupLearningRates } from './lr.ts';
-import type { Strategy } from './strategies.ts';
+import { type Strategy, paramTrains } from './strategies.ts';
 
 /** One trainable parameter: our name, its variable and its optimizer group. */
 export interface ParamEntry {
@@ -13,7 +13,10 @@ export interface ParamEntry {
 }
 
 export interface ParamSetOptions {
+  /** Rate of the head and of every part outside the backbone. */
   lr: number;
+  /** Rate of the body's top group (the groups below decay by `layerDecay`). */
+  bodyLr: number;
   layerDecay: number;
   weightDecay: number;
   /** Extra trainable modules outside the backbone (auxiliary head, multi-task weights) by group. */
@@ -36,7 +39,7 @@ export class ParamSet {
 
   constructor(backbone: Backbone, strategy: Strategy, opts: ParamSetOptions) {
     this.backboneGroups = new Set(backbone.groups);
-    const layerLrs = groupLearningRates(backbone.groups, opts.lr, opts.layerDecay);
+    const layerLrs = groupLearningRates(backbone.groups, opts.lr, opts.bodyLr, opts.layerDecay);
     const active = new Set<string>();
     for (let e = 0; e < opts.epochs; e++) strategy.trainableGroups(e).forEach((g) => active.add(g));
     this.baseLrs = {};
@@ -54,7 +57,9 @@ export class ParamSet {
       this.optimizers.set(group, new AdamW(group, params, { weightDecay: opts.weightDecay, noDecay }));
     };
     for (const g of parameterGroups(backbone)) {
-      if (active.has(g.name)) add(g.name, g.params.map((n) => [n, backbone.variables.get(n)!] as [string, tf.Variable]), layerLrs[g.name]);
+      if (!active.has(g.name)) continue;
+      const trains = g.params.filter((n) => paramTrains(strategy, g.name, n));
+      add(g.name, trains.map((n) => [n, backbone.variables.get(n)!] as [string, tf.Variable]), layerLrs[g.name]);
     }
     if (strategy.extension) add(strategy.extension.group, strategy.extension.variables, opts.lr);
     for (const [group, vars] of Object.entries(opts.extra ?? {})) add(group, vars, opts.lr);

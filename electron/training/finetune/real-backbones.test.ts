@@ -33,6 +33,15 @@ describe('strategies on the real backbones', () => {
     vit.dispose();
   });
 
+  it('vit_tiny: top trains the last block, the final norm and the head: about 8% (the guide: 5-10%)', () => {
+    const vit = createBackbone('vit_tiny_patch16_224', { numClasses: 3, imageSize: 32 });
+    const top = trainableSummary(vit, createStrategy('top', vit), 10);
+    expect(top.groups).toEqual(['blocks.11', 'norm', 'head']);
+    expect(top.share).toBeGreaterThan(0.07);
+    expect(top.share).toBeLessThan(0.1);
+    vit.dispose();
+  });
+
   it('resnet18: adapters after each stage start at the identity; LoRA is refused; shares are small', () => {
     const resnet = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
     const adapters = createAdapters(resnet);
@@ -40,9 +49,13 @@ describe('strategies on the real backbones', () => {
     const x = image(32);
     expect(maxAbsDiff(resnet.forward(x, adapters.hooks).dataSync(), resnet.forward(x).dataSync())).toBe(0);
     expect(() => createLora(resnet)).toThrow(expect.objectContaining({ code: 'unsupported' }));
-    const top = trainableSummary(resnet, createStrategy('top', resnet), 10);
-    expect(top.trainableParams).toBe(512 * 3 + 3);
-    expect(top.share).toBeLessThan(0.001);
+    const linear = trainableSummary(resnet, createStrategy('linear', resnet), 10);
+    expect(linear.trainableParams).toBe(512 * 3 + 3);
+    expect(linear.share).toBeLessThan(0.001);
+    // top: layer4.1.conv2 (3·3·512·512) and bn2 (2·512) with the head: resnet18's natural unit, 21%.
+    const top = createStrategy('top', resnet);
+    expect(trainableSummary(resnet, top, 10).trainableParams).toBe(9 * 512 * 512 + 1024 + 512 * 3 + 3);
+    expect([...top.partial!.get('layer4')!]).toEqual(['layer4.1.conv2.weight', 'layer4.1.bn2.weight', 'layer4.1.bn2.bias']);
     adapters.dispose();
     resnet.dispose();
   });

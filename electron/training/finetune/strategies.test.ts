@@ -31,11 +31,14 @@ describe('parameter groups and strategies', () => {
   });
 
   it('reports trainable counts and shares per strategy', () => {
-    const share = (name: 'full' | 'top' | 'gradual' | 'adapter', epochs: number) =>
+    const share = (name: 'full' | 'top' | 'linear' | 'gradual' | 'adapter', epochs: number) =>
       trainableSummary(resnet, createStrategy(name, resnet), epochs);
     expect(share('full', 1)).toMatchObject({ trainableParams: RESNET_TOTAL, totalParams: RESNET_TOTAL, share: 1 });
-    expect(share('top', 5).trainableParams).toBe(18);
-    expect(share('top', 5).share).toBeCloseTo(18 / RESNET_TOTAL, 10);
+    expect(share('linear', 5).trainableParams).toBe(18);
+    expect(share('linear', 5).share).toBeCloseTo(18 / RESNET_TOTAL, 10);
+    // top: the last convolution of the top stage (layer1's only one) and its BatchNorm, plus the head.
+    expect(share('top', 5).trainableParams).toBe(576 + 16 + 18);
+    expect(share('top', 5).groups).toEqual(['layer1', 'head']);
     // gradual with k=1: one epoch = head only, two = head + layer1, three = everything.
     expect(share('gradual', 1).trainableParams).toBe(18);
     expect(share('gradual', 2).trainableParams).toBe(18 + 576 + 16);

@@ -3,7 +3,7 @@ import { type AdapterOptions, type Extension, createAdapters } from './extension
 import { countParams, headGroup, parameterGroups, totalParams } from './groups.ts';
 import { type LoraOptions, createLora } from './lora.ts';
 
-export const STRATEGY_NAMES = ['full', 'top', 'gradual', 'adapter', 'lora'] as const;
+export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export interface StrategyOptions {
@@ -19,6 +19,18 @@ export interface Strategy {
   extension: Extension | null;
   /** Backbone groups whose own parameters (and BatchNorm statistics) train during `epoch` (0-based). */
   trainableGroups(epoch: number): string[];
+  /**
+   * Groups of which only some parameters train (`top` on a ResNet: the last convolution of the
+   * last stage). Their BatchNorm layers stay in eval mode: the statistics of the untouched layers
+   * must not drift on a few hundred images.
+   */
+  partial?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** Whether `param` of `group` trains when `group` is unfrozen. */
+export function paramTrains(strategy: Strategy, group: string, param: string): boolean {
+  const only = strategy.partial?.get(group);
+  return !only || only.has(param);
 }
 
 export function createStrategy(name: StrategyName, backbone: Backbone, opts: StrategyOptions = {}): Strategy {
@@ -27,7 +39,11 @@ export function createStrategy(name: StrategyName, backbone: Backbone, opts: Str
   switch (name) {
     case 'full':
       return { name, extension: null, trainableGroups: () => [...groups] };
-    case 'top':
+    case 'top': {
+      const top = topLayers(backbone);
+      return { name, extension: null, trainableGroups: () => top.groups, partial: top.partial };
+    }
+    case 'linear':
       return { name, extension: null, trainableGroups: () => [head] };
     case 'gradual': {
       const every = Math.max(1, opts.gradualEvery ?? 1);
@@ -44,6 +60,20 @@ export function createStrategy(name: StrategyName, backbone: Backbone, opts: Str
   }
 }
 
+/**
+ * The guide's top-layer fine-tuning (5-10% of the parameters) at the architecture's natural unit:
+ * a ViT's last block and final norm (~8% of ViT-Ti/S/B); a ResNet's last convolution and the
+ * BatchNorm after it (resnet50 4%, resnet34 11%, resnet18 21%: its 3x3 convolutions are large).
+ */
+function topLayers(backbone: Backbone): { groups: string[]; partial?: Map<string, Set<string>> } {
+  const groups = backbone.groups;
+  const head = headGroup(backbone);
+  if (backbone.family === 'vit') return { groups: groups.slice(-3) };
+  const body = parameterGroups(backbone)[groups.length - 2];
+  const lastConv = body.params.findLastIndex((n) => backbone.variables.get(n)!.rank === 4);
+  return { groups: [body.name, head], partial: new Map([[body.name, new Set(body.params.slice(Math.max(0, lastConv)))]]) };
+}
+
 export interface TrainableSummary {
   trainableParams: number;
   totalParams: number;
@@ -57,7 +87,9 @@ export interface TrainableSummary {
 export function trainableSummary(backbone: Backbone, strategy: Strategy, epochs: number): TrainableSummary {
   const groups = new Set<string>();
   for (let e = 0; e < Math.max(1, epochs); e++) strategy.trainableGroups(e).forEach((g) => groups.add(g));
-  const params = parameterGroups(backbone).filter((g) => groups.has(g.name)).flatMap((g) => g.params);
+  const params = parameterGroups(backbone)
+    .filter((g) => groups.has(g.name))
+    .flatMap((g) => g.params.filter((p) => paramTrains(strategy, g.name, p)));
   let extra = 0;
   for (const v of strategy.extension?.variables.values() ?? []) extra += v.size;
   const trainable = countParams(backbone, params) + extra;
@@ -76,13 +108,19 @@ export interface AutoChoice {
 export const AUTO_SMALL = 1_000;
 export const AUTO_LARGE = 100_000;
 
-/** `auto`: pick a strategy from the number of labelled images and the backbone family, and say why. */
-export function autoStrategy(labelled: number, family: Backbone['family']): AutoChoice {
+/**
+ * `auto`: pick a strategy from the number of labelled images, the backbone family and whether the
+ * weights are pretrained, and say why. A random backbone is never frozen: its features are noise.
+ */
+export function autoStrategy(labelled: number, family: Backbone['family'], pretrained = true): AutoChoice {
+  if (!pretrained) {
+    return { strategy: 'full', reason: `No pretrained weights: every layer trains from random initialisation. Expect far lower accuracy than fine-tuning; download or import the backbone's pretrained weights to fix that.` };
+  }
   if (labelled < AUTO_SMALL && family === 'vit') {
-    return { strategy: 'lora', reason: `${labelled} labelled images is little data for a ViT: LoRA trains under 1% of the weights on the attention layers and keeps the rest pretrained.` };
+    return { strategy: 'lora', reason: `${labelled} labelled images is little data for a ViT: LoRA trains about 1% of the weights on the attention layers and keeps the rest pretrained.` };
   }
   if (labelled < AUTO_SMALL) {
-    return { strategy: 'top', reason: `${labelled} labelled images (under ${AUTO_SMALL}): training only a new head on frozen features avoids overfitting.` };
+    return { strategy: 'top', reason: `${labelled} labelled images (under ${AUTO_SMALL}): training only the top of the network on pretrained features avoids overfitting.` };
   }
   if (labelled <= AUTO_LARGE) {
     return { strategy: 'gradual', reason: `${labelled} labelled images (${AUTO_SMALL}-${AUTO_LARGE}): head first, then unfreezing deeper groups one at a time with smaller learning rates adapts the features without forgetting.` };

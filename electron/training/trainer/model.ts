@@ -15,9 +15,9 @@ import { SafetensorsFile } from '../weights/safetensors.ts';
  * Tiny nets for tests and smoke runs of the whole pipeline (CLI, trainer process, resume); they
  * are not offered in the UI's model list.
  */
-export const TEST_BACKBONES: Record<string, (numClasses: number, imageSize: number) => Backbone> = {
-  'test-tiny-resnet': (numClasses, imageSize) => createTinyResnet({ numClasses, imageSize }),
-  'test-tiny-vit': (numClasses, imageSize) => createTinyVit({ numClasses, imageSize }),
+export const TEST_BACKBONES: Record<string, (numClasses: number, imageSize: number, seed: number) => Backbone> = {
+  'test-tiny-resnet': (numClasses, imageSize, seed) => createTinyResnet({ numClasses, imageSize, seed }),
+  'test-tiny-vit': (numClasses, imageSize, seed) => createTinyVit({ numClasses, imageSize, seed }),
 };
 
 export function isTestBackbone(name: string): boolean {
@@ -27,8 +27,9 @@ export function isTestBackbone(name: string): boolean {
 /** Build the run's backbone with a fresh head for the project's classes and load its weights. */
 export async function buildBackbone(config: RunConfig): Promise<Backbone> {
   const numClasses = config.classes.length;
-  if (isTestBackbone(config.backbone)) return TEST_BACKBONES[config.backbone](numClasses, config.imageSize);
-  const backbone = createBackbone(config.backbone, { numClasses, imageSize: config.imageSize });
+  if (isTestBackbone(config.backbone)) return TEST_BACKBONES[config.backbone](numClasses, config.imageSize, config.seed);
+  // The seed fixes the new head's initialisation: the same seed gives the same run.
+  const backbone = createBackbone(config.backbone, { numClasses, imageSize: config.imageSize, seed: config.seed });
   if (!config.weights) return backbone;
   const file = await SafetensorsFile.open(config.weights);
   try {
@@ -67,15 +68,4 @@ export function preprocessFor(config: RunConfig): PreprocessConfig {
     return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
   }
   return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize });
-}
-
-/** The pretraining LR of a backbone at the run's batch size (linear scaling), or null if unknown. */
-export function pretrainingLr(backbone: string, batchSize: number): number | null {
-  if (isTestBackbone(backbone)) return 0.5;
-  try {
-    const recipe = pretrainedConfig(backbone).pretraining;
-    return (recipe.lr * batchSize) / recipe.batchSize;
-  } catch {
-    return null;
-  }
 }

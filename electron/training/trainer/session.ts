@@ -141,6 +141,8 @@ function loopConfig(config: RunConfig, cacheDir: string): LoopConfig {
     batchSize: config.batchSize,
     seed: config.seed,
     lr: config.lr,
+    // Runs recorded before the body had its own rate trained every group at `lr`.
+    bodyLr: config.bodyLr ?? config.lr,
     layerDecay: config.layerDecay,
     weightDecay: config.weightDecay,
     warmupFraction: config.warmupFraction,

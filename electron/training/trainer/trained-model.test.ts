@@ -19,14 +19,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const runConfig = (backbone: string, strategy: 'lora' | 'adapter'): RunConfig => ({
-  backbone, weights: null, pretrained: false, strategy, strategyReason: '', imageSize: 16, epochs: 2, batchSize: 8, lr: 0.05, lrNote: '',
+  backbone, weights: null, pretrained: false, strategy, strategyReason: '', imageSize: 16, epochs: 2, batchSize: 8, lr: 0.05, bodyLr: 0.05, lrNote: '',
   layerDecay: 1, weightDecay: 0, warmupFraction: 0, gradualEvery: 1, seed: 5, multiLabel: false, classes: ['a', 'b', 'c'],
   classWeights: null, labelSmoothing: 0, aux: null, augment: false, horizontalFlip: false, patience: 0, backend: 'cpu',
 });
 
 describe('loading a trained model for export', () => {
   it.each([['test-tiny-vit', 'lora'], ['test-tiny-resnet', 'adapter']] as const)('%s / %s reproduces the trained outputs', async (arch, strategy) => {
-    const backbone = TEST_BACKBONES[arch](3, 16);
+    const backbone = TEST_BACKBONES[arch](3, 16, 5);
     const s = createStrategy(strategy, backbone, { lora: { seed: 5 }, adapter: { seed: 5 } });
     const t = new FineTuner(backbone, s, baseConfig({ epochs: 2 }), syntheticData(16, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
     await t.fit();

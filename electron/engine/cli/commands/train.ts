@@ -88,7 +88,7 @@ const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> --backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG]',
+  usage: 'train <project> --backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG]',
   summary: 'Fine-tune a backbone on the project\'s labelled train split; prints the run summary.',
   options: RUN_OPTIONS,
   minPositionals: 1,

@@ -85,6 +85,7 @@ function loopConfig(phase: PhaseConfig, seed: number, lr = phase.lr): LoopConfig
     batchSize: phase.batchSize,
     seed,
     lr,
+    bodyLr: lr,
     layerDecay: 1,
     weightDecay: 1e-4,
     warmupFraction: 0.1,
