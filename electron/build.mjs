@@ -1,8 +1,12 @@
-// Bundles the Electron main process and the preload script with esbuild.
-//   out/main/index.mjs        ESM, Node platform; native and wasm packages stay external (they are
-//                             loaded from node_modules, unpacked from the asar by electron-builder)
-//   out/main/migrations/*.sql the schema: db/migrations.ts finds it at new URL('./migrations/', import.meta.url)
-//   out/preload/index.cjs     CommonJS, because sandboxed preloads cannot be ES modules
+// Bundles the Electron main process, every process it starts and the preload script with esbuild.
+//   out/main/index.mjs          the Electron main process (engine included)
+//   out/main/trainer.mjs        the trainer child process (engine/runs/trainer-process.ts forks it)
+//   out/main/prepare-worker.mjs import worker threads (engine/datasets/import/prepare-pool.ts)
+//   out/main/migrations/*.sql   the schema: db/migrations.ts finds it at new URL('./migrations/', import.meta.url)
+//   out/preload/index.cjs       CommonJS, because sandboxed preloads cannot be ES modules
+// The out/main/*.mjs files are ESM for Node; native and wasm packages stay external (loaded from
+// node_modules, unpacked from the asar by electron-builder). engine/app-files.ts finds the process
+// entries next to the bundle, and anything else from the app's root.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,29 +28,32 @@ export const EXTERNALS = [
   'fsevents',
 ];
 
+/**
+ * Every Node process and thread of the desktop app: out/main/<name> from <source>. The engine starts
+ * the last two through engine/app-files.ts processEntry(name, tsx shim), which names the same file.
+ */
+export const NODE_ENTRIES = {
+  'index.mjs': 'electron/main/index.ts',
+  'trainer.mjs': 'electron/training/trainer/trainer-main.ts',
+  'prepare-worker.mjs': 'electron/engine/datasets/import/prepare-worker-main.ts',
+};
+
 const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' };
 
 /** `outDir` is out/ for the app; the bundle smoke test builds into a scratch folder instead. */
 export async function buildElectron(outDir = at('out')) {
   rmSync(outDir, { recursive: true, force: true });
-  await build({
-    ...common,
-    entryPoints: [at('electron/main/index.ts')],
-    outfile: `${outDir}/main/index.mjs`,
-    format: 'esm',
-    external: EXTERNALS,
-    // Bundled CommonJS dependencies call require(); give the ES module one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
-  // Import worker threads (engine/datasets/import/prepare-pool.ts) load this file from next to the main bundle.
-  await build({
-    ...common,
-    entryPoints: [at('electron/engine/datasets/import/prepare-worker-main.ts')],
-    outfile: `${outDir}/main/prepare-worker.mjs`,
-    format: 'esm',
-    external: EXTERNALS,
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
+  for (const [name, source] of Object.entries(NODE_ENTRIES)) {
+    await build({
+      ...common,
+      entryPoints: [at(source)],
+      outfile: `${outDir}/main/${name}`,
+      format: 'esm',
+      external: EXTERNALS,
+      // Bundled CommonJS dependencies call require(); give the ES module one.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    });
+  }
   mkdirSync(`${outDir}/main/migrations`, { recursive: true });
   cpSync(at('electron/engine/db/migrations'), `${outDir}/main/migrations`, { recursive: true });
   await build({
@@ -60,5 +67,5 @@ export async function buildElectron(outDir = at('out')) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildElectron();
-  console.log('Built out/main/index.mjs, out/main/migrations/ and out/preload/index.cjs');
+  console.log(`Built ${Object.keys(NODE_ENTRIES).map((n) => `out/main/${n}`).join(', ')}, out/main/migrations/ and out/preload/index.cjs`);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { appPackage } from '../app-files.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -13,9 +14,8 @@ function packageVersion(name: string): string {
 
 /** Versions recorded in model cards, so that a result can be traced to the software that made it. */
 export function versions(): Record<string, string> {
-  const app = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return {
-    labeltune: app.version,
+    labeltune: appPackage().version,
     node: process.versions.node,
     '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs'),
     'onnxruntime-node': packageVersion('onnxruntime-node'),

@@ -1,8 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { EngineToTrainer, TrainerToEngine } from '../../training/trainer/protocol.ts';
+import { processEntry } from '../app-files.ts';
 
-const ENTRY = fileURLToPath(new URL('../../training/trainer/trainer.mjs', import.meta.url));
+/** out/main/trainer.mjs in the desktop bundle (built from trainer-main.ts); the tsx shim in the sources. */
+export const TRAINER_ENTRY = processEntry('trainer.mjs', 'electron/training/trainer/trainer.mjs');
 const TAIL_CHARS = 4000;
 
 /** How a trainer process ended, for the run's error message. */
@@ -20,7 +21,7 @@ export class TrainerProcess {
   readonly exited: Promise<TrainerExit>;
 
   constructor(onMessage: (m: TrainerToEngine) => void) {
-    this.child = fork(ENTRY, [], {
+    this.child = fork(TRAINER_ENTRY, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, LABELTUNE_QUIET: '1' },
       serialization: 'advanced',

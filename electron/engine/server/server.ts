@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineError } from '../../../shared/contract/errors.ts';
 import type { EventMessage, RequestMessage, ResponseMessage } from '../../../shared/contract/index.ts';
+import { appRoot } from '../app-files.ts';
 import { toEngineError } from '../dispatcher.ts';
 import type { Engine } from '../engine.ts';
 import { generateToken, hostAllowed, requestToken, tokenMatches } from './auth.ts';
@@ -25,7 +26,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../../renderer/dist/', import.meta.url));
+/** renderer/dist/ of the checkout or package, from the sources and from the desktop bundle alike. */
+export const DEFAULT_STATIC_DIR = join(appRoot(), 'renderer', 'dist');
 const MAX_BODY = 1024 * 1024;
 
 /**

@@ -70,6 +70,34 @@ async function drive(win) {
   report.created = await invoke(fromApp, 'project.create', { dir: process.env.FAKE_PROJECT_DIR, name: 'Bundle smoke' });
   report.dialog = await invoke(fromApp, 'dialog.openFolder', { title: 'Pick' });
   report.foreign = await invoke({ sender: {}, senderFrame: { url: 'https://example.com/' } }, 'project.info', {});
+  if (process.env.FAKE_IMPORT_DIR) report.jobs = await runJobs((method, args) => invoke(fromApp, method, args));
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
+}
+
+/**
+ * The desktop app's job path over IPC, for the bundle job test: import FAKE_IMPORT_DIR (one folder
+ * per class), split, train with the options in FAKE_RUN, evaluate and export FAKE_EXPORT. Each step
+ * is reported as the renderer would see it; a step that fails ends the path, with its reason in `error`.
+ */
+async function runJobs(invoke) {
+  const jobs = {};
+  const call = async (method, args) => {
+    const res = await invoke(method, args);
+    if (!res.ok) throw new Error(`${method} failed: ${JSON.stringify(res.error)}`);
+    return res.result;
+  };
+  const wait = async (started) => call('job.wait', { jobId: (await started).jobId });
+  try {
+    jobs.imported = await wait(call('import.start', { paths: [process.env.FAKE_IMPORT_DIR], classFolders: true }));
+    jobs.splits = await call('splits.create', { ratios: [0.5, 0.25, 0.25], seed: 1 });
+    const { runId, jobId } = await call('runs.start', JSON.parse(process.env.FAKE_RUN));
+    jobs.trained = await call('job.wait', { jobId });
+    jobs.run = await call('runs.get', { runId });
+    jobs.evaluated = await wait(call('eval.run', { runId }));
+    jobs.exported = await wait(call('exports.start', { runId, format: process.env.FAKE_EXPORT }));
+  } catch (e) {
+    jobs.error = e.message;
+  }
+  return jobs;
 }

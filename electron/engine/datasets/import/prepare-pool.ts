@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { processEntry } from '../../app-files.ts';
 import { type DecodeOutcome, type DecodeTask, runDecodeTask } from './decode-task.ts';
 
-/**
- * Next to this file in the sources (it registers tsx, then loads prepare-worker-main.ts), and next
- * to the bundle in the desktop app (electron/build.mjs bundles prepare-worker-main.ts under this name).
- */
-export const WORKER_ENTRY = new URL('./prepare-worker.mjs', import.meta.url);
+/** out/main/prepare-worker.mjs in the desktop bundle (built from prepare-worker-main.ts); the tsx shim next to this file in the sources. */
+export const WORKER_ENTRY = processEntry('prepare-worker.mjs', 'electron/engine/datasets/import/prepare-worker.mjs');
 
 /** What goes to a worker and what comes back; `id` pairs them. A worker says `ready` once loaded. */
 export interface WorkerRequest {
