@@ -120,6 +120,12 @@ function serveSocket(engine: Engine, ws: WebSocket): void {
   };
   const unsubscribe = engine.ctx.events.subscribe((event, payload) => send({ event, payload }));
   ws.on('close', unsubscribe);
+  // Without a listener a bad frame from one tab (over maxPayload, invalid UTF-8, a reserved opcode)
+  // is an uncaught exception that ends browser mode and any training with it. ws has already sent
+  // the matching close code (1009, 1007, 1002) to that socket; the other tabs keep working.
+  ws.on('error', (e) => {
+    if (process.env.LABELTUNE_QUIET !== '1') console.error(`[server] WebSocket closed after a bad frame: ${e.message}`);
+  });
   ws.on('message', async (raw) => {
     let msg: RequestMessage;
     try {
