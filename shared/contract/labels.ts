@@ -34,6 +34,8 @@ export interface SetLabelsArgs {
   /** replace (default): the image gets exactly classIds; add/remove: union/difference; toggle: flips each class per image. */
   mode?: SetMode;
   source?: Exclude<LabelSource, 'import'>;
+  /** The batchId an earlier call of the same action returned: a selection sent in parts stays one undo step. */
+  continueBatch?: string;
 }
 
 export interface LabelHandlers {

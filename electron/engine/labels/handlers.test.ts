@@ -195,6 +195,35 @@ describe('undo and redo', () => {
     expect(history.map((e) => e.source)).toEqual(['redo', 'redo', 'undo', 'undo', 'human', 'human']);
   });
 
+  it('a selection sent in parts (continueBatch) is one undo step', async () => {
+    const [a, b] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: [ids[9]], classIds: [b] });
+    const first = await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a] });
+    const second = await client.invoke('labels.set', { imageIds: ids.slice(3, 6), classIds: [a], continueBatch: first.batchId! });
+    expect(second.batchId).toBe(first.batchId);
+    const undo = await client.invoke('labels.undo', {});
+    expect(undo.batchId).toBe(first.batchId);
+    expect(undo.changed.map((c) => c.imageId)).toEqual(ids.slice(0, 6));
+    expect([...ids.slice(0, 6).map(labelsOf), labelsOf(ids[9])]).toEqual([[], [], [], [], [], [], [b]]);
+  });
+
+  it('refuses to continue an undone, unknown or non-label batch, saying what to do', async () => {
+    const [a] = await threeClasses();
+    const first = await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a] });
+    await client.invoke('labels.undo', {});
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: first.batchId! })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Label batch ${first.batchId} was undone meanwhile; label the remaining images as a new action.`,
+    });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: unknown })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: 'import-1' })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/continueBatch must be the batchId an earlier labels.set returned/),
+    });
+    expect(labelsOf(ids[1])).toEqual([]);
+  });
+
   it('a new action after undo clears the redo stack', async () => {
     const [a, b, c] = await threeClasses();
     await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a] });

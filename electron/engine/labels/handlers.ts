@@ -70,9 +70,10 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
         classIds: z.array(id).max(1000),
         mode: z.enum(['replace', 'add', 'remove', 'toggle']).optional(),
         source: z.enum(['human', 'model']).optional(),
+        continueBatch: z.string().uuid({ message: 'continueBatch must be the batchId an earlier labels.set returned' }).optional(),
       }),
-      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human' }) =>
-        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source })),
+      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch }) =>
+        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch })),
     },
     'labels.undo': { schema: noArgs, run: () => changed(undoLast(db())) },
     'labels.redo': { schema: noArgs, run: () => changed(redoLast(db())) },
