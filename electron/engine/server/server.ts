@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineError } from '../../../shared/contract/errors.ts';
+import type { EngineError } from '../../../shared/contract/errors.ts';
 import type { EventMessage, RequestMessage, ResponseMessage } from '../../../shared/contract/index.ts';
 import { toEngineError } from '../dispatcher.ts';
 import type { Engine } from '../engine.ts';
-import { generateToken, hostAllowed, requestToken, tokenMatches } from './auth.ts';
+import { generateToken, hostAllowed, originAllowed, requestToken, tokenMatches } from './auth.ts';
+import { BodyError, parseRequest, readBody } from './body.ts';
+import { CONTENT_SECURITY_POLICY } from './csp.ts';
 import { MISSING_BUILD_PAGE, readStatic } from './static.ts';
 
 export interface ServerOptions {
@@ -51,7 +53,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (url.pathname === '/api/invoke') {
       if (!authorized) return sendPlain(res, 401, 'Missing or wrong token');
       if (req.method !== 'POST') return sendPlain(res, 405, 'Use POST');
-      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Partial<RequestMessage>;
+      if (!originAllowed(req, port)) return sendPlain(res, 403, 'Cross-origin request refused: only the LabelTune page (or a script sending no Origin) may call the API');
+      let body: Partial<RequestMessage>;
+      try {
+        body = parseRequest(await readBody(req, MAX_BODY));
+      } catch (e) {
+        if (!(e instanceof BodyError)) throw e;
+        return sendJson(res, e.status, { id: 0, ok: false, error: { code: 'validation', message: e.message } });
+      }
       try {
         const result = await engine.dispatcher.dispatch(String(body.method), body.args);
         return sendJson(res, 200, { id: body.id ?? 0, ok: true, result: result ?? null });
@@ -84,9 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const origin = req.headers.origin;
-    const sameOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== '/ws' || !hostAllowed(req, port) || !sameOrigin || !tokenMatches(token, requestToken(req, url))) {
+    if (url.pathname !== '/ws' || !hostAllowed(req, port) || !originAllowed(req, port) || !tokenMatches(token, requestToken(req, url))) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;
@@ -143,6 +150,7 @@ function serveSocket(engine: Engine, ws: WebSocket): void {
 }
 
 const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -170,20 +178,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendPlain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new EngineError('validation', 'Request body too large.'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
