@@ -11,6 +11,7 @@ export interface ConfigureTaskArgs {
 export interface AddClassArgs {
   /** The label set; created (single-label) when it does not exist yet. Defaults to 'main'. */
   taskRole?: TaskRole;
+  /** 1 to 200 characters after trimming. */
   name: string;
   color?: string;
   shortcut?: string;

@@ -3,7 +3,7 @@ import type { ProjectInfo, RecentProject } from '../domain/project.ts';
 export interface CreateProjectArgs {
   /** Directory to create (must not exist, or be empty). */
   dir: string;
-  /** Display name; defaults to the directory's name. */
+  /** Display name (at most 200 characters); defaults to the directory's name. */
   name?: string;
 }
 

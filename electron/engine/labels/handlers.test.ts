@@ -42,6 +42,18 @@ describe('tasks and classes', () => {
     expect(reordered.classes.map((x) => x.name)).toEqual(['effusion', 'normal', 'opacity']);
   });
 
+  it('refuses class and label-set names over 200 characters, saying so', async () => {
+    const long = 'x'.repeat(100_000);
+    const tooLong = { code: 'validation', message: expect.stringMatching(/name must be at most 200 characters; shorten it/) };
+    await expect(client.invoke('labels.addClass', { name: long })).rejects.toMatchObject(tooLong);
+    await expect(client.invoke('labels.addClass', { name: 'y'.repeat(201) })).rejects.toMatchObject(tooLong);
+    const ok = await client.invoke('labels.addClass', { name: 'y'.repeat(200) });
+    expect(ok.name).toHaveLength(200);
+    await expect(client.invoke('labels.updateClass', { classId: ok.id, name: long })).rejects.toMatchObject(tooLong);
+    await expect(client.invoke('labels.configureTask', { role: 'main', name: long })).rejects.toMatchObject(tooLong);
+    expect(db.prepare('SELECT max(length(name)) FROM classes').pluck().get()).toBe(200);
+  });
+
   it('refuses duplicate names and shortcuts, and renames', async () => {
     const [a] = await threeClasses();
     await expect(client.invoke('labels.addClass', { name: 'normal' })).rejects.toMatchObject({ code: 'conflict' });

@@ -48,6 +48,16 @@ describe('project handlers', () => {
     ]);
   });
 
+  it('refuses project names over 200 characters on create and rename', async () => {
+    t = createTestEngine();
+    const long = 'p'.repeat(100_000);
+    await expectError(t.client.invoke('project.create', { dir: t.projectDir, name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    expect(existsSync(t.projectDir)).toBe(false);
+    await t.client.invoke('project.create', { dir: t.projectDir, name: 'Short' });
+    await expectError(t.client.invoke('project.rename', { name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    expect((await t.client.invoke('project.info', {})).name).toBe('Short');
+  });
+
   it('emits project.changed on open, rename and close', async () => {
     t = createTestEngine();
     const seen: (string | null)[] = [];
