@@ -136,7 +136,8 @@ export class LabellingState {
       // batch, so Ctrl+Z still takes back the whole key press.
       let batch: string | null = null;
       for (const part of chunks(imageIds)) {
-        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...(batch === null ? {} : { continueBatch: batch }) });
+        const joining = batch === null ? {} : { continueBatch: batch };
+        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining });
         batch ??= change.batchId;
         this.dataset.applyChange(change);
       }
