@@ -54,19 +54,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!authorized) return sendPlain(res, 401, 'Missing or wrong token');
       if (req.method !== 'POST') return sendPlain(res, 405, 'Use POST');
       if (!originAllowed(req, port)) return sendPlain(res, 403, 'Cross-origin request refused: only the LabelTune page (or a script sending no Origin) may call the API');
-      let body: Partial<RequestMessage>;
-      try {
-        body = parseRequest(await readBody(req, MAX_BODY));
-      } catch (e) {
-        if (!(e instanceof BodyError)) throw e;
-        return sendJson(res, e.status, { id: 0, ok: false, error: { code: 'validation', message: e.message } });
-      }
-      try {
-        const result = await engine.dispatcher.dispatch(String(body.method), body.args);
-        return sendJson(res, 200, { id: body.id ?? 0, ok: true, result: result ?? null });
-      } catch (e) {
-        return sendError(res, toEngineError(e, String(body.method)));
-      }
+      return invoke(req, res);
     }
     if (url.pathname.startsWith('/asset/')) {
       if (!authorized) return sendPlain(res, 401, 'Missing or wrong token');
@@ -89,6 +77,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return void res.end(MISSING_BUILD_PAGE);
     }
     sendPlain(res, 404, 'Not found');
+  }
+
+  /** POST /api/invoke for scripts: one request message in, one response message out. */
+  async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Partial<RequestMessage>;
+    try {
+      body = parseRequest(await readBody(req, MAX_BODY));
+    } catch (e) {
+      if (!(e instanceof BodyError)) throw e;
+      return sendJson(res, e.status, { id: 0, ok: false, error: { code: 'validation', message: e.message } });
+    }
+    try {
+      const result = await engine.dispatcher.dispatch(String(body.method), body.args);
+      return sendJson(res, 200, { id: body.id ?? 0, ok: true, result: result ?? null });
+    } catch (e) {
+      return sendError(res, toEngineError(e, String(body.method)));
+    }
   }
 
   server.on('upgrade', (req, socket, head) => {
