@@ -16,3 +16,13 @@ export const noArgs = z.object({}).strict() as unknown as z.ZodType<Record<strin
 /** A non-empty string, trimmed, with a message that names the field. */
 export const nonEmpty = (field: string) =>
   z.string().trim().min(1, { message: `${field} must not be empty` });
+
+/**
+ * Longest name a person types (class, label set, project). A longer one is a paste gone wrong; it
+ * would also bloat every label list, report and export that repeats it.
+ */
+export const NAME_MAX = 200;
+
+/** A name a person types: trimmed, 1 to NAME_MAX characters, messages naming the field. */
+export const typedName = (field: string) =>
+  nonEmpty(field).max(NAME_MAX, { message: `${field} must be at most ${NAME_MAX} characters; shorten it` });

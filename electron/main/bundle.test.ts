@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildElectron } from '../build.mjs';
 import type { ProjectInfo } from '../../shared/domain/project.ts';
 import type { BridgeResponse } from '../../shared/contract/shell.ts';
-import { CONTENT_SECURITY_POLICY } from './window-options.ts';
+import { CONTENT_SECURITY_POLICY } from '../engine/server/csp.ts';
 
 /** What testing/fake-electron.mjs prints. */
 interface BundleReport {

@@ -5,7 +5,7 @@ import type { Protocol } from 'electron';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProject, type TestEngine } from '../engine/testing/test-engine.ts';
 import { handleAppProtocol } from './protocol.ts';
-import { CONTENT_SECURITY_POLICY } from './window-options.ts';
+import { CONTENT_SECURITY_POLICY } from '../engine/server/csp.ts';
 
 describe('labeltune:// protocol', () => {
   let t: TestEngine;

@@ -3,7 +3,8 @@ import { EngineError } from '../../shared/contract/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { toEngineError } from '../engine/dispatcher.ts';
 import { readStatic } from '../engine/server/static.ts';
-import { APP_SCHEME, CONTENT_SECURITY_POLICY } from './window-options.ts';
+import { CONTENT_SECURITY_POLICY } from '../engine/server/csp.ts';
+import { APP_SCHEME } from './window-options.ts';
 
 /** Must run before `app.ready`: a standard, secure scheme gets an origin, so 'self' in the CSP means it. */
 export const PRIVILEGED_SCHEME = {

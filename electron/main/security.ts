@@ -1,5 +1,6 @@
 import type { App, Session, WebContents } from 'electron';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from './window-options.ts';
+import { CONTENT_SECURITY_POLICY } from '../engine/server/csp.ts';
+import { APP_ORIGIN } from './window-options.ts';
 
 /**
  * Session-wide rules: no permission (camera, notifications, geolocation ...) is ever granted, and

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, isAppUrl, windowOptions } from './window-options.ts';
+import { isAppUrl, windowOptions } from './window-options.ts';
 
 describe('windowOptions', () => {
   const options = windowOptions('/opt/labeltune/out/preload/index.cjs');
@@ -29,26 +29,6 @@ describe('windowOptions', () => {
     const source = readFileSync(new URL('./window-options.ts', import.meta.url), 'utf8');
     const imports = source.match(/^import .*$/gm) ?? [];
     expect(imports).toEqual(["import type { BrowserWindowConstructorOptions } from 'electron';"]);
-  });
-});
-
-describe('CONTENT_SECURITY_POLICY', () => {
-  const directives = new Map(
-    CONTENT_SECURITY_POLICY.split('; ').map((d) => {
-      const [name, ...values] = d.split(' ');
-      return [name, values.join(' ')] as const;
-    }),
-  );
-
-  it('allows only the app itself, images from the labeltune: protocol, and nothing inline', () => {
-    expect(directives.get('default-src')).toBe("'self'");
-    expect(directives.get('img-src')).toBe("'self' labeltune: data:");
-    expect(directives.get('script-src')).toBe("'self'");
-    expect(directives.get('connect-src')).toBe("'self'");
-    expect(directives.get('object-src')).toBe("'none'");
-    expect(directives.get('base-uri')).toBe("'none'");
-    expect(directives.get('frame-ancestors')).toBe("'none'");
-    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
   });
 });
 

@@ -7,20 +7,6 @@ export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 export const ASSET_ORIGIN = `${APP_SCHEME}://asset`;
 
-/** The renderer's Content-Security-Policy: its own code only, images from our protocol, no plugins or framing. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' labeltune: data:",
-  "script-src 'self'",
-  // Svelte puts component styles in the bundled CSS file; no inline styles are needed.
-  "style-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 /** Options of the one window. Every renderer capability that is not needed is off. */
 export function windowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {

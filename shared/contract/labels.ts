@@ -11,6 +11,7 @@ export interface ConfigureTaskArgs {
 export interface AddClassArgs {
   /** The label set; created (single-label) when it does not exist yet. Defaults to 'main'. */
   taskRole?: TaskRole;
+  /** 1 to 200 characters after trimming. */
   name: string;
   color?: string;
   shortcut?: string;
@@ -34,6 +35,8 @@ export interface SetLabelsArgs {
   /** replace (default): the image gets exactly classIds; add/remove: union/difference; toggle: flips each class per image. */
   mode?: SetMode;
   source?: Exclude<LabelSource, 'import'>;
+  /** The batchId an earlier call of the same action returned: a selection sent in parts stays one undo step. */
+  continueBatch?: string;
 }
 
 export interface LabelHandlers {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/window-options.ts';
+import { CONTENT_SECURITY_POLICY } from '../../electron/engine/server/csp.ts';
 import { BASE_ARGS } from './chromium.ts';
 import { serve, type Served } from './serve.ts';
 

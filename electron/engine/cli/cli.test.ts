@@ -18,10 +18,13 @@ afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI; `code` is -1 when it had to be killed (it ran past `timeout` ms). */
+function run(args: string[], opts: { cwd?: string; timeout?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, LABELTUNE_HOME: join(tmp, 'home') } }, (err, stdout, stderr) => {
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    const env = { ...process.env, LABELTUNE_HOME: join(tmp, 'home'), HOME: join(tmp, 'user') };
+    execFile(process.execPath, [BIN, ...args], { env, cwd: opts.cwd, timeout: opts.timeout, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      done({ code: err ? (typeof code === 'number' ? code : -1) : 0, stdout, stderr });
     });
   });
 }
@@ -44,6 +47,19 @@ describe('labeltune CLI', () => {
     expect(missing.stderr).toMatch(/Usage: labeltune info <dir>/);
     const badFlag = await run(['init', join(tmp, 'p'), '--bogus']);
     expect(badFlag.code).toBe(2);
+  });
+
+  it('init on /proc/nope fails within seconds with a message (recursive mkdir used to loop forever)', async () => {
+    const r = await run(['init', '/proc/nope'], { timeout: 20_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Cannot create the folder \/proc\/nope: \/proc does not accept new folders/);
+  });
+
+  it('init resolves a relative folder against the shell working folder and expands a quoted ~/', async () => {
+    const relative = await run(['init', 'rel/p', '--json'], { cwd: tmp });
+    expect([relative.code, JSON.parse(relative.stdout).dir]).toEqual([0, join(tmp, 'rel', 'p')]);
+    const home = await run(['init', '~/projects/p', '--json'], { cwd: tmp });
+    expect([home.code, JSON.parse(home.stdout).dir]).toEqual([0, join(tmp, 'user', 'projects', 'p')]);
   });
 
   it('init then info --json print one machine-readable document', async () => {

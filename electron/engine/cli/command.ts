@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { Engine } from '../engine.ts';
+import { absolutePath } from '../projects/paths.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -59,4 +60,9 @@ export function numberOption(values: CommandContext['values'], name: string): nu
   const n = Number(raw);
   if (typeof raw !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${String(raw)}"`);
   return n;
+}
+
+/** A folder typed in a shell means what the shell means: relative to its working folder, `~` expanded. */
+export function shellPath(input: string): string {
+  return absolutePath(input, { relativeTo: process.cwd() });
 }

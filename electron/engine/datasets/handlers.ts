@@ -9,6 +9,7 @@ import { type Implementation, nonEmpty } from '../handler.ts';
 import { registerDatasetAssets } from './assets.ts';
 import { generateDemoImages } from './demo/generate.ts';
 import { inspectLabelCsv } from './import/csv.ts';
+import { absolutePath } from '../projects/paths.ts';
 import { Project } from '../projects/project.ts';
 import type { StartImportArgs } from '../../../shared/contract/datasets.ts';
 import { type ImportTuning, NEAR_DUPLICATE_THRESHOLD, emptyReport, runImport } from './import/import-job.ts';
@@ -54,7 +55,7 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
     'demo.create': {
       schema: z.object({ dir: nonEmpty('dir').optional(), images: z.number().int().min(10).max(5000).optional(), seed: z.number().int().optional() }).strict(),
       run: async ({ dir, images, seed }) => {
-        const where = dir ?? join(ctx.homeDir, 'samples', `sample-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        const where = dir !== undefined ? absolutePath(dir) : join(ctx.homeDir, 'samples', `sample-${new Date().toISOString().replace(/[:.]/g, '-')}`);
         const project = Project.create(where, 'Sample chest X-rays');
         await ctx.setProject(project);
         const staging = mkdtempSync(join(tmpdir(), 'labeltune-demo-'));

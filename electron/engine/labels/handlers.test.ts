@@ -42,6 +42,18 @@ describe('tasks and classes', () => {
     expect(reordered.classes.map((x) => x.name)).toEqual(['effusion', 'normal', 'opacity']);
   });
 
+  it('refuses class and label-set names over 200 characters, saying so', async () => {
+    const long = 'x'.repeat(100_000);
+    const tooLong = { code: 'validation', message: expect.stringMatching(/name must be at most 200 characters; shorten it/) };
+    await expect(client.invoke('labels.addClass', { name: long })).rejects.toMatchObject(tooLong);
+    await expect(client.invoke('labels.addClass', { name: 'y'.repeat(201) })).rejects.toMatchObject(tooLong);
+    const ok = await client.invoke('labels.addClass', { name: 'y'.repeat(200) });
+    expect(ok.name).toHaveLength(200);
+    await expect(client.invoke('labels.updateClass', { classId: ok.id, name: long })).rejects.toMatchObject(tooLong);
+    await expect(client.invoke('labels.configureTask', { role: 'main', name: long })).rejects.toMatchObject(tooLong);
+    expect(db.prepare('SELECT max(length(name)) FROM classes').pluck().get()).toBe(200);
+  });
+
   it('refuses duplicate names and shortcuts, and renames', async () => {
     const [a] = await threeClasses();
     await expect(client.invoke('labels.addClass', { name: 'normal' })).rejects.toMatchObject({ code: 'conflict' });
@@ -193,6 +205,35 @@ describe('undo and redo', () => {
     expect((await client.invoke('labels.redo', {})).batchId).toBeNull();
     const history = await client.invoke('labels.history', { imageId: ids[1] });
     expect(history.map((e) => e.source)).toEqual(['redo', 'redo', 'undo', 'undo', 'human', 'human']);
+  });
+
+  it('a selection sent in parts (continueBatch) is one undo step', async () => {
+    const [a, b] = await threeClasses();
+    await client.invoke('labels.set', { imageIds: [ids[9]], classIds: [b] });
+    const first = await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a] });
+    const second = await client.invoke('labels.set', { imageIds: ids.slice(3, 6), classIds: [a], continueBatch: first.batchId! });
+    expect(second.batchId).toBe(first.batchId);
+    const undo = await client.invoke('labels.undo', {});
+    expect(undo.batchId).toBe(first.batchId);
+    expect(undo.changed.map((c) => c.imageId)).toEqual(ids.slice(0, 6));
+    expect([...ids.slice(0, 6).map(labelsOf), labelsOf(ids[9])]).toEqual([[], [], [], [], [], [], [b]]);
+  });
+
+  it('refuses to continue an undone, unknown or non-label batch, saying what to do', async () => {
+    const [a] = await threeClasses();
+    const first = await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a] });
+    await client.invoke('labels.undo', {});
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: first.batchId! })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Label batch ${first.batchId} was undone meanwhile; label the remaining images as a new action.`,
+    });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: unknown })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: 'import-1' })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/continueBatch must be the batchId an earlier labels.set returned/),
+    });
+    expect(labelsOf(ids[1])).toEqual([]);
   });
 
   it('a new action after undo clears the redo stack', async () => {

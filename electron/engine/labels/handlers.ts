@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LabelHandlers } from '../../../shared/contract/labels.ts';
 import type { LabelChange } from '../../../shared/domain/labels.ts';
 import type { EngineContext } from '../context.ts';
-import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
+import { type Implementation, noArgs, typedName } from '../handler.ts';
 import { deleteClass, mergeClasses } from './class-ops.ts';
 import { setLabels } from './label-store.ts';
 import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
@@ -24,7 +24,7 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
   return {
     'labels.tasks': { schema: noArgs, run: () => listTasks(db()) },
     'labels.configureTask': {
-      schema: z.object({ role, name: nonEmpty('name').optional(), mode: z.enum(['single', 'multi']).optional() }),
+      schema: z.object({ role, name: typedName('name').optional(), mode: z.enum(['single', 'multi']).optional() }),
       run: ({ role, name, mode }) => {
         const task = configureTask(db(), role, name, mode);
         ctx.projectChanged();
@@ -32,7 +32,7 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
       },
     },
     'labels.addClass': {
-      schema: z.object({ taskRole: role.optional(), name: nonEmpty('name'), color: color.optional(), shortcut: shortcut.optional() }),
+      schema: z.object({ taskRole: role.optional(), name: typedName('name'), color: color.optional(), shortcut: shortcut.optional() }),
       run: ({ taskRole = 'main', name, color, shortcut }) => {
         const added = addClass(db(), taskRole, name, color, shortcut);
         ctx.projectChanged();
@@ -40,7 +40,7 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
       },
     },
     'labels.updateClass': {
-      schema: z.object({ classId: id, name: nonEmpty('name').optional(), color: color.nullable().optional(), shortcut: shortcut.nullable().optional() }),
+      schema: z.object({ classId: id, name: typedName('name').optional(), color: color.nullable().optional(), shortcut: shortcut.nullable().optional() }),
       run: ({ classId, ...change }) => {
         const updated = updateClass(db(), classId, change);
         ctx.projectChanged();
@@ -70,9 +70,10 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
         classIds: z.array(id).max(1000),
         mode: z.enum(['replace', 'add', 'remove', 'toggle']).optional(),
         source: z.enum(['human', 'model']).optional(),
+        continueBatch: z.string().uuid({ message: 'continueBatch must be the batchId an earlier labels.set returned' }).optional(),
       }),
-      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human' }) =>
-        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source })),
+      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch }) =>
+        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch })),
     },
     'labels.undo': { schema: noArgs, run: () => changed(undoLast(db())) },
     'labels.redo': { schema: noArgs, run: () => changed(redoLast(db())) },

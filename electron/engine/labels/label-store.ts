@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { notFound, validation } from '../../../shared/contract/errors.ts';
+import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { SetMode } from '../../../shared/contract/labels.ts';
 import type { ImageLabels, LabelChange, LabelEventSource, LabelSource, TaskMode, TaskRole } from '../../../shared/domain/labels.ts';
 import { type Database, now } from '../db/database.ts';
@@ -86,6 +86,24 @@ export interface SetLabelsInput {
   classIds: number[];
   mode: SetMode;
   source: LabelSource;
+  /** The batch id an earlier part of the same action returned; these images join its undo batch. */
+  continueBatch?: string;
+}
+
+/**
+ * A large action sent in parts (the UI labels a 165,000-image selection 10,000 ids a call) stays one
+ * undo step: later parts join the first part's batch. Only a live batch of the same source can grow;
+ * one that was undone meanwhile (from another tab) is refused rather than half redone.
+ */
+function joinableBatch(db: Database, batchId: string, source: LabelSource): string {
+  const row = db.prepare('SELECT max(undone) AS undone, min(source) AS source FROM label_events WHERE batch_id = ?').get(batchId) as {
+    undone: number | null;
+    source: string | null;
+  };
+  if (row.undone === null) throw notFound(`Label batch ${batchId} does not exist; label the images again as a new action.`);
+  if (row.source !== source) throw validation(`Label batch ${batchId} was written by "${row.source}", not "${source}"; start a new action.`);
+  if (row.undone > 0) throw conflict(`Label batch ${batchId} was undone meanwhile; label the remaining images as a new action.`);
+  return batchId;
 }
 
 /** Label many images in one transaction and one audit batch; images whose classes do not change write nothing. */
@@ -97,8 +115,8 @@ export function setLabels(db: Database, input: SetLabelsInput): LabelChange {
   const mode = (task.mode as TaskMode) === 'single' ? checkSingle(input.mode, input.classIds) : input.mode;
   const imageIds = sortedUnique(input.imageIds);
   requireImages(db, imageIds);
-  const batchId = randomUUID();
   const changes = db.transaction(() => {
+    const batchId = input.continueBatch === undefined ? randomUUID() : joinableBatch(db, input.continueBatch, input.source);
     const current = loadLabels(db, task.id, imageIds);
     const pending: PendingChange[] = [];
     for (const imageId of imageIds) {
@@ -108,7 +126,7 @@ export function setLabels(db: Database, input: SetLabelsInput): LabelChange {
       if (!sameSet(old, next)) pending.push({ imageId, taskId: task.id, old, new: next });
     }
     writeChanges(db, pending, input.source, input.source, batchId);
-    return pending;
+    return { batchId, pending };
   }).immediate();
-  return toLabelChange(batchId, changes);
+  return toLabelChange(changes.batchId, changes.pending);
 }

@@ -48,6 +48,34 @@ describe('project handlers', () => {
     ]);
   });
 
+  it('refuses project names over 200 characters on create and rename', async () => {
+    t = createTestEngine();
+    const long = 'p'.repeat(100_000);
+    await expectError(t.client.invoke('project.create', { dir: t.projectDir, name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    expect(existsSync(t.projectDir)).toBe(false);
+    await t.client.invoke('project.create', { dir: t.projectDir, name: 'Short' });
+    await expectError(t.client.invoke('project.rename', { name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    expect((await t.client.invoke('project.info', {})).name).toBe('Short');
+  });
+
+  it('refuses relative folders, expands ~/ and fails fast on /proc/nope, with messages naming the fix', async () => {
+    t = createTestEngine();
+    await expectError(t.client.invoke('project.create', { dir: 'data/proj' }), 'validation', /^"data\/proj" is a relative path; here it would have meant .+data\/proj \(the engine's working folder\)\. Write the full path/);
+    await expectError(t.client.invoke('project.open', { dir: 'proj' }), 'validation', /is a relative path/);
+    const started = Date.now();
+    await expectError(t.client.invoke('project.create', { dir: '/proc/nope' }), 'validation', /^Cannot create the folder \/proc\/nope: \/proc does not accept new folders/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const home = process.env.HOME;
+    process.env.HOME = join(t.tmp, 'user');
+    try {
+      const info = await t.client.invoke('project.create', { dir: '~/projects/chest' });
+      expect(info.dir).toBe(join(t.tmp, 'user', 'projects', 'chest'));
+      expect(existsSync(join(t.tmp, 'user', 'projects', 'chest', 'project.db'))).toBe(true);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   it('emits project.changed on open, rename and close', async () => {
     t = createTestEngine();
     const seen: (string | null)[] = [];

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import type { ProjectHandlers } from '../../../shared/contract/project.ts';
 import type { EngineContext } from '../context.ts';
-import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
+import { type Implementation, NAME_MAX, noArgs, nonEmpty, typedName } from '../handler.ts';
+import { absolutePath } from './paths.ts';
 import { Project } from './project.ts';
 
 export function projectHandlers(ctx: EngineContext): Implementation<ProjectHandlers> {
   return {
     'project.create': {
-      schema: z.object({ dir: nonEmpty('dir'), name: z.string().optional() }),
+      schema: z.object({ dir: nonEmpty('dir'), name: z.string().trim().max(NAME_MAX, { message: `name must be at most ${NAME_MAX} characters; shorten it` }).optional() }),
       run: async ({ dir, name }) => {
-        const project = Project.create(dir, name);
+        const project = Project.create(absolutePath(dir), name);
         await ctx.setProject(project);
         return project.info();
       },
@@ -17,7 +18,7 @@ export function projectHandlers(ctx: EngineContext): Implementation<ProjectHandl
     'project.open': {
       schema: z.object({ dir: nonEmpty('dir') }),
       run: async ({ dir }) => {
-        const project = Project.open(dir);
+        const project = Project.open(absolutePath(dir));
         await ctx.setProject(project);
         return project.info();
       },
@@ -35,7 +36,7 @@ export function projectHandlers(ctx: EngineContext): Implementation<ProjectHandl
       },
     },
     'project.rename': {
-      schema: z.object({ name: nonEmpty('name') }),
+      schema: z.object({ name: typedName('name') }),
       run: ({ name }) => {
         const project = ctx.project();
         project.rename(name);

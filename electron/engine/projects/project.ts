@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { ProjectCounts, ProjectInfo } from '../../../shared/domain/project.ts';
 import { type Database, now, openDatabase } from '../db/database.ts';
 import { THUMBNAIL_CACHE_FILE, ThumbnailCache, attachThumbnailCache } from '../db/thumbnail-cache.ts';
+import { makeFolders } from './paths.ts';
 
 export const PROJECT_DB = 'project.db';
 /** Cache folders inside a project directory, created with it. */
@@ -31,8 +32,8 @@ export class Project {
       if (existsSync(join(abs, PROJECT_DB))) throw conflict(`${abs} already holds a LabelTune project; open it instead.`);
       if (readdirSync(abs).length > 0) throw conflict(`${abs} is not empty; choose an empty or new folder for the project.`);
     }
-    mkdirSync(abs, { recursive: true });
-    for (const f of PROJECT_FOLDERS) mkdirSync(join(abs, f), { recursive: true });
+    makeFolders(abs);
+    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f));
     const { db, schemaVersion } = openDatabase(join(abs, PROJECT_DB), { create: true });
     const projectName = (name ?? '').trim() || basename(abs);
     const setMeta = db.prepare('INSERT INTO project_meta (key, value) VALUES (?, ?)');
@@ -51,7 +52,7 @@ export class Project {
       throw notFound(`${abs} is not a LabelTune project (it has no ${PROJECT_DB}). Create one with "labeltune init ${abs}".`);
     }
     const { db, schemaVersion } = openDatabase(file, { create: false });
-    for (const f of PROJECT_FOLDERS) mkdirSync(join(abs, f), { recursive: true });
+    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f));
     const project = new Project(abs, db, schemaVersion);
     project.markInterruptedJobs();
     return project;

@@ -27,3 +27,12 @@ export function hostAllowed(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host;
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
+
+/**
+ * Browsers name the page that sent a request in Origin: only our own page may call in. Scripts and
+ * curl send no Origin and are let through (they still need the token).
+ */
+export function originAllowed(req: IncomingMessage, port: number): boolean {
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+}

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createTestProject, type TestEngine } from '../testing/test-engine.ts';
+import { CONTENT_SECURITY_POLICY } from './csp.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 let t: TestEngine;
@@ -18,15 +19,27 @@ interface Reply {
   body: string;
 }
 
-function http(path: string, opts: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+interface HttpOptions {
+  method?: string;
+  body?: unknown;
+  /** Sent as is instead of `body` as JSON. */
+  raw?: string | Buffer;
+  headers?: Record<string, string | number>;
+}
+
+const lastHeaders: { value: IncomingHttpHeaders } = { value: {} };
+
+function http(path: string, opts: HttpOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
+      lastHeaders.value = res.headers;
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
-    if (opts.body !== undefined) req.write(JSON.stringify(opts.body));
+    if (opts.raw !== undefined) req.write(opts.raw);
+    else if (opts.body !== undefined) req.write(JSON.stringify(opts.body));
     req.end();
   });
 }
@@ -138,5 +151,54 @@ describe('browser-mode server', () => {
     expect(finished.payload).toMatchObject({ id: reply.result.jobId, status: 'completed', done: 3 });
     const lastProgress = messages.filter((m) => m.event === 'job.progress').at(-1) as { payload: { done: number; total: number } };
     expect(lastProgress.payload).toMatchObject({ done: 3, total: 3 });
+  });
+});
+
+describe('browser-mode server: HTTP hardening', () => {
+  const api = () => `/api/invoke?token=${server.token}`;
+  const errorOf = (r: Reply) => JSON.parse(r.body).error as { code: string; message: string };
+
+  it('sends the desktop Content-Security-Policy on the app shell and API replies', async () => {
+    await start();
+    await http('/');
+    expect(lastHeaders.value['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    await http(api(), { method: 'POST', body: { method: 'project.info', args: {} } });
+    expect(lastHeaders.value['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  });
+
+  it('refuses a cross-origin POST with 403, and serves our own origin and scripts without one', async () => {
+    await start();
+    const call = (origin?: string) =>
+      http(api(), { method: 'POST', body: { method: 'project.info', args: {} }, headers: origin ? { origin } : {} });
+    const evil = await call('https://evil.example');
+    expect(evil).toEqual({ status: 403, body: 'Cross-origin request refused: only the LabelTune page (or a script sending no Origin) may call the API' });
+    expect((await call('null')).status).toBe(403);
+    expect((await call(`http://127.0.0.1:${server.port + 1}`)).status).toBe(403);
+    expect((await call(`http://127.0.0.1:${server.port}`)).status).toBe(200);
+    expect((await call(`http://localhost:${server.port}`)).status).toBe(200);
+    expect((await call()).status).toBe(200);
+  });
+
+  it('answers invalid JSON and non-object bodies with 400 and an example of what to send', async () => {
+    await start();
+    const broken = await http(api(), { method: 'POST', raw: '{"method": "project.info",' });
+    expect(broken.status).toBe(400);
+    expect(errorOf(broken)).toMatchObject({ code: 'validation', message: expect.stringMatching(/^Request body is not valid JSON \(.+\); send \{"method"/) });
+    const list = await http(api(), { method: 'POST', raw: '[1, 2]' });
+    expect([list.status, errorOf(list).message]).toEqual([400, 'Request body must be a JSON object like {"method": "project.info", "args": {}}.']);
+  });
+
+  it('answers an oversize body with 413 and a message (sized or streamed), then keeps serving', async () => {
+    await start();
+    const big = Buffer.alloc(1024 * 1024 + 1, 0x20);
+    const sized = await http(api(), { method: 'POST', raw: big, headers: { 'content-length': big.length } });
+    expect(sized.status).toBe(413);
+    expect(errorOf(sized)).toEqual({
+      code: 'validation',
+      message: 'Request body is 1048577 bytes; the limit is 1048576. Send large id lists in parts (e.g. 10,000 ids per call).',
+    });
+    const streamed = await http(api(), { method: 'POST', raw: big });
+    expect(streamed.status).toBe(413);
+    expect((await http(api(), { method: 'POST', body: { method: 'project.info', args: {} } })).status).toBe(200);
   });
 });

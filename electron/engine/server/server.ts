@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineError } from '../../../shared/contract/errors.ts';
+import type { EngineError } from '../../../shared/contract/errors.ts';
 import type { EventMessage, RequestMessage, ResponseMessage } from '../../../shared/contract/index.ts';
 import { appRoot } from '../app-files.ts';
 import { toEngineError } from '../dispatcher.ts';
 import type { Engine } from '../engine.ts';
-import { generateToken, hostAllowed, requestToken, tokenMatches } from './auth.ts';
+import { generateToken, hostAllowed, originAllowed, requestToken, tokenMatches } from './auth.ts';
+import { BodyError, parseRequest, readBody } from './body.ts';
+import { CONTENT_SECURITY_POLICY } from './csp.ts';
 import { MISSING_BUILD_PAGE, readStatic } from './static.ts';
 
 export interface ServerOptions {
@@ -53,13 +55,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (url.pathname === '/api/invoke') {
       if (!authorized) return sendPlain(res, 401, 'Missing or wrong token');
       if (req.method !== 'POST') return sendPlain(res, 405, 'Use POST');
-      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Partial<RequestMessage>;
-      try {
-        const result = await engine.dispatcher.dispatch(String(body.method), body.args);
-        return sendJson(res, 200, { id: body.id ?? 0, ok: true, result: result ?? null });
-      } catch (e) {
-        return sendError(res, toEngineError(e, String(body.method)));
-      }
+      if (!originAllowed(req, port)) return sendPlain(res, 403, 'Cross-origin request refused: only the LabelTune page (or a script sending no Origin) may call the API');
+      return invoke(req, res);
     }
     if (url.pathname.startsWith('/asset/')) {
       if (!authorized) return sendPlain(res, 401, 'Missing or wrong token');
@@ -84,11 +81,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     sendPlain(res, 404, 'Not found');
   }
 
+  /** POST /api/invoke for scripts: one request message in, one response message out. */
+  async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Partial<RequestMessage>;
+    try {
+      body = parseRequest(await readBody(req, MAX_BODY));
+    } catch (e) {
+      if (!(e instanceof BodyError)) throw e;
+      return sendJson(res, e.status, { id: 0, ok: false, error: { code: 'validation', message: e.message } });
+    }
+    try {
+      const result = await engine.dispatcher.dispatch(String(body.method), body.args);
+      return sendJson(res, 200, { id: body.id ?? 0, ok: true, result: result ?? null });
+    } catch (e) {
+      return sendError(res, toEngineError(e, String(body.method)));
+    }
+  }
+
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const origin = req.headers.origin;
-    const sameOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== '/ws' || !hostAllowed(req, port) || !sameOrigin || !tokenMatches(token, requestToken(req, url))) {
+    if (url.pathname !== '/ws' || !hostAllowed(req, port) || !originAllowed(req, port) || !tokenMatches(token, requestToken(req, url))) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;
@@ -122,6 +134,12 @@ function serveSocket(engine: Engine, ws: WebSocket): void {
   };
   const unsubscribe = engine.ctx.events.subscribe((event, payload) => send({ event, payload }));
   ws.on('close', unsubscribe);
+  // Without a listener a bad frame from one tab (over maxPayload, invalid UTF-8, a reserved opcode)
+  // is an uncaught exception that ends browser mode and any training with it. ws has already sent
+  // the matching close code (1009, 1007, 1002) to that socket; the other tabs keep working.
+  ws.on('error', (e) => {
+    if (process.env.LABELTUNE_QUIET !== '1') console.error(`[server] WebSocket closed after a bad frame: ${e.message}`);
+  });
   ws.on('message', async (raw) => {
     let msg: RequestMessage;
     try {
@@ -139,6 +157,7 @@ function serveSocket(engine: Engine, ws: WebSocket): void {
 }
 
 const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -166,20 +185,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function sendPlain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new EngineError('validation', 'Request body too large.'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

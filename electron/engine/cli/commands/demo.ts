@@ -1,5 +1,5 @@
 import { createDemoProject } from '../../datasets/demo/create-demo-project.ts';
-import { type Command, UsageError, numberOption } from '../command.ts';
+import { type Command, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 import { formatImportReport } from './import.ts';
 
@@ -18,7 +18,7 @@ export const demoCommand: Command = {
     }
     if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be a whole number');
     let stop = () => {};
-    const demo = await createDemoProject(positionals[0], {
+    const demo = await createDemoProject(shellPath(positionals[0]), {
       client,
       images,
       seed,

@@ -1,6 +1,6 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { EvaluationMetrics, Interval, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
-import { type Command, UsageError, numberOption } from '../command.ts';
+import { type Command, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -53,7 +53,7 @@ export const evalCommand: Command = {
     const sensitivity = numberOption(values, 'sensitivity');
     const className = values.class as string | undefined;
     if ((sensitivity === undefined) !== (className === undefined)) throw new UsageError('give --class NAME and --sensitivity X together (e.g. --class effusion --sensitivity 0.9)');
-    await client.invoke('project.open', { dir: positionals[0] });
+    await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     const { jobId } = await client.invoke('eval.run', { runId, split });
     const stop = reportProgress(client, jobId);
     const job = await client.invoke('job.wait', { jobId }).finally(stop);

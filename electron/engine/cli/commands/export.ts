@@ -1,6 +1,6 @@
 import { EXPORT_FORMATS, type ExportFormat, type ExportInfo } from '../../../../shared/domain/export.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
-import { type Command, UsageError, numberOption } from '../command.ts';
+import { type Command, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
 export const exportCommand: Command = {
@@ -17,7 +17,7 @@ export const exportCommand: Command = {
     if (!format || !EXPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
     const checkpoint = values.checkpoint as 'best' | 'last' | undefined;
     if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') throw new UsageError('--checkpoint must be best or last');
-    await client.invoke('project.open', { dir: positionals[0] });
+    await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     const { jobId } = await client.invoke('exports.start', { runId, format, outDir: values.out as string | undefined, checkpoint });
     const stop = reportProgress(client, jobId);
     const job = await client.invoke('job.wait', { jobId });

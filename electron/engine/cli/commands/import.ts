@@ -1,7 +1,7 @@
 import type { CsvColumnMapping, ImportReport } from '../../../../shared/contract/datasets.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../command.ts';
+import { UsageError, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
 export const importCommand: Command = {
@@ -16,7 +16,7 @@ export const importCommand: Command = {
     if (paths.length === 0 && !csv) throw new UsageError('give at least one file or folder to import, or --csv');
     const csvColumns = parseCsvColumns(values['csv-columns']);
     if (csvColumns && !csv) throw new UsageError('--csv-columns needs --csv');
-    await client.invoke('project.open', { dir });
+    await client.invoke('project.open', { dir: shellPath(dir) });
     const { jobId } = await client.invoke('import.start', {
       paths,
       csv,

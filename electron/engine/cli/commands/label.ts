@@ -1,7 +1,7 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { ImageFilter } from '../../../../shared/domain/images.ts';
 import type { LabelTask, TaskRole } from '../../../../shared/domain/labels.ts';
-import { type Command, type CommandContext, UsageError } from '../command.ts';
+import { type Command, type CommandContext, UsageError, shellPath } from '../command.ts';
 
 const ACTIONS = ['list', 'add-class', 'set', 'undo', 'redo', 'exclude', 'include'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -26,7 +26,7 @@ export const labelCommand: Command = {
   async run(ctx) {
     const [dir, action, arg] = ctx.positionals;
     if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action "${action}"; use one of ${ACTIONS.join(', ')}`);
-    await ctx.client.invoke('project.open', { dir });
+    await ctx.client.invoke('project.open', { dir: shellPath(dir) });
     return runAction(ctx, action as Action, arg);
   },
 };

@@ -1,5 +1,5 @@
 import type { ProjectInfo } from '../../../../shared/domain/project.ts';
-import type { Command } from '../command.ts';
+import { type Command, shellPath } from '../command.ts';
 
 export const initCommand: Command = {
   name: 'init',
@@ -9,7 +9,7 @@ export const initCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   async run({ positionals, values, client, json, out }) {
-    const info = await client.invoke('project.create', { dir: positionals[0], name: values.name as string | undefined });
+    const info = await client.invoke('project.create', { dir: shellPath(positionals[0]), name: values.name as string | undefined });
     if (!json) out(`Created project "${info.name}" in ${info.dir}`);
     return info;
   },
@@ -22,7 +22,7 @@ export const infoCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   async run({ positionals, client, json, out }) {
-    const info = await client.invoke('project.open', { dir: positionals[0] });
+    const info = await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     if (!json) out(formatInfo(info));
     return info;
   },

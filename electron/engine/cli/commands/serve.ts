@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startServer } from '../../server/server.ts';
 import { PROJECT_DB } from '../../projects/project.ts';
 import { createDemoProject } from '../../datasets/demo/create-demo-project.ts';
-import { type Command, UsageError, numberOption } from '../command.ts';
+import { type Command, UsageError, numberOption, shellPath } from '../command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -14,7 +14,7 @@ export const serveCommand: Command = {
   async run({ positionals, values, engine, client, json, out, err }) {
     const port = numberOption(values, 'port') ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be between 0 and 65535');
-    const dir = positionals[0] ?? (values.sample ? join(engine.ctx.homeDir, 'sample-project') : undefined);
+    const dir = positionals[0] !== undefined ? shellPath(positionals[0]) : (values.sample ? join(engine.ctx.homeDir, 'sample-project') : undefined);
     if (dir) {
       const exists = existsSync(join(dir, PROJECT_DB));
       if (!exists && !values.sample) {

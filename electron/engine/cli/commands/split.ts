@@ -1,5 +1,5 @@
 import { SPLIT_NAMES, type LeakageReport, type SplitGrouping, type SplitReport } from '../../../../shared/domain/splits.ts';
-import { type Command, type CommandContext, UsageError, numberOption } from '../command.ts';
+import { type Command, type CommandContext, UsageError, numberOption, shellPath } from '../command.ts';
 
 export const splitCommand: Command = {
   name: 'split',
@@ -13,7 +13,7 @@ export const splitCommand: Command = {
     const seed = numberOption(values, 'seed');
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UsageError('--seed expects a whole number of 0 or more');
     const groupBy = parseGrouping(values['group-by']);
-    await client.invoke('project.open', { dir: positionals[0] });
+    await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     let report = await client.invoke('splits.create', { ratios, seed, groupBy });
     if (values.lock === true) report = await client.invoke('splits.lock', { locked: true });
     const leakage = await client.invoke('splits.leakage', {});

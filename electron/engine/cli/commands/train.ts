@@ -2,7 +2,7 @@ import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
 import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
 import { ALPHA_SCHEDULE_NAMES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
-import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption } from '../command.ts';
+import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
 const RUN_OPTIONS: OptionSpec = {
@@ -95,7 +95,7 @@ export const trainCommand: Command = {
   maxPositionals: 1,
   async run({ positionals, values, client, json, out, err }) {
     const opts = runOptions(values);
-    await client.invoke('project.open', { dir: positionals[0] });
+    await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     const plan = await client.invoke('runs.plan', opts);
     if (!json) err(describePlan(plan));
     const { runId, jobId } = await client.invoke('runs.start', { ...opts, seed: plan.config.seed, strategy: plan.strategy });
@@ -122,7 +122,7 @@ export const lrFindCommand: Command = {
   maxPositionals: 1,
   async run({ positionals, values, client, json, out }) {
     const opts = runOptions(values);
-    await client.invoke('project.open', { dir: positionals[0] });
+    await client.invoke('project.open', { dir: shellPath(positionals[0]) });
     const { jobId } = await client.invoke('runs.lrFind', {
       ...opts,
       steps: numberOption(values, 'steps'),

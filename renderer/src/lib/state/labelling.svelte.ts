@@ -1,5 +1,6 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { LabelChange, LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
+import type { LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
+import { chunks } from '../api/chunks.ts';
 import type { DatasetState } from './dataset.svelte.ts';
 
 /** The parts of a KeyboardEvent the key map reads (a plain object in tests). */
@@ -130,7 +131,17 @@ export class LabellingState {
     if (imageIds.length === 0) return;
     const single = imageIds.length === 1;
     if (advance && single) this.dataset.moveTo(this.dataset.cursor + 1);
-    await this.apply(() => this.client.invoke('labels.set', { imageIds, classIds: [classId], mode }));
+    await this.apply(async () => {
+      // A large selection goes in parts (one frame each); later parts join the first part's undo
+      // batch, so Ctrl+Z still takes back the whole key press.
+      let batch: string | null = null;
+      for (const part of chunks(imageIds)) {
+        const joining = batch === null ? {} : { continueBatch: batch };
+        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining });
+        batch ??= change.batchId;
+        this.dataset.applyChange(change);
+      }
+    });
   }
 
   /** x flips exclusion: if every target is excluded already it takes them back in. */
@@ -140,14 +151,13 @@ export class LabellingState {
     if (imageIds.length === 0) return;
     const allExcluded = imageIds.every((id) => this.excludedNow(id));
     if (imageIds.length === 1 && !allExcluded) d.moveTo(d.cursor + 1);
-    try {
-      if (allExcluded) await this.client.invoke('images.include', { imageIds });
-      else await this.client.invoke('images.exclude', { imageIds, reason: 'Excluded while labelling' });
-      d.applyExcluded(imageIds, !allExcluded);
-      await d.refreshCounts();
-    } catch (e) {
-      this.onError(e);
-    }
+    await this.apply(async () => {
+      for (const part of chunks(imageIds)) {
+        if (allExcluded) await this.client.invoke('images.include', { imageIds: part });
+        else await this.client.invoke('images.exclude', { imageIds: part, reason: 'Excluded while labelling' });
+        d.applyExcluded(part, !allExcluded);
+      }
+    });
   }
 
   private excludedNow(id: number): boolean {
@@ -159,15 +169,16 @@ export class LabellingState {
   }
 
   private history(method: 'labels.undo' | 'labels.redo'): Promise<void> {
-    return this.apply(() => this.client.invoke(method, {}));
+    return this.apply(async () => this.dataset.applyChange(await this.client.invoke(method, {})));
   }
 
-  private async apply(call: () => Promise<LabelChange>): Promise<void> {
+  /** Runs a change; counts are fetched again even after a failure, since earlier parts may have landed. */
+  private async apply(work: () => Promise<void>): Promise<void> {
     try {
-      this.dataset.applyChange(await call());
-      await this.dataset.refreshCounts();
+      await work();
     } catch (e) {
       this.onError(e);
     }
+    await this.dataset.refreshCounts();
   }
 }

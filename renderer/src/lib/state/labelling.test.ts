@@ -15,14 +15,14 @@ const image = (id: number): ImageSummary => ({
   excluded: false, split: null, labels: [], duplicateOf: null,
 });
 
-/** A fake engine with 30 images (ids 101..130) that records every call. */
-async function setup(mode: 'single' | 'multi' = 'single') {
-  const images = Array.from({ length: 30 }, (_, i) => image(101 + i));
+/** A fake engine with 30 images (ids 101..130, or `count` of them) that records every call. */
+async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
+  const images = Array.from({ length: count }, (_, i) => image(101 + i));
   const client = new FakeClient({
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
     'images.counts': () => ({ total: 30, perClass: {}, unlabeled: 30, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 30 } }),
     'labels.tasks': () => [task(mode)],
-    'labels.set': ({ imageIds, classIds }) => ({ batchId: 'b1', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
+    'labels.set': ({ imageIds, classIds, continueBatch }) => ({ batchId: continueBatch ?? 'b1', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
     'labels.undo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [] }], skipped: [] }),
     'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [] }),
     'images.exclude': ({ imageIds }) => ({ changed: imageIds.length }),
@@ -140,5 +140,25 @@ describe('LabellingState', () => {
       { imageIds: [101], classIds: [12], mode: 'toggle' },
     ]);
     expect(t.dataset.cursor).toBe(0);
+  });
+
+  it('select all then a key sends the ids in parts of 10,000 that share one undo batch', async () => {
+    const t = await setup('single', 25_001);
+    await t.press('a', { ctrlKey: true });
+    expect(t.dataset.selected.size).toBe(25_001);
+    await t.press('2');
+    const sets = t.calls('labels.set') as { imageIds: number[]; continueBatch?: string }[];
+    expect(sets.map((a) => [a.imageIds.length, a.continueBatch])).toEqual([[10_000, undefined], [10_000, 'b1'], [5_001, 'b1']]);
+    expect(sets.flatMap((a) => a.imageIds)).toEqual(Array.from({ length: 25_001 }, (_, i) => 101 + i));
+    expect(t.dataset.itemAt(0)?.labels).toEqual([12]);
+    expect(t.onError).not.toHaveBeenCalled();
+  });
+
+  it('select all then x excludes in parts of 10,000', async () => {
+    const t = await setup('single', 10_001);
+    await t.press('a', { ctrlKey: true });
+    await t.press('x');
+    expect((t.calls('images.exclude') as { imageIds: number[] }[]).map((a) => a.imageIds.length)).toEqual([10_000, 1]);
+    expect(t.dataset.itemAt(0)?.excluded).toBe(true);
   });
 });
