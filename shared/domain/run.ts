@@ -103,10 +103,16 @@ export interface RunDetail extends RunInfo {
 export interface RunSummary {
   epochs: number;
   stoppedEarly: boolean;
+  /** Why the run ended before its last epoch (early stop, NaN loss), in words; null when it did not. */
+  stopReason: string | null;
   bestEpoch: number | null;
+  /** The metrics below are this epoch's: the checkpoint Evaluate and Export use (the best one). */
+  metricsEpoch: number | null;
   valLoss: number | null;
   valAccuracy: number | null;
   valAuc: number | null;
+  /** Problems the numbers show (at chance, loss not falling, NaN), each with what to do; empty when none. */
+  warnings: string[];
 }
 
 /** What `runs.plan` says before anything trains. */

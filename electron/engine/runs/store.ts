@@ -82,7 +82,8 @@ function toInfo(r: RunRow, jobId: string | null): RunInfo {
     trainableShare: r.trainable_params !== null && r.total_params ? r.trainable_params / r.total_params : null,
     bestEpoch: r.best_epoch,
     bestMetric: r.best_metric,
-    summary: r.summary ? (JSON.parse(r.summary) as RunSummary) : null,
+    // Summaries written before warnings and stop reasons existed lack those fields.
+    summary: r.summary ? { stopReason: null, metricsEpoch: null, warnings: [], ...(JSON.parse(r.summary) as Partial<RunSummary>) } as RunSummary : null,
     error: r.error,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -101,9 +102,9 @@ export function listRuns(db: Database, jobOf: (id: number) => string | null): Ru
   return (db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map((r) => toInfo(r, jobOf(r.id)));
 }
 
-export function runDetail(db: Database, id: number, jobId: string | null): RunDetail {
-  const info = getRun(db, id, jobId);
-  const metrics = (db.prepare('SELECT * FROM run_metrics WHERE run_id = ? ORDER BY epoch').all(id) as Record<string, unknown>[]).map(
+/** Every epoch's metrics of a run, in order. */
+export function listMetrics(db: Database, runId: number): RunMetricRow[] {
+  return (db.prepare('SELECT * FROM run_metrics WHERE run_id = ? ORDER BY epoch').all(runId) as Record<string, unknown>[]).map(
     (m): RunMetricRow => ({
       epoch: m.epoch as number,
       trainLoss: m.train_loss as number | null,
@@ -117,6 +118,11 @@ export function runDetail(db: Database, id: number, jobId: string | null): RunDe
       at: m.at as string,
     }),
   );
+}
+
+export function runDetail(db: Database, id: number, jobId: string | null): RunDetail {
+  const info = getRun(db, id, jobId);
+  const metrics = listMetrics(db, id);
   const checkpoints = (db.prepare('SELECT epoch, path, metric, is_best FROM checkpoints WHERE run_id = ? ORDER BY epoch').all(id) as Record<string, unknown>[]).map(
     (c): RunCheckpoint => ({ epoch: c.epoch as number, path: c.path as string, metric: c.metric as number | null, isBest: c.is_best === 1 }),
   );

@@ -9,11 +9,12 @@ import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
 import type { LaunchOptions } from './coordinator.ts';
-import { insertMetrics, recordCheckpoint, updateRun } from './store.ts';
+import { runWarnings } from './health.ts';
+import { insertMetrics, listMetrics, recordCheckpoint, updateRun } from './store.ts';
 import { TrainerProcess, describeExit } from './trainer-process.ts';
 
 type Outcome =
-  | { kind: 'finished'; stoppedEarly: boolean; bestEpoch: number | null }
+  | { kind: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stopReason: string | null }
   | { kind: 'failed'; reason: string; code: ErrorCode }
   | { kind: 'cancelled' }
   | { kind: 'lr'; result: LrFindResult };
@@ -26,7 +27,6 @@ export class RunSupervisor {
   readonly proc: TrainerProcess;
   paused = false;
   private outcome: Outcome | null = null;
-  private last: RunMetricRow | null = null;
   private progress: RunProgress;
   private readonly train: boolean;
 
@@ -100,7 +100,7 @@ export class RunSupervisor {
         if (this.train) updateRun(db, this.runId, { status: this.paused ? 'paused' : 'running' });
         return this.emit({ phase: this.paused ? 'paused' : 'training' });
       case 'finished':
-        this.outcome = { kind: 'finished', stoppedEarly: m.stoppedEarly, bestEpoch: m.bestEpoch };
+        this.outcome = { kind: 'finished', stoppedEarly: m.stoppedEarly, bestEpoch: m.bestEpoch, stopReason: m.stop?.message ?? null };
         return;
       case 'lrFindDone':
         this.outcome = { kind: 'lr', result: storeLrFind(this.project, m.curve, m.suggestion) };
@@ -130,7 +130,6 @@ export class RunSupervisor {
     const rel = (p: string) => relative(this.project.dir, p);
     recordCheckpoint(db, this.runId, { epoch: row.epoch, path: rel(m.checkpoint), metric: m.metrics.valLoss, isBest: m.isBest }, m.pruned.map(rel));
     if (m.isBest) updateRun(db, this.runId, { best_epoch: row.epoch, best_metric: m.metrics.valLoss });
-    this.last = row;
     this.emit({ phase: 'epoch-end', epoch: row.epoch, metrics: row });
   }
 
@@ -139,7 +138,7 @@ export class RunSupervisor {
     const db = this.project.db;
     if (o?.kind === 'lr') return o.result;
     if (o?.kind === 'finished') {
-      const summary = this.summary(o.stoppedEarly, o.bestEpoch);
+      const summary = this.summary(o.stoppedEarly, o.bestEpoch, o.stopReason);
       if (this.train) updateRun(db, this.runId, { status: 'completed', summary, finished_at: now() });
       this.emit({ phase: 'finished' });
       return { runId: this.runId, summary };
@@ -154,15 +153,24 @@ export class RunSupervisor {
     throw new EngineError(o?.kind === 'failed' ? o.code : 'internal', reason);
   }
 
-  private summary(stoppedEarly: boolean, bestEpoch: number | null): RunSummary {
-    const row = this.last;
+  /** The run's outcome, with the metrics of the checkpoint Evaluate and Export use (the best). */
+  private summary(stoppedEarly: boolean, bestEpoch: number | null, stopReason: string | null): RunSummary {
+    const rows = listMetrics(this.project.db, this.runId);
+    const last = rows[rows.length - 1] ?? null;
+    const best = bestEpoch === null ? last : (rows.find((r) => r.epoch === bestEpoch + 1) ?? last);
+    const { manifest, config } = this.opts;
+    const warnings = runWarnings(rows, best, { valImages: manifest.val.length, numClasses: config.classes.length, multiLabel: config.multiLabel });
+    if (stopReason && !/^Stopped early/.test(stopReason)) warnings.unshift(stopReason);
     return {
-      epochs: row?.epoch ?? 0,
+      epochs: last?.epoch ?? 0,
       stoppedEarly,
+      stopReason,
       bestEpoch: bestEpoch === null ? null : bestEpoch + 1,
-      valLoss: row?.valLoss ?? null,
-      valAccuracy: row?.valAccuracy ?? null,
-      valAuc: row?.valAuc ?? null,
+      metricsEpoch: best?.epoch ?? null,
+      valLoss: best?.valLoss ?? null,
+      valAccuracy: best?.valAccuracy ?? null,
+      valAuc: best?.valAuc ?? null,
+      warnings,
     };
   }
 }
@@ -177,7 +185,7 @@ function metricsRow(m: EpochMetrics, backend: string | null): RunMetricRow {
     alpha: m.alpha,
     imagesPerSec: m.imagesPerSec,
     learningRates: m.learningRates,
-    extra: { backend, trainableGroups: m.trainableGroups, cachedPrefix: m.cachedPrefix },
+    extra: { backend, trainableGroups: m.trainableGroups, cachedPrefix: m.cachedPrefix, valBalancedAccuracy: m.valBalancedAccuracy, valMajorityRate: m.valMajorityRate },
     at: now(),
   };
 }

@@ -140,6 +140,31 @@ describe('training loop', () => {
     expect(rows.map((r) => r.epoch)).toEqual([0, 1, 2]);
     expect(rows.map((r) => r.isBest)).toEqual([true, false, false]);
     expect(t.state).toMatchObject({ epoch: 3, bestEpoch: 0, badEpochs: 2 });
+    expect(t.stop).toEqual({ kind: 'early-stop', message: expect.stringMatching(/^Stopped early after epoch 3 of 10: .* 2 epochs since epoch 1,/) });
+    t.dispose();
+  });
+
+  it('stops at a NaN loss without reporting that epoch, so its weights never reach a checkpoint', async () => {
+    const t = tuner('full', { epochs: 4 });
+    const seen: number[] = [];
+    await t.runEpoch(0);
+    // A NaN weight poisons every later loss.
+    t.backbone.variables.get('fc.bias')!.assign(tf.fill([3], Number.NaN));
+    const rows = await t.fit({ onEpochEnd: (r) => void seen.push(r.epoch) });
+    expect(rows).toEqual([]);
+    expect(seen).toEqual([]);
+    expect(t.stop).toEqual({ kind: 'non-finite', message: expect.stringContaining('The training loss became NaN or infinite at epoch 2, step 1') });
+    expect(t.state.bestEpoch).toBe(0);
+    t.dispose();
+  });
+
+  it('reports the balanced accuracy and the largest class share of the validation set', async () => {
+    const t = tuner('linear', { epochs: 1 });
+    const [row] = await t.fit();
+    // The synthetic validation set is balanced: 24 images, 8 per class.
+    expect(row.valMajorityRate).toBeCloseTo(1 / 3, 12);
+    expect(row.valBalancedAccuracy).toBeGreaterThan(0);
+    expect(Math.abs(row.valBalancedAccuracy! - row.valAccuracy)).toBeLessThan(1e-9);
     t.dispose();
   });
 });

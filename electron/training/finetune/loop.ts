@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
-import { accuracy, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
+import { accuracy, chanceLevels, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
 import { FeatureCache } from './feature-cache.ts';
@@ -54,6 +54,9 @@ export interface EpochMetrics {
   valLoss: number;
   valAccuracy: number;
   valAuc: number | null;
+  /** Single-label only: mean per-class recall, and the share of the largest validation class. */
+  valBalancedAccuracy: number | null;
+  valMajorityRate: number | null;
   alpha: number | null;
   imagesPerSec: number;
   learningRates: Record<string, number>;
@@ -82,6 +85,20 @@ export interface LoopState {
   badEpochs: number;
 }
 
+/** Why a run ended before its last epoch. */
+export interface StopReason {
+  kind: 'early-stop' | 'non-finite';
+  /** One sentence for the monitor, the CLI and the model card. */
+  message: string;
+}
+
+/** A NaN or infinite loss: the weights after this step are garbage, so training stops. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly epoch: number, readonly step: number | null, readonly which: 'training' | 'validation') {
+    super(`The ${which} loss became NaN or infinite at epoch ${epoch + 1}${step === null ? '' : `, step ${step}`}: training stopped. Lower the learning rate, or check the weights and images for NaN values.`);
+  }
+}
+
 export interface FitHooks {
   onStep?(info: StepInfo): void;
   onEpochEnd?(metrics: EpochMetrics): Promise<void> | void;
@@ -99,6 +116,8 @@ export class FineTuner {
   readonly aux: AuxHead | null;
   readonly cache: FeatureCache;
   state: LoopState = { epoch: 0, bestLoss: null, bestEpoch: null, badEpochs: 0 };
+  /** Set when `fit` ends before the last epoch (early stop, NaN loss). */
+  stop: StopReason | null = null;
 
   constructor(
     readonly backbone: Backbone,
@@ -123,14 +142,30 @@ export class FineTuner {
     return Math.max(1, Math.floor(this.train.ids.length / this.config.batchSize));
   }
 
-  /** Train from `state.epoch` to the end (or early stop); returns the epochs' metrics. */
+  /**
+   * Train from `state.epoch` to the end; returns the epochs' metrics. Stops early when validation
+   * loss has not improved for `patience` epochs, or at a NaN/Inf loss (that epoch is not reported,
+   * so its weights never reach a checkpoint); `stop` says which.
+   */
   async fit(hooks: FitHooks = {}): Promise<EpochMetrics[]> {
     const rows: EpochMetrics[] = [];
+    this.stop = null;
     while (this.state.epoch < this.config.epochs) {
-      const row = await this.runEpoch(this.state.epoch, hooks);
+      let row: EpochMetrics;
+      try {
+        row = await this.runEpoch(this.state.epoch, hooks);
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError)) throw e;
+        this.stop = { kind: 'non-finite', message: e.message };
+        break;
+      }
       rows.push(row);
       await hooks.onEpochEnd?.(row);
-      if (this.config.patience > 0 && this.state.badEpochs >= this.config.patience) break;
+      if (this.config.patience > 0 && this.state.badEpochs >= this.config.patience && this.state.epoch < this.config.epochs) {
+        const best = (this.state.bestEpoch ?? 0) + 1;
+        this.stop = { kind: 'early-stop', message: `Stopped early after epoch ${this.state.epoch} of ${this.config.epochs}: the validation loss has not improved for ${this.config.patience} epochs since epoch ${best}, whose checkpoint is kept as the best.` };
+        break;
+      }
     }
     return rows;
   }
@@ -166,12 +201,14 @@ export class FineTuner {
       const rows = order.slice(s * bs, (s + 1) * bs);
       lrs = this.learningRates(epoch * steps + s);
       const loss = this.step(rows, prefix, trainable, vars, lrs, epoch, augRng);
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, s + 1, 'training');
       lossSum += loss;
       const elapsed = (performance.now() - started) / 1000;
       hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRates: lrs, imagesPerSec: ((s + 1) * bs) / elapsed });
     }
     const imagesPerSec = (steps * bs) / ((performance.now() - started) / 1000);
     const v = this.validate(this.val, prefix);
+    if (!Number.isFinite(v.loss)) throw new NonFiniteLossError(epoch, null, 'validation');
     const isBest = this.state.bestLoss === null || v.loss < this.state.bestLoss - 1e-7;
     this.state = {
       epoch: epoch + 1,
@@ -185,6 +222,8 @@ export class FineTuner {
       valLoss: v.loss,
       valAccuracy: v.accuracy,
       valAuc: v.auc,
+      valBalancedAccuracy: v.chance?.balancedAccuracy ?? null,
+      valMajorityRate: v.chance?.majorityRate ?? null,
       alpha: this.aux ? this.aux.alpha(epoch, this.config.epochs) : null,
       imagesPerSec,
       learningRates: lrs,
@@ -256,7 +295,7 @@ export class FineTuner {
   }
 
   /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. `prefix` groups may come from the cache. */
-  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; scores: Float32Array } {
+  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; chance: ReturnType<typeof chanceLevels> | null; scores: Float32Array } {
     const k = this.config.numClasses;
     const n = data.ids.length;
     const scores = new Float32Array(n * k);
@@ -278,7 +317,8 @@ export class FineTuner {
       tf.dispose([loss, probs]);
     }
     const acc = this.config.multiLabel ? multiLabelAccuracy(scores, data.targets) : accuracy(scores, data.targets, k);
-    return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), scores };
+    const chance = this.config.multiLabel ? null : chanceLevels(scores, data.targets, k);
+    return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), chance, scores };
   }
 
   dispose(): void {

@@ -18,6 +18,31 @@ export function accuracy(scores: ArrayLike<number>, targets: ArrayLike<number>, 
   return correct / n;
 }
 
+/**
+ * Single-label chance levels of a validation set: the share of its largest class (what always
+ * predicting it scores) and the balanced accuracy (mean per-class recall) of `scores`.
+ */
+export function chanceLevels(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): { majorityRate: number; balancedAccuracy: number } {
+  const n = targets.length / k;
+  const count = new Array<number>(k).fill(0);
+  const hit = new Array<number>(k).fill(0);
+  for (let i = 0; i < n; i++) {
+    let truth = 0;
+    let best = 0;
+    for (let c = 1; c < k; c++) {
+      if (targets[i * k + c] > targets[i * k + truth]) truth = c;
+      if (scores[i * k + c] > scores[i * k + best]) best = c;
+    }
+    count[truth]++;
+    if (best === truth) hit[truth]++;
+  }
+  const present = count.map((m, c) => [m, hit[c]]).filter(([m]) => m > 0);
+  return {
+    majorityRate: n ? Math.max(...count) / n : 0,
+    balancedAccuracy: present.length ? present.reduce((s, [m, h]) => s + h / m, 0) / present.length : 0,
+  };
+}
+
 /** Multi-label accuracy: share of (image, class) decisions right at threshold 0.5 on probabilities. */
 export function multiLabelAccuracy(probs: ArrayLike<number>, targets: ArrayLike<number>): number {
   if (probs.length === 0) return 0;

@@ -1,5 +1,5 @@
 import type { LrFindPoint, RunConfig } from '../../../shared/domain/run.ts';
-import type { EpochMetrics, StepInfo } from '../finetune/loop.ts';
+import type { EpochMetrics, StepInfo, StopReason } from '../finetune/loop.ts';
 
 /**
  * The typed messages between the engine and the trainer child process (child_process IPC). The
@@ -59,7 +59,7 @@ export type TrainerToEngine =
   | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean; pruned: string[] }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null }
+  | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
   | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number }
   | { type: 'cancelled' }
   | { type: 'failed'; reason: string; code: string };

@@ -99,8 +99,12 @@ export class TrainerSession {
         if (crashAt && metrics.epoch + 1 === crashAt) process.exit(70); // test hook: a trainer dying mid-run
       },
     });
+    if (tuner.stop?.kind === 'non-finite' && tuner.state.bestEpoch === null) {
+      // Nothing good to keep: no epoch finished with finite losses.
+      throw new EngineError('validation', tuner.stop.message.replace('training stopped', 'no checkpoint was written'));
+    }
     const stoppedEarly = tuner.state.epoch < epochs;
-    this.send({ type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch });
+    this.send({ type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch, stop: tuner.stop });
   }
 
   private async lrFind(tuner: FineTuner, start: StartMessage): Promise<void> {

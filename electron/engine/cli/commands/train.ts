@@ -13,6 +13,7 @@ const RUN_OPTIONS: OptionSpec = {
   epochs: { type: 'string' },
   'image-size': { type: 'string' },
   lr: { type: 'string' },
+  'body-lr': { type: 'string' },
   'batch-size': { type: 'string' },
   aux: { type: 'string' },
   augment: { type: 'boolean' },
@@ -46,6 +47,7 @@ function runOptions(values: CommandContext['values']): RunOptions {
     epochs: int('epochs'),
     imageSize: int('image-size'),
     lr: numberOption(values, 'lr'),
+    bodyLr: numberOption(values, 'body-lr'),
     batchSize: int('batch-size'),
     auxSchedule: aux as RunOptions['auxSchedule'],
     augment: values['no-augment'] ? false : values.augment ? true : undefined,
@@ -59,7 +61,8 @@ function describePlan(plan: RunPlan): string {
   return [
     `Strategy  ${plan.strategy}: ${plan.reason}`,
     `Trains    ${plan.trainableParams.toLocaleString('en')} of ${plan.totalParams.toLocaleString('en')} parameters (${(plan.trainableShare * 100).toFixed(2)}%)`,
-    `LR        ${plan.lr} (${plan.lrNote})`,
+    `LR        ${plan.lrNote}`,
+    `          ${Object.entries(plan.learningRates).map(([g, lr]) => `${g} ${lr.toExponential(1)}`).join(', ')}`,
     `Data      ${plan.trainImages} train, ${plan.valImages} validation images`,
   ].join('\n');
 }
@@ -77,7 +80,11 @@ function runSummary(run: RunDetail, plan: RunPlan) {
     totalParams: run.totalParams,
     trainableShare: run.trainableShare,
     lr: plan.lr,
+    bodyLr: plan.config.bodyLr,
+    learningRates: plan.learningRates,
     epochs: run.metrics,
+    /** The metrics of the checkpoint Evaluate and Export use, why the run stopped, and any warnings. */
+    summary: run.summary,
     final: last ? { epoch: last.epoch, valLoss: last.valLoss, valAccuracy: last.valAccuracy, valAuc: last.valAuc } : null,
     best: { epoch: run.bestEpoch, valLoss: run.bestMetric },
     checkpoints: run.checkpoints,
@@ -108,6 +115,12 @@ export const trainCommand: Command = {
         out(`epoch ${m.epoch}  train loss ${m.trainLoss?.toFixed(4)}  val loss ${m.valLoss?.toFixed(4)}  val acc ${pct(m.valAccuracy)}  val AUC ${m.valAuc?.toFixed(3) ?? '—'}  ${m.imagesPerSec?.toFixed(1)} img/s`);
       }
       out(`Run ${run.id} ${run.status} on ${run.backend}; best epoch ${run.bestEpoch} (val loss ${run.bestMetric?.toFixed(4)}).`);
+      const s = run.summary;
+      if (s) {
+        out(`Evaluate and Export use epoch ${s.metricsEpoch}'s checkpoint: val acc ${pct(s.valAccuracy)}.`);
+        if (s.stopReason) out(s.stopReason);
+        for (const w of s.warnings) err(`Warning: ${w}`);
+      }
     }
     return runSummary(run, plan);
   },
