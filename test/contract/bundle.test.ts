@@ -54,7 +54,7 @@ describe('the desktop bundle', () => {
       FAKE_APP_PATH: join(scratch, 'app'),
       FAKE_PROJECT_DIR: join(scratch, 'project'),
       FAKE_IMPORT_DIR: join(scratch, 'images'),
-      FAKE_RUN: JSON.stringify({ backbone: 'resnet18', strategy: 'top', epochs: 1, imageSize: 32, batchSize: 6, backend: 'wasm', seed: 3, augment: false }),
+      FAKE_RUN: JSON.stringify({ backbone: 'resnet18', strategy: 'linear', epochs: 1, imageSize: 32, batchSize: 6, backend: 'wasm', seed: 3, augment: false }),
       FAKE_EXPORT: 'tfjs',
     };
     delete env.NODE_OPTIONS;

@@ -13,7 +13,7 @@ let runId: number;
 beforeAll(async () => {
   t = await createTestProject('Export project');
   await fillSampleProject(t.engine.ctx.project().db, t.projectDir, { perClass: 6, classes: ['ok', 'scratch'], size: 24 });
-  const started = await t.client.invoke('runs.start', { backbone: 'resnet18', strategy: 'top', epochs: 1, imageSize: 32, batchSize: 6, backend: 'cpu', seed: 3 });
+  const started = await t.client.invoke('runs.start', { backbone: 'resnet18', strategy: 'linear', epochs: 1, imageSize: 32, batchSize: 6, backend: 'cpu', seed: 3 });
   runId = started.runId;
   const job = await t.client.invoke('job.wait', { jobId: started.jobId });
   expect(job.status).toBe('completed');
@@ -39,7 +39,7 @@ describe.each(['onnx', 'tfjs', 'safetensors'] as const)('export %s', (format) =>
     expect(pre).toMatchObject({ inputSize: 32, classes: ['ok', 'scratch'], mean: [0.485, 0.456, 0.406], modelInput: { layout: format === 'onnx' ? 'NCHW' : 'NHWC' } });
     const card = JSON.parse(readFileSync(join(info.path, 'model-card.json'), 'utf8'));
     expect(card.classes).toEqual(['ok', 'scratch']);
-    expect(card.model).toMatchObject({ backbone: 'resnet18', strategy: 'top' });
+    expect(card.model).toMatchObject({ backbone: 'resnet18', strategy: 'linear' });
     expect(card.model.trainableShare).toBeGreaterThan(0);
     expect(card.model.trainableShare).toBeLessThan(0.01);
     expect(card.data.perSplit).toEqual({ train: { ok: 4, scratch: 4 }, val: { ok: 2, scratch: 2 } });

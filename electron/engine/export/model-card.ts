@@ -78,7 +78,7 @@ export function modelCard(run: RunDetail, opts: { format: string; files: string[
       totalParams: run.totalParams,
       trainableShare: run.trainableShare,
     },
-    hyperparameters: { imageSize: c.imageSize, epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, layerDecay: c.layerDecay, weightDecay: c.weightDecay, labelSmoothing: c.labelSmoothing, classWeights: c.classWeights, augment: c.augment, horizontalFlip: c.horizontalFlip, seed: c.seed, aux: c.aux },
+    hyperparameters: { imageSize: c.imageSize, epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, bodyLr: c.bodyLr ?? c.lr, lrNote: c.lrNote, layerDecay: c.layerDecay, weightDecay: c.weightDecay, labelSmoothing: c.labelSmoothing, classWeights: c.classWeights, augment: c.augment, horizontalFlip: c.horizontalFlip, seed: c.seed, aux: c.aux },
     training: { backend: run.backend, epochs: run.metrics.length, bestEpoch: run.bestEpoch, finishedAt: run.finishedAt },
     metrics: { validation: { loss: best?.valLoss ?? null, accuracy: best?.valAccuracy ?? null, auc: best?.valAuc ?? null }, evaluation: opts.evaluation },
     operatingPoint: null,
@@ -90,7 +90,10 @@ export function modelCard(run: RunDetail, opts: { format: string; files: string[
 }
 
 function limitations(run: RunDetail, data: DataSummary): string[] {
-  const out: string[] = [];
+  // What the run itself found wrong comes first: a model at chance must say so wherever it goes.
+  const out: string[] = [...(run.summary?.warnings ?? [])];
+  if (!run.config.weights && !run.config.pretrained) out.push(`${run.config.backbone} was trained from random initialisation, without pretrained weights: expect far lower accuracy than fine-tuning. Download or import its pretrained weights and train again to fix that.`);
+  if (run.summary?.stopReason && !out.includes(run.summary.stopReason)) out.push(run.summary.stopReason);
   const train = Object.values(data.perSplit.train ?? {}).reduce((s, n) => s + n, 0);
   if (train < 1000) out.push(`Trained on ${train} labelled images: expect wide uncertainty on new data.`);
   const counts = Object.values(data.perSplit.train ?? {});

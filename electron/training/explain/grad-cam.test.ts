@@ -30,7 +30,7 @@ function squares(n: number, seed: number): { x: Float32Array; labels: number[] }
 }
 
 /**
- * Train the head on the frozen random-init features (the 'top' strategy): the pure-JS backend's
+ * Train the head on the frozen random-init features (the 'linear' strategy): the pure-JS backend's
  * convolution gradients are far too slow for a unit test, and Grad-CAM only needs the class
  * evidence to be readable from the last stage's channels.
  */

@@ -57,7 +57,7 @@ describe('checkpoints', () => {
     const t = build(1);
     const file = await saveCheckpoint(t, join(dir, 'other'), 0);
     const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
-    const top = new FineTuner(b, createStrategy('top', b), cfg, { ...train, auxTargets }, val);
+    const top = new FineTuner(b, createStrategy('linear', b), cfg, { ...train, auxTargets }, val);
     await expect(loadCheckpoint(top, file)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('strategy gradual') });
     t.dispose();
     top.dispose();

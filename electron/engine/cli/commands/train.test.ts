@@ -25,10 +25,10 @@ const tiny = ['--backbone', 'test-tiny-resnet', '--image-size', '16', '--batch-s
 
 describe('labeltune train', () => {
   it('--json prints run id, backend, strategy, trainable share, per-epoch and final metrics', async () => {
-    const { code, out } = await run('train', t.projectDir, ...tiny, '--strategy', 'top', '--epochs', '8', '--lr', '0.05', '--json');
+    const { code, out } = await run('train', t.projectDir, ...tiny, '--strategy', 'linear', '--epochs', '8', '--lr', '0.05', '--json');
     expect(code).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc).toMatchObject({ status: 'completed', backend: 'cpu', strategy: 'top', trainableParams: 27, totalParams: 851 });
+    expect(doc).toMatchObject({ status: 'completed', backend: 'cpu', strategy: 'linear', trainableParams: 27, totalParams: 851 });
     expect(doc.runId).toBeGreaterThan(0);
     expect(doc.trainableShare).toBeCloseTo(27 / 851, 12);
     expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -37,7 +37,7 @@ describe('labeltune train', () => {
   });
 
   it('lr-find --json returns a curve and a suggestion stored in the project', async () => {
-    const { code, out } = await run('lr-find', t.projectDir, ...tiny, '--strategy', 'top', '--steps', '12', '--min-lr', '1e-4', '--max-lr', '1', '--json');
+    const { code, out } = await run('lr-find', t.projectDir, ...tiny, '--strategy', 'linear', '--steps', '12', '--min-lr', '1e-4', '--max-lr', '1', '--json');
     expect(code).toBe(0);
     const doc = JSON.parse(out);
     expect(doc.curve).toHaveLength(12);

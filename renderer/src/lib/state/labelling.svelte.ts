@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
+import type { LabelChange, LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
 import { chunks } from '../api/chunks.ts';
 import type { DatasetState } from './dataset.svelte.ts';
 
@@ -136,8 +136,8 @@ export class LabellingState {
       // batch, so Ctrl+Z still takes back the whole key press.
       let batch: string | null = null;
       for (const part of chunks(imageIds)) {
-        const joining = batch === null ? {} : { continueBatch: batch };
-        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining });
+        const joining: { continueBatch?: string } = batch === null ? {} : { continueBatch: batch };
+        const change: LabelChange = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining });
         batch ??= change.batchId;
         this.dataset.applyChange(change);
       }

@@ -1,6 +1,6 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
-import type { RunDetail, RunInfo, RunMetricRow, RunProgress } from '../../../../shared/domain/run.ts';
+import type { RunDetail, RunInfo, RunMetricRow, RunProgress, RunSummary } from '../../../../shared/domain/run.ts';
 import { alignSeries, type ChartData } from '../../components/charts/chart-data.ts';
 import { runLabel } from '../../components/runs/run-format.ts';
 
@@ -20,6 +20,9 @@ export class LiveRun {
   points = $state<LivePoint[]>([]);
   last = $state<RunProgress | null>(null);
   status = $state<RunInfo['status']>('running');
+  /** Set when the run has ended: the checkpoint's metrics, stop reason and warnings. */
+  summary = $state<RunSummary | null>(null);
+  error = $state<string | null>(null);
   readonly loss = $derived(lossChart(this.points));
   readonly validation = $derived(validationChart(this.points));
   readonly learningRates = $derived(lrChart(this.points));
@@ -172,7 +175,7 @@ export class RunsState {
   private async refreshLive(): Promise<void> {
     await this.load();
     const row = this.runs.find((r) => r.id === this.live?.runId);
-    if (row && this.live) this.live.status = row.status;
+    if (row && this.live) Object.assign(this.live, { status: row.status, summary: row.summary, error: row.error });
   }
 
   private async control(action: (runId: number) => Promise<unknown>): Promise<void> {
