@@ -9,6 +9,7 @@ import EvaluateView from './EvaluateView.svelte';
 import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
+import WeightsView from './WeightsView.svelte';
 
 /** What every workspace view receives. */
 export interface ViewProps {
@@ -34,4 +35,5 @@ export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overvie
   { id: 'train', label: 'Train', component: TrainView },
   { id: 'runs', label: 'Runs', component: RunsView },
   { id: 'evaluate', label: 'Evaluate', component: EvaluateView },
-  { id: 'export', label: 'Export', component: ExportView }];
+  { id: 'export', label: 'Export', component: ExportView },
+  { id: 'weights', label: 'Weights', component: WeightsView }];
