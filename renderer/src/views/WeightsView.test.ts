@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ShellClient } from '../lib/api/bridge-client.ts';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
 import { SHA, finishedJob, weightsEntry } from '../lib/testing/weights-fixtures.ts';
 import WeightsView from './WeightsView.svelte';
@@ -43,5 +44,35 @@ describe('WeightsView', () => {
     await vi.waitFor(() => expect(within(rows[1]).getByTestId('weights-outcome').textContent).toBe('Download cancelled. Resume continues where it stopped.'));
     expect(client.calls.find((c) => c.method === 'job.cancel')?.args).toEqual({ jobId: 'j9' });
     expect(within(rows[1]).getByRole('button', { name: 'Resume download' })).toBeTruthy();
+  });
+
+  it('in the desktop app, Browse… fills the path from the system dialog; browser mode has no Browse button', async () => {
+    const asked: unknown[] = [];
+    const shell = {
+      invoke: async (method: string, args: unknown) => {
+        asked.push([method, args]);
+        return { path: '/Volumes/USB/resnet18.safetensors' };
+      },
+      on: () => () => {},
+    } as unknown as ShellClient;
+    const client = new FakeClient({
+      'weights.list': () => [weightsEntry('resnet18')],
+      'weights.import': ({ arch }) => ({ ...weightsEntry(arch, { cached: true, sha256: SHA, size: 100, source: 'import' }), matchesCatalog: null }),
+    });
+    render(WeightsView, { client, info: projectInfo(), shell, onError: (e) => { throw e; } });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Import file…' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Browse…' }));
+    await vi.waitFor(() => expect((screen.getByLabelText(/Weights file for resnet18/) as HTMLInputElement).value).toBe('/Volumes/USB/resnet18.safetensors'));
+    expect(asked).toEqual([['dialog.openFile', { title: 'Pretrained weights for resnet18', extensions: ['safetensors'] }]]);
+    await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await vi.waitFor(() => expect(screen.getByTestId('weights-row-status').textContent).toBe('present'));
+    expect(client.calls.find((c) => c.method === 'weights.import')?.args).toEqual({ arch: 'resnet18', path: '/Volumes/USB/resnet18.safetensors' });
+    cleanup();
+
+    // Browser mode: no shell, only the typed path.
+    render(WeightsView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Import file…' }));
+    expect(screen.getByLabelText(/Weights file for resnet18/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Browse…' })).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import type { Component } from 'svelte';
 import type { EngineClient } from '../../../shared/contract/index.ts';
+import type { ShellClient } from '../lib/api/bridge-client.ts';
 import type { ProjectInfo } from '../../../shared/domain/project.ts';
 import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
@@ -16,6 +17,8 @@ export interface ViewProps {
   client: EngineClient;
   info: ProjectInfo;
   onError: (e: unknown) => void;
+  /** Native dialogs in the desktop app; null in browser mode, where paths are typed. */
+  shell?: ShellClient | null;
 }
 
 export interface WorkspaceTab {

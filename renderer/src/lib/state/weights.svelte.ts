@@ -1,4 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { ShellClient } from '../api/bridge-client.ts';
 import type { JobProgressEvent } from '../../../../shared/contract/jobs.ts';
 import type { WeightsDownloadResult, WeightsEntry } from '../../../../shared/contract/weights.ts';
 import type { JobState } from '../../../../shared/domain/job.ts';
@@ -34,7 +35,24 @@ export class WeightsState {
   constructor(
     private readonly client: EngineClient,
     private readonly onError: (e: unknown) => void,
+    /** The desktop app's native dialogs; null in browser mode, where the path is typed. */
+    private readonly shell: ShellClient | null = null,
   ) {}
+
+  get canBrowse(): boolean {
+    return this.shell !== null;
+  }
+
+  /** The system's file dialog for `arch`'s .safetensors file; null when cancelled or unavailable. */
+  async browseFile(arch: string): Promise<string | null> {
+    if (!this.shell) return null;
+    try {
+      return (await this.shell.invoke('dialog.openFile', { title: `Pretrained weights for ${arch}`, extensions: ['safetensors'] })).path;
+    } catch (e) {
+      this.onError(e);
+      return null;
+    }
+  }
 
   start(): () => void {
     const offProgress = this.client.on('job.progress', (p) => this.progress(p));
