@@ -155,10 +155,15 @@ export class WeightsState {
 
   private replace(entry: WeightsEntry): void {
     const i = this.entries.findIndex((e) => e.arch === entry.arch);
-    const { alreadyCached: _a, resumed: _r, matchesCatalog: _m, ...plain } = entry as WeightsEntry & Partial<WeightsDownloadResult & { matchesCatalog: unknown }>;
-    if (i >= 0) this.entries[i] = { ...plain, downloadJob: null };
+    if (i >= 0) this.entries[i] = catalogFields(entry);
     else void this.load();
   }
+}
+
+/** The entry part of a download or import result (the rest describes the action, not the file). */
+function catalogFields(r: WeightsEntry): WeightsEntry {
+  const { arch, family, repo, file, url, paramsMillions, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path } = r;
+  return { arch, family, repo, file, url, paramsMillions, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path, downloadJob: null };
 }
 
 function downloadedMessage(r: WeightsDownloadResult): string {
