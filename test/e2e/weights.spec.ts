@@ -146,6 +146,10 @@ test('Weights tab: a broken download resumes, a damaged one says why, and a file
   await vit.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(vit.getByTestId('weights-outcome')).toHaveText(/^Imported .*vit_tiny_patch16_224\/model\.safetensors as vit_tiny_patch16_224 weights \(11\.1 MB, sha256 [0-9a-f]{12}… \(the catalog pins none to compare\)\)\.$/);
   await expect(vit.getByTestId('weights-row-status')).toHaveText('present');
+  // The failed jobs were also reported as toasts, wherever the user was; clear them for the picture.
+  const dismiss = page.getByRole('button', { name: 'Dismiss' });
+  await expect(dismiss).toHaveCount(2);
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   await page.screenshot({ path: join(SHOTS, 'weights.png'), fullPage: true });
 
   const list = await weightsList(request);
