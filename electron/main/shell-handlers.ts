@@ -5,6 +5,7 @@ import type { ShellHandlers } from '../../shared/contract/shell.ts';
 import type { ShellDispatch } from './ipc.ts';
 
 const openFolderArgs = z.object({ title: z.string().max(200).optional(), forNewProject: z.boolean().optional() }).strict();
+const openFileArgs = z.object({ title: z.string().max(200).optional(), extensions: z.array(z.string().regex(/^[a-z0-9]{1,16}$/i)).max(10).optional() }).strict();
 
 /** The shell-only methods of shared/contract/shell.ts, validated like engine handlers. */
 export function shellHandlers(dialog: Dialog, win: BrowserWindow): ShellDispatch {
@@ -16,10 +17,23 @@ export function shellHandlers(dialog: Dialog, win: BrowserWindow): ShellDispatch
     });
     return { dir: result.canceled ? null : (result.filePaths[0] ?? null) };
   };
-  return async (method, args) => {
-    if (method !== 'dialog.openFolder') throw unsupported(`The desktop shell has no method "${method}".`);
-    const parsed = openFolderArgs.safeParse(args ?? {});
-    if (!parsed.success) throw validation(`Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-    return openFolder(parsed.data);
+  const openFile: ShellHandlers['dialog.openFile'] = async (args) => {
+    const result = await dialog.showOpenDialog(win, {
+      title: args.title ?? 'Choose a file',
+      properties: ['openFile'],
+      filters: args.extensions?.length ? [{ name: args.extensions.join(', '), extensions: args.extensions }] : [],
+    });
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
   };
+  return async (method, args) => {
+    if (method === 'dialog.openFolder') return openFolder(parse(method, openFolderArgs, args));
+    if (method === 'dialog.openFile') return openFile(parse(method, openFileArgs, args));
+    throw unsupported(`The desktop shell has no method "${method}".`);
+  };
+}
+
+function parse<T>(method: string, schema: z.ZodType<T>, args: unknown): T {
+  const parsed = schema.safeParse(args ?? {});
+  if (!parsed.success) throw validation(`Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
 }

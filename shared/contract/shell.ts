@@ -8,11 +8,13 @@ import type { EngineErrorData } from './errors.ts';
 export interface ShellHandlers {
   /** Ask the user for a folder with the system dialog; `dir` is null when they cancel. */
   'dialog.openFolder': (a: { title?: string; forNewProject?: boolean }) => Promise<{ dir: string | null }>;
+  /** Ask the user for one file with the system dialog (e.g. `.safetensors` weights); `path` is null when they cancel. */
+  'dialog.openFile': (a: { title?: string; extensions?: string[] }) => Promise<{ path: string | null }>;
 }
 export type ShellMethod = keyof ShellHandlers & string;
 export type ShellArgs<M extends ShellMethod> = Parameters<ShellHandlers[M]>[0];
 export type ShellResult<M extends ShellMethod> = Awaited<ReturnType<ShellHandlers[M]>>;
-export const SHELL_METHODS: readonly ShellMethod[] = ['dialog.openFolder'];
+export const SHELL_METHODS: readonly ShellMethod[] = ['dialog.openFolder', 'dialog.openFile'];
 
 export function isShellMethod(method: string): method is ShellMethod {
   return (SHELL_METHODS as readonly string[]).includes(method);

@@ -21,6 +21,8 @@ export interface WeightsEntry {
   size: number | null;
   source: 'download' | 'import' | null;
   path: string | null;
+  /** Id of the `weights.download` job running for this arch right now, null when none. */
+  downloadJob: string | null;
 }
 
 /** Result of a finished `weights.download` job. */

@@ -56,7 +56,13 @@ describe('weights handlers', () => {
       code: 'conflict',
       message: `resnet18 is already being downloaded (job ${jobId}). Wait for that job or cancel it first.`,
     });
+    expect((await t.client.invoke('weights.list', {})).find((e) => e.arch === 'resnet18')?.downloadJob).toBe(jobId);
+    await expect(t.client.invoke('weights.import', { path: fixturePath('resnet18/model.safetensors'), arch: 'resnet18' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `resnet18 is being downloaded (job ${jobId}). Cancel that job before importing a file for it.`,
+    });
     expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    expect((await t.client.invoke('weights.list', {})).find((e) => e.arch === 'resnet18')?.downloadJob).toBeNull();
     const again = await t.client.invoke('weights.download', { arch: 'resnet18', endpoint });
     expect((await t.client.invoke('job.wait', again)).status).toBe('completed');
   });

@@ -15,7 +15,7 @@ export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandl
   // Two jobs appending to the same .part file would corrupt it: one download per arch at a time.
   const running = new Map<string, string>();
   return {
-    'weights.list': { schema: noArgs, run: () => listPretrained().map((cfg) => describeEntry(cfg, cache)) },
+    'weights.list': { schema: noArgs, run: () => listPretrained().map((cfg) => describeEntry(cfg, cache, running)) },
     'weights.download': {
       schema: z.object({ arch: nonEmpty('arch'), endpoint: z.url().optional() }).strict(),
       run: ({ arch, endpoint }) => {
@@ -34,7 +34,7 @@ export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandl
             signal: job.signal,
             onProgress: (done, total) => job.progress(done, total, `Downloading ${cfg.weights.repo} (${megabytes(done)} MB)`),
           });
-          const result: WeightsDownloadResult = { ...describeEntry(cfg, cache, endpoint), alreadyCached: r.cached, resumed: r.resumed };
+          const result: WeightsDownloadResult = { ...describeEntry(cfg, cache, running, endpoint), downloadJob: null, alreadyCached: r.cached, resumed: r.resumed };
           return result;
         });
         running.set(arch, jobId);
@@ -45,14 +45,16 @@ export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandl
     'weights.import': {
       schema: z.object({ path: nonEmpty('path'), arch: nonEmpty('arch') }).strict(),
       run: async ({ path, arch }) => {
+        const busy = running.get(arch);
+        if (busy) throw conflict(`${arch} is being downloaded (job ${busy}). Cancel that job before importing a file for it.`);
         const r = await importWeightsFile(isAbsolute(path) ? path : resolve(path), arch, cache);
-        return { ...describeEntry(pretrainedConfig(arch), cache), matchesCatalog: r.matchesCatalog };
+        return { ...describeEntry(pretrainedConfig(arch), cache, running), matchesCatalog: r.matchesCatalog };
       },
     },
   };
 }
 
-function describeEntry(cfg: PretrainedConfig, cache: WeightCache, endpoint?: string): WeightsEntry {
+function describeEntry(cfg: PretrainedConfig, cache: WeightCache, running: ReadonlyMap<string, string>, endpoint?: string): WeightsEntry {
   const hit = cache.get(cfg.weights.repo, cfg.weights.file);
   return {
     arch: cfg.arch,
@@ -69,6 +71,7 @@ function describeEntry(cfg: PretrainedConfig, cache: WeightCache, endpoint?: str
     size: hit?.size ?? null,
     source: hit?.source ?? null,
     path: hit ? cache.pathFor(cfg.weights.repo, cfg.weights.file) : null,
+    downloadJob: running.get(cfg.arch) ?? null,
   };
 }
 

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DoctorReport } from '../../../shared/contract/system.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
 import type { RunPlan } from '../../../shared/domain/run.ts';
+import { EngineError } from '../../../shared/contract/errors.ts';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { SHA, finishedJob, weightsEntry } from '../lib/testing/weights-fixtures.ts';
 import { charts } from '../lib/testing/fake-uplot.ts';
 import TrainView from './TrainView.svelte';
 
@@ -61,5 +63,91 @@ describe('TrainView', () => {
     // The loss chart got the step's loss at x = 0.5 epochs.
     await vi.waitFor(() => expect(charts.some((c) => JSON.stringify(c.data) === JSON.stringify([[0.5], [0.69], [null], [null]]))).toBe(true));
     expect((screen.getByRole('button', { name: 'Fine-tune' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('TrainView: pretrained weights', () => {
+  const SCRATCH = `No pretrained weights: every layer trains from random initialisation. Expect far lower accuracy than fine-tuning; download or import the backbone's pretrained weights to fix that.`;
+  // Like the engine: auto without weights trains from scratch and says so; with them, fine-tunes.
+  const weightsPlan = (o: RunOptions): RunPlan => {
+    const p = plan(o);
+    const pretrained = o.pretrained === true;
+    return { ...p, strategy: pretrained ? 'top' : 'full', reason: pretrained ? 'top: few images, pretrained body.' : SCRATCH, config: { ...p.config, pretrained } };
+  };
+
+  function setup(entries = [weightsEntry('resnet18'), weightsEntry('resnet50', { cached: true, sha256: SHA, size: 102_000_000, source: 'download' })]) {
+    let list = entries;
+    const client = new FakeClient({
+      'runs.plan': weightsPlan,
+      'runs.list': () => [],
+      'weights.list': () => list,
+      'system.doctor': () => doctor,
+      'weights.download': () => ({ jobId: 'w1' }),
+      'job.get': ({ jobId }) => finishedJob(jobId, { status: 'running', finishedAt: null }),
+      'weights.import': ({ arch, path }) => {
+        if (!path.endsWith('.safetensors')) throw new EngineError('validation', `${path} does not look like ${arch} weights (it has no "conv1.weight" tensor). Choose the architecture the file was saved from.`);
+        list = list.map((e) => (e.arch === arch ? { ...e, cached: true, sha256: SHA, size: 22_405_434, source: 'import' } : e));
+        return { ...list.find((e) => e.arch === arch)!, matchesCatalog: null };
+      },
+    });
+    render(TrainView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+    return client;
+  }
+  const lastPlanArgs = (client: FakeClient) => client.calls.filter((c) => c.method === 'runs.plan').at(-1)?.args as RunOptions;
+  const pretrainedBox = () => screen.getByLabelText(/Start from pretrained weights/) as HTMLInputElement;
+
+  it('without weights: warns with the plan\'s reason, downloads with bytes and percent, then plans pretrained', async () => {
+    const client = setup();
+    await vi.waitFor(() => expect(screen.getByTestId('weights-warning').textContent).toBe(SCRATCH));
+    expect(pretrainedBox().checked).toBe(false);
+    expect(pretrainedBox().disabled).toBe(true);
+    expect(lastPlanArgs(client).pretrained).toBeUndefined();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Download weights' }));
+    await vi.waitFor(() => expect(screen.getByTestId('weights-progress')).toBeTruthy());
+    client.emit('job.progress', { jobId: 'w1', kind: 'weights.download', done: 11_202_717, total: 22_405_434, message: 'Downloading' });
+    await vi.waitFor(() => expect(screen.getByTestId('weights-bytes').textContent).toBe('11.2 MB of 22.4 MB (50%)'));
+    const result = { ...weightsEntry('resnet18', { cached: true, sha256: SHA, size: 22_405_434, source: 'download' }), alreadyCached: false, resumed: false };
+    client.emit('job.finished', finishedJob('w1', { result }));
+
+    await vi.waitFor(() => expect(screen.getByTestId('weights-present').textContent).toContain('22.4 MB · downloaded · sha256 ab12cd34ef56… recorded'));
+    expect(screen.queryByTestId('weights-warning')).toBeNull();
+    expect(screen.getByTestId('weights-outcome').textContent).toBe('Downloaded resnet18 weights (22.4 MB, sha256 ab12cd34ef56…).');
+    expect(pretrainedBox().checked).toBe(true);
+    await vi.waitFor(() => expect(lastPlanArgs(client).pretrained).toBe(true));
+    await vi.waitFor(() => expect(screen.getByTestId('plan-reason').textContent).toBe('top: few images, pretrained body.'));
+  });
+
+  it('selects pretrained by default for a backbone whose weights are present, and offers no download for it', async () => {
+    const client = setup();
+    await vi.waitFor(() => expect(screen.getByTestId('weights-warning')).toBeTruthy());
+    await fireEvent.click(screen.getByRole('radio', { name: /resnet50/ }));
+    await vi.waitFor(() => expect(pretrainedBox().checked).toBe(true));
+    expect(screen.getByTestId('weights-present').textContent).toContain('102.0 MB · downloaded');
+    expect(screen.queryByRole('button', { name: 'Download weights' })).toBeNull();
+    await vi.waitFor(() => expect(lastPlanArgs(client)).toMatchObject({ backbone: 'resnet50', pretrained: true }));
+  });
+
+  it('imports a file by path: shows the engine\'s error next to the field, then the result, and the weights are present', async () => {
+    const client = setup();
+    await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Import file…' })).toBeTruthy());
+    await fireEvent.click(screen.getByRole('button', { name: 'Import file…' }));
+    const field = screen.getByLabelText(/Weights file for resnet18/);
+    await fireEvent.input(field, { target: { value: '/media/usb/resnet18.bin' } });
+    // Enter imports; it must not submit the Train form.
+    await fireEvent.keyDown(field, { key: 'Enter' });
+    await vi.waitFor(() => expect(screen.getByTestId('weights-outcome').textContent).toBe('/media/usb/resnet18.bin does not look like resnet18 weights (it has no "conv1.weight" tensor). Choose the architecture the file was saved from.'));
+    expect(client.calls.some((c) => c.method === 'runs.start')).toBe(false);
+
+    await fireEvent.input(field, { target: { value: '/media/usb/resnet18.safetensors' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    await vi.waitFor(() => expect(screen.getByTestId('weights-outcome').textContent).toBe('Imported /media/usb/resnet18.safetensors as resnet18 weights (22.4 MB, sha256 ab12cd34ef56… (the catalog pins none to compare)).'));
+    expect(client.calls.filter((c) => c.method === 'weights.import').map((c) => c.args)).toEqual([
+      { arch: 'resnet18', path: '/media/usb/resnet18.bin' },
+      { arch: 'resnet18', path: '/media/usb/resnet18.safetensors' },
+    ]);
+    expect(screen.getByTestId('weights-present').textContent).toContain('imported');
+    expect(screen.queryByLabelText(/Weights file for resnet18/)).toBeNull();
+    await vi.waitFor(() => expect(pretrainedBox().checked).toBe(true));
   });
 });

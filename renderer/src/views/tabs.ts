@@ -1,5 +1,6 @@
 import type { Component } from 'svelte';
 import type { EngineClient } from '../../../shared/contract/index.ts';
+import type { ShellClient } from '../lib/api/bridge-client.ts';
 import type { ProjectInfo } from '../../../shared/domain/project.ts';
 import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
@@ -9,12 +10,15 @@ import EvaluateView from './EvaluateView.svelte';
 import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
+import WeightsView from './WeightsView.svelte';
 
 /** What every workspace view receives. */
 export interface ViewProps {
   client: EngineClient;
   info: ProjectInfo;
   onError: (e: unknown) => void;
+  /** Native dialogs in the desktop app; null in browser mode, where paths are typed. */
+  shell?: ShellClient | null;
 }
 
 export interface WorkspaceTab {
@@ -34,4 +38,5 @@ export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overvie
   { id: 'train', label: 'Train', component: TrainView },
   { id: 'runs', label: 'Runs', component: RunsView },
   { id: 'evaluate', label: 'Evaluate', component: EvaluateView },
-  { id: 'export', label: 'Export', component: ExportView }];
+  { id: 'export', label: 'Export', component: ExportView },
+  { id: 'weights', label: 'Weights', component: WeightsView }];

@@ -1,6 +1,7 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { JobProgressEvent } from '../../../../shared/contract/jobs.ts';
 import type { JobState } from '../../../../shared/domain/job.ts';
+import { progressLabel } from '../../components/weights/weights-format.ts';
 
 /** Jobs of this engine session, newest first, kept current by `job.progress` and `job.finished`. */
 export class JobsState {
@@ -79,4 +80,14 @@ export class JobsState {
 export function fraction(job: Pick<JobState, 'done' | 'total'>): number | null {
   if (job.total === null || job.total <= 0) return null;
   return Math.min(1, Math.max(0, job.done / job.total));
+}
+
+/** Job kinds whose done/total count bytes: shown as "12.3 MB of 45.0 MB (27%)", not raw numbers. */
+const BYTE_JOBS = new Set(['weights.download']);
+
+/** The amount a running job has done, as the tray shows it. */
+export function amountLabel(job: Pick<JobState, 'kind' | 'done' | 'total'>): string {
+  if (BYTE_JOBS.has(job.kind)) return progressLabel(job.done, job.total);
+  const share = fraction(job);
+  return share === null ? `${job.done} done` : `${job.done} / ${job.total} (${Math.round(share * 100)}%)`;
 }

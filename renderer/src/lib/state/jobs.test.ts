@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { JobState } from '../../../../shared/domain/job.ts';
 import { FakeClient } from '../testing/fake-client.ts';
-import { fraction, JobsState } from './jobs.svelte.ts';
+import { amountLabel, fraction, JobsState } from './jobs.svelte.ts';
 import { reportFinishedJob, ToastState } from './toasts.svelte.ts';
 
 function job(overrides: Partial<JobState>): JobState {
@@ -80,5 +80,12 @@ describe('JobsState', () => {
     expect(fraction({ done: 5, total: 20 })).toBe(0.25);
     expect(fraction({ done: 30, total: 20 })).toBe(1);
     expect(fraction({ done: 5, total: null })).toBeNull();
+  });
+
+  it('shows a weights download in bytes with percent, other jobs in units', () => {
+    expect(amountLabel({ kind: 'weights.download', done: 11_202_717, total: 22_405_434 })).toBe('11.2 MB of 22.4 MB (50%)');
+    expect(amountLabel({ kind: 'weights.download', done: 4_096, total: null })).toBe('4.1 kB');
+    expect(amountLabel({ kind: 'import', done: 5, total: 20 })).toBe('5 / 20 (25%)');
+    expect(amountLabel({ kind: 'import', done: 5, total: null })).toBe('5 done');
   });
 });
