@@ -1,0 +1,108 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunOptions } from '../../shared/contract/runs.ts';
+import type { EvaluationMetrics } from '../../shared/domain/evaluation.ts';
+import type { RunDetail, RunPlan } from '../../shared/domain/run.ts';
+import { fashionMnistAvailable, writeFashionMnistFolders } from '../../electron/engine/datasets/testing/fashion-mnist.ts';
+import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
+import { requireInCi } from '../../electron/engine/testing/require-in-ci.ts';
+
+/**
+ * The path a user takes, on real weights: backbones genuinely pretrained on Fashion-MNIST classes
+ * 0-4 (../shared/fixtures/pretrained) are fine-tuned on 40 labels per class of classes 5-9, never
+ * seen in pretraining, through the engine and the trainer process, with the defaults (no LR given),
+ * and judged on 250 held-out test images. Figures: docs/benchmarks.md, "Fine-tuning pretrained backbones".
+ */
+const PRETRAINED = fileURLToPath(new URL('../../../shared/fixtures/pretrained/', import.meta.url));
+const RESNET = join(PRETRAINED, 'resnet18-fmnist0-4', 'model.safetensors');
+const VIT = join(PRETRAINED, 'vit_tiny_patch16_224-fmnist0-4', 'model.safetensors');
+const ready = requireInCi(
+  [existsSync(RESNET) && existsSync(VIT), `pretrained fixtures missing under ${PRETRAINED}: they come with ../shared`],
+  [fashionMnistAvailable(), 'Fashion-MNIST missing: apt-get install dataset-fashion-mnist'],
+);
+const EPOCHS = 5;
+const CLASSES = 5;
+
+interface Outcome {
+  plan: RunPlan;
+  run: RunDetail;
+  /** Accuracy on the 250 held-out test images, at the checkpoint Evaluate uses. */
+  test: number;
+  /** First epoch whose validation accuracy reaches 95% of the run's best. */
+  epochsTo95: number;
+}
+
+describe.skipIf(!ready)('fine-tuning pretrained backbones with the default settings (Fashion-MNIST 0-4 → 5-9)', () => {
+  let t: TestEngine;
+  let images: string;
+
+  beforeAll(async () => {
+    t = await createTestProject('Fashion transfer');
+    images = mkdtempSync(join(tmpdir(), 'labeltune-fashion-'));
+    await writeFashionMnistFolders(images, 100);
+    for (const c of ['t-shirt-top', 'trouser', 'pullover', 'dress', 'coat']) rmSync(join(images, c), { recursive: true });
+    const { jobId } = await t.client.invoke('import.start', { paths: [images], classFolders: true });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const split = await t.client.invoke('splits.create', { ratios: [0.4, 0.1, 0.5], seed: 1, groupBy: 'none' });
+    expect(split.counts).toMatchObject({ train: 200, val: 50, test: 250 });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.dispose();
+    if (images) rmSync(images, { recursive: true, force: true });
+  });
+
+  async function train(opts: Omit<RunOptions, 'epochs' | 'seed'>): Promise<Outcome> {
+    const options: RunOptions = { ...opts, epochs: EPOCHS, seed: 1 };
+    const plan = await t.client.invoke('runs.plan', options);
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...options, strategy: plan.strategy });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.error).toBeNull();
+    const run = await t.client.invoke('runs.get', { runId });
+    const ev = await t.client.invoke('job.wait', await t.client.invoke('eval.run', { runId, split: 'test' }));
+    const metrics = ev.result as EvaluationMetrics;
+    expect(metrics.images).toBe(250);
+    const acc = run.metrics.map((m) => m.valAccuracy ?? 0);
+    const best = Math.max(...acc);
+    return { plan, run, test: metrics.accuracy, epochsTo95: acc.findIndex((a) => a >= 0.95 * best) + 1 };
+  }
+
+  const resnet = { backbone: 'resnet18', weights: RESNET, imageSize: 32 } as const;
+  const outcomes: Record<string, Outcome> = {};
+
+  it('resnet18, auto, no LR: picks top, learns far above chance, with no warning', async () => {
+    const o = (outcomes.auto = await train({ ...resnet, strategy: 'auto' }));
+    expect(o.plan.strategy).toBe('top');
+    expect(o.plan.learningRates.head).toBeGreaterThan(o.plan.learningRates.layer4 * 9.99);
+    expect(o.run.summary?.warnings).toEqual([]);
+    expect(o.test).toBeGreaterThan(FLOOR.auto);
+  }, 600_000);
+
+  it('resnet18 without weights: auto trains from scratch, says so, and does worse or slower than auto with weights', async () => {
+    const o = (outcomes.scratch = await train({ backbone: 'resnet18', imageSize: 32, strategy: 'auto' }));
+    expect(o.plan.strategy).toBe('full');
+    expect(o.plan.reason).toMatch(/No pretrained weights/);
+    const auto = outcomes.auto;
+    expect(auto.test).toBeGreaterThanOrEqual(o.test - MARGIN.scratch);
+    expect(auto.epochsTo95).toBeLessThan(o.epochsTo95);
+  }, 600_000);
+
+  it.each(['full', 'linear', 'gradual', 'adapter'] as const)('resnet18, %s, no LR: clears its floor', async (strategy) => {
+    const o = (outcomes[strategy] = await train({ ...resnet, strategy }));
+    expect(o.run.summary?.warnings).toEqual([]);
+    expect(o.test).toBeGreaterThan(FLOOR[strategy]);
+  }, 600_000);
+
+  it.each(['auto', 'top'] as const)('vit_tiny_patch16_224 at 64 px, %s, no LR: clears its floor', async (strategy) => {
+    const o = await train({ backbone: 'vit_tiny_patch16_224', weights: VIT, imageSize: 64, strategy, batchSize: 16 });
+    if (strategy === 'auto') expect(o.plan.strategy).toBe('lora');
+    expect(o.test).toBeGreaterThan(FLOOR[`vit-${strategy}`]);
+  }, 600_000);
+});
+
+/** Test-accuracy floors: measured values less a margin for seed and thread noise (chance: 0.2). */
+const FLOOR: Record<string, number> = { auto: 0.7, full: 0.75, linear: 0.65, gradual: 0.75, adapter: 0.7, 'vit-auto': 0.5, 'vit-top': 0.5 };
+const MARGIN = { scratch: 0.05 };
+void CLASSES;
