@@ -18,6 +18,7 @@ interface BuilderConfig {
   linux: { target: string[] };
   mac: { target: string[] };
   win: { target: string[] };
+  electronFuses?: Record<string, boolean>;
 }
 
 const config = yaml.load(readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')) as BuilderConfig;
@@ -39,6 +40,22 @@ describe('electron-builder.yml', () => {
     expect(config.productName).toBe('LabelTune');
     expect(config.npmRebuild).toBe(true);
     expect(config.directories.output).toBe('dist/');
+  });
+
+  it('flips the Electron fuses that close what the app does not use', () => {
+    expect(config.electronFuses).toMatchObject({
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+    });
+  });
+
+  it('keeps ELECTRON_RUN_AS_NODE only while the trainer is started with child_process.fork, which needs it', () => {
+    const trainer = readFileSync(new URL('../engine/runs/trainer-process.ts', import.meta.url), 'utf8');
+    const forksWithNode = /from 'node:child_process'/.test(trainer) && /\bfork\(/.test(trainer);
+    expect(config.electronFuses?.runAsNode).toBe(forksWithNode);
   });
 
   it('builds AppImage + deb, dmg and nsis', () => {

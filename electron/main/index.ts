@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { createEngine, type Engine } from '../engine/engine.ts';
+import { usePrivateUmask } from '../engine/projects/paths.ts';
 import { serveIpc } from './ipc.ts';
 import { installMenu } from './menu.ts';
 import { handleAppProtocol, PRIVILEGED_SCHEME } from './protocol.ts';
@@ -12,6 +13,7 @@ import { APP_ENTRY, windowOptions } from './window-options.ts';
 // The bundle lives in out/main/; the preload next door in out/preload/.
 const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 
+usePrivateUmask(); // projects hold patient data: whatever this process or the trainer writes is private
 protocol.registerSchemesAsPrivileged([PRIVILEGED_SCHEME]);
 app.enableSandbox();
 

@@ -4,5 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { usePrivateUmask } = await import('../projects/paths.ts');
+usePrivateUmask(); // the trainer and caches it starts write private files too
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

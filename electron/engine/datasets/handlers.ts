@@ -56,10 +56,17 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
       schema: z.object({ dir: nonEmpty('dir').optional(), images: z.number().int().min(10).max(5000).optional(), seed: z.number().int().optional() }).strict(),
       run: async ({ dir, images, seed }) => {
         const where = dir !== undefined ? absolutePath(dir) : join(ctx.homeDir, 'samples', `sample-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        const staging = mkdtempSync(join(tmpdir(), 'labeltune-demo-'));
+        let dataset;
+        try {
+          // Generated before the project exists: a generator that fails leaves no empty project behind.
+          dataset = generateDemoImages(staging, { images, seed });
+        } catch (e) {
+          rmSync(staging, { recursive: true, force: true });
+          throw e;
+        }
         const project = Project.create(where, 'Sample chest X-rays');
         await ctx.setProject(project);
-        const staging = mkdtempSync(join(tmpdir(), 'labeltune-demo-'));
-        const dataset = generateDemoImages(staging, { images, seed });
         // Copied into the project, so the generated folder goes once the import has ended.
         const jobId = startImport({ paths: [], csv: dataset.csv, copy: true }, () => rmSync(staging, { recursive: true, force: true }));
         return { jobId, project: project.info() };

@@ -1,5 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { createPrivateFile } from '../projects/paths.ts';
 
 /**
  * The thumbnail cache: a second SQLite file (thumbnails/thumbnails.db) attached to the project's
@@ -35,6 +36,7 @@ const CACHE_VERSION = 1;
  * (every open after the first) passes that to ATTACH, which could then not create the file.
  */
 function prepareFile(file: string): void {
+  createPrivateFile(file);
   const cache = new BetterSqlite3(file);
   try {
     const version = cache.pragma('user_version', { simple: true }) as number;

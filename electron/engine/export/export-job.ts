@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { conflict } from '../../../shared/contract/errors.ts';
+import { join } from 'node:path';
 import type { ExportArgs } from '../../../shared/contract/exports.ts';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { selectBackend } from '../../training/backends/ladder.ts';
@@ -11,21 +9,18 @@ import { preprocessFor } from '../../training/trainer/model.ts';
 import { loadTrainedModel } from '../../training/trainer/trained-model.ts';
 import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
+import { absolutePath } from '../projects/paths.ts';
 import type { Project } from '../projects/project.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { runDetail } from '../runs/store.ts';
+import { type ExportFolder, openExportFolder } from './export-folder.ts';
 import { WRITERS, parityCheck } from './formats.ts';
 import { heldOutImages } from './held-out.ts';
 import { dataSummary, modelCard, modelCardMarkdown } from './model-card.ts';
 import { versions } from './versions.ts';
 
-function outputFolder(project: Project, args: ExportArgs): string {
-  const dir = args.outDir ? resolve(args.outDir) : join(project.folder('exports'), `run-${args.runId}-${args.format}`);
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw conflict(`${dir} is not empty. Choose a new folder for the export, or delete the old export first.`);
-  }
-  mkdirSync(dir, { recursive: true });
-  return dir;
+function outputFolder(project: Project, args: ExportArgs): ExportFolder {
+  return openExportFolder(args.outDir ? absolutePath(args.outDir) : join(project.folder('exports'), `run-${args.runId}-${args.format}`));
 }
 
 /**
@@ -35,11 +30,13 @@ function outputFolder(project: Project, args: ExportArgs): string {
 export async function runExport(project: Project, args: ExportArgs, job: JobContext): Promise<ExportInfo> {
   const run = runDetail(project.db, args.runId, null);
   const file = checkpointFile(project.db, project.dir, args.runId, args.checkpoint ?? 'best');
-  const dir = outputFolder(project, args);
-  job.progress(0, 5, 'Loading the model');
-  const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });
-  const trained = await loadTrainedModel(file, run.config);
+  const folder = outputFolder(project, args);
+  const dir = folder.partial; // renamed to folder.dir once everything is written
+  let trained: Awaited<ReturnType<typeof loadTrainedModel>> | undefined;
   try {
+    job.progress(0, 5, 'Loading the model');
+    const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });
+    trained = await loadTrainedModel(file, run.config);
     const model = trained.backbone;
     const pre = preprocessFor(run.config);
     const meta = { labeltune_run: String(run.id), classes: JSON.stringify(run.config.classes) };
@@ -66,17 +63,21 @@ export async function runExport(project: Project, args: ExportArgs, job: JobCont
     await writeFile(join(dir, 'model-card.json'), JSON.stringify(card, null, 2));
     await writeFile(join(dir, 'model-card.md'), modelCardMarkdown(card));
     job.progress(4, 5, 'Recording the export');
+    folder.commit();
     const createdAt = now();
     const id = Number(
       project.db
         .prepare('INSERT INTO exports (run_id, format, path, parity, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(run.id, args.format, dir, JSON.stringify({ check: parity, files: card.files }), createdAt).lastInsertRowid,
+        .run(run.id, args.format, folder.dir, JSON.stringify({ check: parity, files: card.files }), createdAt).lastInsertRowid,
     );
     job.progress(5, 5, parity && !parity.ok ? 'Exported, but parity is above tolerance: flagged' : 'Exported');
-    return { id, runId: run.id, format: args.format, path: dir, files: card.files, parity, createdAt };
+    return { id, runId: run.id, format: args.format, path: folder.dir, files: card.files, parity, createdAt };
+  } catch (e) {
+    folder.discard();
+    throw e;
   } finally {
-    trained.backbone.dispose();
-    trained.adapters?.dispose();
+    trained?.backbone.dispose();
+    trained?.adapters?.dispose();
   }
 }
 

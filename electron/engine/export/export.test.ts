@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { main } from '../cli/main.ts';
+import { partialFolderFor } from './export-folder.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 
 let t: TestEngine;
@@ -62,6 +63,22 @@ describe('exports', () => {
     const job = await t.client.invoke('job.wait', { jobId });
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/is not empty/) });
+  });
+
+  it('leave nothing that blocks a retry when stopped half-way, and remove the temporary folder a killed one left', async () => {
+    const out = join(t.tmp, 'stopped-export');
+    const { jobId } = await t.client.invoke('exports.start', { runId, format: 'safetensors', outDir: out });
+    await t.client.invoke('job.cancel', { jobId });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('cancelled');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(partialFolderFor(out))).toBe(false);
+
+    mkdirSync(partialFolderFor(out)); // as an export killed with -9 leaves it
+    writeFileSync(join(partialFolderFor(out), 'model.safetensors'), 'half a model');
+    const retry = await t.client.invoke('job.wait', await t.client.invoke('exports.start', { runId, format: 'safetensors', outDir: out }));
+    expect(retry.error).toBeNull();
+    expect(readdirSync(out).sort()).toEqual([...(retry.result as ExportInfo).files].sort());
+    expect(existsSync(partialFolderFor(out))).toBe(false);
   });
 
   it('explains a missing run', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { validation } from '../../../shared/contract/errors.ts';
@@ -39,12 +39,47 @@ export function absolutePath(input: string, opts: PathOptions = {}): string {
   );
 }
 
+const POSIX = process.platform !== 'win32';
+
+/**
+ * Project folders, ~/.labeltune and everything the engine writes inside them are private: a project
+ * holds patient data (DICOM PatientID, StudyDate, UIDs in project.db; the images themselves).
+ */
+export const PRIVATE_FOLDER = 0o700;
+export const PRIVATE_FILE = 0o600;
+
+/**
+ * Creates an empty file readable by its owner only (0600 on POSIX, whatever the umask); false when
+ * the file already exists (left as it is). SQLite gives a database's -wal and -shm files the
+ * database file's own mode, so a database created on such a file stays private with its journal.
+ */
+export function createPrivateFile(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'wx', PRIVATE_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  if (POSIX) chmodSync(file, PRIVATE_FILE);
+  return true;
+}
+
+/**
+ * Files created by code that sets no mode of its own (the trainer's checkpoints and caches, the
+ * weight cache) are private too: entry points (CLI, desktop app) call this once at start; the
+ * trainer inherits it. The engine's own files do not rely on it: they set their modes explicitly.
+ */
+export function usePrivateUmask(): void {
+  if (POSIX) process.umask(0o077);
+}
+
 /**
  * Creates `dir` and any missing parents, one level at a time. Node 20's recursive mkdirSync loops
  * forever on special file systems (mkdir /proc/x answers ENOENT, so it retries the parent, which
  * exists, ...); single-level calls fail at once with the real reason, mapped to a message here.
+ * With `mode`, every folder made here gets exactly that mode (folders that already exist keep theirs).
  */
-export function makeFolders(dir: string): void {
+export function makeFolders(dir: string, mode?: number): void {
   const missing: string[] = [];
   for (let p = dir; !exists(p); p = dirname(p)) {
     if (dirname(p) === p) break; // A root that does not exist (a missing drive): mkdir reports it.
@@ -52,7 +87,9 @@ export function makeFolders(dir: string): void {
   }
   for (const p of missing) {
     try {
-      mkdirSync(p);
+      mkdirSync(p, { mode: mode ?? 0o777 });
+      // mkdir's mode passes through the umask; chmod sets it exactly, whatever the umask is.
+      if (mode !== undefined && POSIX) chmodSync(p, mode);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && isFolder(p)) continue; // Made by someone else meanwhile: fine.

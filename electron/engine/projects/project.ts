@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { ProjectCounts, ProjectInfo } from '../../../shared/domain/project.ts';
 import { type Database, now, openDatabase } from '../db/database.ts';
 import { THUMBNAIL_CACHE_FILE, ThumbnailCache, attachThumbnailCache } from '../db/thumbnail-cache.ts';
-import { makeFolders } from './paths.ts';
+import { PRIVATE_FOLDER, createPrivateFile, makeFolders } from './paths.ts';
 
 export const PROJECT_DB = 'project.db';
 /** Cache folders inside a project directory, created with it. */
@@ -32,8 +32,10 @@ export class Project {
       if (existsSync(join(abs, PROJECT_DB))) throw conflict(`${abs} already holds a LabelTune project; open it instead.`);
       if (readdirSync(abs).length > 0) throw conflict(`${abs} is not empty; choose an empty or new folder for the project.`);
     }
-    makeFolders(abs);
-    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f));
+    makeFolders(abs, PRIVATE_FOLDER);
+    if (process.platform !== 'win32') chmodSync(abs, PRIVATE_FOLDER); // an empty folder the user made: it holds patient data now
+    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f), PRIVATE_FOLDER);
+    createPrivateFile(join(abs, PROJECT_DB));
     const { db, schemaVersion } = openDatabase(join(abs, PROJECT_DB), { create: true });
     const projectName = (name ?? '').trim() || basename(abs);
     const setMeta = db.prepare('INSERT INTO project_meta (key, value) VALUES (?, ?)');
@@ -52,7 +54,7 @@ export class Project {
       throw notFound(`${abs} is not a LabelTune project (it has no ${PROJECT_DB}). Create one with "labeltune init ${abs}".`);
     }
     const { db, schemaVersion } = openDatabase(file, { create: false });
-    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f));
+    for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f), PRIVATE_FOLDER);
     const project = new Project(abs, db, schemaVersion);
     project.markInterruptedJobs();
     return project;

@@ -1,14 +1,23 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RecentProject } from '../../../shared/domain/project.ts';
+import { PRIVATE_FILE, PRIVATE_FOLDER, makeFolders } from './paths.ts';
 
 const MAX_RECENT = 12;
+/** A lock older than this belongs to a process that died holding it (the update takes milliseconds). */
+const STALE_LOCK_MS = 2_000;
+const LOCK_WAIT_MS = 10_000;
 
-/** The list of recently opened projects, kept in the user's LabelTune home (one small JSON file). */
+/**
+ * The list of recently opened projects, kept in the user's LabelTune home (one small JSON file).
+ * Several processes update it at once (the desktop app, CLI runs, browser mode), so an update is a
+ * read-merge-write under a lock file, and the write is a temporary file renamed over the list: a
+ * reader never sees half a file and no process overwrites another's entry.
+ */
 export class RecentProjects {
   private readonly file: string;
 
-  constructor(homeDir: string) {
+  constructor(private readonly homeDir: string) {
     this.file = join(homeDir, 'recent-projects.json');
   }
 
@@ -22,10 +31,47 @@ export class RecentProjects {
   }
 
   touch(entry: Omit<RecentProject, 'openedAt'>): void {
-    const list = [{ ...entry, openedAt: new Date().toISOString() }, ...this.list().filter((r) => r.dir !== entry.dir)];
-    mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, JSON.stringify(list.slice(0, MAX_RECENT), null, 2));
+    makeFolders(this.homeDir, PRIVATE_FOLDER);
+    withLock(`${this.file}.lock`, () => {
+      const list = [{ ...entry, openedAt: new Date().toISOString() }, ...this.list().filter((r) => r.dir !== entry.dir)];
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(list.slice(0, MAX_RECENT), null, 2), { mode: PRIVATE_FILE });
+      renameSync(tmp, this.file);
+    });
   }
+}
+
+/** Runs `fn` holding `lock` (a file created exclusively); waits for another holder, takes over a stale lock. */
+function withLock(lock: string, fn: () => void): void {
+  const started = Date.now();
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', PRIVATE_FILE));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (lockAge(lock) > STALE_LOCK_MS || Date.now() - started > LOCK_WAIT_MS) rmSync(lock, { force: true });
+      else sleep(5 + Math.random() * 20);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function lockAge(lock: string): number {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0; // released meanwhile: the next try takes it
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms); // touch() is synchronous, and the wait is a few milliseconds
 }
 
 function isRecent(x: unknown): x is RecentProject {

@@ -18,7 +18,7 @@ export const exportCommand: Command = {
     const checkpoint = values.checkpoint as 'best' | 'last' | undefined;
     if (checkpoint !== undefined && checkpoint !== 'best' && checkpoint !== 'last') throw new UsageError('--checkpoint must be best or last');
     await client.invoke('project.open', { dir: shellPath(positionals[0]) });
-    const { jobId } = await client.invoke('exports.start', { runId, format, outDir: values.out as string | undefined, checkpoint });
+    const { jobId } = await client.invoke('exports.start', { runId, format, outDir: values.out === undefined ? undefined : shellPath(values.out as string), checkpoint });
     const stop = reportProgress(client, jobId);
     const job = await client.invoke('job.wait', { jobId });
     stop();

@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineClient } from '../../../../shared/contract/index.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
 import { createDemoProject } from './create-demo-project.ts';
@@ -40,5 +42,36 @@ describe('createDemoProject', () => {
     expect(b.rows).toEqual(a.rows);
     expect(a.rows.map((r) => r.hash)).toEqual(b.rows.map((r) => r.hash));
     expect(c.rows.map((r) => r.hash).filter((h) => a.rows.some((r) => r.hash === h))).toEqual([]);
+  });
+});
+
+describe('a demo whose import fails', () => {
+  /** The engine's client, with every job reported failed. */
+  const failingImports = (client: EngineClient): EngineClient =>
+    new Proxy(client, {
+      get: (target, key) =>
+        key === 'invoke'
+          ? async (method: string, args: unknown) => {
+              const result = await (target.invoke as (m: string, a: unknown) => Promise<unknown>)(method, args);
+              return method === 'job.wait' ? { ...(result as object), status: 'failed', error: { code: 'internal', message: 'disk full' } } : result;
+            }
+          : Reflect.get(target, key),
+    });
+
+  it('leaves no half project: the folder it made is removed, an empty folder given is emptied again', async () => {
+    const t = createTestEngine();
+    engines.push(t);
+    const client = failingImports(t.client);
+    const made = join(t.tmp, 'new-demo');
+    await expect(createDemoProject(made, { client, images: 12, seed: 1, size: 32 })).rejects.toThrow(
+      'Importing the sample images failed: disk full. The half-made project was removed.',
+    );
+    expect(existsSync(made)).toBe(false);
+    expect(t.engine.ctx.hasProject).toBe(false);
+
+    const given = join(t.tmp, 'empty');
+    mkdirSync(given);
+    await expect(createDemoProject(given, { client, images: 12, seed: 1, size: 32 })).rejects.toThrow(/disk full/);
+    expect(readdirSync(given)).toEqual([]);
   });
 });

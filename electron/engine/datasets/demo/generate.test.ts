@@ -100,3 +100,16 @@ describe('generateDemoImages', () => {
     expect(within(visits)).toBeGreaterThan(0.9);
   });
 });
+
+describe('a large demo data set', () => {
+  it('copies only originals when a duplicate is drawn again (200 images, seed 1, crashed with "reading \'0\'")', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'labeltune-demo-test-'));
+    dirs.push(dir);
+    const d = generateDemoImages(dir, { images: 200, seed: 1, size: 16 });
+    expect(d.images).toHaveLength(200);
+    const copies = d.images.filter((i) => i.duplicateOf !== undefined);
+    expect(copies).toHaveLength(5);
+    const originals = new Set(d.images.filter((i) => i.duplicateOf === undefined).map((i) => i.file));
+    expect(copies.every((c) => originals.has(c.duplicateOf as string))).toBe(true);
+  });
+});

@@ -58,7 +58,11 @@ export function generateDemoImages(dir: string, opts: DemoOptions = {}): DemoDat
     }
   }
   for (let d = 0; d < duplicates; d++) {
-    const original = images[Math.floor(random() * images.length)];
+    // The draw may land on an earlier duplicate: copy its original (whose pixels were written).
+    // Mapping rather than drawing from the originals only keeps every data set that worked before
+    // byte for byte the same.
+    const drawn = images[Math.floor(random() * images.length)];
+    const original = drawn.duplicateOf === undefined ? drawn : (images.find((i) => i.file === drawn.duplicateOf) as DemoImage);
     const file = `${original.label}/${original.patient}-copy${d + 1}.png`;
     // A different compression level: other bytes, same pixels. Only the pixel hash can catch it.
     write(dir, file, encodeGrey16Png(size, size, written.get(original.file) as Uint16Array, 1));

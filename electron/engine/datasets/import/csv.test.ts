@@ -2,19 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inspectLabelCsv, parseCsv, readLabelCsv } from './csv.ts';
-
-describe('parseCsv', () => {
-  it('handles quotes, doubled quotes, CRLF, a BOM and blank lines', () => {
-    const text = '\ufeffpath,label\r\n"a, b.png","say ""hi"""\r\n\r\nc.png,x\n';
-    expect(parseCsv(text)).toEqual([['path', 'label'], ['a, b.png', 'say "hi"'], ['c.png', 'x']]);
-  });
-});
+import { inspectLabelCsv, readLabelCsv } from './csv.ts';
 
 describe('readLabelCsv', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const csvFile = (text: string) => {
+  const csvFile = (text: string | Buffer) => {
     const dir = mkdtempSync(join(tmpdir(), 'labeltune-csv-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'labels.csv'), text);
@@ -38,6 +31,45 @@ describe('readLabelCsv', () => {
     expect(issues.map((i) => i.code)).toEqual(['label', 'label']);
     expect(issues[0].message).toContain('line 2');
     expect(issues[1].message).toContain('line 3 has no path');
+  });
+
+  it('lists every row it cannot use, with its line and why, and keeps the others', () => {
+    const long = 'x'.repeat(201);
+    const { dir, file } = csvFile(
+      ['path,label,group', 'a.png,"cat,P1', 'b.png,dog,P2', 'c.png,my "big" cat,P3', 'd.png,cat,P4,extra', `e.png,${long},P5`, 'f.png,"fish",P6'].join('\n'),
+    );
+    const { rows, issues } = readLabelCsv(file);
+    expect(rows.map((r) => [r.line, r.path, r.label, r.group])).toEqual([
+      [3, join(dir, 'b.png'), 'dog', 'P2'],
+      [7, join(dir, 'f.png'), 'fish', 'P6'],
+    ]);
+    expect(issues.map((i) => [i.path, i.code])).toEqual([2, 4, 5, 6].map((l) => [`labels.csv:${l}`, 'label']));
+    expect(issues.map((i) => i.message)).toEqual([
+      'labels.csv line 2: the quote that opens field 2 is not closed on this line (a closing quote is probably missing); the row was not imported.',
+      'labels.csv line 4: field 2 (my "big" cat) has a quote but is not quoted; write it as "my ""big"" cat"; the row was not imported.',
+      'labels.csv line 5: it has 4 fields but the header has 3 (a comma inside an unquoted field shifts the columns; put that field in quotes); the row was not imported.',
+      'labels.csv line 6: its label is 201 characters long; names are at most 200; the row was not imported.',
+    ]);
+  });
+
+  it('merges rows that agree about a file, and applies none of the values where they disagree', () => {
+    const { dir, file } = csvFile('path,label,group\na.png,cat,P1\nb.png,dog,P2\n./a.png,cat,P1\nb.png,bird,P2\nb.png,,P2\n');
+    const { rows, issues } = readLabelCsv(file);
+    expect(rows.map((r) => [r.line, r.path, r.label, r.group])).toEqual([
+      [2, join(dir, 'a.png'), 'cat', 'P1'],
+      [3, join(dir, 'b.png'), null, 'P2'],
+    ]);
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      [join(dir, 'b.png'), 'labels.csv lines 3, 5 give b.png different labels ("dog", "bird"); none of them was applied. Keep one row per image and import the CSV again.'],
+      [join(dir, 'b.png'), 'labels.csv line 6 gives no label for b.png; it is imported unlabelled.'],
+    ]);
+  });
+
+  it('reads a UTF-16 CSV (as Excel saves "Unicode text"), and names a broken header', () => {
+    const { dir, file } = csvFile(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('path,label\r\nä.png,Ödem\r\n', 'utf16le')]));
+    expect(readLabelCsv(file).rows.map((r) => [r.path, r.label])).toEqual([[join(dir, 'ä.png'), 'Ödem']]);
+    const broken = csvFile('"path,label\na.png,cat\n');
+    expect(() => readLabelCsv(broken.file)).toThrow('labels.csv line 1, its header row: the quote that opens field 1 is not closed on this line (a closing quote is probably missing). Fix the header and import the CSV again.');
   });
 
   it('refuses a CSV without a path column, naming its header', () => {

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import { validation } from '../../../../shared/contract/errors.ts';
+import { NAME_MAX } from '../../handler.ts';
+import { type CsvRecord, type CsvRejectedRow, decodeCsv, parseCsv } from './csv-text.ts';
 
 /** One data row of a label CSV, with its path resolved. */
 export interface CsvLabelRow {
@@ -26,65 +28,115 @@ const COLUMNS = {
   auxLabel: ['aux_label', 'aux', 'auxiliary_label'],
 } as const;
 
-/** Split CSV text into records: quoted fields, doubled quotes, CRLF and a UTF-8 BOM are handled. */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      record.push(field), records.push(record), (record = []), (field = '');
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) record.push(field), records.push(record);
-  return records.filter((r) => r.some((f) => f.trim() !== ''));
-}
-
 /**
  * Read a label CSV. The header decides which column is which; relative paths resolve against the
- * CSV's own folder so that a dataset folder can be moved with its CSV.
+ * CSV's own folder so that a dataset folder can be moved with its CSV. Every row that is not used
+ * as written (broken quoting, shifted columns, no path, a name too long, rows that contradict each
+ * other) is listed in the issues with its line number: no row is lost without a word.
  */
 export function readLabelCsv(file: string, columns: CsvColumns = {}): LabelCsv {
   const csvPath = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(csvPath, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw validation(`The label file ${csvPath} ${why}; check the --csv path.`);
-  }
-  const [header, ...records] = parseCsv(text);
-  const col = headerColumns(header ?? [], csvPath, columns);
+  const name = basename(csvPath);
+  const { header, records, rejected } = readCsvFile(csvPath, 'check the --csv path');
+  const col = headerColumns(header, csvPath, columns);
   const base = dirname(csvPath);
   const rows: CsvLabelRow[] = [];
-  const issues: ImportIssue[] = [];
-  records.forEach((r, i) => {
-    const line = i + 2;
-    const cell = (k: number | undefined) => (k === undefined ? '' : (r[k] ?? '').trim());
+  const found: { line: number; issue: ImportIssue }[] = rejected.map((r) => ({ line: r.line, issue: rowIssue(name, r.line, r.reason) }));
+  for (const { line, fields } of records) {
+    const cell = (k: number | undefined) => (k === undefined ? '' : (fields[k] ?? '').trim());
+    const why = rowProblem(fields, header.length, { label: cell(col.label), group: cell(col.group), auxLabel: cell(col.auxLabel) });
+    if (why) {
+      found.push({ line, issue: rowIssue(name, line, why) });
+      continue;
+    }
     const rawPath = cell(col.path);
     if (!rawPath) {
-      issues.push({ path: `${basename(csvPath)}:${line}`, code: 'label', message: `${basename(csvPath)} line ${line} has no path; the row was ignored.` });
-      return;
+      found.push({ line, issue: { path: `${name}:${line}`, code: 'label', message: `${name} line ${line} has no path; the row was ignored.` } });
+      continue;
     }
     const path = isAbsolute(rawPath) ? resolve(rawPath) : resolve(base, rawPath);
     const label = cell(col.label) || null;
     if (col.label !== undefined && label === null) {
-      issues.push({ path, code: 'label', message: `${basename(csvPath)} line ${line} gives no label for ${basename(path)}; it is imported unlabelled.` });
+      found.push({ line, issue: { path, code: 'label', message: `${name} line ${line} gives no label for ${basename(path)}; it is imported unlabelled.` } });
     }
     rows.push({ line, path, label, group: cell(col.group) || null, auxLabel: cell(col.auxLabel) || null });
-  });
-  return { rows, issues };
+  }
+  const merged = mergeDuplicates(rows, name);
+  found.push(...merged.issues);
+  found.sort((a, b) => a.line - b.line);
+  return { rows: merged.rows, issues: found.map((f) => f.issue) };
+}
+
+function rowIssue(csvName: string, line: number, reason: string): ImportIssue {
+  return { path: `${csvName}:${line}`, code: 'label', message: `${csvName} line ${line}: ${reason}; the row was not imported.` };
+}
+
+const ROLE_NAMES = { label: 'label', group: 'group', auxLabel: 'aux label' } as const;
+type NamedRole = keyof typeof ROLE_NAMES;
+
+/** Why a parsed row cannot be used as it is, or null. */
+function rowProblem(fields: string[], headerLength: number, names: Record<NamedRole, string>): string | null {
+  if (fields.length > headerLength) {
+    return `it has ${fields.length} fields but the header has ${headerLength} (a comma inside an unquoted field shifts the columns; put that field in quotes)`;
+  }
+  for (const role of Object.keys(ROLE_NAMES) as NamedRole[]) {
+    if (names[role].length > NAME_MAX) return `its ${ROLE_NAMES[role]} is ${names[role].length} characters long; names are at most ${NAME_MAX}`;
+  }
+  return null;
+}
+
+/**
+ * Several rows for one file are one row when they agree. Where they give different values for a
+ * label, group or aux label, none is applied (guessing which row is right would hide the mistake),
+ * and the issue names every line involved.
+ */
+function mergeDuplicates(rows: CsvLabelRow[], csvName: string): { rows: CsvLabelRow[]; issues: { line: number; issue: ImportIssue }[] } {
+  const byPath = new Map<string, CsvLabelRow[]>();
+  for (const r of rows) {
+    const same = byPath.get(r.path);
+    if (same) same.push(r);
+    else byPath.set(r.path, [r]);
+  }
+  const merged: CsvLabelRow[] = [];
+  const issues: { line: number; issue: ImportIssue }[] = [];
+  for (const [path, same] of byPath) {
+    const row = { ...same[0] };
+    for (const role of Object.keys(ROLE_NAMES) as NamedRole[]) {
+      const values = [...new Set(same.map((r) => r[role]).filter((v) => v !== null))];
+      row[role] = values.length === 1 ? values[0] : null;
+      if (values.length < 2) continue;
+      const lines = same.filter((r) => r[role] !== null).map((r) => r.line);
+      issues.push({
+        line: lines[0],
+        issue: {
+          path,
+          code: 'label',
+          message:
+            `${csvName} lines ${lines.join(', ')} give ${basename(path)} different ${ROLE_NAMES[role]}s (${values.map((v) => `"${v}"`).join(', ')}); ` +
+            `none of them was applied. Keep one row per image and import the CSV again.`,
+        },
+      });
+    }
+    merged.push(row);
+  }
+  return { rows: merged, issues };
+}
+
+/** The decoded, parsed file: its header row, its data rows, and the rows that could not be parsed. */
+function readCsvFile(csvPath: string, fix: string): { header: string[]; records: CsvRecord[]; rejected: CsvRejectedRow[] } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(csvPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw validation(`The label file ${csvPath} ${why}; ${fix}.`);
+  }
+  const { records, rejected } = parseCsv(decodeCsv(bytes, basename(csvPath)));
+  const [first, ...rest] = records;
+  const broken = rejected.find((r) => first === undefined || r.line < first.line);
+  if (broken) throw validation(`${basename(csvPath)} line ${broken.line}, its header row: ${broken.reason}. Fix the header and import the CSV again.`);
+  return { header: first?.fields ?? [], records: rest, rejected };
 }
 
 /** Header names the user picked for each role; roles left out are found by their usual names. */
@@ -116,19 +168,12 @@ function headerColumns(header: string[], csvPath: string, chosen: CsvColumns): P
 
 /** The header of a label CSV, the columns found for each role, and its first rows: what the UI's column mapping shows. */
 export function inspectLabelCsv(file: string, previewRows = 5): { columns: string[]; detected: CsvColumns; preview: string[][] } {
-  const csvPath = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(csvPath, 'utf8');
-  } catch {
-    throw validation(`The label file ${csvPath} cannot be read; check the CSV path.`);
-  }
-  const [header = [], ...records] = parseCsv(text);
+  const { header, records } = readCsvFile(resolve(file), 'check the CSV path');
   const norm = header.map(normalise);
   const detected: CsvColumns = {};
   for (const role of Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]) {
     const k = norm.findIndex((h) => (COLUMNS[role] as readonly string[]).includes(h));
     if (k >= 0) detected[role] = header[k];
   }
-  return { columns: header, detected, preview: records.slice(0, previewRows) };
+  return { columns: header, detected, preview: records.slice(0, previewRows).map((r) => r.fields) };
 }

@@ -10,6 +10,7 @@ import type { DecodeResult } from '../decode/types.ts';
 import { contentHash, perceptualHash } from '../hash.ts';
 import { shrinkImage } from '../shrink.ts';
 import { THUMBNAIL_SIZE, renderThumbnail } from '../thumbnails.ts';
+import { PRIVATE_FILE } from '../../projects/paths.ts';
 import { classifyDecodeError } from './issues.ts';
 import { decodeJpegFast } from './jpeg-fast.ts';
 import { decodePngFast } from './png-fast.ts';
@@ -98,7 +99,7 @@ function copyIn(sourcePath: string, bytes: Buffer, fileHash: string, imagesDir: 
   const target = join(imagesDir, `${fileHash}${extname(sourcePath).toLowerCase()}`);
   if (!existsSync(target)) {
     const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, bytes);
+    writeFileSync(tmp, bytes, { mode: PRIVATE_FILE }); // the umask can only narrow it
     renameSync(tmp, target);
   }
   return target;
