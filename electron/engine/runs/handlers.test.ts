@@ -42,8 +42,8 @@ describe('runs: data checks and plan', () => {
     expect(plan.trainableShare).toBeCloseTo(619 / 851, 12);
     expect(plan.trainImages + plan.valImages).toBe(23);
     expect(plan.classCounts).toEqual({ normal: 6, effusion: 6, nodule: 6 }); // image 1 (excluded) was in val
-    expect(plan.learningRates.head).toBe(HEAD_LR);
-    expect(plan.learningRates.layer1).toBeCloseTo(HEAD_LR / 10, 15);
+    expect(plan.learningRates.head).toBe(HEAD_LR.resnet);
+    expect(plan.learningRates.layer1).toBeCloseTo(HEAD_LR.resnet / 10, 15);
     expect(plan.config.augment).toBe(false);
     await expect(t.client.invoke('runs.plan', { ...tiny, strategy: 'lora' })).rejects.toMatchObject({ code: 'unsupported' });
   });

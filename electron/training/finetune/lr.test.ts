@@ -4,12 +4,14 @@ import { BODY_LR_RATIO, HEAD_LR, LAYER_DECAY, SCRATCH_LR, groupLearningRates, lr
 describe('learning rates', () => {
   it('fine-tunes new parts at the head rate and the pretrained body one order of magnitude below', () => {
     const r = lrRule({ arch: 'resnet18', family: 'resnet', fromPretrained: true });
-    expect(r.headLr).toBe(HEAD_LR);
-    expect(r.bodyLr).toBeCloseTo(HEAD_LR / 10, 15);
+    expect(r.headLr).toBe(HEAD_LR.resnet);
+    expect(r.bodyLr).toBeCloseTo(HEAD_LR.resnet / 10, 15);
     expect(BODY_LR_RATIO).toBe(0.1);
     expect(r.layerDecay).toBe(LAYER_DECAY.resnet);
-    expect(r.note).toContain('2e-3');
-    expect(lrRule({ arch: 'vit_tiny_patch16_224', family: 'vit', fromPretrained: true }).layerDecay).toBe(0.75);
+    expect(r.note).toContain('1e-2');
+    const vit = lrRule({ arch: 'vit_tiny_patch16_224', family: 'vit', fromPretrained: true });
+    expect([vit.headLr, vit.layerDecay]).toEqual([1e-3, 0.75]);
+    expect(vit.bodyLr).toBeCloseTo(1e-4, 15);
   });
 
   it('keeps the order of magnitude between head and body when the user sets the head rate', () => {
