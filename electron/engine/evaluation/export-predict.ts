@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError, unsupported, validation } from '../../../shared/contract/errors.ts';
+import { findNonFinite } from '../../training/backbones/finite.ts';
 import { folderLoader } from '../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
 import { decodeFile } from '../datasets/decode/index.ts';
@@ -74,7 +75,11 @@ export function expandPaths(paths: string[]): string[] {
 async function pixelsOf(path: string, config: PreprocessConfig): Promise<Float32Array | string> {
   try {
     const { frames } = await decodeFile(path);
-    return preprocessImage(frames[0], config);
+    const pixels = preprocessImage(frames[0], config);
+    // Float images (TIFF, DICOM) can hold NaN or Inf; the model would turn them into garbage.
+    const { count, first } = findNonFinite(pixels);
+    if (count === 0) return pixels;
+    return `${count} of ${pixels.length} pixel values are NaN or Inf after preprocessing (first at index ${first}); the image's pixel data is not finite.`;
   } catch (e) {
     return e instanceof EngineError ? e.message : `could not be read: ${(e as Error).message}`;
   }
@@ -95,7 +100,8 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
       const batch = files.slice(start, start + 16);
       const prepared = await Promise.all(batch.map((f) => pixelsOf(f, pre.config)));
       const ok = prepared.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
-      const probs = ok.length ? batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel) : [];
+      const { logits, probs } = batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel);
+      checkFiniteOutput(dir, logits, ok.map((o) => batch[o.i]));
       batch.forEach((path, i) => {
         const err = prepared[i];
         const k = ok.findIndex((o) => o.i === i);
@@ -113,15 +119,28 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
   return rows;
 }
 
-function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): number[][] {
+function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): { logits: number[][]; probs: number[][] } {
+  if (pixels.length === 0) return { logits: [], probs: [] };
   const per = s * s * 3;
   const data = new Float32Array(pixels.length * per);
   pixels.forEach((p, i) => data.set(p, i * per));
-  const flat = tf.tidy(() => {
+  return tf.tidy(() => {
     const logits = graph.predict(tf.tensor4d(data, [pixels.length, s, s, 3])) as tf.Tensor2D;
-    return (multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).arraySync() as number[][];
+    const probs = multiLabel ? tf.sigmoid(logits) : tf.softmax(logits);
+    return { logits: logits.arraySync(), probs: probs.arraySync() };
   });
-  return flat;
+}
+
+/**
+ * NaN or Inf logits give NaN (softmax) or saturated (sigmoid) probabilities. The inputs were checked
+ * finite, so they come from the model itself: refuse to report them as predictions.
+ */
+function checkFiniteOutput(dir: string, logits: number[][], paths: string[]): void {
+  const k = logits.findIndex((row) => findNonFinite(row).count > 0);
+  if (k < 0) return;
+  throw validation(
+    `${resolve(dir)}: the model gives NaN or Inf logits for ${paths[k]} although its pixels are finite, so the exported weights very likely hold NaN or Inf values (e.g. from a diverged training). Export the run again from a checkpoint before the divergence.`,
+  );
 }
 
 /** CSV with one row per file: path, predicted class, confidence, one probability column per class, error. */

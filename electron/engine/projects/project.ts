@@ -4,6 +4,7 @@ import { conflict, notFound, validation } from '../../../shared/contract/errors.
 import type { ProjectCounts, ProjectInfo } from '../../../shared/domain/project.ts';
 import { type Database, now, openDatabase } from '../db/database.ts';
 import { THUMBNAIL_CACHE_FILE, ThumbnailCache, attachThumbnailCache } from '../db/thumbnail-cache.ts';
+import { removePartialCheckpoints } from '../runs/checkpoint-file.ts';
 import { PRIVATE_FOLDER, createPrivateFile, makeFolders } from './paths.ts';
 
 export const PROJECT_DB = 'project.db';
@@ -57,6 +58,7 @@ export class Project {
     for (const f of PROJECT_FOLDERS) makeFolders(join(abs, f), PRIVATE_FOLDER);
     const project = new Project(abs, db, schemaVersion);
     project.markInterruptedJobs();
+    removePartialCheckpoints(db, abs);
     return project;
   }
 

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunProgress } from '../../../shared/domain/run.ts';
@@ -12,6 +13,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+  delete process.env.LABELTUNE_TRAINER_CRASH_POINT;
   await t.dispose();
 });
 
@@ -170,5 +172,76 @@ describe('runs: training through the trainer process', () => {
     expect(Object.keys(run.metrics[0].learningRates).sort()).toEqual(['aux_head', 'head']);
     expect(run.trainableParams).toBe(plan.trainableParams); // the trainer counts the auxiliary head too
     expect(plan.trainableParams).toBe(8 * 2 + 2 + (8 * 2 + 2));
+  });
+});
+
+describe('runs: a trainer killed at any checkpoint step leaves a resumable run', () => {
+  const recordedFiles = (run: { checkpoints: { path: string }[] }) => run.checkpoints.map((c) => c.path.split('/').pop()).sort();
+
+  // Checkpoint steps in order: the file is written, the engine records it (dropping epoch 1's row, as
+  // epoch 2 is better), then the trainer deletes the dropped file. Files on disk after each kill:
+  const cases = [
+    ['written', [1], ['epoch-001.safetensors', 'epoch-002.safetensors']],
+    ['recorded', [1, 2], ['epoch-001.safetensors', 'epoch-002.safetensors']],
+    ['pruned', [1, 2], ['epoch-002.safetensors']],
+  ] as const;
+  for (const [point, epochsBefore, filesBefore] of cases) {
+    it(`resumes and completes after a kill once epoch 2's checkpoint is ${point}`, async () => {
+      await fill();
+      process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '2';
+      process.env.LABELTUNE_TRAINER_CRASH_POINT = point;
+      const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 3 });
+      expect((await t.client.invoke('job.wait', { jobId })).status).toBe('failed');
+      delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+      delete process.env.LABELTUNE_TRAINER_CRASH_POINT;
+      const failed = await t.client.invoke('runs.get', { runId });
+      expect(failed.error).toContain('exited with code 70');
+      expect(failed.metrics.map((m) => m.epoch)).toEqual(epochsBefore);
+      expect(failed.checkpoints.map((c) => c.epoch).at(-1)).toBe(epochsBefore.at(-1));
+      for (const c of failed.checkpoints) expect(existsSync(join(t.projectDir, c.path)), c.path).toBe(true);
+      const dir = join(t.projectDir, 'checkpoints', String(runId));
+      expect(readdirSync(dir).sort()).toEqual(filesBefore);
+      // A partial checkpoint a killed write left behind is cleaned when the run resumes.
+      writeFileSync(join(dir, '.epoch-003.safetensors.tmp'), 'partial');
+      const resumed = await t.client.invoke('runs.resume', { runId });
+      expect((await t.client.invoke('job.wait', { jobId: resumed.jobId })).status).toBe('completed');
+      const done = await t.client.invoke('runs.get', { runId });
+      expect(done.status).toBe('completed');
+      expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
+      expect(done.checkpoints.at(-1)).toMatchObject({ epoch: 3 });
+      // Only recorded checkpoints remain: no temp files, no pruned-but-not-deleted files.
+      expect(readdirSync(dir).sort()).toEqual(recordedFiles(done));
+    });
+  }
+
+  it('resumes a run whose recorded checkpoint file is gone (runs broken before this fix) from scratch', async () => {
+    await fill();
+    process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 2 });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('failed');
+    delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+    const [ckpt] = (await t.client.invoke('runs.get', { runId })).checkpoints;
+    rmSync(join(t.projectDir, ckpt.path));
+    const resumed = await t.client.invoke('runs.resume', { runId });
+    expect((await t.client.invoke('job.wait', { jobId: resumed.jobId })).status).toBe('completed');
+    const done = await t.client.invoke('runs.get', { runId });
+    expect(done.metrics.map((m) => m.epoch)).toEqual([1, 2]);
+    for (const c of done.checkpoints) expect(existsSync(join(t.projectDir, c.path)), c.path).toBe(true);
+  });
+
+  it('removes partial checkpoints of runs that are not training when the project opens', async () => {
+    await fill();
+    const { runId, jobId } = await t.client.invoke('runs.start', { ...tiny, strategy: 'linear', epochs: 1 });
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const dir = join(t.projectDir, 'checkpoints', String(runId));
+    const orphan = join(t.projectDir, 'checkpoints', '99');
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(join(dir, '.epoch-002.safetensors.tmp'), 'partial');
+    writeFileSync(join(orphan, '.epoch-001.safetensors.tmp'), 'partial');
+    writeFileSync(join(dir, 'notes.txt'), 'not a checkpoint: kept');
+    await t.engine.ctx.setProject(null);
+    await t.client.invoke('project.open', { dir: t.projectDir });
+    expect(readdirSync(dir).sort()).toEqual(['epoch-001.safetensors', 'notes.txt']);
+    expect(readdirSync(orphan)).toEqual([]);
   });
 });

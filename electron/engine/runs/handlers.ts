@@ -8,7 +8,8 @@ import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { loadRunData } from './data.ts';
-import { getRun, insertRun, latestCheckpoint, listRuns, runDetail, updateRun } from './store.ts';
+import { tidyRunCheckpoints } from './checkpoint-file.ts';
+import { getRun, insertRun, listRuns, runDetail, updateRun } from './store.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -91,7 +92,7 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
         reconcile();
         const run = getRun(db(), runId);
         if (run.status === 'completed') throw conflict(`Run ${runId} has already completed; start a new run to train further.`);
-        const ckpt = latestCheckpoint(db(), runId);
+        const ckpt = tidyRunCheckpoints(db(), ctx.project().dir, runId);
         const data = loadRunData(db(), run.config.aux !== null);
         const resumeFrom = ckpt ? join(ctx.project().dir, ckpt.path) : null;
         const jobId = runs.launch({ runId, config: run.config, manifest: data.manifest, resumeFrom, mode: 'train' });

@@ -49,16 +49,28 @@ export function insertMetrics(db: Database, runId: number, row: RunMetricRow): v
   ).run(runId, row.epoch, row.trainLoss, row.valLoss, row.valAccuracy, row.valAuc, row.alpha, row.imagesPerSec, JSON.stringify(row.learningRates), JSON.stringify(row.extra), row.at);
 }
 
-/** Record a checkpoint; `isBest` moves the best mark to it. Files the trainer pruned lose their rows. */
-export function recordCheckpoint(db: Database, runId: number, ckpt: RunCheckpoint, prunedPaths: string[]): void {
-  db.transaction(() => {
+/**
+ * Record a checkpoint; `isBest` moves the best mark to it. In the same transaction the rows of
+ * checkpoints that are neither this newest one nor the best are dropped; their paths are returned
+ * for the trainer to delete afterwards, so no row ever names a deleted file.
+ */
+export function recordCheckpoint(db: Database, runId: number, ckpt: RunCheckpoint): string[] {
+  return db.transaction(() => {
     if (ckpt.isBest) db.prepare('UPDATE checkpoints SET is_best = 0 WHERE run_id = ?').run(runId);
     db.prepare(
       `INSERT OR REPLACE INTO checkpoints (run_id, epoch, path, metric, is_best, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(runId, ckpt.epoch, ckpt.path, ckpt.metric, ckpt.isBest ? 1 : 0, now());
-    const del = db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND path = ?');
-    for (const p of prunedPaths) del.run(runId, p);
+    const stale = 'FROM checkpoints WHERE run_id = ? AND epoch <> ? AND is_best = 0';
+    const paths = db.prepare(`SELECT path ${stale}`).pluck().all(runId, ckpt.epoch) as string[];
+    db.prepare(`DELETE ${stale}`).run(runId, ckpt.epoch);
+    return paths;
   })();
+}
+
+/** Forget checkpoints whose files are gone (runs recorded before the trainer waited for the engine). */
+export function forgetCheckpoints(db: Database, runId: number, paths: string[]): void {
+  const del = db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND path = ?');
+  db.transaction(() => paths.forEach((p) => del.run(runId, p)))();
 }
 
 export function latestCheckpoint(db: Database, runId: number): RunCheckpoint | null {

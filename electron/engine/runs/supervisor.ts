@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { EngineError, type ErrorCode, cancelled } from '../../../shared/contract/errors.ts';
 import type { LrFindResult, RunMetricRow, RunProgress, RunSummary } from '../../../shared/domain/run.ts';
 import type { EpochMetrics } from '../../training/finetune/loop.ts';
@@ -128,8 +128,11 @@ export class RunSupervisor {
     const row = metricsRow(m.metrics, this.progress.backend);
     insertMetrics(db, this.runId, row);
     const rel = (p: string) => relative(this.project.dir, p);
-    recordCheckpoint(db, this.runId, { epoch: row.epoch, path: rel(m.checkpoint), metric: m.metrics.valLoss, isBest: m.isBest }, m.pruned.map(rel));
+    const dropped = recordCheckpoint(db, this.runId, { epoch: row.epoch, path: rel(m.checkpoint), metric: m.metrics.valLoss, isBest: m.isBest });
     if (m.isBest) updateRun(db, this.runId, { best_epoch: row.epoch, best_metric: m.metrics.valLoss });
+    // Only now, with the new checkpoint recorded, may the trainer delete the dropped ones.
+    const prune = dropped.map((p) => (isAbsolute(p) ? p : join(this.project.dir, p)));
+    this.proc.send({ type: 'checkpointRecorded', epoch: m.metrics.epoch, prune });
     this.emit({ phase: 'epoch-end', epoch: row.epoch, metrics: row });
   }
 

@@ -4,6 +4,7 @@ import { loadWeights, type LoadReport } from '../weights/load-weights.ts';
 import { type NpyArray, readNpy, writeNpy } from '../weights/npy.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
 import { checkpointAdapter } from './adapt.ts';
+import { findNonFinite } from './finite.ts';
 import { nchwToNhwc } from './ops.ts';
 import { backboneEntry, createBackbone } from './registry.ts';
 
@@ -41,6 +42,7 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
   const entry = backboneEntry(opts.arch);
   const input = await readNpy(opts.input);
   const imageSize = checkInputShape(input, opts.input);
+  checkInputValues(input, opts.input);
   const file = await SafetensorsFile.open(opts.weights);
   try {
     const numClasses = classesOf(file, entry.family === 'resnet' ? 'fc' : 'head');
@@ -51,6 +53,9 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
         throw validation(`${opts.weights}: the classifier does not fit ${opts.arch} with ${numClasses} classes; the file's head and its metadata disagree.`);
       }
       const { logits, features } = runBatches(model, input, opts.batchSize ?? 16);
+      // A headless model (0 classes) has only its features to check.
+      if (numClasses > 0) checkOutputValues(logits, numClasses, 'logits', opts.weights);
+      else checkOutputValues(features, model.featureDim, 'features', opts.weights);
       const n = input.shape[0];
       await writeNpy(opts.logits, [n, numClasses], logits);
       if (opts.features) await writeNpy(opts.features, [n, model.featureDim], features);
@@ -81,6 +86,25 @@ function checkInputShape(input: NpyArray, path: string): number {
     throw validation(`${path}: expected a float32 array of shape [N, 3, S, S] (NCHW, square RGB images), got [${input.shape.join(', ')}]. Save it from PyTorch as x.numpy() of a normalised batch.`);
   }
   return h;
+}
+
+/** NaN or Inf in the input would give garbage (or even finite-looking) logits: refuse them. */
+function checkInputValues(input: NpyArray, path: string): void {
+  const { count, first } = findNonFinite(input.data);
+  if (count === 0) return;
+  const per = input.data.length / input.shape[0];
+  throw validation(
+    `${path}: ${count} of ${input.data.length} input values are NaN or Inf (first at index ${first}, in image ${Math.floor(first / per)}). Check the normalisation of the batch (a division by a zero std gives NaN) and save it again.`,
+  );
+}
+
+/** The input is finite, so non-finite logits come from the model: almost always weights holding NaN or Inf. */
+function checkOutputValues(values: Float32Array, perImage: number, what: string, weights: string): void {
+  const { count, first } = findNonFinite(values);
+  if (count === 0) return;
+  throw validation(
+    `${weights}: the model gives NaN or Inf for ${count} of ${values.length} ${what} (first in image ${Math.floor(first / perImage)}) although the input is finite, so the weights very likely hold NaN or Inf values (e.g. from a diverged training). Use weights from before the divergence; "labeltune weights import" checks a file for such values.`,
+  );
 }
 
 /** Class count: the classifier's shape (PyTorch [out, in]) is the truth; the metadata is the fallback. */

@@ -38,7 +38,18 @@ export interface StartMessage {
   lrFind?: { steps: number; minLr: number; maxLr: number };
 }
 
-export type EngineToTrainer = StartMessage | { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
+/**
+ * The engine's answer to `epochEnd`: the checkpoint is in the database, and these older checkpoint
+ * files (absolute) no longer are, so the trainer may delete them now and not before.
+ */
+export interface CheckpointRecorded {
+  type: 'checkpointRecorded';
+  /** 0-based epoch of the recorded checkpoint (as in EpochMetrics). */
+  epoch: number;
+  prune: string[];
+}
+
+export type EngineToTrainer = StartMessage | CheckpointRecorded | { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
 
 export interface BackendInfo {
   backend: string;
@@ -56,7 +67,7 @@ export type TrainerToEngine =
   | { type: 'ready'; backend: BackendInfo; plan: PlanInfo }
   | { type: 'loading'; done: number; total: number }
   | { type: 'progress'; step: StepInfo; epochs: number; alpha: number | null; etaSeconds: number | null }
-  | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean; pruned: string[] }
+  | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean }
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }

@@ -1,11 +1,11 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
 import type { RunConfig } from '../../../shared/domain/run.ts';
 import { selectBackend } from '../backends/ladder.ts';
-import { checkpointFileName, loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
-import { type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
+import { loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
+import { type EpochMetrics, type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
 import { lrFind } from '../finetune/lr-find.ts';
 import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
 import { buildBackbone, preprocessFor } from './model.ts';
@@ -19,10 +19,17 @@ export class TrainerSession {
   private paused = false;
   private cancelRequested = false;
   private wake: (() => void) | null = null;
+  /** Epochs whose checkpoint the engine has yet to record, with what to do once it has. */
+  private readonly unrecorded = new Map<number, (prune: string[]) => void>();
 
   constructor(private readonly send: (m: TrainerToEngine) => void) {}
 
   handle(msg: EngineToTrainer): void {
+    if (msg.type === 'checkpointRecorded') {
+      this.unrecorded.get(msg.epoch)?.(msg.prune);
+      this.unrecorded.delete(msg.epoch);
+      return;
+    }
     if (msg.type === 'pause') this.paused = true;
     if (msg.type === 'resume') this.paused = false;
     if (msg.type === 'cancel') this.cancelRequested = true;
@@ -77,7 +84,6 @@ export class TrainerSession {
 
   private async train(tuner: FineTuner, start: StartMessage): Promise<void> {
     const epochs = start.config.epochs;
-    const crashAt = Number(process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH ?? 0);
     let lastSent = 0;
     const stepStart = performance.now();
     const stepsAtStart = tuner.state.epoch * tuner.stepsPerEpoch;
@@ -92,12 +98,7 @@ export class TrainerSession {
         const eta = done > 0 ? (left * (now - stepStart)) / done / 1000 : null;
         this.send({ type: 'progress', step, epochs, alpha: tuner.aux ? tuner.aux.alpha(step.epoch, epochs) : null, etaSeconds: eta });
       },
-      onEpochEnd: async (metrics) => {
-        const checkpoint = await saveCheckpoint(tuner, start.checkpointDir, metrics.epoch);
-        const pruned = pruneCheckpoints(start.checkpointDir, metrics.epoch, tuner.state.bestEpoch);
-        this.send({ type: 'epochEnd', metrics, checkpoint, isBest: metrics.isBest, pruned });
-        if (crashAt && metrics.epoch + 1 === crashAt) process.exit(70); // test hook: a trainer dying mid-run
-      },
+      onEpochEnd: (metrics) => this.checkpoint(tuner, start, metrics),
     });
     if (tuner.stop?.kind === 'non-finite' && tuner.state.bestEpoch === null) {
       // Nothing good to keep: no epoch finished with finite losses.
@@ -105,6 +106,21 @@ export class TrainerSession {
     }
     const stoppedEarly = tuner.state.epoch < epochs;
     this.send({ type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch, stop: tuner.stop });
+  }
+
+  /**
+   * Write the checkpoint, have the engine record it, and only then delete the ones the engine
+   * dropped: a kill between any two steps leaves the database naming files that exist.
+   */
+  private async checkpoint(tuner: FineTuner, start: StartMessage, metrics: EpochMetrics): Promise<void> {
+    const checkpoint = await saveCheckpoint(tuner, start.checkpointDir, metrics.epoch);
+    crashHook(metrics.epoch, 'written');
+    const recorded = new Promise<string[]>((done) => this.unrecorded.set(metrics.epoch, done));
+    this.send({ type: 'epochEnd', metrics, checkpoint, isBest: metrics.isBest });
+    const prune = await recorded;
+    crashHook(metrics.epoch, 'recorded');
+    pruneCheckpoints(start.checkpointDir, prune);
+    crashHook(metrics.epoch, 'pruned');
   }
 
   private async lrFind(tuner: FineTuner, start: StartMessage): Promise<void> {
@@ -125,16 +141,21 @@ export class TrainerSession {
   }
 }
 
-/** Keep the newest checkpoint and the best one; delete the rest. Returns the deleted files. */
-export function pruneCheckpoints(dir: string, latest: number, best: number | null): string[] {
-  const keep = new Set([checkpointFileName(latest), best === null ? '' : checkpointFileName(best)]);
-  const pruned: string[] = [];
-  for (const f of readdirSync(dir)) {
-    if (!/^epoch-\d+\.safetensors$/.test(f) || keep.has(f)) continue;
-    rmSync(join(dir, f), { force: true });
-    pruned.push(join(dir, f));
+/** Delete the checkpoint files the engine dropped; only checkpoint files of this run's folder. */
+export function pruneCheckpoints(dir: string, files: string[]): void {
+  for (const f of files) {
+    if (dirname(resolve(f)) === resolve(dir) && /^epoch-\d+\.safetensors$/.test(basename(f))) rmSync(f, { force: true });
   }
-  return pruned;
+}
+
+/**
+ * Test hook, a trainer dying at a checkpoint step: LABELTUNE_TRAINER_CRASH_AFTER_EPOCH=N (1-based)
+ * exits after epoch N's checkpoint is `written`, `recorded` by the engine, or `pruned` (the default),
+ * as LABELTUNE_TRAINER_CRASH_POINT says.
+ */
+function crashHook(epoch: number, point: 'written' | 'recorded' | 'pruned'): void {
+  const at = Number(process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH ?? 0);
+  if (at && epoch + 1 === at && (process.env.LABELTUNE_TRAINER_CRASH_POINT ?? 'pruned') === point) process.exit(70);
 }
 
 function loopConfig(config: RunConfig, cacheDir: string): LoopConfig {

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { validation } from '../../../shared/contract/errors.ts';
 import { pretrainedConfig } from '../backbones/pretrained.ts';
 import { type CacheEntry, type WeightCache, ensureDirFor } from './cache.ts';
-import { SafetensorsFile } from './safetensors.ts';
-
-/** A tensor every timm checkpoint of the family has: a cheap check that the file is for this arch. */
-const FAMILY_MARKER = { resnet: 'conv1.weight', vit: 'patch_embed.proj.weight' } as const;
+import { checkWeightsFile } from './check-weights.ts';
 
 export interface ImportResult {
   path: string;
@@ -18,15 +16,17 @@ export interface ImportResult {
 }
 
 /**
- * Offline import (hospital workstations are often offline): validate a .safetensors file the user
- * already has, copy it into the cache where a download of `arch` would go, and record its sha256.
+ * Offline import (hospital workstations are often offline): check a .safetensors file the user
+ * already has against the architecture (checkWeightsFile) before anything in the cache changes,
+ * then copy it beside the cache slot of `arch` and rename it into place, so the cached file is
+ * either the old one or the new one, never a mix, and record its sha256.
  */
 export async function importWeightsFile(path: string, arch: string, cache: WeightCache): Promise<ImportResult> {
   const cfg = pretrainedConfig(arch);
-  await checkFile(path, arch, FAMILY_MARKER[cfg.family], cfg.featureDim);
+  await checkWeightsFile(path, arch);
   const dest = cache.pathFor(cfg.weights.repo, cfg.weights.file);
   ensureDirFor(dest);
-  const tmp = `${dest}.import`;
+  const tmp = `${dest}.${process.pid}.import.tmp`;
   const hash = createHash('sha256');
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -36,6 +36,10 @@ export async function importWeightsFile(path: string, arch: string, cache: Weigh
   });
   try {
     await pipeline(createReadStream(path), tap, createWriteStream(tmp));
+    // On disk before the rename: after a power cut the slot holds the old file or the whole new one.
+    const handle = await open(tmp, 'r+');
+    await handle.sync();
+    await handle.close();
     renameSync(tmp, dest);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -54,24 +58,4 @@ export async function importWeightsFile(path: string, arch: string, cache: Weigh
   };
   cache.record(entry);
   return { path: dest, entry, matchesCatalog: cfg.weights.sha256 ? cfg.weights.sha256 === sha256 : null };
-}
-
-async function checkFile(path: string, arch: string, marker: string, featureDim: number): Promise<void> {
-  const file = await SafetensorsFile.open(path);
-  try {
-    if (!file.tensors.has(marker)) {
-      throw validation(`${path} does not look like ${arch} weights (it has no "${marker}" tensor). Choose the architecture the file was saved from.`);
-    }
-    // The classifier's input width is the feature width: it tells resnet18 from resnet50, vit_tiny from vit_base.
-    const width = file.tensors.get('fc.weight')?.shape[1] ?? file.tensors.get('head.weight')?.shape[1] ?? file.tensors.get('cls_token')?.shape[2];
-    if (width !== undefined && width !== featureDim) {
-      throw validation(`${path} has ${width}-wide features but ${arch} has ${featureDim}: the file is for another architecture.`);
-    }
-    const saved = file.metadata.arch;
-    if (saved && saved !== arch) {
-      throw validation(`${path} was saved from ${saved}, not ${arch}. Import it with --arch ${saved}.`);
-    }
-  } finally {
-    await file.close();
-  }
 }

@@ -13,7 +13,7 @@ import { bf16ToF32, f16ToF32, f32ToF16 } from './float16.ts';
 /** Bytes per element of every dtype we can list; only the float ones convert to float32. */
 export const DTYPE_SIZES = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, U8: 1, BOOL: 1 } as const;
 export type SafetensorsDtype = keyof typeof DTYPE_SIZES;
-const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16', 'F64']);
+export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** Headers beyond this are not weights files (the format's own reader uses the same bound). */
 const MAX_HEADER_BYTES = 100_000_000;

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, maxRowRelErr } from '../../../training/backbones/testing.ts';
 import { readNpy, writeNpy } from '../../../training/weights/npy.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../../training/weights/safetensors.ts';
 import { runCli } from '../../testing/cli.ts';
 
 let tmp: string;
@@ -52,5 +53,45 @@ describe('labeltune forward', () => {
     const arch = await run('forward', '--arch', 'resnet99', '--weights', 'w', '--input', bad, '--logits', 'o');
     expect(arch.code).toBe(1);
     expect(arch.err).toContain('Unknown model architecture "resnet99"');
+  });
+});
+
+describe('labeltune forward: NaN and Inf at the boundaries', () => {
+  it('refuses an input with NaN or Inf values, giving their count and the first index, and writes nothing', async () => {
+    const input = await readNpy(join(fx, 'input.npy'));
+    const data = Float32Array.from(input.data);
+    const per = data.length / input.shape[0];
+    data[per + 5] = Number.NaN;
+    data[per + 9] = Number.NEGATIVE_INFINITY;
+    const bad = join(tmp, 'nan-input.npy');
+    await writeNpy(bad, input.shape, data);
+    const logits = join(tmp, 'nan-input-logits.npy');
+    const r = await run('forward', '--arch', 'resnet18', '--weights', join(fx, 'model.safetensors'), '--input', bad, '--logits', logits, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatchObject({
+      code: 'validation',
+      message: `${bad}: 2 of ${data.length} input values are NaN or Inf (first at index ${per + 5}, in image 1). Check the normalisation of the batch (a division by a zero std gives NaN) and save it again.`,
+    });
+    expect(existsSync(logits)).toBe(false);
+  });
+
+  it('fails on NaN logits from weights holding NaN, naming the weights as the likely cause', async () => {
+    const src = await SafetensorsFile.open(join(fx, 'model.safetensors'));
+    const tensors: TensorToWrite[] = [];
+    for (const info of src.tensors.values()) {
+      const data = Float32Array.from(await src.read(info.name));
+      if (info.name === 'layer4.1.bn2.running_var') data.fill(Number.NaN);
+      tensors.push({ name: info.name, dtype: 'F32', shape: [...info.shape], data });
+    }
+    await src.close();
+    const weights = join(tmp, 'nan-weights.safetensors');
+    await writeSafetensors(weights, tensors, { ...src.metadata });
+    const logits = join(tmp, 'nan-weights-logits.npy');
+    const r = await run('forward', '--arch', 'resnet18', '--weights', weights, '--input', join(fx, 'input.npy'), '--logits', logits, '--json');
+    expect(r.code).toBe(1);
+    const error = JSON.parse(r.out).error;
+    expect(error.code).toBe('validation');
+    expect(error.message).toContain(`${weights}: the model gives NaN or Inf for 10 of 10 logits (first in image 0) although the input is finite, so the weights very likely hold NaN or Inf values`);
+    expect(existsSync(logits)).toBe(false);
   });
 });

@@ -9,10 +9,12 @@ import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrai
 import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
 import { decodeFile } from '../../datasets/decode/index.ts';
+import { encodeTiff } from '../../datasets/decode/test-images.ts';
 import { runCli } from '../../testing/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));
 const exportDir = join(dir, 'export');
+const nanExportDir = join(dir, 'export-nan');
 const images = join(dir, 'images');
 const classes = ['normal', 'effusion', 'nodule'];
 const pre: PreprocessConfig = { size: 32, cropPct: 0.875, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
@@ -39,6 +41,13 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) x.set(preprocessImage((await decodeFile(files[i])).frames[0], pre), i * 32 * 32 * 3);
   expected = tf.tidy(() => tf.softmax(model.forward(tf.tensor4d(x, [3, 32, 32, 3]))).arraySync() as number[][]);
   model.dispose();
+  // The same export from weights that hold NaN (a diverged training).
+  const nan = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
+  const fcBias = nan.variables.get('fc.bias')!;
+  fcBias.assign(tf.fill(fcBias.shape, Number.NaN));
+  await writeTfjsModel(nan, nanExportDir);
+  writeFileSync(join(nanExportDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+  nan.dispose();
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -74,5 +83,31 @@ describe('labeltune predict <export-dir>', () => {
     writeFileSync(join(empty, 'model.onnx'), '');
     expect((await run('predict', empty, images)).err).toContain('--format tfjs');
     expect((await run('predict', exportDir)).code).toBe(2);
+  });
+});
+
+describe('labeltune predict: NaN and Inf at the boundaries', () => {
+  it('fails with the likely cause when the model gives NaN logits, instead of predicting', async () => {
+    const r = await run('predict', nanExportDir, images, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining(`${nanExportDir}: the model gives NaN or Inf logits for ${join(images, 'scan-0.png')} although its pixels are finite, so the exported weights very likely hold NaN or Inf values`),
+    });
+  });
+
+  it('gives a float image with NaN pixels an error row with their count and first index; the others are predicted', async () => {
+    const px = new Float32Array(40 * 40).map((_, i) => (i % 40) / 40);
+    px[41] = Number.NaN;
+    px[90] = Number.POSITIVE_INFINITY;
+    const tiff = join(dir, 'nan.tiff');
+    writeFileSync(tiff, encodeTiff(px, 40, 40, 1));
+    const { code, out } = await run('predict', exportDir, tiff, join(images, 'scan-0.png'), '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ predicted: 1, failed: 1 });
+    expect(doc.rows[0]).toMatchObject({ path: tiff, predicted: null, probs: null });
+    expect(doc.rows[0].error).toMatch(/^\d+ of 3072 pixel values are NaN or Inf after preprocessing \(first at index \d+\)/);
+    expect(doc.rows[1]).toMatchObject({ error: null, predicted: expect.any(String) });
   });
 });

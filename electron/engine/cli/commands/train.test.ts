@@ -47,6 +47,28 @@ describe('labeltune train', () => {
     expect(doc.path).toMatch(/^cache\/lr-find\/.*\.json$/);
   });
 
+  it('--resume RUN continues a run whose trainer died, from its last checkpoint, to completion', async () => {
+    process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';
+    const crashed = await run('train', t.projectDir, ...tiny, '--strategy', 'linear', '--epochs', '2', '--lr', '0.05', '--json').finally(() => {
+      delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+    });
+    expect(crashed.code).toBe(1);
+    const runId = Number(/Run (\d+) failed/.exec(JSON.parse(crashed.out).error.message)?.[1]);
+    expect(runId).toBeGreaterThan(0);
+    const { code, out, err } = await run('train', t.projectDir, '--resume', String(runId), '--json');
+    expect(code, err).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ runId, status: 'completed', strategy: 'linear', lr: 0.05, final: { epoch: 2 } });
+    expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    const again = await run('train', t.projectDir, '--resume', String(runId), '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out).error).toMatchObject({ code: 'conflict', message: expect.stringContaining(`Run ${runId} has already completed`) });
+    const mixed = await run('train', t.projectDir, '--resume', String(runId), '--epochs', '5');
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain(`--resume continues run ${runId} with its own settings; drop --epochs`);
+    expect((await run('train', t.projectDir, '--resume', 'last')).err).toContain('--resume expects a run id');
+  });
+
   it('usage errors exit 2; user errors exit 1 with the reason', async () => {
     expect((await run('train', t.projectDir)).code).toBe(2);
     expect((await run('train', t.projectDir, '--backbone', 'x', '--strategy', 'magic')).code).toBe(2);

@@ -67,7 +67,8 @@ function describePlan(plan: RunPlan): string {
   ].join('\n');
 }
 
-function runSummary(run: RunDetail, plan: RunPlan) {
+/** The run's summary; a resumed run has no fresh plan, so its recorded config stands in. */
+function runSummary(run: RunDetail, plan: RunPlan | null) {
   const last = run.metrics.at(-1) ?? null;
   return {
     runId: run.id,
@@ -75,13 +76,14 @@ function runSummary(run: RunDetail, plan: RunPlan) {
     backbone: run.backbone,
     backend: run.backend,
     strategy: run.strategy,
-    strategyReason: plan.reason,
+    strategyReason: plan?.reason ?? null,
     trainableParams: run.trainableParams,
     totalParams: run.totalParams,
     trainableShare: run.trainableShare,
-    lr: plan.lr,
-    bodyLr: plan.config.bodyLr,
-    learningRates: plan.learningRates,
+    lr: plan?.lr ?? run.config.lr,
+    bodyLr: plan?.config.bodyLr ?? run.config.bodyLr ?? null,
+    /** Peak rate per layer group, from the plan (null for a resumed run: see its metrics rows). */
+    learningRates: plan?.learningRates ?? null,
     epochs: run.metrics,
     /** The metrics of the checkpoint Evaluate and Export use, why the run stopped, and any warnings. */
     summary: run.summary,
@@ -93,19 +95,38 @@ function runSummary(run: RunDetail, plan: RunPlan) {
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
+/** `--resume RUN`: the run id, and no run option beside it (a resumed run keeps its own settings). */
+function resumeOption(values: CommandContext['values']): number | null {
+  if (values.resume === undefined) return null;
+  const id = Number(values.resume);
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`--resume expects a run id (see "labeltune runs"), got "${String(values.resume)}"`);
+  const extra = Object.keys(RUN_OPTIONS).filter((k) => values[k] !== undefined);
+  if (extra.length) throw new UsageError(`--resume continues run ${id} with its own settings; drop ${extra.map((k) => `--${k}`).join(', ')}`);
+  return id;
+}
+
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> --backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG]',
-  summary: 'Fine-tune a backbone on the project\'s labelled train split; prints the run summary.',
-  options: RUN_OPTIONS,
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
+  options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,
   maxPositionals: 1,
   async run({ positionals, values, client, json, out, err }) {
-    const opts = runOptions(values);
+    const resume = resumeOption(values);
+    const opts = resume === null ? runOptions(values) : null;
     await client.invoke('project.open', { dir: shellPath(positionals[0]) });
-    const plan = await client.invoke('runs.plan', opts);
-    if (!json) err(describePlan(plan));
-    const { runId, jobId } = await client.invoke('runs.start', { ...opts, seed: plan.config.seed, strategy: plan.strategy });
+    let plan: RunPlan | null = null;
+    let started: { runId: number; jobId: string };
+    if (opts) {
+      plan = await client.invoke('runs.plan', opts);
+      if (!json) err(describePlan(plan));
+      started = await client.invoke('runs.start', { ...opts, seed: plan.config.seed, strategy: plan.strategy });
+    } else {
+      if (!json) err(`Resuming run ${resume} from its last checkpoint.`);
+      started = await client.invoke('runs.resume', { runId: resume as number });
+    }
+    const { runId, jobId } = started;
     const stop = reportProgress(client, jobId);
     const job = await client.invoke('job.wait', { jobId }).finally(stop);
     const run = await client.invoke('runs.get', { runId });

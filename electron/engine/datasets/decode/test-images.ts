@@ -5,9 +5,9 @@ import { deflateSync } from 'node:zlib';
  * depend on sharp's encoders (sharp cannot write BMP and quietly writes 16-bit TIFF as 8-bit).
  */
 
-/** Uncompressed baseline TIFF, 8 or 16 bits per sample, grey or RGB, little-endian, one strip. */
-export function encodeTiff(samples: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 3): Buffer {
-  const bits = samples instanceof Uint16Array ? 16 : 8;
+/** Uncompressed baseline TIFF, 8 or 16 bits per sample or 32-bit float, grey or RGB, little-endian, one strip. */
+export function encodeTiff(samples: Uint8Array | Uint16Array | Float32Array, width: number, height: number, channels: 1 | 3): Buffer {
+  const bits = samples instanceof Float32Array ? 32 : samples instanceof Uint16Array ? 16 : 8;
   const pixelBytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
   const entries: [tag: number, type: number, count: number, value: number][] = [
     [256, 4, 1, width],
@@ -20,6 +20,7 @@ export function encodeTiff(samples: Uint8Array | Uint16Array, width: number, hei
     [278, 4, 1, height],
     [279, 4, 1, pixelBytes.length],
     [284, 3, 1, 1],
+    ...(samples instanceof Float32Array ? [[339, 3, 1, 3] as [number, number, number, number]] : []), // SampleFormat: IEEE float
   ];
   const ifdSize = 2 + entries.length * 12 + 4;
   const header = Buffer.alloc(8 + ifdSize);
