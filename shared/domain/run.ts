@@ -2,6 +2,19 @@
 
 export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
+/**
+ * The fine-tuning guide's share of trained parameters per strategy (and the data size it suits),
+ * shown next to each plan's actual share. `linear` (a new head only) is not in the guide.
+ */
+export const GUIDE_SHARES: Record<StrategyName, string> = {
+  full: '100% (over 100k images)',
+  top: '5-10% (under 1k images)',
+  linear: 'the head only: a fast baseline',
+  gradual: '20-50% (medium data)',
+  adapter: '3-5%',
+  lora: '0.5-1% (r=8, α=32 on q/v)',
+};
+
 /** What a user may ask for: a strategy by name, or `auto` (chosen from the data and the backbone). */
 export type StrategyChoice = StrategyName | 'auto';
 
@@ -132,6 +145,8 @@ export interface RunPlan {
   valImages: number;
   /** Train-split image count per class (main task). */
   classCounts: Record<string, number>;
+  /** Rough duration on the rung the run will most likely use, and that sentence. */
+  estimate: { seconds: number; rung: string; text: string };
   config: RunConfig;
 }
 

@@ -30,23 +30,28 @@ describe('runs: data checks and plan', () => {
     await expect(t.client.invoke('runs.plan', tiny)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('no train/validation split') });
   });
 
-  it('plans auto → top for a small project with pretrained weights: new parts at the head rate, the body a tenth', async () => {
+  it('plans auto for a small project with pretrained weights: top where full fine-tuning is slow, full where it fits minutes', async () => {
     await fill(8);
     db().prepare('UPDATE images SET excluded = 1 WHERE id = 1').run();
     // The plan counts parameters on a fresh model; any existing file stands for the weights here.
     const weights = join(t.projectDir, 'project.db');
-    const plan = await t.client.invoke('runs.plan', { ...tiny, lr: undefined, weights, strategy: 'auto' });
+    const slow = { backbone: 'resnet18', weights, imageSize: 224, epochs: 40, backend: 'wasm', strategy: 'auto' } as const;
+    const plan = await t.client.invoke('runs.plan', slow);
     expect(plan.strategy).toBe('top');
-    expect(plan.reason).toContain('23 labelled images');
-    // tiny resnet: layer1's conv 576 + BN 16 and the head 8·3+3 = 27, of 216+16+576+16+27 = 851.
-    expect(plan.trainableParams).toBe(619);
-    expect(plan.totalParams).toBe(851);
-    expect(plan.trainableShare).toBeCloseTo(619 / 851, 12);
+    expect(plan.reason).toMatch(/^23 labelled images \(under 1000\), and fine-tuning every layer would take about \d+ min on wasm/);
+    // layer4.1.conv2 (3·3·512·512) and bn2, and the head for 3 classes.
+    expect(plan.trainableParams).toBe(9 * 512 * 512 + 1024 + 512 * 3 + 3);
     expect(plan.trainImages + plan.valImages).toBe(23);
     expect(plan.classCounts).toEqual({ normal: 6, effusion: 6, nodule: 6 }); // image 1 (excluded) was in val
     expect(plan.learningRates.head).toBe(HEAD_LR.resnet);
-    expect(plan.learningRates.layer1).toBeCloseTo(HEAD_LR.resnet / 10, 15);
+    expect(plan.learningRates.layer4).toBeCloseTo(HEAD_LR.resnet / 10, 15);
     expect(plan.config.augment).toBe(false);
+    expect(plan.estimate.rung).toBe('wasm');
+    const cheap = await t.client.invoke('runs.plan', { ...slow, imageSize: 32, epochs: 5 });
+    expect(cheap.strategy).toBe('full');
+    expect(cheap.reason).toMatch(/fits in about \d+ s on wasm here/);
+    expect(cheap.estimate.seconds).toBeLessThan(60);
+    expect(cheap.config.augment).toBe(true);
     await expect(t.client.invoke('runs.plan', { ...tiny, strategy: 'lora' })).rejects.toMatchObject({ code: 'unsupported' });
   });
 

@@ -3,20 +3,41 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
+import { type BackendRung, isBackendRung } from '../../../shared/contract/system.ts';
 import type { RunConfig, RunPlan, StrategyName } from '../../../shared/domain/run.ts';
 import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
 import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
+import { cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt } from '../../training/finetune/budget.ts';
 import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
 import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
 import { TEST_BACKBONES, buildBackbone, isTestBackbone } from '../../training/trainer/model.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
+import { NATIVE_MODULES } from '../../training/backends/ladder.ts';
+import { nodeSystemProbe } from '../../training/backends/system-probe.ts';
 import type { RunData } from './data.ts';
 
 function family(backbone: string): 'resnet' | 'vit' {
   if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
   if (!isBackboneName(backbone)) backboneEntry(backbone); // throws the list of known names
   return backboneEntry(backbone).family;
+}
+
+/** Forward GFLOPs of one image at `size` (test backbones: next to nothing). */
+function gflops(backbone: string, size: number): number {
+  if (isTestBackbone(backbone)) return 1e-4;
+  const cfg = pretrainedConfig(backbone);
+  return gflopsAt(cfg.gflops, cfg.inputSize, size);
+}
+
+/**
+ * The rung a run will most likely train on, for time estimates: the one asked for, else the
+ * fastest native package installed, else wasm. (The trainer picks the real one and reports it.)
+ */
+function expectedRung(asked: string | undefined): BackendRung {
+  if (isBackendRung(asked)) return asked;
+  for (const rung of ['tfjs-node-gpu', 'tfjs-node'] as const) if (nodeSystemProbe.resolveModule(NATIVE_MODULES[rung])) return rung;
+  return 'wasm';
 }
 
 function defaultImageSize(backbone: string): number {
@@ -45,7 +66,11 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   const labelled = data.manifest.train.length + data.manifest.val.length;
   const weights = resolveWeights(opts, homeDir);
   const fromPretrained = weights !== null;
-  const auto = autoStrategy(labelled, fam, fromPretrained);
+  const imageSize = opts.imageSize ?? defaultImageSize(opts.backbone);
+  const epochs = opts.epochs ?? 10;
+  const rung = expectedRung(opts.backend);
+  const fullSeconds = fullRunSeconds({ gflops: gflops(opts.backbone, imageSize), trainImages: data.manifest.train.length, valImages: data.manifest.val.length, epochs, rung });
+  const auto = autoStrategy(labelled, fam, { pretrained: fromPretrained, fullSeconds, rung });
   const strategy: StrategyName = !opts.strategy || opts.strategy === 'auto' ? auto.strategy : opts.strategy;
   const reason = !opts.strategy || opts.strategy === 'auto' ? auto.reason : `Chosen by the user (auto would pick ${auto.strategy}).`;
   const batchSize = opts.batchSize ?? 16;
@@ -64,8 +89,8 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     pretrained: opts.pretrained === true,
     strategy,
     strategyReason: reason,
-    imageSize: opts.imageSize ?? defaultImageSize(opts.backbone),
-    epochs: opts.epochs ?? 10,
+    imageSize,
+    epochs,
     batchSize,
     lr: rates.headLr,
     bodyLr: rates.bodyLr,
@@ -114,11 +139,22 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
       trainImages: data.manifest.train.length,
       valImages: data.manifest.val.length,
       classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.trainCounts[i]])),
+      estimate: estimate(config, data),
       config,
     };
   } finally {
     backbone.dispose();
   }
+}
+
+/** Rough duration of the planned run on the rung it will most likely use. */
+function estimate(config: RunConfig, data: RunData): RunPlan['estimate'] {
+  const rung = expectedRung(config.backend ?? undefined);
+  const input = { gflops: gflops(config.backbone, config.imageSize), trainImages: data.manifest.train.length, valImages: data.manifest.val.length, epochs: config.epochs, rung };
+  // linear and top compute the frozen prefix once; the rest pay a forward and a backward pass through (nearly) all of it every step.
+  const cached = config.strategy === 'linear' || config.strategy === 'top';
+  const seconds = cached ? cachedRunSeconds(input, config.strategy === 'top' ? 0.1 : 0) : fullRunSeconds(input);
+  return { seconds, rung, text: `${describeSeconds(seconds)} on ${rung} (a rough estimate from the model's GFLOPs)` };
 }
 
 export const KNOWN_TEST_BACKBONES = Object.keys(TEST_BACKBONES);

@@ -45,6 +45,8 @@ export interface PretrainedConfig {
   featureDim: number;
   /** Parameter count in millions, with the 1000-class head (timm's model card). */
   paramsMillions: number;
+  /** Forward GFLOPs of one image at `inputSize` (timm's model cards); scales with pixels (ResNet) or tokens (ViT). */
+  gflops: number;
   pretraining: PretrainingRecipe;
   weights: WeightSource;
 }
@@ -71,7 +73,7 @@ const AUGREG: PretrainingRecipe = {
   source: 'How to train your ViT, ImageNet-21k pretraining (arXiv:2106.10270, section 3)',
 };
 
-function resnet(arch: string, featureDim: number, paramsMillions: number): PretrainedConfig {
+function resnet(arch: string, featureDim: number, paramsMillions: number, gflops: number): PretrainedConfig {
   return {
     arch,
     family: 'resnet',
@@ -85,12 +87,13 @@ function resnet(arch: string, featureDim: number, paramsMillions: number): Pretr
     numClasses: 1000,
     featureDim,
     paramsMillions,
+    gflops,
     pretraining: RSB_A1,
     weights: { repo: `timm/${arch}.a1_in1k`, file: 'model.safetensors', sha256: null },
   };
 }
 
-function vit(arch: string, featureDim: number, paramsMillions: number): PretrainedConfig {
+function vit(arch: string, featureDim: number, paramsMillions: number, gflops: number): PretrainedConfig {
   return {
     arch,
     family: 'vit',
@@ -104,6 +107,7 @@ function vit(arch: string, featureDim: number, paramsMillions: number): Pretrain
     numClasses: 1000,
     featureDim,
     paramsMillions,
+    gflops,
     pretraining: AUGREG,
     weights: { repo: `timm/${arch}.augreg_in21k_ft_in1k`, file: 'model.safetensors', sha256: null },
   };
@@ -111,12 +115,12 @@ function vit(arch: string, featureDim: number, paramsMillions: number): Pretrain
 
 /** Every architecture LabelTune can fine-tune, keyed by timm name. */
 export const PRETRAINED: Readonly<Record<string, PretrainedConfig>> = {
-  resnet18: resnet('resnet18', 512, 11.69),
-  resnet34: resnet('resnet34', 512, 21.8),
-  resnet50: resnet('resnet50', 2048, 25.56),
-  vit_tiny_patch16_224: vit('vit_tiny_patch16_224', 192, 5.72),
-  vit_small_patch16_224: vit('vit_small_patch16_224', 384, 22.05),
-  vit_base_patch16_224: vit('vit_base_patch16_224', 768, 86.57),
+  resnet18: resnet('resnet18', 512, 11.69, 1.82),
+  resnet34: resnet('resnet34', 512, 21.8, 3.67),
+  resnet50: resnet('resnet50', 2048, 25.56, 4.11),
+  vit_tiny_patch16_224: vit('vit_tiny_patch16_224', 192, 5.72, 1.26),
+  vit_small_patch16_224: vit('vit_small_patch16_224', 384, 22.05, 4.61),
+  vit_base_patch16_224: vit('vit_base_patch16_224', 768, 86.57, 17.58),
 };
 
 /** The pretrained configuration of `arch`, or a `not-found` error listing the known names. */

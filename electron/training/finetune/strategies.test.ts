@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterGroups } from './groups.ts';
-import { autoStrategy, createStrategy, trainableSummary } from './strategies.ts';
+import { FULL_BUDGET_SECONDS, autoStrategy, createStrategy, trainableSummary } from './strategies.ts';
 import { createTinyResnet } from './testing/tiny-resnet.ts';
 import { createTinyVit } from './testing/tiny-vit.ts';
 
@@ -71,12 +71,17 @@ describe('parameter groups and strategies', () => {
     expect(() => createStrategy('lora', resnet)).toThrow(expect.objectContaining({ code: 'unsupported' }));
   });
 
-  it('auto picks by labelled count and family, with a reason', () => {
-    expect(autoStrategy(300, 'resnet').strategy).toBe('top');
-    expect(autoStrategy(300, 'vit').strategy).toBe('lora');
-    expect(autoStrategy(5_000, 'resnet').strategy).toBe('gradual');
-    expect(autoStrategy(5_000, 'vit').strategy).toBe('gradual');
-    expect(autoStrategy(250_000, 'vit').strategy).toBe('full');
-    expect(autoStrategy(300, 'resnet').reason).toContain('300 labelled images');
+  it('auto picks by labelled count, family, pretrained weights and what fits minutes here, with a reason', () => {
+    const cheap = { pretrained: true, fullSeconds: 60, rung: 'wasm' };
+    const slow = { pretrained: true, fullSeconds: 3 * 3600, rung: 'wasm' };
+    expect(autoStrategy(300, 'resnet', slow)).toMatchObject({ strategy: 'top', reason: expect.stringMatching(/^300 labelled images \(under 1000\), and fine-tuning every layer would take about 3\.0 h on wasm/) });
+    expect(autoStrategy(300, 'resnet', cheap)).toMatchObject({ strategy: 'full', reason: expect.stringMatching(/fits in about 60 s on wasm here/) });
+    expect(autoStrategy(300, 'resnet', { ...cheap, fullSeconds: FULL_BUDGET_SECONDS + 1 }).strategy).toBe('top');
+    expect(autoStrategy(300, 'vit', cheap).strategy).toBe('lora');
+    expect(autoStrategy(5_000, 'resnet', cheap).strategy).toBe('gradual');
+    expect(autoStrategy(5_000, 'vit', slow).strategy).toBe('gradual');
+    expect(autoStrategy(250_000, 'vit', slow).strategy).toBe('full');
+    // A random backbone is never frozen, whatever the data size.
+    for (const n of [50, 5_000]) expect(autoStrategy(n, 'resnet', { ...slow, pretrained: false })).toMatchObject({ strategy: 'full', reason: expect.stringMatching(/^No pretrained weights/) });
   });
 });

@@ -1,7 +1,7 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
 import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
-import { ALPHA_SCHEDULE_NAMES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
+import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
 import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
@@ -60,10 +60,11 @@ function runOptions(values: CommandContext['values']): RunOptions {
 function describePlan(plan: RunPlan): string {
   return [
     `Strategy  ${plan.strategy}: ${plan.reason}`,
-    `Trains    ${plan.trainableParams.toLocaleString('en')} of ${plan.totalParams.toLocaleString('en')} parameters (${(plan.trainableShare * 100).toFixed(2)}%)`,
+    `Trains    ${plan.trainableParams.toLocaleString('en')} of ${plan.totalParams.toLocaleString('en')} parameters (${(plan.trainableShare * 100).toFixed(2)}%; the guide: ${GUIDE_SHARES[plan.strategy]})`,
     `LR        ${plan.lrNote}`,
     `          ${Object.entries(plan.learningRates).map(([g, lr]) => `${g} ${lr.toExponential(1)}`).join(', ')}`,
     `Data      ${plan.trainImages} train, ${plan.valImages} validation images`,
+    `Duration  ${plan.estimate.text}`,
   ].join('\n');
 }
 
