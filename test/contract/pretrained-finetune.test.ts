@@ -14,7 +14,8 @@ import { requireInCi } from '../../electron/engine/testing/require-in-ci.ts';
  * The path a user takes, on real weights: backbones genuinely pretrained on Fashion-MNIST classes
  * 0-4 (../shared/fixtures/pretrained) are fine-tuned on 40 labels per class of classes 5-9, never
  * seen in pretraining, through the engine and the trainer process, with the defaults (no LR given),
- * and judged on 250 held-out test images. Figures: docs/benchmarks.md, "Fine-tuning pretrained backbones".
+ * and judged on 200 held-out test images (chance: 0.2). Figures: docs/benchmarks.md, "Fine-tuning
+ * pretrained backbones".
  */
 const PRETRAINED = fileURLToPath(new URL('../../../shared/fixtures/pretrained/', import.meta.url));
 const RESNET = join(PRETRAINED, 'resnet18-fmnist0-4', 'model.safetensors');
@@ -24,16 +25,21 @@ const ready = requireInCi(
   [fashionMnistAvailable(), 'Fashion-MNIST missing: apt-get install dataset-fashion-mnist'],
 );
 const EPOCHS = 5;
-const CLASSES = 5;
 
 interface Outcome {
   plan: RunPlan;
   run: RunDetail;
-  /** Accuracy on the 250 held-out test images, at the checkpoint Evaluate uses. */
+  /** Accuracy on the 200 held-out test images, at the checkpoint Evaluate uses. */
   test: number;
-  /** First epoch whose validation accuracy reaches 95% of the run's best. */
-  epochsTo95: number;
+  /** Validation accuracy per epoch (100 images). */
+  val: number[];
 }
+
+/** The first epoch (1-based) whose validation accuracy reaches `target`; Infinity if none does. */
+const epochsTo = (o: Outcome, target: number) => {
+  const i = o.val.findIndex((a) => a >= target);
+  return i < 0 ? Infinity : i + 1;
+};
 
 describe.skipIf(!ready)('fine-tuning pretrained backbones with the default settings (Fashion-MNIST 0-4 → 5-9)', () => {
   let t: TestEngine;
@@ -46,8 +52,8 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     for (const c of ['t-shirt-top', 'trouser', 'pullover', 'dress', 'coat']) rmSync(join(images, c), { recursive: true });
     const { jobId } = await t.client.invoke('import.start', { paths: [images], classFolders: true });
     expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
-    const split = await t.client.invoke('splits.create', { ratios: [0.4, 0.1, 0.5], seed: 1, groupBy: 'none' });
-    expect([split.parts.train.images, split.parts.val.images, split.parts.test.images]).toEqual([200, 50, 250]);
+    const split = await t.client.invoke('splits.create', { ratios: [0.4, 0.2, 0.4], seed: 1, groupBy: 'none' });
+    expect([split.parts.train.images, split.parts.val.images, split.parts.test.images]).toEqual([200, 100, 200]);
   }, 120_000);
   afterAll(async () => {
     await t?.dispose();
@@ -63,46 +69,48 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const run = await t.client.invoke('runs.get', { runId });
     const ev = await t.client.invoke('job.wait', await t.client.invoke('eval.run', { runId, split: 'test' }));
     const metrics = ev.result as EvaluationMetrics;
-    expect(metrics.images).toBe(250);
-    const acc = run.metrics.map((m) => m.valAccuracy ?? 0);
-    const best = Math.max(...acc);
-    return { plan, run, test: metrics.accuracy, epochsTo95: acc.findIndex((a) => a >= 0.95 * best) + 1 };
+    expect(metrics.images).toBe(200);
+    const outcome = { plan, run, test: metrics.accuracy, val: run.metrics.map((m) => m.valAccuracy ?? 0) };
+    console.log(`${opts.backbone} ${opts.strategy} -> ${plan.strategy}: test ${metrics.accuracy.toFixed(3)}, val ${outcome.val.map((a) => a.toFixed(2)).join(' ')}, ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000).toFixed(0)} s`);
+    return outcome;
   }
 
   const resnet = { backbone: 'resnet18', weights: RESNET, imageSize: 32 } as const;
   const outcomes: Record<string, Outcome> = {};
 
-  it('resnet18, auto, no LR: picks top, learns far above chance, with no warning', async () => {
+  it('resnet18, auto, no LR: fine-tunes every layer (it fits minutes here), head 1e-2 and body a tenth, no warning', async () => {
     const o = (outcomes.auto = await train({ ...resnet, strategy: 'auto' }));
-    expect(o.plan.strategy).toBe('top');
-    expect(o.plan.learningRates.head).toBeGreaterThan(o.plan.learningRates.layer4 * 9.99);
+    expect(o.plan.strategy).toBe('full');
+    expect(o.plan.learningRates.head).toBeCloseTo(10 * o.plan.learningRates.layer4, 12);
     expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR.auto);
   }, 600_000);
 
-  it('resnet18 without weights: auto trains from scratch, says so, and does worse or slower than auto with weights', async () => {
+  it('resnet18 without weights: auto trains from scratch and says so; auto with weights does as well and gets there in fewer epochs', async () => {
     const o = (outcomes.scratch = await train({ backbone: 'resnet18', imageSize: 32, strategy: 'auto' }));
     expect(o.plan.strategy).toBe('full');
-    expect(o.plan.reason).toMatch(/No pretrained weights/);
+    expect(o.plan.reason).toMatch(/^No pretrained weights/);
     const auto = outcomes.auto;
     expect(auto.test).toBeGreaterThanOrEqual(o.test - MARGIN.scratch);
-    expect(auto.epochsTo95).toBeLessThan(o.epochsTo95);
+    const target = 0.9 * Math.max(...o.val);
+    expect(epochsTo(auto, target)).toBeLessThan(epochsTo(o, target));
   }, 600_000);
 
-  it.each(['full', 'linear', 'gradual', 'adapter'] as const)('resnet18, %s, no LR: clears its floor', async (strategy) => {
+  it.each(['top', 'linear', 'gradual', 'adapter'] as const)('resnet18, %s, no LR: learns, clears its floor, no warning', async (strategy) => {
     const o = (outcomes[strategy] = await train({ ...resnet, strategy }));
     expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR[strategy]);
   }, 600_000);
 
-  it.each(['auto', 'top'] as const)('vit_tiny_patch16_224 at 64 px, %s, no LR: clears its floor', async (strategy) => {
+  it.each(['auto', 'top'] as const)('vit_tiny_patch16_224 at 64 px, %s, no LR: learns and clears its floor', async (strategy) => {
     const o = await train({ backbone: 'vit_tiny_patch16_224', weights: VIT, imageSize: 64, strategy, batchSize: 16 });
     if (strategy === 'auto') expect(o.plan.strategy).toBe('lora');
+    expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR[`vit-${strategy}`]);
   }, 600_000);
 });
 
 /** Test-accuracy floors: measured values less a margin for seed and thread noise (chance: 0.2). */
-const FLOOR: Record<string, number> = { auto: 0.7, full: 0.75, linear: 0.65, gradual: 0.75, adapter: 0.7, 'vit-auto': 0.5, 'vit-top': 0.5 };
-const MARGIN = { scratch: 0.05 };
-void CLASSES;
+const FLOOR: Record<string, number> = { auto: 0.82, top: 0.7, linear: 0.68, gradual: 0.75, adapter: 0.7, 'vit-auto': 0.5, 'vit-top': 0.42 };
+/** Auto may trail scratch by this much on test accuracy (two standard errors on 200 images is ~0.045). */
+const MARGIN = { scratch: 0.03 };

@@ -10,8 +10,8 @@ describe('learning rates', () => {
     expect(r.layerDecay).toBe(LAYER_DECAY.resnet);
     expect(r.note).toContain('1e-2');
     const vit = lrRule({ arch: 'vit_tiny_patch16_224', family: 'vit', fromPretrained: true });
-    expect([vit.headLr, vit.layerDecay]).toEqual([1e-3, 0.75]);
-    expect(vit.bodyLr).toBeCloseTo(1e-4, 15);
+    expect([vit.headLr, vit.layerDecay]).toEqual([3e-3, 0.75]);
+    expect(vit.bodyLr).toBeCloseTo(3e-4, 15);
   });
 
   it('keeps the order of magnitude between head and body when the user sets the head rate', () => {
