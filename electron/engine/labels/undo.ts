@@ -68,7 +68,7 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
   around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, 'human', direction as LabelEventSource, replayId));
   const mark =
     direction === 'undo'
-      ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events) WHERE batch_id = ?`)
+      ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events WHERE undone > 0) WHERE batch_id = ?`)
       : db.prepare('UPDATE label_events SET undone = 0 WHERE batch_id = ?');
   mark.run(batchId);
   // Report each image once, with its final classes, in id order.
