@@ -25,6 +25,20 @@ export default defineConfig({
         },
       },
       {
+        // Renderer state driving a real engine in one Node process (no DOM): what one user action
+        // costs end to end. The *.svelte.ts states compile for Svelte's server runtime here, where
+        // $state fields are plain fields and $derived ones are read afresh: enough for counting calls.
+        plugins: [svelte()],
+        test: {
+          name: 'cross',
+          root,
+          include: ['test/cross/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          env: { LABELTUNE_QUIET: '1' },
+        },
+      },
+      {
         plugins: [svelte()],
         resolve: { conditions: ['browser'] },
         test: {

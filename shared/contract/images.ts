@@ -1,4 +1,6 @@
+import type { CountsDelta, CountsMoved } from '../domain/counts.ts';
 import type { ImageCounts, ImageDetail, ImageFilter, ImageSort, ImageSummary } from '../domain/images.ts';
+import type { CountedWriteArgs } from './labels.ts';
 
 export interface ListImagesArgs {
   filter?: ImageFilter;
@@ -17,8 +19,13 @@ export interface ImageHandlers {
   'images.counts': (a: { filter?: ImageFilter }) => Promise<ImageCounts>;
   /** All metadata of one image with its labels and split. */
   'images.get': (a: { id: number }) => Promise<ImageDetail>;
-  /** Leave images out of training and splits, with a reason shown in the UI. */
-  'images.exclude': (a: { imageIds: number[]; reason: string }) => Promise<{ changed: number }>;
-  /** Take excluded images back in. */
-  'images.include': (a: { imageIds: number[] }) => Promise<{ changed: number }>;
+  /** Leave images out of training and splits, with a reason shown in the UI; answers how the counts moved. */
+  'images.exclude': (a: { imageIds: number[]; reason: string } & CountedWriteArgs) => Promise<{ changed: number } & CountsMoved>;
+  /** Take excluded images back in; answers how the counts moved. */
+  'images.include': (a: { imageIds: number[] } & CountedWriteArgs) => Promise<{ changed: number } & CountsMoved>;
+}
+
+export interface ImageEvents {
+  /** Images were excluded or taken back in; `counts` is the whole-project delta. */
+  'images.excluded': { imageIds: number[]; excluded: boolean; counts: CountsDelta; clientId?: string };
 }

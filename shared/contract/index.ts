@@ -32,8 +32,10 @@ export type Result<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 export interface Events extends JobEvents {
   /** The open project changed (opened, closed, renamed, counts moved). */
   'project.changed': ProjectInfo | null;
-  /** Labels of these images changed (set, undo, redo, class merge or delete). */
+  /** Labels of these images changed (set, undo, redo, class merge or delete), with the count delta where known. */
   'labels.changed': import('./labels.ts').LabelEvents['labels.changed'];
+  /** Images were excluded or included, with the count delta. */
+  'images.excluded': import('./images.ts').ImageEvents['images.excluded'];
   /** A training run advanced (steps, epoch ends, pauses, the end). */
   'run.progress': import('./runs.ts').RunEvents['run.progress'];
 }

@@ -1,4 +1,17 @@
+import type { CountsDelta, CountsMoved } from '../domain/counts.ts';
+import type { ImageFilter } from '../domain/images.ts';
 import type { LabelChange, LabelClass, LabelEvent, LabelSource, LabelTask, TaskMode, TaskRole } from '../domain/labels.ts';
+
+/**
+ * What a counted write (labels.set, undo, redo, images.exclude/include) may carry, so one call is
+ * enough to keep the caller's counts current.
+ */
+export interface CountedWriteArgs {
+  /** The filter whose counts the caller shows; the result's `filtered` is the delta within it. */
+  filter?: ImageFilter;
+  /** An id the calling client picked for itself, echoed by this write's event: that client applies the result and skips the event. */
+  clientId?: string;
+}
 
 export interface ConfigureTaskArgs {
   role: TaskRole;
@@ -27,7 +40,7 @@ export interface UpdateClassArgs {
 
 export type SetMode = 'replace' | 'add' | 'remove' | 'toggle';
 
-export interface SetLabelsArgs {
+export interface SetLabelsArgs extends CountedWriteArgs {
   imageIds: number[];
   taskRole?: TaskRole;
   /** Single-label tasks with mode 'replace': exactly one class, or none to clear. */
@@ -54,17 +67,20 @@ export interface LabelHandlers {
   'labels.mergeClasses': (a: { fromId: number; intoId: number }) => Promise<LabelChange>;
   /** Delete a class; refused while images use it unless `moveTo` names a class of the same task to move them to. */
   'labels.deleteClass': (a: { classId: number; moveTo?: number }) => Promise<LabelChange>;
-  /** Label one or many images in one undoable action. */
-  'labels.set': (a: SetLabelsArgs) => Promise<LabelChange>;
+  /** Label one or many images in one undoable action; answers how the counts moved. */
+  'labels.set': (a: SetLabelsArgs) => Promise<LabelChange & CountsMoved>;
   /** Undo the most recent label action (human or model); `batchId` null when there is nothing to undo. */
-  'labels.undo': (a: Record<string, never>) => Promise<LabelChange>;
+  'labels.undo': (a: CountedWriteArgs) => Promise<LabelChange & CountsMoved>;
   /** Redo the most recently undone action; `batchId` null when there is nothing to redo. */
-  'labels.redo': (a: Record<string, never>) => Promise<LabelChange>;
+  'labels.redo': (a: CountedWriteArgs) => Promise<LabelChange & CountsMoved>;
   /** The audit trail of one image, newest first. */
   'labels.history': (a: { imageId: number }) => Promise<LabelEvent[]>;
 }
 
 export interface LabelEvents {
-  /** Labels of these images changed (set, undo, redo, merge, delete, import). */
-  'labels.changed': { imageIds: number[] };
+  /**
+   * Labels of these images changed (set, undo, redo, merge, delete, predictions). `counts` is the
+   * whole-project delta where the write worked it out (set, undo, redo); without it, count again.
+   */
+  'labels.changed': { imageIds: number[]; counts?: CountsDelta; clientId?: string };
 }

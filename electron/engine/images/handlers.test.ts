@@ -109,9 +109,20 @@ describe('images.get, exclude, include', () => {
   });
 
   it('include takes images back and counts only real changes', async () => {
-    expect(await client.invoke('images.include', { imageIds: [ids[11], ids[10]] })).toEqual({ changed: 1 });
-    expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred' })).toEqual({ changed: 1 });
-    expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred' })).toEqual({ changed: 0 });
+    const events: unknown[] = [];
+    client.on('images.excluded', (e) => events.push(e));
+    const moved = (excluded: number) => ({ total: 0, perClass: {}, unlabeled: 0, excluded, perSplit: {}, labelledPerTask: {} });
+    expect(await client.invoke('images.include', { imageIds: [ids[11], ids[10]], clientId: 'c' })).toEqual({ changed: 1, counts: moved(-1) });
+    expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred', filter: { excluded: false } })).toEqual({
+      changed: 1,
+      counts: moved(1),
+      filtered: { ...moved(0), total: -1, perSplit: { none: -1 }, unlabeled: -1 },
+    });
+    expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred' })).toEqual({ changed: 0, counts: moved(0) });
+    expect(events).toEqual([
+      { imageIds: [ids[11], ids[10]], excluded: false, counts: moved(-1), clientId: 'c' },
+      { imageIds: [ids[11]], excluded: true, counts: moved(1) },
+    ]);
     await expect(client.invoke('images.exclude', { imageIds: [ids[11]], reason: ' ' })).rejects.toMatchObject({ code: 'validation' });
   });
 });

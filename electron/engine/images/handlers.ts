@@ -1,27 +1,28 @@
 import { z } from 'zod';
 import type { ImageHandlers } from '../../../shared/contract/images.ts';
+import type { CountedWriteArgs } from '../../../shared/contract/labels.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, nonEmpty } from '../handler.ts';
 import { requireImages } from '../labels/label-store.ts';
+import { CountDelta } from './count-delta.ts';
+import { countedWrite, imageFilter as filter } from './filter-schema.ts';
 import { imageDetail, setExcluded } from './image-detail.ts';
 import { countImages, listImages } from './query.ts';
 
 const id = z.number().int().positive();
-const filter = z
-  .object({
-    classIds: z.array(id).max(1000).optional(),
-    unlabeled: z.boolean().optional(),
-    split: z.enum(['train', 'val', 'test', 'none']).optional(),
-    excluded: z.boolean().optional(),
-    groupId: z.string().optional(),
-    duplicates: z.enum(['exact', 'near', 'any']).optional(),
-    search: z.string().optional(),
-  })
-  .strict();
 
 export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers> {
   const db = () => ctx.project().db;
   const ids = z.array(id).min(1).max(1_000_000);
+  /** Like a label key: the answer and the one event carry the count delta; the project is not recounted. */
+  const exclude = (imageIds: number[], excluded: boolean, reason: string | null, { filter, clientId }: CountedWriteArgs) => {
+    requireImages(db(), imageIds);
+    const delta = new CountDelta(db(), filter);
+    const changed = db().transaction(() => delta.around(imageIds, () => setExcluded(db(), imageIds, excluded, reason))).immediate();
+    const moved = delta.result();
+    if (changed > 0) ctx.events.emit('images.excluded', { imageIds, excluded, counts: moved.counts, ...(clientId === undefined ? {} : { clientId }) });
+    return { changed, ...moved };
+  };
   return {
     'images.list': {
       schema: z.object({
@@ -36,22 +37,12 @@ export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers>
     'images.counts': { schema: z.object({ filter: filter.optional() }), run: ({ filter }) => countImages(db(), filter) },
     'images.get': { schema: z.object({ id }), run: ({ id }) => imageDetail(db(), id) },
     'images.exclude': {
-      schema: z.object({ imageIds: ids, reason: nonEmpty('reason') }),
-      run: ({ imageIds, reason }) => {
-        requireImages(db(), imageIds);
-        const changed = setExcluded(db(), imageIds, true, reason);
-        ctx.projectChanged();
-        return { changed };
-      },
+      schema: countedWrite.extend({ imageIds: ids, reason: nonEmpty('reason') }),
+      run: ({ imageIds, reason, ...write }) => exclude(imageIds, true, reason, write),
     },
     'images.include': {
-      schema: z.object({ imageIds: ids }),
-      run: ({ imageIds }) => {
-        requireImages(db(), imageIds);
-        const changed = setExcluded(db(), imageIds, false, null);
-        ctx.projectChanged();
-        return { changed };
-      },
+      schema: countedWrite.extend({ imageIds: ids }),
+      run: ({ imageIds, ...write }) => exclude(imageIds, false, null, write),
     },
   };
 }

@@ -136,7 +136,7 @@ describe('labels.set with audit', () => {
     const batches = db.prepare('SELECT count(DISTINCT batch_id) FROM label_events').pluck().get();
     expect(batches).toBe(2);
     const none = await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [a] });
-    expect(none).toEqual({ batchId: null, changed: [], skipped: [] });
+    expect(none).toEqual({ batchId: null, changed: [], skipped: [], counts: { total: 0, perClass: {}, unlabeled: 0, excluded: 0, perSplit: {}, labelledPerTask: {} } });
     await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [] });
     const history = await client.invoke('labels.history', { imageId: ids[0] });
     expect(history.map((e) => [e.old, e.new, e.source])).toEqual([
@@ -171,15 +171,26 @@ describe('labels.set with audit', () => {
     expect(eventCount()).toBe(0);
   });
 
-  it('emits labels.changed and project.changed with the counts', async () => {
-    const [a] = await threeClasses();
-    const seen: number[][] = [];
-    const counts: number[] = [];
-    client.on('labels.changed', (p) => seen.push(p.imageIds));
-    client.on('project.changed', (p) => counts.push(p?.counts.labelled ?? -1));
-    await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a] });
-    expect(seen).toEqual([ids.slice(0, 3)]);
-    expect(counts.at(-1)).toBe(3);
+  it('answers and emits one labels.changed with the count delta and the client id; no project.changed', async () => {
+    const [a, b] = await threeClasses();
+    const seen: unknown[] = [];
+    const projects: unknown[] = [];
+    client.on('labels.changed', (p) => seen.push(p));
+    client.on('project.changed', (p) => projects.push(p));
+    const task = db.prepare(`SELECT id FROM tasks WHERE role = 'main'`).pluck().get() as number;
+    const first = await client.invoke('labels.set', { imageIds: ids.slice(0, 3), classIds: [a], clientId: 'tab-1' });
+    const counts = { total: 0, perClass: { [a]: 3 }, unlabeled: -3, excluded: 0, perSplit: {}, labelledPerTask: { [task]: 3 } };
+    expect(first.counts).toEqual(counts);
+    expect(first.filtered).toBeUndefined();
+    const second = await client.invoke('labels.set', { imageIds: ids.slice(0, 2), classIds: [b], filter: { classIds: [a] } });
+    expect(second.counts).toEqual({ total: 0, perClass: { [a]: -2, [b]: 2 }, unlabeled: 0, excluded: 0, perSplit: {}, labelledPerTask: {} });
+    // Within "class a" the two images leave the filter with everything they counted for.
+    expect(second.filtered).toEqual({ total: -2, perClass: { [a]: -2 }, unlabeled: 0, excluded: 0, perSplit: { none: -2 }, labelledPerTask: { [task]: -2 } });
+    expect(seen).toEqual([
+      { imageIds: ids.slice(0, 3), counts, clientId: 'tab-1' },
+      { imageIds: ids.slice(0, 2), counts: second.counts },
+    ]);
+    expect(projects).toEqual([]);
   });
 });
 

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import type { LabelHandlers } from '../../../shared/contract/labels.ts';
+import type { CountedWriteArgs, LabelHandlers } from '../../../shared/contract/labels.ts';
+import type { CountsMoved } from '../../../shared/domain/counts.ts';
 import type { LabelChange } from '../../../shared/domain/labels.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, noArgs, typedName } from '../handler.ts';
+import { type CountAround, CountDelta } from '../images/count-delta.ts';
+import { countedWrite } from '../images/filter-schema.ts';
 import { deleteClass, mergeClasses } from './class-ops.ts';
 import { setLabels } from './label-store.ts';
 import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
@@ -20,6 +23,20 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
     if (change.changed.length > 0) ctx.events.emit('labels.changed', { imageIds: [...new Set(change.changed.map((c) => c.imageId))] });
     ctx.projectChanged();
     return change;
+  };
+  /**
+   * A keystroke's write: the answer carries the count delta and the one event carries it too (with
+   * the caller's client id), so no client counts again and the project is not recounted per key.
+   */
+  const counted = ({ filter, clientId }: CountedWriteArgs, write: (around: CountAround) => LabelChange): LabelChange & CountsMoved => {
+    const delta = new CountDelta(db(), filter);
+    const change = write(delta.around);
+    const moved = delta.result();
+    if (change.changed.length > 0) {
+      const imageIds = [...new Set(change.changed.map((c) => c.imageId))];
+      ctx.events.emit('labels.changed', { imageIds, counts: moved.counts, ...(clientId === undefined ? {} : { clientId }) });
+    }
+    return { ...change, ...moved };
   };
   return {
     'labels.tasks': { schema: noArgs, run: () => listTasks(db()) },
@@ -64,7 +81,7 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
       run: ({ classId, moveTo }) => changed(deleteClass(db(), classId, moveTo)),
     },
     'labels.set': {
-      schema: z.object({
+      schema: countedWrite.extend({
         imageIds: z.array(id).min(1).max(1_000_000),
         taskRole: role.optional(),
         classIds: z.array(id).max(1000),
@@ -72,11 +89,11 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
         source: z.enum(['human', 'model']).optional(),
         continueBatch: z.string().uuid({ message: 'continueBatch must be the batchId an earlier labels.set returned' }).optional(),
       }),
-      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch }) =>
-        changed(setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch })),
+      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch, ...write }) =>
+        counted(write, (around) => setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch }, around)),
     },
-    'labels.undo': { schema: noArgs, run: () => changed(undoLast(db())) },
-    'labels.redo': { schema: noArgs, run: () => changed(redoLast(db())) },
+    'labels.undo': { schema: countedWrite.strict(), run: (write) => counted(write, (around) => undoLast(db(), around)) },
+    'labels.redo': { schema: countedWrite.strict(), run: (write) => counted(write, (around) => redoLast(db(), around)) },
     'labels.history': { schema: z.object({ imageId: id }), run: ({ imageId }) => history(db(), imageId) },
   };
 }

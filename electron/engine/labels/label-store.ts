@@ -3,6 +3,7 @@ import { conflict, notFound, validation } from '../../../shared/contract/errors.
 import type { SetMode } from '../../../shared/contract/labels.ts';
 import type { ImageLabels, LabelChange, LabelEventSource, LabelSource, TaskMode, TaskRole } from '../../../shared/domain/labels.ts';
 import { type Database, now } from '../db/database.ts';
+import type { CountAround } from '../images/count-delta.ts';
 import { requireTask } from './tasks.ts';
 
 /** One image's classes in one task, before and after. Arrays are sorted ascending. */
@@ -106,8 +107,14 @@ function joinableBatch(db: Database, batchId: string, source: LabelSource): stri
   return batchId;
 }
 
-/** Label many images in one transaction and one audit batch; images whose classes do not change write nothing. */
-export function setLabels(db: Database, input: SetLabelsInput): LabelChange {
+/** Writes without anyone counting them. */
+export const uncounted: CountAround = (_, write) => write();
+
+/**
+ * Label many images in one transaction and one audit batch; images whose classes do not change
+ * write nothing. `around` sees the write of the images that do change (a count delta).
+ */
+export function setLabels(db: Database, input: SetLabelsInput, around: CountAround = uncounted): LabelChange {
   const task = requireTask(db, input.taskRole);
   const own = new Set(db.prepare('SELECT id FROM classes WHERE task_id = ?').pluck().all(task.id) as number[]);
   const foreign = input.classIds.filter((id) => !own.has(id));
@@ -125,7 +132,10 @@ export function setLabels(db: Database, input: SetLabelsInput): LabelChange {
       if (task.mode === 'single' && next.length > 1) throw validation('A single-label set allows one class per image.');
       if (!sameSet(old, next)) pending.push({ imageId, taskId: task.id, old, new: next });
     }
-    writeChanges(db, pending, input.source, input.source, batchId);
+    around(
+      pending.map((p) => p.imageId),
+      () => writeChanges(db, pending, input.source, input.source, batchId),
+    );
     return { batchId, pending };
   }).immediate();
   return toLabelChange(changes.batchId, changes.pending);

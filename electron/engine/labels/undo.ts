@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LabelChange, LabelEvent, LabelEventSource, TaskRole } from '../../../shared/domain/labels.ts';
 import type { Database } from '../db/database.ts';
-import { type PendingChange, loadLabels, sameSet, toLabelChange, writeChanges } from './label-store.ts';
+import type { CountAround } from '../images/count-delta.ts';
+import { type PendingChange, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
 
 /**
  * Undo/redo walk label_events by batch. Human, model and import actions are undoable (an import's
@@ -40,7 +41,7 @@ function nextRedoBatch(db: Database): string | undefined {
  * Move each image of a batch from one side of its event to the other, but only when the image still
  * shows the expected side: an image labelled again since (or whose class was deleted) is skipped.
  */
-function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): LabelChange {
+function replay(db: Database, batchId: string, direction: 'undo' | 'redo', around: CountAround): LabelChange {
   const events = db.prepare('SELECT id, image_id, task_id, old_value, new_value FROM label_events WHERE batch_id = ? ORDER BY id').all(batchId) as EventRow[];
   const classes = new Set(db.prepare('SELECT id FROM classes').pluck().all() as number[]);
   const pending: PendingChange[] = [];
@@ -64,10 +65,10 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): Labe
     }
   }
   const replayId = randomUUID();
-  writeChanges(db, pending, 'human', direction as LabelEventSource, replayId);
+  around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, 'human', direction as LabelEventSource, replayId));
   const mark =
     direction === 'undo'
-      ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events) WHERE batch_id = ?`)
+      ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events WHERE undone > 0) WHERE batch_id = ?`)
       : db.prepare('UPDATE label_events SET undone = 0 WHERE batch_id = ?');
   mark.run(batchId);
   // Report each image once, with its final classes, in id order.
@@ -77,18 +78,18 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo'): Labe
 }
 
 /** Undo the newest live action; `batchId` is the batch taken back (null: nothing to undo). */
-export function undoLast(db: Database): LabelChange {
+export function undoLast(db: Database, around: CountAround = uncounted): LabelChange {
   return db.transaction(() => {
     const batch = nextUndoBatch(db);
-    return batch ? replay(db, batch, 'undo') : { batchId: null, changed: [], skipped: [] };
+    return batch ? replay(db, batch, 'undo', around) : { batchId: null, changed: [], skipped: [] };
   }).immediate();
 }
 
 /** Redo the most recently undone action that no newer action has superseded. */
-export function redoLast(db: Database): LabelChange {
+export function redoLast(db: Database, around: CountAround = uncounted): LabelChange {
   return db.transaction(() => {
     const batch = nextRedoBatch(db);
-    return batch ? replay(db, batch, 'redo') : { batchId: null, changed: [], skipped: [] };
+    return batch ? replay(db, batch, 'redo', around) : { batchId: null, changed: [], skipped: [] };
   }).immediate();
 }
 

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ImageSummary } from '../../../shared/domain/images.ts';
 import type { LabelTask } from '../../../shared/domain/labels.ts';
-import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
+import { FakeClient, countsMoved, projectInfo } from '../lib/testing/fake-client.ts';
 import DatasetView from './DatasetView.svelte';
 
 afterEach(cleanup);
@@ -26,14 +26,20 @@ function engine() {
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
     'images.counts': () => ({ total: 5, perClass: { 11: 0, 12: 0 }, unlabeled: 5, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 5 } }),
     'labels.tasks': () => [TASK],
-    'labels.set': ({ imageIds, classIds }) => ({ batchId: 'b', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
+    'labels.set': ({ imageIds, classIds }) => ({
+      batchId: 'b', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [],
+      ...countsMoved({ perClass: { [classIds[0]]: imageIds.length }, unlabeled: -imageIds.length, labelledPerTask: { 1: imageIds.length } }),
+    }),
     'images.get': ({ id }) => ({
       ...images[id - 201], hash: 'h', fileHash: null, phash: null, frame: 0, copied: false, channels: 1, modality: 'DX',
       window: { center: 2048, width: 4096 }, metadata: {}, excludeReason: null, importedAt: '2026-11-28T10:00:00.000Z',
       splitLocked: false, exactDuplicates: [],
     }),
     'labels.history': () => [],
-    'labels.undo': () => ({ batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [] }),
+    'labels.undo': () => ({
+      batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [],
+      ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1, labelledPerTask: { 1: -1 } }),
+    }),
     'runs.list': () => [{ id: 4, status: 'completed' } as never],
     'explain.gradcam': ({ runId, imageId }) => ({
       runId, imageId, classIndex: 1, className: 'fracture', probs: [0.2, 0.8],
@@ -52,15 +58,21 @@ describe('DatasetView', () => {
     await fireEvent.keyDown(grid, { key: '2' });
     await fireEvent.keyDown(grid, { key: 'f' });
     await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels').slice(0, 3).map((c) => c.textContent)).toEqual(['fracture', 'fracture', 'unlabeled']));
+    const clientId = expect.stringMatching(/^view-/);
     expect(client.calls.filter((c) => c.method === 'labels.set').map((c) => c.args)).toEqual([
-      { imageIds: [201], classIds: [12], mode: 'replace' },
-      { imageIds: [202], classIds: [12], mode: 'replace' },
+      { imageIds: [201], classIds: [12], mode: 'replace', filter: {}, clientId },
+      { imageIds: [202], classIds: [12], mode: 'replace', filter: {}, clientId },
     ]);
+    // The answers carry the counts: the class bar moves without asking for counts again.
+    const fracture = () => screen.getAllByTestId('class-count')[1].textContent;
+    await vi.waitFor(() => expect(fracture()).toBe('2'));
+    expect(client.calls.filter((c) => c.method === 'images.counts' || c.method === 'labels.tasks')).toHaveLength(2);
     expect(grid.getAttribute('aria-activedescendant')).toBe('img-203');
 
     await fireEvent.keyDown(grid, { key: 'z', ctrlKey: true });
     await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels')[0].textContent).toBe('unlabeled'));
     expect(client.calls.filter((c) => c.method === 'labels.undo')).toHaveLength(1);
+    expect(fracture()).toBe('1');
   });
 
   it('selects a range with shift-click and toggles with ctrl-click', async () => {

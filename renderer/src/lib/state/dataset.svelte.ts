@@ -1,7 +1,12 @@
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
-import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { EngineClient, Events } from '../../../../shared/contract/index.ts';
+import { type CountsDelta, type CountsMoved, applyToImageCounts, applyToTasks } from '../../../../shared/domain/counts.ts';
 import type { ImageCounts, ImageFilter, ImageSummary, ImageSort } from '../../../../shared/domain/images.ts';
 import type { LabelChange, LabelClass, LabelTask } from '../../../../shared/domain/labels.ts';
+
+/** An id for one view's writes, unique enough among the windows and tabs of one engine. */
+const newClientId = (): string => `view-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+const hasFilter = (f: ImageFilter): boolean => Object.values(f).some((v) => v !== undefined);
 
 /** Rows fetched per `images.list` call while scrolling; small enough to answer in a frame or two. */
 export const PAGE_SIZE = 200;
@@ -35,6 +40,8 @@ export class DatasetState {
   readonly mainTask = $derived(this.tasks.find((t) => t.role === 'main') ?? null);
   readonly classes = $derived<LabelClass[]>(this.mainTask?.classes ?? []);
   readonly current = $derived(this.itemAt(this.cursor));
+  /** Sent with this view's writes and echoed by their events, which are then skipped: the answer was applied. */
+  readonly clientId = newClientId();
   private anchor = 0;
   private readonly loading = new Set<number>();
   /** Bumped by every reload, so pages of an older filter that answer late are dropped. */
@@ -68,7 +75,7 @@ export class DatasetState {
     await Promise.all([this.loadPage(0), this.refreshCounts()]);
   }
 
-  /** Counts and classes move with every label; cheap enough to ask again after each change. */
+  /** Counts and classes afresh: on load, after a failed write, or when a delta cannot be applied. */
   async refreshCounts(): Promise<void> {
     try {
       const [counts, tasks] = await Promise.all([
@@ -80,6 +87,38 @@ export class DatasetState {
     } catch (e) {
       this.onError(e);
     }
+  }
+
+  /** What a write of this view sends so its answer carries the deltas of these counts. */
+  countedArgs(): { filter: ImageFilter; clientId: string } {
+    return { filter: this.filter, clientId: this.clientId };
+  }
+
+  /** Apply the counts our own write answered; `sentWith` is the filter it was sent with. */
+  applyCounts(moved: CountsMoved, sentWith: ImageFilter): void {
+    this.tasks = applyToTasks(this.tasks, moved.counts);
+    // A reload for another filter may have overtaken the write: its counts cannot take this delta.
+    if (sentWith !== this.filter) void this.refreshCounts();
+    else if (this.counts) this.counts = applyToImageCounts(this.counts, moved.filtered ?? moved.counts);
+  }
+
+  /** Labels changed by another client (window, CLI, prediction run); our own writes were applied from their answers. */
+  onLabelsChanged(e: Events['labels.changed']): void {
+    if (e.clientId !== this.clientId) this.applyForeign(e.counts);
+  }
+
+  /** Images excluded or included by another client (or the image viewer, which sends no client id). */
+  onExcluded(e: Events['images.excluded']): void {
+    if (e.clientId === this.clientId) return;
+    this.applyExcluded(e.imageIds, e.excluded);
+    this.applyForeign(e.counts);
+  }
+
+  /** A whole-project delta fits the label sets, and the sidebar only while no filter narrows it. */
+  private applyForeign(delta: CountsDelta | undefined): void {
+    if (!delta || hasFilter(this.filter)) return void this.refreshCounts();
+    this.tasks = applyToTasks(this.tasks, delta);
+    if (this.counts) this.counts = applyToImageCounts(this.counts, delta);
   }
 
   /** Make sure the rows from..to (inclusive positions) are loaded or on their way. */

@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { LabelChange, LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
+import type { LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
 import { chunks } from '../api/chunks.ts';
 import type { DatasetState } from './dataset.svelte.ts';
 
@@ -66,7 +66,10 @@ function classForKey(key: string, classes: readonly LabelClass[]): LabelClass | 
   return key.length === 1 ? classes.find((c) => c.shortcut?.toLowerCase() === lower) : undefined;
 }
 
-/** Runs key actions against the engine: each label key is persisted at once with `labels.set`. */
+/**
+ * Runs key actions against the engine: each label key is persisted at once with `labels.set`, one
+ * call whose answer carries the rows and the count deltas (its event is for other clients).
+ */
 export class LabellingState {
   showHelp = $state(false);
   /** The class space toggles in multi-label mode: the last one picked with a key. */
@@ -131,15 +134,18 @@ export class LabellingState {
     if (imageIds.length === 0) return;
     const single = imageIds.length === 1;
     if (advance && single) this.dataset.moveTo(this.dataset.cursor + 1);
+    const d = this.dataset;
     await this.apply(async () => {
       // A large selection goes in parts (one frame each); later parts join the first part's undo
       // batch, so Ctrl+Z still takes back the whole key press.
       let batch: string | null = null;
       for (const part of chunks(imageIds)) {
         const joining: { continueBatch?: string } = batch === null ? {} : { continueBatch: batch };
-        const change: LabelChange = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining });
+        const sent = d.countedArgs();
+        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining, ...sent });
         batch ??= change.batchId;
-        this.dataset.applyChange(change);
+        d.applyChange(change);
+        d.applyCounts(change, sent.filter);
       }
     });
   }
@@ -153,9 +159,12 @@ export class LabellingState {
     if (imageIds.length === 1 && !allExcluded) d.moveTo(d.cursor + 1);
     await this.apply(async () => {
       for (const part of chunks(imageIds)) {
-        if (allExcluded) await this.client.invoke('images.include', { imageIds: part });
-        else await this.client.invoke('images.exclude', { imageIds: part, reason: 'Excluded while labelling' });
+        const sent = d.countedArgs();
+        const moved = allExcluded
+          ? await this.client.invoke('images.include', { imageIds: part, ...sent })
+          : await this.client.invoke('images.exclude', { imageIds: part, reason: 'Excluded while labelling', ...sent });
         d.applyExcluded(part, !allExcluded);
+        d.applyCounts(moved, sent.filter);
       }
     });
   }
@@ -169,16 +178,21 @@ export class LabellingState {
   }
 
   private history(method: 'labels.undo' | 'labels.redo'): Promise<void> {
-    return this.apply(async () => this.dataset.applyChange(await this.client.invoke(method, {})));
+    return this.apply(async () => {
+      const sent = this.dataset.countedArgs();
+      const change = await this.client.invoke(method, sent);
+      this.dataset.applyChange(change);
+      this.dataset.applyCounts(change, sent.filter);
+    });
   }
 
-  /** Runs a change; counts are fetched again even after a failure, since earlier parts may have landed. */
+  /** Runs a change; after a failure the counts are fetched again (a part may have landed with its answer lost). */
   private async apply(work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (e) {
       this.onError(e);
+      await this.dataset.refreshCounts();
     }
-    await this.dataset.refreshCounts();
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ImageSummary } from '../../../../shared/domain/images.ts';
 import type { LabelClass, LabelTask } from '../../../../shared/domain/labels.ts';
-import { FakeClient } from '../testing/fake-client.ts';
+import { FakeClient, countsMoved } from '../testing/fake-client.ts';
 import { DatasetState } from './dataset.svelte.ts';
 import { keyToAction, LabellingState } from './labelling.svelte.ts';
 
@@ -22,11 +22,15 @@ async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
     'images.counts': () => ({ total: 30, perClass: {}, unlabeled: 30, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 30 } }),
     'labels.tasks': () => [task(mode)],
-    'labels.set': ({ imageIds, classIds, continueBatch }) => ({ batchId: continueBatch ?? 'b1', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [] }),
-    'labels.undo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [] }], skipped: [] }),
-    'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [] }),
-    'images.exclude': ({ imageIds }) => ({ changed: imageIds.length }),
-    'images.include': ({ imageIds }) => ({ changed: imageIds.length }),
+    // Every image of the fake starts unlabeled, so a label adds one to its class per image.
+    'labels.set': ({ imageIds, classIds, continueBatch }) => ({
+      batchId: continueBatch ?? 'b1', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [],
+      ...countsMoved({ perClass: { [classIds[0]]: imageIds.length }, unlabeled: -imageIds.length, labelledPerTask: { 1: imageIds.length } }),
+    }),
+    'labels.undo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [] }], skipped: [], ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1 }) }),
+    'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [], ...countsMoved({ perClass: { 12: 1 }, unlabeled: -1 }) }),
+    'images.exclude': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: imageIds.length }) }),
+    'images.include': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: -imageIds.length }) }),
   });
   const onError = vi.fn();
   const dataset = new DatasetState(client, onError);
@@ -63,14 +67,17 @@ describe('keyToAction', () => {
   });
 });
 
+/** What every write of the labelling view sends besides its own arguments. */
+const SENT = { filter: {}, clientId: expect.stringMatching(/^view-/) };
+
 describe('LabellingState', () => {
   it('number keys persist the label at once and advance the cursor', async () => {
     const t = await setup();
     expect(await t.press('2')).toBe(true);
     expect(await t.press('1')).toBe(true);
     expect(t.calls('labels.set')).toEqual([
-      { imageIds: [101], classIds: [12], mode: 'replace' },
-      { imageIds: [102], classIds: [11], mode: 'replace' },
+      { imageIds: [101], classIds: [12], mode: 'replace', ...SENT },
+      { imageIds: [102], classIds: [11], mode: 'replace', ...SENT },
     ]);
     expect(t.dataset.cursor).toBe(2);
     expect(t.dataset.itemAt(0)?.labels).toEqual([12]);
@@ -99,7 +106,7 @@ describe('LabellingState', () => {
     t.dataset.select(8, { toggle: true });
     expect(t.dataset.selected.size).toBe(5);
     await t.press('3');
-    expect(t.calls('labels.set')).toEqual([{ imageIds: [103, 104, 105, 106, 109], classIds: [13], mode: 'replace' }]);
+    expect(t.calls('labels.set')).toEqual([{ imageIds: [103, 104, 105, 106, 109], classIds: [13], mode: 'replace', ...SENT }]);
     expect(t.dataset.cursor).toBe(8);
     t.dataset.moveTo(0);
     await t.press('ArrowRight', { shiftKey: true });
@@ -122,13 +129,15 @@ describe('LabellingState', () => {
   it('x excludes the cursor image and advances; x on an excluded image takes it back', async () => {
     const t = await setup();
     await t.press('x');
-    expect(t.calls('images.exclude')).toEqual([{ imageIds: [101], reason: 'Excluded while labelling' }]);
+    expect(t.calls('images.exclude')).toEqual([{ imageIds: [101], reason: 'Excluded while labelling', ...SENT }]);
+    expect(t.dataset.counts?.excluded).toBe(1);
     expect(t.dataset.itemAt(0)?.excluded).toBe(true);
     expect(t.dataset.cursor).toBe(1);
     t.dataset.moveTo(0);
     await t.press('x');
-    expect(t.calls('images.include')).toEqual([{ imageIds: [101] }]);
+    expect(t.calls('images.include')).toEqual([{ imageIds: [101], ...SENT }]);
     expect(t.dataset.itemAt(0)?.excluded).toBe(false);
+    expect(t.dataset.counts?.excluded).toBe(0);
   });
 
   it('multi-label mode toggles without advancing; space toggles the last class again', async () => {
@@ -136,8 +145,8 @@ describe('LabellingState', () => {
     await t.press('2');
     await t.press(' ');
     expect(t.calls('labels.set')).toEqual([
-      { imageIds: [101], classIds: [12], mode: 'toggle' },
-      { imageIds: [101], classIds: [12], mode: 'toggle' },
+      { imageIds: [101], classIds: [12], mode: 'toggle', ...SENT },
+      { imageIds: [101], classIds: [12], mode: 'toggle', ...SENT },
     ]);
     expect(t.dataset.cursor).toBe(0);
   });
@@ -160,5 +169,71 @@ describe('LabellingState', () => {
     await t.press('x');
     expect((t.calls('images.exclude') as { imageIds: number[] }[]).map((a) => a.imageIds.length)).toEqual([10_000, 1]);
     expect(t.dataset.itemAt(0)?.excluded).toBe(true);
+  });
+
+  it('one key is one call: the answer moves the counts once and nothing is counted again', async () => {
+    const t = await setup();
+    const before = t.client.calls.length;
+    const countsSet = vi.spyOn(t.dataset, 'counts', 'set');
+    await t.press('2');
+    expect(t.client.calls.slice(before).map((c) => c.method)).toEqual(['labels.set']);
+    expect(countsSet).toHaveBeenCalledTimes(1);
+    expect(t.dataset.counts).toMatchObject({ total: 30, unlabeled: 29, perClass: { 12: 1 } });
+    expect(t.dataset.mainTask).toMatchObject({ labelled: 1, classes: [{ count: 0 }, { id: 12, count: 1 }, { count: 0 }] });
+    // Its own event comes back with its client id and is skipped.
+    const { clientId } = t.calls('labels.set')[0] as { clientId: string };
+    t.client.emit('labels.changed', { imageIds: [101], counts: countsMoved({ perClass: { 12: 1 } }).counts, clientId });
+    expect(countsSet).toHaveBeenCalledTimes(1);
+    expect(t.dataset.counts?.perClass[12]).toBe(1);
+    for (const key of ['z', 'x']) {
+      const from = t.client.calls.length;
+      await t.press(key, { ctrlKey: key === 'z' });
+      expect(t.client.calls.slice(from).map((c) => c.method)).toEqual([key === 'z' ? 'labels.undo' : 'images.exclude']);
+    }
+    expect(t.dataset.counts).toMatchObject({ unlabeled: 30, perClass: { 12: 0 }, excluded: 1 });
+    expect(t.onError).not.toHaveBeenCalled();
+  });
+
+  it('a selection sent in parts adds up the answers of every part', async () => {
+    const t = await setup('single', 25_001);
+    await t.press('a', { ctrlKey: true });
+    const before = t.client.calls.length;
+    await t.press('2');
+    expect(t.client.calls.slice(before).map((c) => c.method)).toEqual(['labels.set', 'labels.set', 'labels.set']);
+    expect(t.dataset.counts?.perClass[12]).toBe(25_001);
+  });
+
+  it("other clients' events move the counts without a call; under a filter they are counted again", async () => {
+    const t = await setup();
+    const before = t.client.calls.length;
+    t.dataset.onLabelsChanged({ imageIds: [101], counts: countsMoved({ perClass: { 13: 2 }, unlabeled: -2 }).counts, clientId: 'another-window' });
+    t.dataset.onExcluded({ imageIds: [102], excluded: true, counts: countsMoved({ excluded: 1 }).counts });
+    expect(t.client.calls.length).toBe(before);
+    expect(t.dataset.counts).toMatchObject({ unlabeled: 28, excluded: 1, perClass: { 13: 2 } });
+    expect(t.dataset.itemAt(1)?.excluded).toBe(true);
+    expect(t.dataset.classes.find((c) => c.id === 13)?.count).toBe(2);
+    // Without a delta (a class merge) or under a filter the delta cannot be applied: ask again.
+    t.dataset.onLabelsChanged({ imageIds: [101] });
+    await t.dataset.setFilter({ split: 'train' });
+    const counted = t.calls('images.counts').length;
+    t.dataset.onLabelsChanged({ imageIds: [101], counts: countsMoved({ perClass: { 13: 1 } }).counts });
+    expect(t.calls('images.counts').length).toBe(counted + 1);
+  });
+
+  it('a write answered after the filter changed does not apply its delta to the new counts', async () => {
+    const t = await setup();
+    let answer: () => void = () => {};
+    const original = t.client.invoke.bind(t.client);
+    vi.spyOn(t.client, 'invoke').mockImplementation(async (method, args) => {
+      if (method === 'labels.set') await new Promise<void>((r) => (answer = r));
+      return original(method, args);
+    });
+    const key = t.labelling.label(12, 'replace', false);
+    await t.dataset.setFilter({ unlabeled: true });
+    const counted = t.calls('images.counts').length;
+    answer();
+    await key;
+    expect(t.calls('images.counts').length).toBe(counted + 1);
+    expect(t.dataset.counts?.perClass[12]).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
+import { type CountsDelta, applyToProjectCounts } from '../../../../shared/domain/counts.ts';
 import type { ProjectInfo, RecentProject } from '../../../../shared/domain/project.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
 
@@ -18,13 +19,27 @@ export class ProjectState {
 
   /** Subscribe to changes and load the current state; returns the unsubscribe function. */
   start(): () => void {
-    const off = this.client.on('project.changed', (info) => {
-      this.version++;
-      this.info = info;
-      void this.loadRecent();
-    });
+    const offs = [
+      this.client.on('project.changed', (info) => {
+        const before = this.info;
+        this.version++;
+        this.info = info;
+        // The recent list changes when a project is opened, created or renamed, not when its counts move.
+        if (info?.dir !== before?.dir || info?.name !== before?.name) void this.loadRecent();
+      }),
+      // Label keys and exclusions carry their count deltas instead of a project.changed (a recount).
+      this.client.on('labels.changed', (e) => this.applyDelta(e.counts)),
+      this.client.on('images.excluded', (e) => this.applyDelta(e.counts)),
+    ];
     void this.refresh();
-    return off;
+    return () => offs.forEach((off) => off());
+  }
+
+  /** The header's counts after a write of any client (this state sees no write's answer, only events). */
+  private applyDelta(delta: CountsDelta | undefined): void {
+    if (!delta || !this.info) return;
+    this.version++;
+    this.info = { ...this.info, counts: applyToProjectCounts(this.info.counts, delta) };
   }
 
   async refresh(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { notFound } from '../../../../shared/contract/errors.ts';
-import { FakeClient, projectInfo } from '../testing/fake-client.ts';
+import { FakeClient, countsMoved, projectInfo } from '../testing/fake-client.ts';
 import { ProjectState } from './project.svelte.ts';
 
 describe('ProjectState', () => {
@@ -32,5 +32,22 @@ describe('ProjectState', () => {
     await state.refresh();
     expect(errors.map((e) => (e as Error).message)).toEqual(['disk full']);
     expect(state.recent.map((r) => r.name)).toEqual(['A']);
+  });
+
+  it('label and exclusion events move the header counts; only a new project or name reloads the recent list', async () => {
+    const client = new FakeClient({ 'project.info': () => projectInfo(), 'project.recent': () => [] });
+    const state = new ProjectState(client, () => {});
+    state.start();
+    await new Promise((r) => setTimeout(r, 0));
+    const recent = () => client.calls.filter((c) => c.method === 'project.recent').length;
+    expect(recent()).toBe(1);
+    client.emit('labels.changed', { imageIds: [1, 2], counts: countsMoved({ unlabeled: -2 }).counts, clientId: 'any' });
+    client.emit('images.excluded', { imageIds: [3], excluded: true, counts: countsMoved({ excluded: 1 }).counts });
+    client.emit('labels.changed', { imageIds: [4] });
+    expect(state.info?.counts).toMatchObject({ labelled: 680, excluded: 10 });
+    client.emit('project.changed', projectInfo({ counts: { ...projectInfo().counts, runs: 3 } }));
+    expect(recent()).toBe(1);
+    client.emit('project.changed', projectInfo({ name: 'Renamed' }));
+    expect(recent()).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { Args, EngineClient, EventName, Events, Method, Result } from '../../../../shared/contract/index.ts';
+import type { CountsDelta, CountsMoved } from '../../../../shared/domain/counts.ts';
 import type { ProjectInfo } from '../../../../shared/domain/project.ts';
 import { Listeners } from '../api/listeners.ts';
 
@@ -41,4 +42,9 @@ export function projectInfo(overrides: Partial<ProjectInfo> = {}): ProjectInfo {
     counts: { images: 12_345, labelled: 678, excluded: 9, classes: 3, runs: 2 },
     ...overrides,
   };
+}
+
+/** A write's count delta for fake answers: zeros except what `moved` names. */
+export function countsMoved(moved: Partial<CountsDelta> = {}): CountsMoved {
+  return { counts: { total: 0, perClass: {}, unlabeled: 0, excluded: 0, perSplit: {}, labelledPerTask: {}, ...moved } };
 }
