@@ -145,8 +145,8 @@ export interface RunPlan {
   valImages: number;
   /** Train-split image count per class (main task). */
   classCounts: Record<string, number>;
-  /** Rough duration on the rung the run will most likely use, and that sentence. */
-  estimate: { seconds: number; rung: string; text: string };
+  /** Rough duration and peak memory on the rung the run will most likely use, with sentences. */
+  estimate: { seconds: number; rung: string; text: string; memory: { peakMb: number; budgetMb: number; text: string } };
   config: RunConfig;
 }
 

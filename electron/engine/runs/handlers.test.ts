@@ -55,6 +55,17 @@ describe('runs: data checks and plan', () => {
     await expect(t.client.invoke('runs.plan', { ...tiny, strategy: 'lora' })).rejects.toMatchObject({ code: 'unsupported' });
   });
 
+  it('plans a batch that fits the backend\'s memory, refuses a batch or a model that cannot fit, and says so', async () => {
+    await fill(4);
+    const vit = { backbone: 'vit_small_patch16_224', weights: join(t.projectDir, 'project.db'), imageSize: 224, strategy: 'full', backend: 'wasm' } as const;
+    // Measured: 821 MB of activations per image at 224 px; wasm's heap is 4 GiB.
+    const plan = await t.client.invoke('runs.plan', vit);
+    expect(plan.config.batchSize).toBe(2);
+    expect(plan.estimate.memory.text).toMatch(/^about 2\.3 GB at batch 2 of the 3\.5 GB wasm can use \(batch 16 would need about 13\.8 GB\)$/);
+    await expect(t.client.invoke('runs.plan', { ...vit, batchSize: 16 })).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(/needs about 13\.8 GB on wasm \(3\.5 GB usable\): use batch 2 or lower/) });
+    await expect(t.client.invoke('runs.plan', { ...vit, backbone: 'vit_base_patch16_224' })).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(/^vit_base_patch16_224 at 224 px needs about 4\.1 GB to train even one image with full on wasm/) });
+  });
+
   it('plans auto without pretrained weights as full training from scratch, and says so', async () => {
     await fill(8);
     const plan = await t.client.invoke('runs.plan', { ...tiny, lr: undefined, strategy: 'auto' });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
@@ -8,7 +9,7 @@ import type { RunConfig, RunPlan, StrategyName } from '../../../shared/domain/ru
 import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
 import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
-import { cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt } from '../../training/finetune/budget.ts';
+import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from '../../training/finetune/budget.ts';
 import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
 import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
 import { TEST_BACKBONES, buildBackbone, isTestBackbone } from '../../training/trainer/model.ts';
@@ -38,6 +39,39 @@ function expectedRung(asked: string | undefined): BackendRung {
   if (isBackendRung(asked)) return asked;
   for (const rung of ['tfjs-node-gpu', 'tfjs-node'] as const) if (nodeSystemProbe.resolveModule(NATIVE_MODULES[rung])) return rung;
   return 'wasm';
+}
+
+/** What one training step of `strategy` holds in memory, per the backbone's measured figures. */
+function memoryInput(backbone: string, strategy: StrategyName, size: number): MemoryInput {
+  const cfg = isTestBackbone(backbone) ? { paramsMillions: 0.01, trainMbPerImage: 1, inputSize: 32 } : pretrainedConfig(backbone);
+  return {
+    paramsMillions: cfg.paramsMillions,
+    mbPerImage: cfg.trainMbPerImage * (size / cfg.inputSize) ** 2,
+    throughBody: strategy !== 'top' && strategy !== 'linear',
+    trainsBody: strategy === 'full' || strategy === 'gradual',
+  };
+}
+
+const DEFAULT_BATCH = 16;
+const gb = (mb: number) => `${(mb / 1000).toFixed(1)} GB`;
+
+/**
+ * The batch size: the user's, if it fits the rung's memory (else refused with the largest that
+ * fits), or the largest power of two up to 16 that fits. Nothing fitting is refused with what to lower.
+ */
+function fittingBatch(opts: RunOptions, strategy: StrategyName, size: number, rung: BackendRung): number {
+  const m = memoryInput(opts.backbone, strategy, size);
+  const budget = memoryBudgetMb(rung, totalmem() / 1e6);
+  const wanted = opts.batchSize ?? DEFAULT_BATCH;
+  const fits = largestBatch(m, wanted, budget);
+  const where = `on ${rung} (${gb(budget)} usable)`;
+  if (fits === 0) {
+    throw validation(`${opts.backbone} at ${size} px needs about ${gb(stepMemoryMb(m, 1))} to train even one image with ${strategy} ${where}: lower the image size, pick a smaller backbone, or use the top or linear strategy.`);
+  }
+  if (opts.batchSize !== undefined && fits < opts.batchSize) {
+    throw validation(`Batch ${opts.batchSize} of ${opts.backbone} at ${size} px with ${strategy} needs about ${gb(stepMemoryMb(m, opts.batchSize))} ${where}: use batch ${fits} or lower, or a smaller image size.`);
+  }
+  return fits;
 }
 
 function defaultImageSize(backbone: string): number {
@@ -73,7 +107,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   const auto = autoStrategy(labelled, fam, { pretrained: fromPretrained, fullSeconds, rung });
   const strategy: StrategyName = !opts.strategy || opts.strategy === 'auto' ? auto.strategy : opts.strategy;
   const reason = !opts.strategy || opts.strategy === 'auto' ? auto.reason : `Chosen by the user (auto would pick ${auto.strategy}).`;
-  const batchSize = opts.batchSize ?? 16;
+  const batchSize = fittingBatch(opts, strategy, imageSize, rung);
   const rates = lrRule({ arch: opts.backbone, family: fam, fromPretrained, headLr: opts.lr, bodyLr: opts.bodyLr, layerDecay: opts.layerDecay });
   const total = data.manifest.train.length;
   const weighting = opts.classWeights ?? 'auto';
@@ -154,7 +188,16 @@ function estimate(config: RunConfig, data: RunData): RunPlan['estimate'] {
   // linear and top compute the frozen prefix once; the rest pay a forward and a backward pass through (nearly) all of it every step.
   const cached = config.strategy === 'linear' || config.strategy === 'top';
   const seconds = cached ? cachedRunSeconds(input, config.strategy === 'top' ? 0.1 : 0) : fullRunSeconds(input);
-  return { seconds, rung, text: `${describeSeconds(seconds)} on ${rung} (a rough estimate from the model's GFLOPs)` };
+  const m = memoryInput(config.backbone, config.strategy, config.imageSize);
+  const peakMb = stepMemoryMb(m, config.batchSize);
+  const budgetMb = memoryBudgetMb(rung, totalmem() / 1e6);
+  const full = config.batchSize < DEFAULT_BATCH ? ` (batch ${DEFAULT_BATCH} would need about ${gb(stepMemoryMb(m, DEFAULT_BATCH))})` : '';
+  return {
+    seconds,
+    rung,
+    text: `${describeSeconds(seconds)} on ${rung} (a rough estimate from the model's GFLOPs)`,
+    memory: { peakMb, budgetMb, text: `about ${gb(peakMb)} at batch ${config.batchSize} of the ${gb(budgetMb)} ${rung} can use${full}` },
+  };
 }
 
 export const KNOWN_TEST_BACKBONES = Object.keys(TEST_BACKBONES);

@@ -11,7 +11,7 @@ import type { Project } from '../projects/project.ts';
 import type { LaunchOptions } from './coordinator.ts';
 import { runWarnings } from './health.ts';
 import { insertMetrics, listMetrics, recordCheckpoint, updateRun } from './store.ts';
-import { TrainerProcess, describeExit } from './trainer-process.ts';
+import { OUT_OF_MEMORY, TrainerProcess, describeExit, outOfMemoryMessage } from './trainer-process.ts';
 
 type Outcome =
   | { kind: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stopReason: string | null }
@@ -64,7 +64,7 @@ export class RunSupervisor {
     this.job.signal.addEventListener('abort', onAbort, { once: true });
     const exit = await this.proc.exited;
     this.job.signal.removeEventListener('abort', onAbort);
-    return this.conclude(describeExit(exit));
+    return this.conclude(describeExit(exit, this.opts.config));
   }
 
   private emit(p: Partial<RunProgress>): void {
@@ -109,7 +109,9 @@ export class RunSupervisor {
         this.outcome = { kind: 'cancelled' };
         return;
       case 'failed':
-        this.outcome = { kind: 'failed', reason: m.reason, code: m.code as ErrorCode };
+        this.outcome = OUT_OF_MEMORY.test(m.reason)
+          ? { kind: 'failed', reason: outOfMemoryMessage(this.opts.config.batchSize, this.opts.config.imageSize), code: 'validation' }
+          : { kind: 'failed', reason: m.reason, code: m.code as ErrorCode };
     }
   }
 

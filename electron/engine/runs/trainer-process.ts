@@ -51,8 +51,17 @@ export class TrainerProcess {
   }
 }
 
+/** What out-of-memory looks like from each rung: wasm's abort, V8's and libtensorflow's allocation failures. */
+export const OUT_OF_MEMORY = /Aborted\(|Cannot enlarge memory|Array buffer allocation failed|JavaScript heap out of memory|OOM when allocating|out of memory/i;
+
+/** The sentence for a run that ran out of memory: what to lower, never an allocator's text. */
+export function outOfMemoryMessage(batchSize: number, imageSize: number): string {
+  return `Out of memory at batch ${batchSize}, image size ${imageSize}: lower them (--batch-size, --image-size), or pick a smaller backbone or the top or linear strategy.`;
+}
+
 /** A sentence for the user about a trainer that died without reporting why. */
-export function describeExit(exit: TrainerExit): string {
+export function describeExit(exit: TrainerExit, run?: { batchSize: number; imageSize: number }): string {
+  if (run && OUT_OF_MEMORY.test(exit.stderrTail)) return outOfMemoryMessage(run.batchSize, run.imageSize);
   const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
   const lastLine = exit.stderrTail.trim().split('\n').filter((l) => /error/i.test(l)).pop();
   return `The training process ${how} before finishing${lastLine ? `: ${lastLine.trim()}` : ''}.`;

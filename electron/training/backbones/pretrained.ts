@@ -47,6 +47,12 @@ export interface PretrainedConfig {
   paramsMillions: number;
   /** Forward GFLOPs of one image at `inputSize` (timm's model cards); scales with pixels (ResNet) or tokens (ViT). */
   gflops: number;
+  /**
+   * MB of activations one image keeps for the backward pass of full fine-tuning at `inputSize`
+   * (TF.js keeps every intermediate on its tape), measured with tf.profile on wasm; see
+   * electron/training/finetune/budget.ts.
+   */
+  trainMbPerImage: number;
   pretraining: PretrainingRecipe;
   weights: WeightSource;
 }
@@ -73,7 +79,7 @@ const AUGREG: PretrainingRecipe = {
   source: 'How to train your ViT, ImageNet-21k pretraining (arXiv:2106.10270, section 3)',
 };
 
-function resnet(arch: string, featureDim: number, paramsMillions: number, gflops: number): PretrainedConfig {
+function resnet(arch: string, featureDim: number, paramsMillions: number, gflops: number, trainMbPerImage: number): PretrainedConfig {
   return {
     arch,
     family: 'resnet',
@@ -88,12 +94,13 @@ function resnet(arch: string, featureDim: number, paramsMillions: number, gflops
     featureDim,
     paramsMillions,
     gflops,
+    trainMbPerImage,
     pretraining: RSB_A1,
     weights: { repo: `timm/${arch}.a1_in1k`, file: 'model.safetensors', sha256: null },
   };
 }
 
-function vit(arch: string, featureDim: number, paramsMillions: number, gflops: number): PretrainedConfig {
+function vit(arch: string, featureDim: number, paramsMillions: number, gflops: number, trainMbPerImage: number): PretrainedConfig {
   return {
     arch,
     family: 'vit',
@@ -108,6 +115,7 @@ function vit(arch: string, featureDim: number, paramsMillions: number, gflops: n
     featureDim,
     paramsMillions,
     gflops,
+    trainMbPerImage,
     pretraining: AUGREG,
     weights: { repo: `timm/${arch}.augreg_in21k_ft_in1k`, file: 'model.safetensors', sha256: null },
   };
@@ -115,12 +123,13 @@ function vit(arch: string, featureDim: number, paramsMillions: number, gflops: n
 
 /** Every architecture LabelTune can fine-tune, keyed by timm name. */
 export const PRETRAINED: Readonly<Record<string, PretrainedConfig>> = {
-  resnet18: resnet('resnet18', 512, 11.69, 1.82),
-  resnet34: resnet('resnet34', 512, 21.8, 3.67),
-  resnet50: resnet('resnet50', 2048, 25.56, 4.11),
-  vit_tiny_patch16_224: vit('vit_tiny_patch16_224', 192, 5.72, 1.26),
-  vit_small_patch16_224: vit('vit_small_patch16_224', 384, 22.05, 4.61),
-  vit_base_patch16_224: vit('vit_base_patch16_224', 768, 86.57, 17.58),
+  resnet18: resnet('resnet18', 512, 11.69, 1.82, 217),
+  resnet34: resnet('resnet34', 512, 21.8, 3.67, 323),
+  resnet50: resnet('resnet50', 2048, 25.56, 4.11, 938),
+  vit_tiny_patch16_224: vit('vit_tiny_patch16_224', 192, 5.72, 1.26, 411),
+  vit_small_patch16_224: vit('vit_small_patch16_224', 384, 22.05, 4.61, 821),
+  // ViT-B: twice ViT-S's width and heads, not measured (one step takes minutes on wasm).
+  vit_base_patch16_224: vit('vit_base_patch16_224', 768, 86.57, 17.58, 1650),
 };
 
 /** The pretrained configuration of `arch`, or a `not-found` error listing the known names. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNG_GFLOPS, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt } from './budget.ts';
+import { RUNG_GFLOPS, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from './budget.ts';
 
 describe('training-time estimates', () => {
   it('scales GFLOPs with the pixel count', () => {
@@ -18,5 +18,26 @@ describe('training-time estimates', () => {
 
   it('describes durations in the unit a person reads', () => {
     expect([describeSeconds(2), describeSeconds(42), describeSeconds(600), describeSeconds(3 * 3600)]).toEqual(['about 1 s', 'about 40 s', 'about 10 min', 'about 3.0 h']);
+  });
+});
+
+describe('memory plan', () => {
+  // vit_small_patch16_224 at 224 px, full fine-tuning: measured peaks 1,427 MB at batch 1 and 2,248 MB at batch 2.
+  const vitSmall = { paramsMillions: 22.05, mbPerImage: 821, throughBody: true, trainsBody: true };
+
+  it('reproduces the measured peaks within 10%', () => {
+    expect(stepMemoryMb(vitSmall, 1)).toBeGreaterThan(1427 * 0.9);
+    expect(stepMemoryMb(vitSmall, 1)).toBeLessThan(1427 * 1.1);
+    expect(stepMemoryMb(vitSmall, 2)).toBeGreaterThan(2248 * 0.9);
+    expect(stepMemoryMb(vitSmall, 2)).toBeLessThan(2248 * 1.1);
+  });
+
+  it('picks the largest power-of-two batch that fits, the wanted one when it fits, 0 when nothing does', () => {
+    expect(largestBatch(vitSmall, 16, memoryBudgetMb('wasm', 24_000))).toBe(2);
+    expect(largestBatch(vitSmall, 16, memoryBudgetMb('tfjs-node', 64_000))).toBe(16);
+    expect(largestBatch(vitSmall, 12, 20_000)).toBe(12);
+    expect(largestBatch({ ...vitSmall, mbPerImage: 5000 }, 16, 3500)).toBe(0);
+    // A cached prefix keeps a tenth of the activations: ResNet-50 top fits batch 16 on wasm.
+    expect(largestBatch({ paramsMillions: 25.56, mbPerImage: 938, throughBody: false, trainsBody: false }, 16, 3500)).toBe(16);
   });
 });

@@ -47,3 +47,43 @@ export function describeSeconds(s: number): string {
   if (s < 90 * 60) return `about ${Math.round(s / 60)} min`;
   return `about ${(s / 3600).toFixed(1)} h`;
 }
+
+/**
+ * Memory a rung can give one training process, in MB. wasm32 addresses 4 GiB; TF.js's heap grows
+ * to it, and 3.5 GB leaves room for fragmentation. The others get half the machine's memory (the
+ * GPU rung: a conservative 6 GB of device memory, which this process cannot query).
+ */
+export function memoryBudgetMb(rung: BackendRung, totalMb: number): number {
+  if (rung === 'wasm') return 3500;
+  if (rung === 'tfjs-node-gpu') return 6000;
+  return totalMb / 2;
+}
+
+export interface MemoryInput {
+  paramsMillions: number;
+  /** MB one image keeps for the backward pass of full fine-tuning, at the run's size. */
+  mbPerImage: number;
+  /** Whether gradients flow through (nearly) the whole body: full, gradual, adapter, lora. */
+  throughBody: boolean;
+  /** Whether the body's own weights get gradients and AdamW moments: full, gradual. */
+  trainsBody: boolean;
+}
+
+/**
+ * Peak MB of one training step at batch `batch`: the weights, their gradients and AdamW moments
+ * (measured: about 7 × 4 bytes per parameter at the peak of full fine-tuning, 3 × when only small
+ * parts train), plus each image's activations (a cached-prefix strategy keeps a tenth of them).
+ */
+export function stepMemoryMb(m: MemoryInput, batch: number): number {
+  const weights = m.paramsMillions * 4 * (m.trainsBody ? 7 : 3);
+  return weights + batch * m.mbPerImage * (m.throughBody ? 1 : 0.1);
+}
+
+/** The largest power-of-two batch up to `wanted` whose step fits `budgetMb`; 0 when not even one image fits. */
+export function largestBatch(m: MemoryInput, wanted: number, budgetMb: number): number {
+  let batch = 1;
+  while (batch * 2 <= wanted) batch *= 2;
+  if (wanted < batch * 2 && stepMemoryMb(m, wanted) <= budgetMb) return wanted;
+  while (batch >= 1 && stepMemoryMb(m, batch) > budgetMb) batch /= 2;
+  return batch >= 1 ? batch : 0;
+}

@@ -65,6 +65,7 @@ function describePlan(plan: RunPlan): string {
     `          ${Object.entries(plan.learningRates).map(([g, lr]) => `${g} ${lr.toExponential(1)}`).join(', ')}`,
     `Data      ${plan.trainImages} train, ${plan.valImages} validation images`,
     `Duration  ${plan.estimate.text}`,
+    `Memory    ${plan.estimate.memory.text}`,
   ].join('\n');
 }
 
