@@ -2,6 +2,7 @@ import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { JobProgressEvent } from '../../../../shared/contract/jobs.ts';
 import type { JobState } from '../../../../shared/domain/job.ts';
 import { progressLabel } from '../../components/weights/weights-format.ts';
+import { followJobs } from './job-events.ts';
 
 /** Jobs of this engine session, newest first, kept current by `job.progress` and `job.finished`. */
 export class JobsState {
@@ -16,13 +17,9 @@ export class JobsState {
   ) {}
 
   start(): () => void {
-    const offProgress = this.client.on('job.progress', (p) => this.progress(p));
-    const offFinished = this.client.on('job.finished', (j) => this.finished(j));
+    const stop = followJobs(this.client, (p) => this.progress(p), (j) => this.finished(j));
     void this.load();
-    return () => {
-      offProgress();
-      offFinished();
-    };
+    return stop;
   }
 
   async load(): Promise<void> {

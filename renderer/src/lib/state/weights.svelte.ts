@@ -4,6 +4,7 @@ import type { JobProgressEvent } from '../../../../shared/contract/jobs.ts';
 import type { WeightsDownloadResult, WeightsEntry } from '../../../../shared/contract/weights.ts';
 import type { JobState } from '../../../../shared/domain/job.ts';
 import { formatBytes, importMessage, shortSha } from '../../components/weights/weights-format.ts';
+import { followJobs } from './job-events.ts';
 
 /** A `weights.download` job under way. */
 export interface WeightsDownload {
@@ -55,13 +56,9 @@ export class WeightsState {
   }
 
   start(): () => void {
-    const offProgress = this.client.on('job.progress', (p) => this.progress(p));
-    const offFinished = this.client.on('job.finished', (j) => this.finished(j));
+    const stop = followJobs(this.client, (p) => this.progress(p), (j) => this.finished(j));
     void this.load();
-    return () => {
-      offProgress();
-      offFinished();
-    };
+    return stop;
   }
 
   entry(arch: string): WeightsEntry | undefined {
