@@ -53,6 +53,8 @@ export interface RunConfig {
   aux: { classes: string[]; multiLabel: boolean; schedule: AlphaScheduleName; alpha: number } | null;
   augment: boolean;
   horizontalFlip: boolean;
+  /** Share of the backbone's parameters adapters add; absent in runs recorded before (width channels / 16). */
+  adapterShare?: number;
   /** Early stopping patience in epochs (0 = off). */
   patience: number;
   /** Backend rung asked for (null: the fastest that works). */

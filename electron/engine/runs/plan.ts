@@ -10,9 +10,10 @@ import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts
 import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
 import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from '../../training/finetune/budget.ts';
+import { ADAPTER_SHARE } from '../../training/finetune/extensions.ts';
 import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
 import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
-import { TEST_BACKBONES, buildBackbone, isTestBackbone } from '../../training/trainer/model.ts';
+import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '../../training/trainer/model.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../../training/backends/system-probe.ts';
@@ -141,6 +142,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     aux: opts.auxSchedule && data.aux ? { ...data.aux, schedule: opts.auxSchedule, alpha: opts.auxAlpha ?? 1 } : null,
     augment,
     horizontalFlip: opts.horizontalFlip ?? false,
+    adapterShare: ADAPTER_SHARE,
     patience: opts.patience ?? 5,
     backend: opts.backend ?? null,
   };
@@ -151,7 +153,7 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
   await tf.ready();
   const backbone = await buildBackbone({ ...config, weights: null });
   try {
-    const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery });
+    const strategy = createStrategy(config.strategy, backbone, strategyOptions(config));
     const s = trainableSummary(backbone, strategy, config.epochs);
     strategy.extension?.dispose();
     // The auxiliary head (and the learned log-variances) train alongside, at the head's LR.

@@ -54,10 +54,30 @@ export function probeGroupWidths(backbone: Backbone): Map<string, number> {
 }
 
 export interface AdapterOptions {
-  /** Bottleneck width = channels / reduction (at least 4). */
+  /**
+   * Share of the backbone's parameters the adapters add (the guide: 3-5%): each bottleneck's width
+   * is proportional to its site's channels, scaled to hit the share. The default, 4%.
+   */
+  targetShare?: number;
+  /** Bottleneck width = channels / reduction (at least 4) instead of a share: runs recorded before shares. */
   reduction?: number;
   activation?: 'relu' | 'gelu';
   seed?: number;
+}
+
+export const ADAPTER_SHARE = 0.04;
+
+/**
+ * Bottleneck width per site: channels × k, with k such that the adapters (2·c·r weights each)
+ * add `targetShare` of the backbone's parameters; or channels / reduction for old runs.
+ */
+function bottleneckWidth(backbone: Backbone, widths: Map<string, number>, opts: AdapterOptions): (c: number) => number {
+  if (opts.reduction !== undefined) return (c) => Math.max(4, Math.round(c / opts.reduction!));
+  let params = 0;
+  for (const [name, v] of backbone.variables) if (!backbone.isBuffer(name)) params += v.size;
+  const squares = [...widths.values()].reduce((s, c) => s + 2 * c * c, 0);
+  const k = ((opts.targetShare ?? ADAPTER_SHARE) * params) / squares;
+  return (c) => Math.max(4, Math.round(k * c));
 }
 
 /**
@@ -68,8 +88,9 @@ export function createAdapters(backbone: Backbone, opts: AdapterOptions = {}): E
   const widths = probeGroupWidths(backbone);
   const rng = new Rng(opts.seed ?? 7);
   const variables = new Map<string, tf.Variable>();
+  const width = bottleneckWidth(backbone, widths, opts);
   for (const [g, c] of widths) {
-    const r = Math.max(4, Math.round(c / (opts.reduction ?? 16)));
+    const r = width(c);
     variables.set(`adapters.${g}.down.weight`, namedVariable(`adapters.${g}.down.weight`, tf.tensor(rng.normalArray(c * r, Math.sqrt(2 / c)), [c, r])));
     variables.set(`adapters.${g}.down.bias`, namedVariable(`adapters.${g}.down.bias`, tf.zeros([r])));
     variables.set(`adapters.${g}.up.weight`, namedVariable(`adapters.${g}.up.weight`, tf.zeros([r, c])));

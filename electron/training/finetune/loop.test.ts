@@ -133,6 +133,23 @@ describe('training loop', () => {
     t.dispose();
   });
 
+  it('the auxiliary task moves the shared layers under top: the main validation loss depends on α', async () => {
+    const auxTargets = new Float32Array(24 * 2);
+    train.ids.forEach((_, i) => (auxTargets[i * 2 + (i % 2)] = 1));
+    const withAux = { ...train, auxTargets, auxMask: new Float32Array(24).fill(1) };
+    const mainLoss = async (alpha: number) => {
+      const backbone = createTinyResnet({ numClasses: 3, imageSize: SIZE });
+      const t = new FineTuner(backbone, createStrategy('top', backbone), baseConfig({ epochs: 2, aux: { numClasses: 2, multiLabel: false, schedule: 'constant', alpha } }), withAux, val);
+      const rows = await t.fit();
+      t.dispose();
+      return rows[1].valLoss;
+    };
+    const [none, some, much] = [await mainLoss(0), await mainLoss(1), await mainLoss(10)];
+    // Under head-only training the main loss was bit-identical for every α: the aux head shared nothing.
+    expect(new Set([none, some, much]).size).toBe(3);
+    expect(Math.abs(much - none)).toBeGreaterThan(1e-4);
+  });
+
   it('stops early after `patience` epochs without a better validation loss and marks the best epoch', async () => {
     // LR 0: nothing moves, so epoch 0 stays the best and patience 2 ends the run after epoch 2.
     const t = tuner('linear', { epochs: 10, lr: 0, patience: 2 });

@@ -42,6 +42,17 @@ describe('strategies on the real backbones', () => {
     vit.dispose();
   });
 
+  it.each([['resnet18', 32], ['vit_tiny_patch16_224', 32]])('%s: adapters add the guide\'s 3-5% of the parameters', (arch, size) => {
+    const b = createBackbone(arch, { numClasses: 3, imageSize: size });
+    const strategy = createStrategy('adapter', b);
+    const s = trainableSummary(b, strategy, 10);
+    const adapters = [...strategy.extension!.variables.values()].reduce((n, v) => n + v.size, 0);
+    expect(adapters / (s.totalParams - adapters)).toBeGreaterThan(0.035);
+    expect(adapters / (s.totalParams - adapters)).toBeLessThan(0.045);
+    strategy.extension!.dispose();
+    b.dispose();
+  });
+
   it('resnet18: adapters after each stage start at the identity; LoRA is refused; shares are small', () => {
     const resnet = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
     const adapters = createAdapters(resnet);

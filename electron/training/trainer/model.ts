@@ -3,6 +3,7 @@ import type { RunConfig } from '../../../shared/domain/run.ts';
 import { createBackbone } from '../backbones/index.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, pretrainedConfig } from '../backbones/pretrained.ts';
 import type { Backbone } from '../backbones/types.ts';
+import type { StrategyOptions } from '../finetune/strategies.ts';
 import { createTinyResnet } from '../finetune/testing/tiny-resnet.ts';
 import { createTinyVit } from '../finetune/testing/tiny-vit.ts';
 import type { PreprocessConfig } from '../preprocess/preprocess.ts';
@@ -22,6 +23,15 @@ export const TEST_BACKBONES: Record<string, (numClasses: number, imageSize: numb
 
 export function isTestBackbone(name: string): boolean {
   return Object.hasOwn(TEST_BACKBONES, name);
+}
+
+/** The strategy options a run's config implies: the same in the trainer, the plan and the model loader. */
+export function strategyOptions(config: RunConfig): StrategyOptions {
+  return {
+    gradualEvery: config.gradualEvery,
+    lora: { seed: config.seed },
+    adapter: config.adapterShare === undefined ? { seed: config.seed, reduction: 16 } : { seed: config.seed, targetShare: config.adapterShare },
+  };
 }
 
 /** Build the run's backbone with a fresh head for the project's classes and load its weights. */

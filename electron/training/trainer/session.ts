@@ -8,7 +8,7 @@ import { loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
 import { type EpochMetrics, type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
 import { lrFind } from '../finetune/lr-find.ts';
 import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
-import { buildBackbone, preprocessFor } from './model.ts';
+import { buildBackbone, strategyOptions, preprocessFor } from './model.ts';
 import { PixelStore } from './pixels.ts';
 import type { EngineToTrainer, ManifestItem, StartMessage, TrainerToEngine } from './protocol.ts';
 
@@ -77,7 +77,7 @@ export class TrainerSession {
       if (done === all.length || done % 16 === 0) this.send({ type: 'loading', done, total: all.length });
     });
     const backbone = await buildBackbone(config);
-    const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery, lora: { seed: config.seed }, adapter: { seed: config.seed } });
+    const strategy = createStrategy(config.strategy, backbone, strategyOptions(config));
     const data = (items: ManifestItem[]) => toTrainData(items, config, (id) => pixels.get(id));
     return new FineTuner(backbone, strategy, loopConfig(config, start.cacheDir), data(manifest.train), data(manifest.val));
   }

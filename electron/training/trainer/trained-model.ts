@@ -7,7 +7,7 @@ import type { Extension } from '../finetune/extensions.ts';
 import { mergeLora } from '../finetune/lora.ts';
 import { createStrategy } from '../finetune/strategies.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
-import { buildBackbone } from './model.ts';
+import { buildBackbone, strategyOptions } from './model.ts';
 
 /** A fine-tuned model ready for inference or export. */
 export interface TrainedModel {
@@ -24,7 +24,7 @@ export interface TrainedModel {
 /** Load a run's checkpoint into a fresh backbone and merge LoRA, for inference and export. */
 export async function loadTrainedModel(file: string, config: RunConfig): Promise<TrainedModel> {
   const backbone = await buildBackbone({ ...config, weights: null });
-  const strategy = createStrategy(config.strategy, backbone, { gradualEvery: config.gradualEvery, lora: { seed: config.seed }, adapter: { seed: config.seed } });
+  const strategy = createStrategy(config.strategy, backbone, strategyOptions(config));
   const ext = strategy.extension;
   const f = await SafetensorsFile.open(file);
   try {
