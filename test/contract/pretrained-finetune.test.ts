@@ -111,6 +111,6 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
 });
 
 /** Test-accuracy floors: measured values less a margin for seed and thread noise (chance: 0.2). */
-const FLOOR: Record<string, number> = { auto: 0.82, top: 0.7, linear: 0.68, gradual: 0.75, adapter: 0.7, 'vit-auto': 0.5, 'vit-top': 0.42 };
+const FLOOR: Record<string, number> = { auto: 0.82, top: 0.72, linear: 0.7, gradual: 0.8, adapter: 0.75, 'vit-auto': 0.45, 'vit-top': 0.45 };
 /** Auto may trail scratch by this much on test accuracy (two standard errors on 200 images is ~0.045). */
 const MARGIN = { scratch: 0.03 };
