@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { type RunningServer, startServer } from '../../electron/engine/server/server.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
 import { recordFigures, seededRandom } from './figures.ts';
+import { Client } from './ws-client.ts';
 import { frame, openRawSocket, upgradeRequest } from './ws-raw.ts';
 
 /**
@@ -34,45 +34,6 @@ afterAll(async () => {
   await t?.dispose();
   recordFigures('websocket', figures, Date.now() - started);
 });
-
-/** A well-behaved browser tab: numbered requests, replies matched by id (events are ignored). */
-class Client {
-  private next = 1;
-  private readonly pending = new Map<number, (reply: Reply) => void>();
-  readonly malformedReplies: Reply[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const reply = JSON.parse(raw.toString()) as Reply;
-      if (reply.id === -1) this.malformedReplies.push(reply);
-      else if (typeof reply.id === 'number') this.pending.get(reply.id)?.(reply);
-    });
-  }
-
-  static async open(s: RunningServer): Promise<Client> {
-    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new Client(ws);
-  }
-
-  invoke(method: string, args: unknown, timeoutMs = 5000): Promise<Reply> {
-    const id = this.next++;
-    this.ws.send(JSON.stringify({ id, method, args }));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${method}: no answer in ${timeoutMs} ms`)), timeoutMs);
-      this.pending.set(id, (r) => (clearTimeout(timer), resolve(r)));
-    });
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: { name?: string };
-  error?: { code: string; message: string };
-}
 
 /** The connected-all-along client and a new one both read the project's name. */
 async function stillServing(): Promise<void> {
