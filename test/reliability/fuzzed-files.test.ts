@@ -130,7 +130,7 @@ describe('reliability: fuzzed image files', () => {
         mutantsImported: Object.fromEntries(MUTATIONS.map((k) => [k, byKind(k, imported)])),
         mutantsRefused: Object.fromEntries(MUTATIONS.map((k) => [k, byKind(k, issues)])),
         issueCodes: report.issues.reduce<Record<string, number>>((acc, i) => ({ ...acc, [i.code]: (acc[i.code] ?? 0) + 1 }), {}),
-        crashes: 0,
+        crashes: job.status === 'completed' ? 0 : 1,
         unaccounted: all.length - imported.size - issues.size,
       },
       Date.now() - started,
