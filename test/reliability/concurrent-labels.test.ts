@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabelChange } from '../../shared/domain/labels.ts';
+import type { Database } from '../../electron/engine/db/database.ts';
 import { type RunningServer, startServer } from '../../electron/engine/server/server.ts';
 import { seedImages } from '../../electron/engine/testing/seed-images.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
@@ -107,6 +108,43 @@ interface EventRow {
   batch_id: string;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** All writers at once; the CLI lanes report whether every WebSocket client was still writing. */
+async function runWriters(classIds: number[]): Promise<{ told: Told; wsOps: number; cliOps: number }> {
+  const told: Told = { changes: new Map(), setCalls: 0, undoRedoCalls: 0, undoRedoChanges: 0, failures: [], cliMs: [], cliWritesDuringWebSocketWrites: 0 };
+  const deadline = Date.now() + TIME_CAP_MS;
+  let cliRunning = true;
+  let wsWriting = WS_CLIENTS;
+  const home = join(t.tmp, 'cli-home');
+  const cli = Promise.all(Array.from({ length: CLI_LANES }, (_, lane) => cliLane(lane, home, told, () => wsWriting === WS_CLIENTS))).finally(() => (cliRunning = false));
+  const ws = Promise.all(
+    Array.from({ length: WS_CLIENTS }, (_, k) => webSocketWriter(k + 1, classIds, told, () => cliRunning, deadline).finally(() => wsWriting--)),
+  );
+  const [cliOps, wsOps] = await Promise.all([cli, ws]);
+  return { told, wsOps: sum(wsOps), cliOps: sum(cliOps) };
+}
+
+/**
+ * Walk the audit log per image: each event must start from the state the previous one left (a
+ * writer that read a stale state, a lost update, breaks the chain), and the labels table must end at
+ * each image's last event.
+ */
+function auditLabels(db: Database): { events: EventRow[]; chainBreaks: number; mismatched: number[] } {
+  const events = db.prepare('SELECT id, image_id, old_value, new_value, source, batch_id FROM label_events ORDER BY id').all() as EventRow[];
+  const lastByImage = new Map<number, string>();
+  let chainBreaks = 0;
+  for (const e of events) {
+    if (e.old_value !== (lastByImage.get(e.image_id) ?? '[]')) chainBreaks++;
+    lastByImage.set(e.image_id, e.new_value);
+  }
+  const rows = db.prepare('SELECT image_id, class_id FROM labels ORDER BY image_id, class_id').all() as { image_id: number; class_id: number }[];
+  const finalLabels = new Map<number, number[]>();
+  for (const r of rows) finalLabels.set(r.image_id, [...(finalLabels.get(r.image_id) ?? []), r.class_id]);
+  const mismatched = Array.from({ length: IMAGES }, (_, i) => i + 1).filter((id) => JSON.stringify(finalLabels.get(id) ?? []) !== (lastByImage.get(id) ?? '[]'));
+  return { events, chainBreaks, mismatched };
+}
+
 describe('reliability: concurrent label writers', () => {
   it(`${WS_CLIENTS} WebSocket clients and ${CLI_LANES} lanes of CLI processes lose no update`, async () => {
     const started = Date.now();
@@ -117,54 +155,30 @@ describe('reliability: concurrent label writers', () => {
     await t.client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
     server = await startServer({ engine: t.engine, port: 0, staticDir: '/nonexistent' });
 
-    const told: Told = { changes: new Map(), setCalls: 0, undoRedoCalls: 0, undoRedoChanges: 0, failures: [], cliMs: [], cliWritesDuringWebSocketWrites: 0 };
-    const deadline = Date.now() + TIME_CAP_MS;
-    let cliRunning = true;
-    let wsWriting = WS_CLIENTS;
-    const home = join(t.tmp, 'cli-home');
-    const cli = Promise.all(Array.from({ length: CLI_LANES }, (_, lane) => cliLane(lane, home, told, () => wsWriting === WS_CLIENTS))).finally(() => (cliRunning = false));
-    const ws = Promise.all(
-      Array.from({ length: WS_CLIENTS }, (_, k) => webSocketWriter(k + 1, classIds, told, () => cliRunning, deadline).finally(() => wsWriting--)),
-    );
-    const [cliOps, wsOps] = await Promise.all([cli, ws]);
+    const { told, wsOps, cliOps } = await runWriters(classIds);
     expect(told.failures).toEqual([]);
+    expect(told.setCalls + told.undoRedoCalls).toBe(wsOps + cliOps); // every operation was answered with a change report
     // The writers really overlapped: each CLI write landed while all WebSocket clients were writing.
     expect(told.cliWritesDuringWebSocketWrites).toBe(CLI_LANES * CLI_RUNS_PER_LANE);
-    const operations = cliOps.reduce((a, b) => a + b, 0) + wsOps.reduce((a, b) => a + b, 0);
 
     const db = t.engine.ctx.project().db;
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
-    const events = db.prepare('SELECT id, image_id, old_value, new_value, source, batch_id FROM label_events ORDER BY id').all() as EventRow[];
+    const { events, chainBreaks, mismatched } = auditLabels(db);
     // Every change a writer was told about is in the audit log with the same result, and nothing else is.
     const logged = new Map(events.filter((e) => e.source === 'human').map((e) => [key(e.batch_id, e.image_id), e.new_value]));
     expect(logged).toEqual(told.changes);
     expect(events.filter((e) => e.source !== 'human').length).toBe(told.undoRedoChanges);
-    // Per image, each event starts from the state the previous one left: a writer that read a stale
-    // state (a lost update) would break the chain. The labels table ends at the last event.
-    const lastByImage = new Map<number, string>();
-    let chainBreaks = 0;
-    for (const e of events) {
-      if (e.old_value !== (lastByImage.get(e.image_id) ?? '[]')) chainBreaks++;
-      lastByImage.set(e.image_id, e.new_value);
-    }
     expect(chainBreaks).toBe(0);
-    const rows = db.prepare('SELECT image_id, class_id FROM labels ORDER BY image_id, class_id').all() as { image_id: number; class_id: number }[];
-    const finalLabels = new Map<number, number[]>();
-    for (const r of rows) finalLabels.set(r.image_id, [...(finalLabels.get(r.image_id) ?? []), r.class_id]);
-    const mismatched = Array.from({ length: IMAGES }, (_, i) => i + 1).filter(
-      (id) => JSON.stringify(finalLabels.get(id) ?? []) !== (lastByImage.get(id) ?? '[]'),
-    );
     expect(mismatched).toEqual([]);
-    expect(told.setCalls + told.undoRedoCalls).toBe(operations); // every operation was answered with a change report
 
     recordFigures(
       'concurrent-labels',
       {
         writers: `${WS_CLIENTS} WebSocket clients + ${CLI_LANES}×${CLI_RUNS_PER_LANE} CLI processes`,
-        operations,
-        webSocketOperations: wsOps.reduce((a, b) => a + b, 0),
-        cliProcesses: cliOps.reduce((a, b) => a + b, 0),
+        operations: wsOps + cliOps,
+        webSocketOperations: wsOps,
+        cliProcesses: cliOps,
         auditEvents: events.length,
         images: IMAGES,
         lostUpdates: chainBreaks + mismatched.length,

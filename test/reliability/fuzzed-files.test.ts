@@ -62,6 +62,28 @@ async function originals(): Promise<Map<string, Buffer>> {
   return files;
 }
 
+interface Mutant {
+  file: string;
+  kind: Mutation;
+}
+
+/** The originals and their damaged copies, every source through every mutation in turn. */
+async function writeFuzzedFolder(dir: string): Promise<{ names: string[]; mutants: Mutant[] }> {
+  const sources = await originals();
+  for (const [name, bytes] of sources) writeFileSync(join(dir, name), bytes);
+  const rand = seededRandom(SEED);
+  const names = [...sources.keys()];
+  const mutants: Mutant[] = [];
+  for (let k = 0; k < MUTANTS; k++) {
+    const source = names[k % names.length];
+    const kind = MUTATIONS[Math.floor(k / names.length) % MUTATIONS.length];
+    const file = `m${String(k).padStart(3, '0')}-${kind}-${source}`;
+    writeFileSync(join(dir, file), mutate(sources.get(source)!, kind, source.split('.').pop()!, rand));
+    mutants.push({ file, kind });
+  }
+  return { names, mutants };
+}
+
 let t: TestEngine;
 afterAll(async () => t?.dispose());
 
@@ -71,25 +93,13 @@ describe('reliability: fuzzed image files', () => {
     t = await createTestProject('Fuzzed files');
     const dir = join(t.tmp, 'fuzzed');
     mkdirSync(dir);
-    const sources = await originals();
-    for (const [name, bytes] of sources) writeFileSync(join(dir, name), bytes);
-    const rand = seededRandom(SEED);
-    const names = [...sources.keys()];
-    const mutants: { file: string; kind: Mutation }[] = [];
-    for (let k = 0; k < MUTANTS; k++) {
-      const source = names[k % names.length];
-      const kind = MUTATIONS[Math.floor(k / names.length) % MUTATIONS.length];
-      const ext = source.split('.').pop()!;
-      const file = `m${String(k).padStart(2, '0')}-${kind}-${source}`;
-      writeFileSync(join(dir, file), mutate(sources.get(source)!, kind, ext, rand));
-      mutants.push({ file, kind });
-    }
+    const { names, mutants } = await writeFuzzedFolder(dir);
 
     const { jobId } = await t.client.invoke('import.start', { paths: [dir] });
     const job = await t.client.invoke('job.wait', { jobId });
     expect(job.status).toBe('completed'); // not failed: no file can take the import down
     const report: ImportReport = await t.client.invoke('import.report', { jobId });
-    expect(report.files).toBe(sources.size + MUTANTS);
+    expect(report.files).toBe(names.length + MUTANTS);
 
     const db = t.engine.ctx.project().db;
     const imported = new Set((db.prepare('SELECT DISTINCT path FROM images').pluck().all() as string[]).map((p) => basename(p)));
