@@ -15,7 +15,7 @@ import { recordFigures } from './figures.ts';
  * delays after the run's first committed batch, so they hit different phases of the next batch
  * (decoding, thumbnails committed, rows being written).
  */
-const FILES = 1600; // after the last kill at least 600 files remain: a fast machine still gets killed mid-import
+const FILES = 1600; // enough that even a fast machine is still importing at the fourth kill
 const KILLS: { afterCommitMs: number | null }[] = [{ afterCommitMs: null }, { afterCommitMs: 0 }, { afterCommitMs: 60 }, { afterCommitMs: 150 }];
 const POLL_MS = 5;
 
