@@ -24,7 +24,7 @@ const previousNodeOptions = process.env.NODE_OPTIONS;
 beforeAll(async () => {
   t = await createTestProject('Trainer kills');
   await fillSampleProject(t.engine.ctx.project().db, t.projectDir, { perClass: 12, classes: ['normal', 'effusion', 'nodule'] });
-  process.env.NODE_OPTIONS = `${previousNodeOptions ?? ''} --import ${PRELOAD}`.trim();
+  process.env.NODE_OPTIONS = `${previousNodeOptions ?? ''} --import ${JSON.stringify(PRELOAD)}`.trim(); // quoted: the checkout path may hold spaces
 });
 afterAll(async () => {
   if (previousNodeOptions === undefined) delete process.env.NODE_OPTIONS;
