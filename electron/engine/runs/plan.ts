@@ -107,6 +107,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     aux: opts.auxSchedule && data.aux ? { ...data.aux, schedule: opts.auxSchedule, alpha: opts.auxAlpha ?? 1 } : null,
     augment,
     horizontalFlip: opts.horizontalFlip ?? false,
+    resize: opts.resize ?? 'crop',
     patience: opts.patience ?? 5,
     backend: opts.backend ?? null,
   };
