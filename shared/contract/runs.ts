@@ -1,5 +1,5 @@
 import type { JobRef } from '../domain/job.ts';
-import type { AlphaScheduleName, LrFindResult, RunDetail, RunInfo, RunPlan, RunProgress, StrategyChoice } from '../domain/run.ts';
+import type { AlphaScheduleName, LrFindResult, ResizeMode, RunDetail, RunInfo, RunPlan, RunProgress, StrategyChoice } from '../domain/run.ts';
 
 /** What the user chooses for a run; everything else is resolved by `runs.plan`. */
 export interface RunOptions {
@@ -23,6 +23,8 @@ export interface RunOptions {
   classWeights?: 'auto' | 'on' | 'off';
   augment?: boolean;
   horizontalFlip?: boolean;
+  /** How images become square: 'crop' (centre crop, the default) or 'pad' (keep the whole image, pad to square). */
+  resize?: ResizeMode;
   patience?: number;
   gradualEvery?: number;
   /** Use the auxiliary label set (when the project has one) with this α(t) schedule. */

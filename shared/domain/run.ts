@@ -15,6 +15,15 @@ export const GUIDE_SHARES: Record<StrategyName, string> = {
   lora: '0.5-1% (r=8, α=32 on q/v)',
 };
 
+/**
+ * How an image of any aspect ratio becomes the model's square input. `crop`: keep-aspect resize of
+ * the shorter side to size / cropPct, then a centre crop (timm's eval default; cuts the sides of
+ * wide images). `pad`: keep-aspect resize of the longer side to size, then pad to square (nothing
+ * is cut: radiographs, where a crop can remove anatomy).
+ */
+export const RESIZE_MODES = ['crop', 'pad'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
+
 /** What a user may ask for: a strategy by name, or `auto` (chosen from the data and the backbone). */
 export type StrategyChoice = StrategyName | 'auto';
 
@@ -55,6 +64,8 @@ export interface RunConfig {
   horizontalFlip: boolean;
   /** Share of the backbone's parameters adapters add; absent in runs recorded before (width channels / 16). */
   adapterShare?: number;
+  /** Square input from any aspect ratio: centre crop or pad (runs recorded before it existed read as 'crop'). */
+  resize: ResizeMode;
   /** Early stopping patience in epochs (0 = off). */
   patience: number;
   /** Backend rung asked for (null: the fastest that works). */

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError, unsupported, validation } from '../../../shared/contract/errors.ts';
+import { RESIZE_MODES, type ResizeMode } from '../../../shared/domain/run.ts';
 import { findNonFinite } from '../../training/backbones/finite.ts';
 import { folderLoader } from '../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
@@ -43,10 +44,16 @@ export function readExportFolder(dir: string): ExportPreprocessing {
   if (typeof p.inputSize !== 'number' || !Array.isArray(classes) || !Array.isArray(p.mean) || p.mean.length !== 3 || !Array.isArray(p.std) || p.std.length !== 3) {
     throw validation(`${file} lacks inputSize, mean, std or classes; it was not written by LabelTune. Export the run again.`);
   }
+  // Exports written before the pad mode existed have no `resize`: they were cropped.
+  const resize = p.resize ?? 'crop';
+  if (!(RESIZE_MODES as readonly unknown[]).includes(resize)) {
+    throw validation(`${file}: resize is "${String(resize)}"; this version knows ${RESIZE_MODES.join(' and ')}. Update LabelTune or export the run again.`);
+  }
   return {
     config: {
       size: p.inputSize,
       cropPct: typeof p.cropPct === 'number' ? p.cropPct : 1,
+      resize: resize as ResizeMode,
       mean: p.mean as unknown as PreprocessConfig['mean'],
       std: p.std as unknown as PreprocessConfig['std'],
       interpolation: p.interpolation === 'bicubic' ? 'bicubic' : 'bilinear',

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { geometry } from '../../training/preprocess/preprocess.ts';
+import { type PreprocessConfig, geometry } from '../../training/preprocess/preprocess.ts';
 import type { CamMap } from '../../training/explain/grad-cam.ts';
 import { toDisplayBytes } from '../datasets/render.ts';
 
@@ -11,17 +11,23 @@ export function jet(v: number): [number, number, number] {
 }
 
 /**
- * The windowed image exactly as the model saw it (resize + centre crop of the preprocessing),
- * at `size` px, with the heatmap blended on top in jet colours (`alpha` heat, 1 - alpha image).
+ * The windowed image exactly as the model saw it (resize + centre crop, or resize + padding, of
+ * the preprocessing), at `size` px, with the heatmap blended on top in jet colours (`alpha` heat,
+ * 1 - alpha image). Padding shows as mid-grey: the model saw the mean there.
  */
-export async function renderOverlay(img: DecodedImage, cam: CamMap, crop: { size: number; cropPct: number }, size: number, alpha = 0.45): Promise<Buffer> {
-  const g = geometry(img.width, img.height, crop);
+export async function renderOverlay(img: DecodedImage, cam: CamMap, view: Pick<PreprocessConfig, 'size' | 'cropPct' | 'resize'>, size: number, alpha = 0.45): Promise<Buffer> {
+  const g = geometry(img.width, img.height, view);
   const channels = img.channels === 1 ? 1 : img.channels;
-  // sharp applies one resize per pipeline: crop the model's view first, then scale it to `size`.
-  const cropped = await sharp(toDisplayBytes(img), { raw: { width: img.width, height: img.height, channels: channels as 1 | 3 | 4 } })
+  const pad = { left: g.offset.left, top: g.offset.top, right: view.size - g.crop.width - g.offset.left, bottom: view.size - g.crop.height - g.offset.top };
+  // sharp applies one resize per pipeline: build the model's view first, then scale it to `size`.
+  const viewed = await sharp(toDisplayBytes(img), { raw: { width: img.width, height: img.height, channels: channels as 1 | 3 | 4 } })
     .removeAlpha()
     .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill' })
     .extract(g.crop)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const cropped = pad.left + pad.top + pad.right + pad.bottom === 0 ? viewed : await sharp(viewed.data, { raw: viewed.info })
+    .extend({ ...pad, background: { r: 128, g: 128, b: 128 } })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const base = await sharp(cropped.data, { raw: { width: cropped.info.width, height: cropped.info.height, channels: cropped.info.channels } })

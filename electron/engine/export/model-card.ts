@@ -78,7 +78,7 @@ export function modelCard(run: RunDetail, opts: { format: string; files: string[
       totalParams: run.totalParams,
       trainableShare: run.trainableShare,
     },
-    hyperparameters: { imageSize: c.imageSize, epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, bodyLr: c.bodyLr ?? c.lr, lrNote: c.lrNote, layerDecay: c.layerDecay, weightDecay: c.weightDecay, labelSmoothing: c.labelSmoothing, classWeights: c.classWeights, augment: c.augment, horizontalFlip: c.horizontalFlip, seed: c.seed, aux: c.aux },
+    hyperparameters: { imageSize: c.imageSize, epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, bodyLr: c.bodyLr ?? c.lr, lrNote: c.lrNote, layerDecay: c.layerDecay, weightDecay: c.weightDecay, labelSmoothing: c.labelSmoothing, classWeights: c.classWeights, augment: c.augment, horizontalFlip: c.horizontalFlip, resize: c.resize, seed: c.seed, aux: c.aux },
     training: { backend: run.backend, epochs: run.metrics.length, bestEpoch: run.bestEpoch, finishedAt: run.finishedAt },
     metrics: { validation: { loss: best?.valLoss ?? null, accuracy: best?.valAccuracy ?? null, auc: best?.valAuc ?? null }, evaluation: opts.evaluation },
     operatingPoint: null,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { RunHandlers, RunOptions } from '../../../shared/contract/runs.ts';
-import { ALPHA_SCHEDULE_NAMES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
+import { ALPHA_SCHEDULE_NAMES, RESIZE_MODES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
 import type { EngineContext } from '../context.ts';
 import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
@@ -30,6 +30,7 @@ export const runOptionsSchema = z
     classWeights: z.enum(['auto', 'on', 'off']).optional(),
     augment: z.boolean().optional(),
     horizontalFlip: z.boolean().optional(),
+    resize: z.enum(RESIZE_MODES).optional(),
     patience: z.number().int().min(0).max(10_000).optional(),
     gradualEvery: positiveInt(1000).optional(),
     auxSchedule: z.enum(ALPHA_SCHEDULE_NAMES).optional(),

@@ -143,6 +143,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     augment,
     horizontalFlip: opts.horizontalFlip ?? false,
     adapterShare: ADAPTER_SHARE,
+    resize: opts.resize ?? 'crop',
     patience: opts.patience ?? 5,
     backend: opts.backend ?? null,
   };

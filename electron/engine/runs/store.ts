@@ -87,7 +87,8 @@ function toInfo(r: RunRow, jobId: string | null): RunInfo {
     status: r.status,
     backbone: r.backbone,
     strategy: r.strategy as RunInfo['strategy'],
-    config: JSON.parse(r.config) as RunConfig,
+    // Configs recorded before the pad mode existed were cropped.
+    config: { resize: 'crop', ...(JSON.parse(r.config) as Partial<RunConfig>) } as RunConfig,
     backend: r.backend,
     trainableParams: r.trainable_params,
     totalParams: r.total_params,

@@ -7,7 +7,7 @@ import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 export interface BackboneBuildOptions {
   /** Classifier width; 0 builds no classifier (forwardHead then returns the pooled features). */
   numClasses: number;
-  /** Square input size in pixels. */
+  /** Square input size in pixels (ResNets also run on other H x W; see Backbone.checkInputSize). */
   imageSize: number;
   /** Seed of the random initialisation (and of later resetClassifier calls); random when absent. */
   seed?: number;
@@ -52,6 +52,17 @@ export abstract class BaseBackbone implements Backbone {
   /** Features → pre-logits embedding [N, D]. */
   protected abstract pool(features: tf.Tensor): tf.Tensor2D;
 
+  /** Why the family cannot run an image of height x width, or null when it can. */
+  protected abstract inputSizeError(height: number, width: number): string | null;
+
+  checkInputSize(height: number, width: number): void {
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+      throw validation(`${this.arch}: an image must be at least 1×1 px, got ${height}×${width}.`);
+    }
+    const error = this.inputSizeError(height, width);
+    if (error) throw validation(error);
+  }
+
   /** Names that get no weight decay beyond norms and biases (timm's `no_weight_decay()`). */
   protected noDecayExtra(): readonly string[] {
     return [];
@@ -85,6 +96,11 @@ export abstract class BaseBackbone implements Backbone {
   runGroups(x: tf.Tensor, from: number, to: number, opts: ForwardOptions = {}): tf.Tensor {
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.groups.length || from > to) {
       throw validation(`runGroups(${from}, ${to}) is outside the ${this.groups.length} groups of ${this.arch}.`);
+    }
+    if (from === 0 && to > 0) {
+      if (x.rank !== 4 || x.shape[3] !== 3) throw validation(`${this.arch} expects images as [N, H, W, 3] (NHWC, RGB), got [${x.shape.join(', ')}].`);
+      const [, height, width] = x.shape as number[];
+      this.checkInputSize(height, width);
     }
     // The caller owns x; each group's intermediates are freed as soon as the next group has run.
     let y = from === to ? tf.clone(x) : x;

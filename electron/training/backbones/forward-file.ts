@@ -6,12 +6,13 @@ import { SafetensorsFile } from '../weights/safetensors.ts';
 import { checkpointAdapter } from './adapt.ts';
 import { findNonFinite } from './finite.ts';
 import { nchwToNhwc } from './ops.ts';
-import { backboneEntry, createBackbone } from './registry.ts';
+import { pretrainedConfig } from './pretrained.ts';
+import { type BackboneEntry, backboneEntry, createBackbone } from './registry.ts';
 
 /**
  * `labeltune forward`: run a backbone with a weights file on a float32 NCHW .npy batch in eval
  * mode and write logits / pre-logits features as .npy, so users can check imported weights against
- * PyTorch with two lines of Python.
+ * PyTorch with two lines of Python. ResNets take any [N, 3, H, W]; ViTs a square [N, 3, S, S].
  */
 
 export interface ForwardFileOptions {
@@ -28,7 +29,9 @@ export interface ForwardFileResult {
   arch: string;
   backend: string;
   images: number;
-  imageSize: number;
+  /** Input height and width in pixels. */
+  height: number;
+  width: number;
   numClasses: number;
   featureDim: number;
   logits: { path: string; shape: number[] };
@@ -41,12 +44,13 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
   const started = performance.now();
   const entry = backboneEntry(opts.arch);
   const input = await readNpy(opts.input);
-  const imageSize = checkInputShape(input, opts.input);
+  const { height, width } = checkInputShape(input, opts.input, opts.arch, entry);
   checkInputValues(input, opts.input);
   const file = await SafetensorsFile.open(opts.weights);
   try {
     const numClasses = classesOf(file, entry.family === 'resnet' ? 'fc' : 'head');
-    const model = createBackbone(opts.arch, { numClasses, imageSize });
+    // A ViT is built at the input's square size (pos_embed is resampled to it); a ResNet runs on any H x W.
+    const model = createBackbone(opts.arch, { numClasses, imageSize: Math.max(height, width) });
     try {
       const report = await loadWeights(model, file, { strict: true, adapt: checkpointAdapter(model) });
       if (report.headReplaced) {
@@ -63,7 +67,8 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
         arch: opts.arch,
         backend: tf.getBackend(),
         images: n,
-        imageSize,
+        height,
+        width,
         numClasses,
         featureDim: model.featureDim,
         logits: { path: opts.logits, shape: [n, numClasses] },
@@ -79,13 +84,19 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
   }
 }
 
-/** The input must be [N, 3, S, S]: a batch of square RGB images, channels first as PyTorch has them. */
-function checkInputShape(input: NpyArray, path: string): number {
+/** The input must be [N, 3, H, W] (RGB, channels first as PyTorch has them); square for a ViT. */
+function checkInputShape(input: NpyArray, path: string, arch: string, entry: BackboneEntry): { height: number; width: number } {
   const [n, c, h, w] = input.shape;
-  if (input.shape.length !== 4 || c !== 3 || h !== w || n < 1) {
-    throw validation(`${path}: expected a float32 array of shape [N, 3, S, S] (NCHW, square RGB images), got [${input.shape.join(', ')}]. Save it from PyTorch as x.numpy() of a normalised batch.`);
+  const got = `got [${input.shape.join(', ')}]`;
+  if (input.shape.length !== 4 || c !== 3 || n < 1) {
+    const expected = entry.family === 'vit' ? '[N, 3, S, S] (NCHW, square RGB images)' : '[N, 3, H, W] (NCHW RGB images)';
+    throw validation(`${path}: expected a float32 array of shape ${expected}, ${got}. Save it from PyTorch as x.numpy() of a normalised batch.`);
   }
-  return h;
+  if (entry.family === 'vit' && h !== w) {
+    const s = pretrainedConfig(arch).inputSize;
+    throw validation(`${path}: ${arch} takes square images only (its position embeddings are a square grid of patches): expected shape [N, 3, S, S], e.g. [${n}, 3, ${s}, ${s}] as its weights were trained, ${got}. ResNets take any [N, 3, H, W].`);
+  }
+  return { height: h, width: w };
 }
 
 /** NaN or Inf in the input would give garbage (or even finite-looking) logits: refuse them. */

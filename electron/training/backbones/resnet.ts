@@ -112,6 +112,11 @@ export class ResNet extends BaseBackbone {
     return tf.relu(tf.add(y, shortcut));
   }
 
+  /** Any H x W: convolutions slide, and the global average pool below removes the spatial size (timm's ResNets alike). */
+  protected inputSizeError(): string | null {
+    return null;
+  }
+
   /** Global average pool of the last feature map. */
   protected pool(features: tf.Tensor): tf.Tensor2D {
     return tf.mean(features, [1, 2]) as tf.Tensor2D;

@@ -27,8 +27,14 @@ export interface Backbone {
   /** Width of the pre-logits embedding. */
   readonly featureDim: number;
   readonly numClasses: number;
-  /** Input size (square) the model is built for; ViT's pos_embed matches it. */
+  /**
+   * Square input size the model is built for, trained and exported at; ViT's pos_embed matches it.
+   * ResNets run on any H x W too (global average pooling makes the head independent of it, as in
+   * timm); ViTs only on imageSize x imageSize. `checkInputSize` says which.
+   */
   readonly imageSize: number;
+  /** Throws a validation error naming the accepted shape when an [N, height, width, 3] image batch cannot run. */
+  checkInputSize(height: number, width: number): void;
   /** All parameters and buffers (BatchNorm running stats) by timm name. */
   readonly variables: ReadonlyMap<string, tf.Variable>;
   /** Layer groups from input to output, e.g. stem, layer1..layer4, head / stem, blocks.0..11, norm, head. */

@@ -102,6 +102,18 @@ describe('ViT at other input sizes', () => {
     m.dispose();
   });
 
+  it('refuses a non-square input, naming the square shape it needs and why (position embeddings)', () => {
+    const m = createBackbone('vit_tiny_patch16_224', { numClasses: 3, imageSize: 32 });
+    const x = tf.zeros([1, 32, 48, 3]) as tf.Tensor4D;
+    const message = 'vit_tiny_patch16_224 takes square images only: its position embeddings are a 2×2 grid of 16 px patches, so it needs 32×32 px ([N, 32, 32, 3]), got 32×48.';
+    expect(() => m.forward(x)).toThrow(message);
+    expect(() => m.runGroups(x, 0, 1)).toThrow(message);
+    expect(() => m.checkInputSize(48, 32)).toThrow(/takes square images only/);
+    expect(() => m.checkInputSize(32, 32)).not.toThrow();
+    x.dispose();
+    m.dispose();
+  });
+
   it('loads 224 px pretrained weights into a 384 px model by resampling pos_embed', async () => {
     const m = createBackbone('vit_tiny_patch16_224', { numClasses: 4, imageSize: 384 });
     const file = await SafetensorsFile.open(`${FIXTURE_DIR}/vit_tiny_patch16_224/model.safetensors`);

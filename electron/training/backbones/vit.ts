@@ -90,11 +90,18 @@ export class ViT extends BaseBackbone {
     return this.afterGroup(group, this.block(index - 1, x, opts), opts);
   }
 
-  private stem(x: tf.Tensor4D): tf.Tensor {
-    const size = this.imageSize;
-    if (x.shape[1] !== size || x.shape[2] !== size) {
-      throw validation(`${this.arch} was built for ${size}×${size} px images but got ${x.shape[1]}×${x.shape[2]}; resize the input or rebuild the model at that size.`);
+  /** Only imageSize x imageSize: pos_embed has one entry per patch of that square grid. */
+  protected inputSizeError(height: number, width: number): string | null {
+    const s = this.imageSize;
+    if (height === s && width === s) return null;
+    if (height !== width) {
+      const p = this.config.patchSize;
+      return `${this.arch} takes square images only: its position embeddings are a ${this.grid}×${this.grid} grid of ${p} px patches, so it needs ${s}×${s} px ([N, ${s}, ${s}, 3]), got ${height}×${width}. Make the images square first (the 'pad' resize mode keeps the whole image), or use a ResNet, which takes any height and width.`;
     }
+    return `${this.arch} was built for ${s}×${s} px images but got ${height}×${width}; resize the input or rebuild the model at that size.`;
+  }
+
+  private stem(x: tf.Tensor4D): tf.Tensor {
     const p = this.params;
     const patches = conv2d(x, p.get('patch_embed.proj.weight'), this.config.patchSize, 0, p.get('patch_embed.proj.bias'));
     const n = x.shape[0];

@@ -28,6 +28,19 @@ describe('augmentation', () => {
     expect([...flipsSeen].sort()).toEqual([0, 3]);
   });
 
+  it('flips a non-square (6x10) image about its own vertical centre line, and leaves it alone at zero ranges', () => {
+    const cols = Array.from({ length: 10 }, (_, x) => x);
+    const x = tf.tensor4d(Array.from({ length: 60 }, (_, i) => [cols[i % 10], cols[i % 10], cols[i % 10]]).flat(), [1, 6, 10, 3]);
+    expect(Math.max(...Array.from(tf.abs(tf.sub(x, augmentBatch(x, new Rng(1), noJitter))).dataSync()))).toBeLessThan(1e-5);
+    const seen = new Set<string>();
+    for (let s = 0; s < 8; s++) {
+      const y = augmentBatch(x, new Rng(s), { ...noJitter, horizontalFlip: true }).dataSync();
+      // Row 3, every column: either 0..9 or 9..0 (a flip about the centre of the height would shift it).
+      seen.add(Array.from({ length: 10 }, (_, c) => Math.round(y[(3 * 10 + c) * 3])).join(','));
+    }
+    expect([...seen].sort()).toEqual(['0,1,2,3,4,5,6,7,8,9', '9,8,7,6,5,4,3,2,1,0']);
+  });
+
   it('keeps grey images grey (no colour jitter) and is reproducible from the seed', () => {
     const grey = tf.tile(tf.tensor4d(new Rng(3).normalArray(16 * 16, 1), [1, 16, 16, 1]), [1, 1, 1, 3]) as tf.Tensor4D;
     const a = augmentBatch(grey, new Rng(5)).dataSync();

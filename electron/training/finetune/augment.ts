@@ -30,30 +30,32 @@ export const DEFAULT_AUGMENT: Required<AugmentOptions> = {
 };
 
 /** Inverse affine map (output pixel → input pixel) in tf.image.transform's 8-number form. */
-function affineRow(rng: Rng, o: Required<AugmentOptions>, size: number): number[] {
+function affineRow(rng: Rng, o: Required<AugmentOptions>, height: number, width: number): number[] {
   const theta = (rng.uniform(-o.rotation, o.rotation) * Math.PI) / 180;
   const s = 1 + rng.uniform(-o.scale, o.scale);
-  const tx = rng.uniform(-o.translate, o.translate) * size;
-  const ty = rng.uniform(-o.translate, o.translate) * size;
+  const tx = rng.uniform(-o.translate, o.translate) * width;
+  const ty = rng.uniform(-o.translate, o.translate) * height;
   const flip = o.horizontalFlip && rng.next() < 0.5 ? -1 : 1;
-  const c = (size - 1) / 2;
+  // Rotate and scale about the image centre (each axis its own, for non-square images).
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
   const cos = Math.cos(theta) / s;
   const sin = Math.sin(theta) / s;
   const m = [flip * cos, flip * sin, -sin, cos];
-  const ox = c + tx;
-  const oy = c + ty;
-  return [m[0], m[1], c - m[0] * ox - m[1] * oy, m[2], m[3], c - m[2] * ox - m[3] * oy, 0, 0];
+  const ox = cx + tx;
+  const oy = cy + ty;
+  return [m[0], m[1], cx - m[0] * ox - m[1] * oy, m[2], m[3], cy - m[2] * ox - m[3] * oy, 0, 0];
 }
 
 /** Augment a batch [N, H, W, C]; every random number comes from `rng`, so runs are reproducible. */
 export function augmentBatch(x: tf.Tensor4D, rng: Rng, options: AugmentOptions = {}): tf.Tensor4D {
   const o = { ...DEFAULT_AUGMENT, ...options };
-  const [n, size] = x.shape;
+  const [n, height, width] = x.shape;
   const rows: number[] = [];
   const bright: number[] = [];
   const contrast: number[] = [];
   for (let i = 0; i < n; i++) {
-    rows.push(...affineRow(rng, o, size));
+    rows.push(...affineRow(rng, o, height, width));
     bright.push(rng.uniform(-o.brightness, o.brightness));
     contrast.push(1 + rng.uniform(-o.contrast, o.contrast));
   }

@@ -1,7 +1,23 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../shared/contract/errors.ts';
 import type { Backbone } from '../backbones/types.ts';
+
+/** Height and width of the images fed to a backbone: its square imageSize, or any H x W a ResNet takes. */
+export type ImageShape = readonly [height: number, width: number];
+
+/** Per-image NHWC pixels (height x width x 3 each) stacked into one [N, H, W, 3] batch. */
+export function stackImages(ids: readonly number[], pixels: (id: number) => Float32Array, [h, w]: ImageShape): tf.Tensor4D {
+  const per = h * w * 3;
+  const flat = new Float32Array(ids.length * per);
+  ids.forEach((id, j) => {
+    const px = pixels(id);
+    if (px.length !== per) throw validation(`Image ${id} has ${px.length} pixel values but ${h}×${w}×3 needs ${per}: the images of a batch must share one size.`);
+    flat.set(px, j * per);
+  });
+  return tf.tensor4d(flat, [ids.length, h, w, 3]);
+}
 
 /**
  * Outputs of a frozen prefix of the network (groups [0, p)), computed once per image and reused
@@ -15,7 +31,8 @@ export const MEMORY_BUDGET_BYTES = 1 << 30;
 export class FeatureCache {
   private readonly memory = new Map<string, Float32Array>();
   private memoryBytes = 0;
-  private shapes = new Map<number, number[]>();
+  /** Output shape (without N) per slot: a prefix length at an input size. */
+  private shapes = new Map<string, number[]>();
   computed = 0;
 
   constructor(
@@ -24,81 +41,79 @@ export class FeatureCache {
     private readonly dir: string | null = null,
   ) {}
 
-  /** Prefix outputs of `prefix` groups for the batch of image ids, as one tensor [B, ...]. */
-  batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array): tf.Tensor {
-    const found = ids.map((id) => this.lookup(prefix, id));
+  /**
+   * Prefix outputs of `prefix` groups for the batch of image ids, as one tensor [B, ...]. The
+   * images are `shape` (default: the backbone's square imageSize); each shape has its own entries.
+   */
+  batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array, shape?: ImageShape): tf.Tensor {
+    const input = shape ?? [this.backbone.imageSize, this.backbone.imageSize];
+    const slot = this.slot(prefix, input);
+    const found = ids.map((id) => this.lookup(slot, id));
     const missing = ids.filter((_, i) => !found[i]);
-    const computed = missing.length ? this.compute(prefix, missing, pixels) : new Map<number, Float32Array>();
+    const computed = missing.length ? this.compute(prefix, slot, missing, pixels, input) : new Map<number, Float32Array>();
     const rows = ids.map((id, i) => found[i] ?? computed.get(id)!);
-    const shape = this.shapes.get(prefix)!;
     const flat = new Float32Array(rows.length * rows[0].length);
     rows.forEach((r, i) => flat.set(r, i * r.length));
-    return tf.tensor(flat, [ids.length, ...shape]);
+    return tf.tensor(flat, [ids.length, ...this.shapes.get(slot)!]);
   }
 
-  private key(prefix: number, id: number): string {
-    return `${prefix}:${id}`;
+  /** The entries of one prefix at one input size; also the folder name on disk (square sizes keep their old `<S>px` name). */
+  private slot(prefix: number, [h, w]: ImageShape): string {
+    return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${prefix}`;
   }
 
-  private file(prefix: number, id: number): string | null {
-    if (!this.dir) return null;
-    const size = this.backbone.imageSize;
-    return join(this.dir, `${this.backbone.arch}-${size}px-g${prefix}`, `${id}.f32`);
+  private file(slot: string, id: number): string | null {
+    return this.dir ? join(this.dir, slot, `${id}.f32`) : null;
   }
 
-  private lookup(prefix: number, id: number): Float32Array | undefined {
-    const hit = this.memory.get(this.key(prefix, id));
-    const file = this.file(prefix, id);
+  private lookup(slot: string, id: number): Float32Array | undefined {
+    const hit = this.memory.get(`${slot}:${id}`);
+    const file = this.file(slot, id);
     if (hit || !file || !existsSync(file)) return hit;
-    if (!this.shapes.has(prefix)) this.shapes.set(prefix, JSON.parse(readFileSync(join(file, '..', 'shape.json'), 'utf8')));
+    if (!this.shapes.has(slot)) this.shapes.set(slot, JSON.parse(readFileSync(join(file, '..', 'shape.json'), 'utf8')));
     const buf = readFileSync(file);
     const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    this.remember(prefix, id, data);
+    this.remember(slot, id, data);
     return data;
   }
 
-  private compute(prefix: number, ids: number[], pixels: (id: number) => Float32Array): Map<number, Float32Array> {
+  private compute(prefix: number, slot: string, ids: number[], pixels: (id: number) => Float32Array, input: ImageShape): Map<number, Float32Array> {
     const result = new Map<number, Float32Array>();
-    const s = this.backbone.imageSize;
     const chunk = 16;
     for (let i = 0; i < ids.length; i += chunk) {
       const part = ids.slice(i, i + chunk);
-      const out = tf.tidy(() => {
-        const flat = new Float32Array(part.length * s * s * 3);
-        part.forEach((id, j) => flat.set(pixels(id), j * s * s * 3));
-        return this.backbone.runGroups(tf.tensor4d(flat, [part.length, s, s, 3]), 0, prefix, { training: false });
-      });
-      this.shapes.set(prefix, out.shape.slice(1));
-      if (this.dir) this.saveShape(prefix, out.shape.slice(1));
+      const out = tf.tidy(() => this.backbone.runGroups(stackImages(part, pixels, input), 0, prefix, { training: false }));
+      this.shapes.set(slot, out.shape.slice(1));
+      if (this.dir) this.saveShape(slot, out.shape.slice(1));
       const data = out.dataSync() as Float32Array;
       out.dispose();
       const per = data.length / part.length;
       part.forEach((id, j) => {
         const row = data.slice(j * per, (j + 1) * per);
         result.set(id, row);
-        this.store(prefix, id, row);
+        this.store(slot, id, row);
       });
       this.computed += part.length;
     }
     return result;
   }
 
-  private saveShape(prefix: number, shape: number[]): void {
-    const dir = join(this.file(prefix, 0)!, '..');
+  private saveShape(slot: string, shape: number[]): void {
+    const dir = join(this.dir!, slot);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'shape.json'), JSON.stringify(shape));
   }
 
   /** Keep in memory: always without a disk folder, within the budget with one (big datasets stream from disk). */
-  private remember(prefix: number, id: number, data: Float32Array): void {
+  private remember(slot: string, id: number, data: Float32Array): void {
     if (this.dir && this.memoryBytes + data.byteLength > MEMORY_BUDGET_BYTES) return;
-    this.memory.set(this.key(prefix, id), data);
+    this.memory.set(`${slot}:${id}`, data);
     this.memoryBytes += data.byteLength;
   }
 
-  private store(prefix: number, id: number, data: Float32Array): void {
-    this.remember(prefix, id, data);
-    const file = this.file(prefix, id);
+  private store(slot: string, id: number, data: Float32Array): void {
+    this.remember(slot, id, data);
+    const file = this.file(slot, id);
     if (!file) return;
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(`${file}.tmp`, data);

@@ -3,7 +3,7 @@ import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 import { accuracy, chanceLevels, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
-import { FeatureCache } from './feature-cache.ts';
+import { FeatureCache, type ImageShape, stackImages } from './feature-cache.ts';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.ts';
 import { lrMultiplier } from './lr.ts';
 import { ParamSet } from './params.ts';
@@ -13,8 +13,10 @@ import type { Strategy } from './strategies.ts';
 /** Images of one split: ids, preprocessed pixels and row-major targets in the same order. */
 export interface TrainData {
   ids: number[];
-  /** NHWC float pixels of one image, imageSize² × 3, already normalised. */
+  /** NHWC float pixels of one image, H × W × 3 (`imageShape`), already normalised. */
   pixels(id: number): Float32Array;
+  /** Height and width of every image; default the backbone's square imageSize (ResNets take any). */
+  imageShape?: ImageShape;
   /** [N × K]: one-hot (single-label) or multi-hot (multi-label). */
   targets: Float32Array;
   /** [N × K_aux] and a [N] mask (1 = the image has an auxiliary label). */
@@ -242,12 +244,10 @@ export class FineTuner {
   /** The input of group `prefix` for a batch: cached features, or computed (augmented) pixels. */
   private prefixInput(data: TrainData, rows: number[], prefix: number, augRng: Rng | null): tf.Tensor {
     const ids = rows.map((r) => data.ids[r]);
-    if (!augRng && prefix > 0) return this.cache.batch(prefix, ids, (id) => data.pixels(id));
-    const s = this.backbone.imageSize;
+    const shape = data.imageShape ?? [this.backbone.imageSize, this.backbone.imageSize];
+    if (!augRng && prefix > 0) return this.cache.batch(prefix, ids, (id) => data.pixels(id), shape);
     return tf.tidy(() => {
-      const flat = new Float32Array(ids.length * s * s * 3);
-      ids.forEach((id, j) => flat.set(data.pixels(id), j * s * s * 3));
-      let x = tf.tensor4d(flat, [ids.length, s, s, 3]);
+      let x = stackImages(ids, (id) => data.pixels(id), shape);
       if (augRng) x = augmentBatch(x, augRng, this.config.augment ?? {});
       return prefix > 0 ? this.backbone.runGroups(x, 0, prefix, { training: false }) : x;
     });

@@ -7,7 +7,7 @@ import { coefficients } from './resample.ts';
 
 const IMNET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 const HALF = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
-const base: PreprocessConfig = { size: 2, cropPct: 1, ...HALF, interpolation: 'bilinear', window: null };
+const base: PreprocessConfig = { size: 2, cropPct: 1, ...HALF, interpolation: 'bilinear', window: null, resize: 'crop' };
 
 function image(width: number, height: number, channels: 1 | 3 | 4, data: DecodedImage['data'], window: DecodedImage['window'] = null): DecodedImage {
   return { width, height, channels, bitDepth: data instanceof Uint8Array ? 8 : 16, data, window };
@@ -62,15 +62,77 @@ describe('preprocessImage: hand-computed', () => {
 
   it('computes timm’s resize and crop geometry', () => {
     // resnet a1_in1k at 224: floor(224 / 0.95) = 235; 640x480 -> 313x235; crop offsets round-half-even(44.5) = 44, round(5.5) = 6
-    expect(geometry(640, 480, { size: 224, cropPct: 0.95 })).toEqual({ resizedWidth: 313, resizedHeight: 235, crop: { left: 44, top: 6, width: 224, height: 224 } });
+    expect(geometry(640, 480, { size: 224, cropPct: 0.95, resize: 'crop' })).toEqual({
+      resizedWidth: 313, resizedHeight: 235, crop: { left: 44, top: 6, width: 224, height: 224 }, offset: { left: 0, top: 0 },
+    });
     // vit augreg at 224: floor(224 / 0.9) = 248
-    expect(geometry(512, 512, { size: 224, cropPct: 0.9 }).resizedWidth).toBe(248);
+    expect(geometry(512, 512, { size: 224, cropPct: 0.9, resize: 'crop' }).resizedWidth).toBe(248);
+  });
+
+  it('computes the pad geometry: longer side to size, crop_pct ignored, padding split floor / rest', () => {
+    // 640x480 -> 224x168 (480 * 224 / 640 = 168), 56 rows of padding: 28 above, 28 below
+    expect(geometry(640, 480, { size: 224, cropPct: 0.95, resize: 'pad' })).toEqual({
+      resizedWidth: 224, resizedHeight: 168, crop: { left: 0, top: 0, width: 224, height: 168 }, offset: { left: 0, top: 28 },
+    });
+    // 37x100 tall: width 37 * 20 / 100 = 7.4 -> 7; 13 columns of padding: 6 left, 7 right
+    expect(geometry(37, 100, { size: 20, cropPct: 1, resize: 'pad' })).toEqual({
+      resizedWidth: 7, resizedHeight: 20, crop: { left: 0, top: 0, width: 7, height: 20 }, offset: { left: 6, top: 0 },
+    });
+    // Python's round: 21 * 20 / 40 = 10.5 -> 10 (halves to even)
+    expect(geometry(40, 21, { size: 20, cropPct: 1, resize: 'pad' }).resizedHeight).toBe(10);
   });
 
   it('rejects bad configs and inconsistent images with clear messages', () => {
     expect(() => preprocessImage(image(2, 2, 1, Uint8Array.from([1, 2, 3])), base)).toThrow(/3 samples but 2x2x1 needs 4/);
     expect(() => preprocessImage(image(2, 2, 1, Uint8Array.from([1, 2, 3, 4])), { ...base, cropPct: 1.2 })).toThrow(/crop_pct must be in \(0, 1\], got 1\.2/);
     expect(() => preprocessImage(image(2, 2, 1, Uint16Array.from([1, 2, 3, 4])), { ...base, window: { center: 1, width: 0 } })).toThrow(/Window width must be positive/);
+    const squash = { ...base, resize: 'squash' } as unknown as PreprocessConfig;
+    expect(() => preprocessImage(image(2, 2, 1, Uint8Array.from([1, 2, 3, 4])), squash)).toThrow('Resize mode must be crop or pad, got squash.');
+  });
+});
+
+/** A 40x20 grey 8-bit image whose pixel (x, y) is f(x): the pattern is in the columns. */
+function wide(f: (x: number) => number): DecodedImage {
+  const data = new Uint8Array(40 * 20);
+  for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) data[y * 40 + x] = f(x);
+  return image(40, 20, 1, data);
+}
+
+/** Channel 0 of output row `y` (the image is grey, so R = G = B). */
+const row = (out: Float32Array, size: number, y: number) => Array.from({ length: size }, (_, x) => out[(y * size + x) * 3]);
+
+describe('preprocessImage: crop and pad on a 40x20 image to 20 px', () => {
+  const cfg = (resize: PreprocessConfig['resize']): PreprocessConfig => ({ ...base, size: 20, resize });
+  const unit = (v: number) => (v / 255 - 0.5) / 0.5;
+
+  it('crop keeps columns 10..29 unresized (shorter side already 20) and cuts 10 columns on each side', () => {
+    const out = preprocessImage(wide((x) => x * 6), cfg('crop'));
+    expect(out.length).toBe(20 * 20 * 3);
+    for (const y of [0, 7, 19]) close(Float32Array.from(row(out, 20, y)), Array.from({ length: 20 }, (_, j) => unit((j + 10) * 6)), 5);
+    // The edge stripes (columns 0 and 39) are gone: every output pixel is black.
+    const stripes = preprocessImage(wide((x) => (x === 0 || x === 39 ? 255 : 0)), cfg('crop'));
+    expect(Math.max(...stripes)).toBe(-1);
+  });
+
+  it('pad keeps every source column: 20x10 resize, 5 rows of mean padding above and below', () => {
+    const out = preprocessImage(wide((x) => (x === 0 || x === 39 ? 255 : 0)), cfg('pad'));
+    expect(out.length).toBe(20 * 20 * 3);
+    // Padding is the normalised zero (the mean), exactly, on all three channels.
+    for (const y of [0, 4, 15, 19]) expect(out.subarray(y * 60, (y + 1) * 60).every((v) => v === 0)).toBe(true);
+    // Output column 0 averages source columns 0, 1, 2 with weights 3/7, 3/7, 1/7 (antialiased
+    // halving); column 19 sources 37, 38, 39 with 1/7, 3/7, 3/7: each edge stripe survives at 3/7.
+    const edge = (3 / 7 - 0.5) / 0.5;
+    for (let y = 5; y < 15; y++) close(Float32Array.from(row(out, 20, y)), [edge, ...Array(18).fill(-1), edge], 5);
+  });
+
+  it('pad of a ramp: every output column is the mean of its source columns, the row order kept', () => {
+    // A linear ramp survives the symmetric filter: inner column o = source 2o + 0.5, i.e. 6 * (2o + 0.5).
+    const out = preprocessImage(wide((x) => x * 6), cfg('pad'));
+    const got = row(out, 20, 10);
+    for (let o = 1; o < 19; o++) expect(got[o]).toBeCloseTo(unit(6 * (2 * o + 0.5)), 5);
+    // A tall image pads left and right instead.
+    const tall = preprocessImage(image(20, 40, 1, new Uint8Array(800).fill(255)), cfg('pad'));
+    for (let y = 0; y < 20; y++) expect(row(tall, 20, y)).toEqual([...Array(5).fill(0), ...Array(10).fill(1), ...Array(5).fill(0)]);
   });
 });
 
@@ -126,7 +188,7 @@ describe('preprocessImage: golden values from Pillow + numpy', () => {
   it('RGB 8-bit 41x29, bilinear, crop_pct 0.875 to 16 px, ImageNet mean/std', () => {
     const data = new Uint8Array(41 * 29 * 3);
     for (let y = 0; y < 29; y++) for (let x = 0; x < 41; x++) for (let k = 0; k < 3; k++) data[(y * 41 + x) * 3 + k] = (x * 37 + y * 91 + k * 53 + x * y * 7) % 256;
-    const out = preprocessImage(image(41, 29, 3, data), { size: 16, cropPct: 0.875, ...IMNET, interpolation: 'bilinear', window: null });
+    const out = preprocessImage(image(41, 29, 3, data), { size: 16, cropPct: 0.875, ...IMNET, interpolation: 'bilinear', window: null, resize: 'crop' });
     expect(out.length).toBe(16 * 16 * 3);
     expect(maxAbsDiff(out, golden.rgb8.values)).toBeLessThan(2e-5);
   });
@@ -134,14 +196,14 @@ describe('preprocessImage: golden values from Pillow + numpy', () => {
   it('grey 16-bit 30x50 with window (2000, 3000), bicubic, crop_pct 0.9 to 20 px', () => {
     const data = new Uint16Array(30 * 50);
     for (let y = 0; y < 50; y++) for (let x = 0; x < 30; x++) data[y * 30 + x] = (x * 523 + y * 1009) % 4096;
-    const out = preprocessImage(image(30, 50, 1, data, { center: 2000, width: 3000 }), { size: 20, cropPct: 0.9, ...HALF, interpolation: 'bicubic', window: null });
+    const out = preprocessImage(image(30, 50, 1, data, { center: 2000, width: 3000 }), { size: 20, cropPct: 0.9, ...HALF, interpolation: 'bicubic', window: null, resize: 'crop' });
     expect(maxAbsDiff(out, golden.grey16.values)).toBeLessThan(2e-5);
   });
 
   it('float 7x5 with negatives and no window, upscaled to 12 px', () => {
     const data = new Float32Array(7 * 5);
     for (let y = 0; y < 5; y++) for (let x = 0; x < 7; x++) data[y * 7 + x] = (x * 13 - y * 29 - 100) * 0.5;
-    const out = preprocessImage(image(7, 5, 1, data), { size: 12, cropPct: 1, ...IMNET, interpolation: 'bilinear', window: null });
+    const out = preprocessImage(image(7, 5, 1, data), { size: 12, cropPct: 1, ...IMNET, interpolation: 'bilinear', window: null, resize: 'crop' });
     expect(maxAbsDiff(out, golden.ctFloat.values)).toBeLessThan(2e-5);
   });
 });
@@ -164,6 +226,11 @@ describe('describePreprocessing', () => {
       output: { layout: 'NHWC', channels: 'RGB', dtype: 'float32', height: 224, width: 224 },
     });
     expect(d.steps).toHaveLength(6);
+    expect(d).toMatchObject({ resize: 'crop', padValue: null });
+    const padded = describePreprocessing({ ...cfg, resize: 'pad' });
+    expect(padded).toMatchObject({ resize: 'pad', resizeShorterSide: null, padValue: 'mean (0 after normalisation)' });
+    expect(padded.steps.join('\n')).toContain('Resize so the longer side is 224 px');
+    expect(padded.steps.join('\n')).not.toContain('Centre crop');
     const vit = describePreprocessing(preprocessConfigFor(pretrainedConfig('vit_small_patch16_224'), { size: 112, window: { center: 40, width: 400 } }));
     expect(vit).toMatchObject({ inputSize: 112, resizeShorterSide: 124, mean: [0.5, 0.5, 0.5], window: { center: 40, width: 400 } });
   });

@@ -1,15 +1,17 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { RESIZE_MODES, type ResizeMode } from '../../../shared/domain/run.ts';
 import type { PretrainedConfig, Rgb } from '../backbones/pretrained.ts';
-import { type FloatImage, type Interpolation, resizeAndCrop } from './resample.ts';
+import { type CropBox, type FloatImage, type Interpolation, resizeAndCrop } from './resample.ts';
 
 /**
  * The one preprocessing definition. Training, evaluation, prediction and export all call
  * `preprocessImage` with a `PreprocessConfig`, and exports write `describePreprocessing(config)`
  * as preprocessing.json, so a model never sees pixels prepared in two different ways.
  *
- * decode -> [0, 1] (8-bit: /255; deeper or float data: window/level) -> drop alpha -> resize the
- * shorter side to floor(size / cropPct) -> centre crop size x size -> grey to RGB -> (x - mean) / std.
+ * decode -> [0, 1] (8-bit: /255; deeper or float data: window/level) -> drop alpha -> square it
+ * (`crop`: resize the shorter side to floor(size / cropPct), centre crop size x size; `pad`: resize
+ * the longer side to size, pad to size x size) -> grey to RGB -> (x - mean) / std.
  */
 
 export interface WindowLevel {
@@ -20,8 +22,10 @@ export interface WindowLevel {
 export interface PreprocessConfig {
   /** Output side in pixels (the model's input size). */
   size: number;
-  /** Fraction of the resized image the centre crop keeps (timm's crop_pct), in (0, 1]. */
+  /** Fraction of the resized image the centre crop keeps (timm's crop_pct), in (0, 1]; unused by `pad`. */
   cropPct: number;
+  /** `crop` (timm's eval default) or `pad` to square (nothing cut). */
+  resize: ResizeMode;
   mean: Rgb;
   std: Rgb;
   /**
@@ -42,6 +46,7 @@ export function preprocessConfigFor(cfg: PretrainedConfig, overrides: Partial<Pr
     std: cfg.std,
     interpolation: 'bilinear',
     window: null,
+    resize: 'crop',
     ...overrides,
   };
 }
@@ -50,25 +55,70 @@ export function preprocessConfigFor(cfg: PretrainedConfig, overrides: Partial<Pr
 export function preprocessImage(image: DecodedImage, config: PreprocessConfig): Float32Array {
   checkConfig(config);
   const unit = toUnitRange(image, config.window);
-  const { resizedWidth, resizedHeight, crop } = geometry(image.width, image.height, config);
-  const cropped = resizeAndCrop(unit, resizedWidth, resizedHeight, crop, config.interpolation);
-  return normalize(cropped, config.mean, config.std);
+  const g = geometry(image.width, image.height, config);
+  const kept = normalize(resizeAndCrop(unit, g.resizedWidth, g.resizedHeight, g.crop, config.interpolation), config.mean, config.std);
+  return config.resize === 'pad' ? padToSquare(kept, g, config.size) : kept;
 }
 
-/** Sizes of the resize and the crop box for an image (exported for tests and the UI's preview). */
-export function geometry(width: number, height: number, config: Pick<PreprocessConfig, 'size' | 'cropPct'>) {
+/** Where an image's pixels go: the keep-aspect resize, the part of it kept, and where that lands in the output. */
+export interface Geometry {
+  resizedWidth: number;
+  resizedHeight: number;
+  /** The window of the resized image that is kept: `crop` the centre size x size, `pad` all of it. */
+  crop: CropBox;
+  /** Top-left of that window in the size x size output (`crop`: 0, 0; `pad`: centred, the rest is padding). */
+  offset: { left: number; top: number };
+}
+
+/** Sizes of the resize, the crop box and the padding for an image (exported for tests and the overlay). */
+export function geometry(width: number, height: number, config: Pick<PreprocessConfig, 'size' | 'cropPct' | 'resize'>): Geometry {
+  return config.resize === 'pad' ? padGeometry(width, height, config.size) : cropGeometry(width, height, config.size, config.cropPct);
+}
+
+function cropGeometry(width: number, height: number, size: number, cropPct: number): Geometry {
   // timm's eval transform: scale_size = floor(img_size / crop_pct); torchvision's Resize(int) keeps
   // the aspect ratio with the longer side truncated, and CenterCrop rounds half to even (Python's round).
-  const shorter = Math.floor(config.size / config.cropPct);
+  const shorter = Math.floor(size / cropPct);
   const resizedWidth = width <= height ? shorter : Math.floor((shorter * width) / height);
   const resizedHeight = width <= height ? Math.floor((shorter * height) / width) : shorter;
-  const crop = {
-    left: roundHalfEven((resizedWidth - config.size) / 2),
-    top: roundHalfEven((resizedHeight - config.size) / 2),
-    width: config.size,
-    height: config.size,
+  const crop = { left: roundHalfEven((resizedWidth - size) / 2), top: roundHalfEven((resizedHeight - size) / 2), width: size, height: size };
+  return { resizedWidth, resizedHeight, crop, offset: { left: 0, top: 0 } };
+}
+
+/**
+ * timm's ResizeKeepRatio(longest=1) + CenterCropOrPad at crop_pct 1: the longer side becomes
+ * `size`, the shorter round(short * size / long) (Python's round), and the padding splits as
+ * torchvision's pad does, floor((size - side) / 2) before and the rest after. crop_pct is not
+ * applied: a pad mode that then cut the longer side would defeat its purpose.
+ */
+function padGeometry(width: number, height: number, size: number): Geometry {
+  const long = Math.max(width, height);
+  const side = (s: number) => (s === long ? size : Math.max(1, roundHalfEven((s * size) / long)));
+  const resizedWidth = side(width);
+  const resizedHeight = side(height);
+  return {
+    resizedWidth,
+    resizedHeight,
+    crop: { left: 0, top: 0, width: resizedWidth, height: resizedHeight },
+    offset: { left: Math.floor((size - resizedWidth) / 2), top: Math.floor((size - resizedHeight) / 2) },
   };
-  return { resizedWidth, resizedHeight, crop };
+}
+
+/**
+ * Place the normalised, resized image on a size x size canvas of zeros. The padding is the mean
+ * colour (0 after normalisation), as timm's crop_mode='border' fills with the mean, not black:
+ * it is the value the convolutions' own zero padding already puts beyond every border, so the
+ * model sees "no signal" there instead of a hard black edge whose position (top/bottom vs
+ * left/right) gives away the aspect ratio, a shortcut when aspect ratio correlates with the label
+ * (portable vs fixed X-ray units). Training, evaluation, prediction and export all come here.
+ */
+function padToSquare(kept: Float32Array, g: Geometry, size: number): Float32Array {
+  const out = new Float32Array(size * size * 3);
+  const row = g.crop.width * 3;
+  for (let y = 0; y < g.crop.height; y++) {
+    out.set(kept.subarray(y * row, (y + 1) * row), ((g.offset.top + y) * size + g.offset.left) * 3);
+  }
+  return out;
 }
 
 function roundHalfEven(x: number): number {
@@ -79,6 +129,7 @@ function roundHalfEven(x: number): number {
 function checkConfig(c: PreprocessConfig): void {
   if (!Number.isInteger(c.size) || c.size < 1) throw validation(`Input size must be a positive whole number of pixels, got ${c.size}.`);
   if (!(c.cropPct > 0 && c.cropPct <= 1)) throw validation(`crop_pct must be in (0, 1], got ${c.cropPct}.`);
+  if (!RESIZE_MODES.includes(c.resize)) throw validation(`Resize mode must be ${RESIZE_MODES.join(' or ')}, got ${String(c.resize)}.`);
   if (c.std.some((s) => !(s > 0))) throw validation(`Normalisation std must be positive, got [${c.std.join(', ')}].`);
   if (c.window && !(c.window.width > 0)) throw validation(`Window width must be positive, got ${c.window.width}.`);
 }
@@ -143,13 +194,18 @@ function normalize(img: FloatImage, mean: Rgb, std: Rgb): Float32Array {
 export function describePreprocessing(config: PreprocessConfig) {
   checkConfig(config);
   const shorter = Math.floor(config.size / config.cropPct);
+  const pad = config.resize === 'pad';
   return {
     format: 'labeltune-preprocessing',
     version: 1,
     output: { layout: 'NHWC', channels: 'RGB', dtype: 'float32', height: config.size, width: config.size },
     inputSize: config.size,
+    /** Files without it (written before pad existed) are 'crop'. */
+    resize: config.resize,
     cropPct: config.cropPct,
-    resizeShorterSide: shorter,
+    /** `crop`: the shorter side after the resize; `pad`: null (the longer side becomes inputSize). */
+    resizeShorterSide: pad ? null : shorter,
+    padValue: pad ? 'mean (0 after normalisation)' : null,
     interpolation: config.interpolation,
     mean: [...config.mean],
     std: [...config.std],
@@ -157,12 +213,25 @@ export function describePreprocessing(config: PreprocessConfig) {
     steps: [
       '8-bit samples: x / 255. Deeper or float samples: clamp((x - (center - width / 2)) / width, 0, 1) with the window above, or the image\'s own (DICOM WindowCenter/WindowWidth, else the sample range) when null.',
       'Drop the alpha channel of RGBA images.',
-      `Resize so the shorter side is ${shorter} px (floor(${config.size} / ${config.cropPct})); longer side floor(${shorter} * long / short); ${config.interpolation} filter with antialiasing, as PIL Image.resize.`,
-      `Centre crop ${config.size} x ${config.size}; offsets round((resized - ${config.size}) / 2), halves to even.`,
+      ...(pad ? padSteps(config) : cropSteps(config, shorter)),
       'Grey images: copy the one channel to R, G and B.',
       'Per channel: (x - mean) / std.',
     ],
   };
+}
+
+function cropSteps(config: PreprocessConfig, shorter: number): string[] {
+  return [
+    `Resize so the shorter side is ${shorter} px (floor(${config.size} / ${config.cropPct})); longer side floor(${shorter} * long / short); ${config.interpolation} filter with antialiasing, as PIL Image.resize.`,
+    `Centre crop ${config.size} x ${config.size}; offsets round((resized - ${config.size}) / 2), halves to even.`,
+  ];
+}
+
+function padSteps(config: PreprocessConfig): string[] {
+  return [
+    `Resize so the longer side is ${config.size} px; shorter side round(${config.size} * short / long), halves to even, at least 1; ${config.interpolation} filter with antialiasing, as PIL Image.resize. Nothing is cropped.`,
+    `Pad to ${config.size} x ${config.size} with the mean colour (0 after the normalisation below): floor((${config.size} - resized) / 2) px before (left / top), the rest after.`,
+  ];
 }
 
 export type PreprocessingDescription = ReturnType<typeof describePreprocessing>;

@@ -72,10 +72,10 @@ function adaptHost(
   return { shape, data };
 }
 
-/** The preprocessing of the backbone's pretrained weights, at the run's input size. */
+/** The preprocessing of the backbone's pretrained weights, at the run's input size and resize mode. */
 export function preprocessFor(config: RunConfig): PreprocessConfig {
   if (isTestBackbone(config.backbone)) {
-    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
+    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize: config.resize };
   }
-  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize });
+  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize, resize: config.resize });
 }

@@ -159,8 +159,8 @@ function crashHook(epoch: number, point: 'written' | 'recorded' | 'pruned'): voi
 }
 
 function loopConfig(config: RunConfig, cacheDir: string): LoopConfig {
-  // Disk-cached features are only valid for the same starting weights: random inits stay in memory.
-  const key = createHash('sha1').update(JSON.stringify([config.backbone, config.weights, config.imageSize])).digest('hex').slice(0, 12);
+  // Disk-cached features are only valid for the same starting weights and pixels: random inits stay in memory.
+  const key = createHash('sha1').update(JSON.stringify([config.backbone, config.weights, config.imageSize, config.resize])).digest('hex').slice(0, 12);
   return {
     epochs: config.epochs,
     batchSize: config.batchSize,

@@ -21,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const runConfig = (backbone: string, strategy: 'lora' | 'adapter'): RunConfig => ({
   backbone, weights: null, pretrained: false, strategy, strategyReason: '', imageSize: 16, epochs: 2, batchSize: 8, lr: 0.05, bodyLr: 0.05, lrNote: '',
   layerDecay: 1, weightDecay: 0, warmupFraction: 0, gradualEvery: 1, seed: 5, multiLabel: false, classes: ['a', 'b', 'c'],
-  classWeights: null, labelSmoothing: 0, aux: null, augment: false, horizontalFlip: false, patience: 0, backend: 'cpu',
+  classWeights: null, labelSmoothing: 0, aux: null, augment: false, horizontalFlip: false, resize: 'crop', patience: 0, backend: 'cpu',
 });
 
 describe('loading a trained model for export', () => {

@@ -11,7 +11,7 @@ const REQUIRED = ['arch', 'weights', 'input', 'logits'] as const;
 export const forwardCommand: Command = {
   name: 'forward',
   usage: 'forward --arch <timm name> --weights <file.safetensors> --input <x.npy> --logits <out.npy> [--features <out.npy>] [--backend <rung>] [--batch-size N]',
-  summary: 'Run a model in eval mode on a float32 NCHW .npy batch and write logits (and pre-logits features) as .npy.',
+  summary: 'Run a model in eval mode on a float32 NCHW .npy batch ([N, 3, H, W]; square for ViTs) and write logits (and pre-logits features) as .npy.',
   options: {
     arch: { type: 'string' },
     weights: { type: 'string' },
@@ -48,7 +48,7 @@ export const forwardCommand: Command = {
 
 export function formatForward(r: ForwardFileResult): string {
   return [
-    `${r.arch} on ${r.backend}: ${r.images} image(s) at ${r.imageSize} px in ${r.seconds.toFixed(2)} s`,
+    `${r.arch} on ${r.backend}: ${r.images} image(s) at ${r.height}×${r.width} px in ${r.seconds.toFixed(2)} s`,
     `  logits    [${r.logits.shape.join(', ')}] -> ${r.logits.path}`,
     ...(r.features ? [`  features  [${r.features.shape.join(', ')}] -> ${r.features.path}`] : []),
     ...(r.load.adapted.length ? [`  adapted   ${r.load.adapted.join(', ')} (resampled to this input size)`] : []),

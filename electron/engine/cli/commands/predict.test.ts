@@ -17,7 +17,7 @@ const exportDir = join(dir, 'export');
 const nanExportDir = join(dir, 'export-nan');
 const images = join(dir, 'images');
 const classes = ['normal', 'effusion', 'nodule'];
-const pre: PreprocessConfig = { size: 32, cropPct: 0.875, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null };
+const pre: PreprocessConfig = { size: 32, cropPct: 0.875, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize: 'crop' };
 let expected: number[][];
 
 /** A random-init resnet18 exported as TF.js with preprocessing.json, and three PNGs of other sizes. */

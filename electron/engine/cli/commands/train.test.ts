@@ -76,4 +76,15 @@ describe('labeltune train', () => {
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).error.code).toBe('unsupported');
   });
+
+  it('--resize pad reaches the run config and the plan; a mode other than crop or pad is a usage error', async () => {
+    const { code, out, err } = await run('train', t.projectDir, ...tiny, '--strategy', 'linear', '--epochs', '1', '--lr', '0.05', '--resize', 'pad');
+    expect(code, err).toBe(0);
+    expect(err).toContain('Input     16 px, whole image padded to square (--resize pad)');
+    const json = await run('train', t.projectDir, ...tiny, '--strategy', 'linear', '--epochs', '1', '--lr', '0.05', '--resize', 'pad', '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ status: 'completed', resize: 'pad' });
+    const squash = await run('train', t.projectDir, ...tiny, '--resize', 'squash');
+    expect(squash.code).toBe(2);
+    expect(squash.err).toContain('--resize must be crop (centre crop, the default) or pad (keep the whole image, pad to square); got "squash"');
+  }, 60_000);
 });

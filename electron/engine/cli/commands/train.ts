@@ -1,7 +1,7 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
 import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
-import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
+import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, RESIZE_MODES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
 import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
@@ -18,6 +18,7 @@ const RUN_OPTIONS: OptionSpec = {
   aux: { type: 'string' },
   augment: { type: 'boolean' },
   'no-augment': { type: 'boolean' },
+  resize: { type: 'string' },
   backend: { type: 'string' },
   seed: { type: 'string' },
   patience: { type: 'string' },
@@ -34,6 +35,10 @@ function runOptions(values: CommandContext['values']): RunOptions {
   }
   const aux = values.aux as string | undefined;
   if (aux && !(ALPHA_SCHEDULE_NAMES as readonly string[]).includes(aux)) throw new UsageError(`--aux must be one of ${ALPHA_SCHEDULE_NAMES.join(', ')}`);
+  const resize = values.resize as string | undefined;
+  if (resize !== undefined && !(RESIZE_MODES as readonly string[]).includes(resize)) {
+    throw new UsageError(`--resize must be crop (centre crop, the default) or pad (keep the whole image, pad to square); got "${resize}"`);
+  }
   const int = (name: string) => {
     const n = numberOption(values, name);
     if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new UsageError(`--${name} expects a whole number`);
@@ -51,6 +56,7 @@ function runOptions(values: CommandContext['values']): RunOptions {
     batchSize: int('batch-size'),
     auxSchedule: aux as RunOptions['auxSchedule'],
     augment: values['no-augment'] ? false : values.augment ? true : undefined,
+    resize: resize as RunOptions['resize'],
     backend: values.backend as string | undefined,
     seed: int('seed'),
     patience: int('patience'),
@@ -64,6 +70,7 @@ function describePlan(plan: RunPlan): string {
     `LR        ${plan.lrNote}`,
     `          ${Object.entries(plan.learningRates).map(([g, lr]) => `${g} ${lr.toExponential(1)}`).join(', ')}`,
     `Data      ${plan.trainImages} train, ${plan.valImages} validation images`,
+    `Input     ${plan.config.imageSize} px, ${plan.config.resize === 'pad' ? 'whole image padded to square (--resize pad)' : 'centre crop (--resize crop)'}`,
     `Duration  ${plan.estimate.text}`,
     `Memory    ${plan.estimate.memory.text}`,
   ].join('\n');
@@ -82,6 +89,7 @@ function runSummary(run: RunDetail, plan: RunPlan | null) {
     trainableParams: run.trainableParams,
     totalParams: run.totalParams,
     trainableShare: run.trainableShare,
+    resize: run.config.resize,
     lr: plan?.lr ?? run.config.lr,
     bodyLr: plan?.config.bodyLr ?? run.config.bodyLr ?? null,
     /** Peak rate per layer group, from the plan (null for a resumed run: see its metrics rows). */
@@ -109,7 +117,7 @@ function resumeOption(values: CommandContext['values']): number | null {
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
   summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
   options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,

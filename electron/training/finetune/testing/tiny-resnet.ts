@@ -57,6 +57,7 @@ export function createTinyResnet(opts: TinyOptions): Backbone {
       return numClasses;
     },
     imageSize: opts.imageSize,
+    checkInputSize: () => {}, // any H x W, as the real ResNets
     variables: vs.vars,
     groups,
     groupOf,

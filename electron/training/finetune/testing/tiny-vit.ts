@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { validation } from '../../../../shared/contract/errors.ts';
 import type { Backbone, ForwardOptions } from '../../backbones/types.ts';
 import { VarStore, addDense, addLayerNorm, dense, layerNorm, noWeightDecayName } from './layers.ts';
 import type { TinyOptions } from './tiny-resnet.ts';
@@ -90,12 +91,18 @@ export function createTinyVit(opts: TinyOptions & { depth?: number; patch?: numb
       return numClasses;
     },
     imageSize: opts.imageSize,
+    checkInputSize(height, width) {
+      if (height !== opts.imageSize || width !== opts.imageSize) {
+        throw validation(`tiny_vit takes square ${opts.imageSize}×${opts.imageSize} px images only (one position embedding per patch), got ${height}×${width}.`);
+      }
+    },
     variables: vs.vars,
     groups,
     groupOf,
     noWeightDecay: noWeightDecayName,
     isBuffer: () => false,
     runGroups(x, from, to, o) {
+      if (from === 0 && to > 0) backbone.checkInputSize(x.shape[1]!, x.shape[2]!);
       let y = x;
       for (let i = from; i < to; i++) y = stage(groups[i], y, o);
       return y;

@@ -58,6 +58,7 @@ export function createSmallResnet(opts: SmallResnetOptions): Backbone {
       return numClasses;
     },
     imageSize: opts.imageSize,
+    checkInputSize: () => {}, // any H x W, as the real ResNets
     variables: vs.vars,
     groups: GROUPS,
     groupOf,
