@@ -160,7 +160,7 @@ describe('non-finite scores are an error, not a metric', () => {
   ];
   const permuted = (o: number[]) => ({ y: o.map((i) => y[i]), s: o.map((i) => scores[i]) });
 
-  it.each(orders)('every order of the same (label, score) pairs throws, naming the count: %j', (...o) => {
+  it.each(orders.map((o) => [o]))('every order of the same (label, score) pairs throws, naming the count: %j', (o) => {
     const { y: py, s } = permuted(o);
     const message = /^1 of 6 scores are NaN or infinite.*NaN weights \(a diverged run\)/;
     expect(() => rocAuc(py, s)).toThrow(message);
