@@ -50,8 +50,14 @@ export interface EvaluationMetrics {
   classes: string[];
   multiLabel: boolean;
   images: number;
-  /** Single-label: top-1 accuracy. Multi-label: exact-match (every label right) share. */
+  /**
+   * "Accuracy" as training reports it too. Single-label: top-1 accuracy. Multi-label: per-label
+   * accuracy (1 - Hamming loss), the share of (image, label) decisions right at p >= 0.5; shown as
+   * "accuracy (per label)" (shared/metric-names.ts).
+   */
   accuracy: number;
+  /** Multi-label only: the share of images with every label right (subset accuracy); null for single-label. */
+  exactMatchAccuracy: number | null;
   /** Single-label only (mean recall over present classes). */
   balancedAccuracy: number | null;
   /** Single-label: confusion[true][predicted]. Multi-label: null. */
@@ -66,12 +72,10 @@ export interface EvaluationMetrics {
   createdAt: string;
 }
 
-export interface OperatingPointResult {
-  runId: number;
-  className: string;
-  targetSensitivity: number;
-  /** Predict the class when its probability >= threshold. */
-  threshold: number | null;
+/** A threshold's sensitivity and specificity on one split, with 95% Wilson intervals. */
+export interface OperatingPointFigures {
+  split: EvalSplit;
+  images: number;
   sensitivity: number;
   specificity: number;
   sensitivityInterval: Interval;
@@ -80,6 +84,22 @@ export interface OperatingPointResult {
   falseNegatives: number;
   trueNegatives: number;
   falsePositives: number;
+}
+
+export interface OperatingPointResult {
+  runId: number;
+  className: string;
+  targetSensitivity: number;
+  /** Predict the class when its probability >= threshold. */
+  threshold: number | null;
+  /** Where the threshold was chosen (the validation split when it has positives): it reaches the target there by construction. */
+  chosen: OperatingPointFigures;
+  /** Where the figures to quote come from: the evaluated split (test by default). */
+  reported: OperatingPointFigures;
+  /** Chosen and reported on the same images: the reported figures are optimistic. */
+  sameSplit: boolean;
+  /** One sentence saying which split each number comes from. */
+  note: string;
 }
 
 export type PredictionSort = 'entropy' | 'margin' | 'confidence';

@@ -16,10 +16,10 @@ export function runClassIds(db: Database, classes: string[]): number[] {
 }
 
 /**
- * Labelled, non-excluded images of a split. Images carrying a class the run did not train on
- * (added after it) are left out: the model cannot predict them.
+ * Labelled, non-excluded images of a split (possibly none). Images carrying a class the run did not
+ * train on (added after it) are left out: the model cannot predict them.
  */
-export function splitImages(db: Database, split: EvalSplit, classes: string[]): LabelledImage[] {
+export function labelledImages(db: Database, split: EvalSplit, classes: string[]): LabelledImage[] {
   const ids = runClassIds(db, classes);
   const index = new Map(ids.map((id, k) => [id, k]));
   const rows = db
@@ -38,6 +38,12 @@ export function splitImages(db: Database, split: EvalSplit, classes: string[]): 
     const truth = r.classes.split(',').map((c) => index.get(Number(c)) ?? -1);
     if (truth.every((k) => k >= 0)) out.push({ id: r.id, path: r.path, frame: r.frame, truth: truth.sort((a, b) => a - b) });
   }
+  return out;
+}
+
+/** The labelled images of a split to evaluate on; refuses an empty split with what to do. */
+export function splitImages(db: Database, split: EvalSplit, classes: string[]): LabelledImage[] {
+  const out = labelledImages(db, split, classes);
   const name = split === 'test' ? 'test' : 'validation';
   if (out.length === 0) {
     throw validation(`The ${name} split has no labelled image to evaluate on. Create the splits with a ${name} share above 0 (Splits view, or "labeltune split") and label those images.`);

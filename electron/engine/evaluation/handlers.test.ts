@@ -1,10 +1,13 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationMetrics } from '../../../shared/domain/evaluation.ts';
 import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
 import { argmaxRows, classificationReport } from '../../training/metrics/classification.ts';
 import { bootstrapAucInterval, wilsonInterval } from '../../training/metrics/intervals.ts';
-import { thresholdForSensitivity } from '../../training/metrics/operating-point.ts';
+import { operatingPoint, thresholdForSensitivity } from '../../training/metrics/operating-point.ts';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../training/metrics/roc.ts';
+import { labelledImages } from './data.ts';
+import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 
@@ -46,6 +49,23 @@ function storedTruth(ids: number[]): number[] {
 }
 
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+/** The validation split's labels and the best checkpoint's probabilities on it, predicted here. */
+async function validationSamples() {
+  const images = labelledImages(db(), 'val', classes);
+  const { loadRunModel, predictImages } = await import('./inference.ts');
+  const model = await loadRunModel(db(), t.projectDir, runId);
+  try {
+    return { truth: images.map((i) => i.truth[0]), probs: await predictImages(model, images) };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function waitFor({ jobId }: { jobId: string }) {
+  const job = await t.client.invoke('job.wait', { jobId });
+  expect(job.status, job.error?.message).toBe('completed');
+}
 
 describe('eval.run / eval.get', () => {
   let m: EvaluationMetrics;
@@ -98,12 +118,23 @@ describe('eval.run / eval.get', () => {
     expect(m.misclassified.map((x) => x.imageId)).toEqual(testIds.filter((_, i) => !correct[i]));
   });
 
-  it('picks the operating point for a target sensitivity from the stored predictions', async () => {
-    const { truth, probs } = storedSamples(testIds);
+  it('chooses the operating point on the validation split and reports it on the test split, each figure naming its split', async () => {
+    const val = await validationSamples();
+    const test = storedSamples(testIds);
     const op = await t.client.invoke('eval.threshold', { runId, className: 'nodule', targetSensitivity: 0.75 });
-    const ref = thresholdForSensitivity(truth.map((c) => (c === 2 ? 1 : 0)), probs.map((p) => p[2]), 0.75);
-    expect(op).toMatchObject({ threshold: ref.threshold, sensitivity: ref.sensitivity, specificity: ref.specificity, specificityInterval: ref.specificityInterval });
-    expect(op.sensitivity).toBeGreaterThanOrEqual(0.75);
+    const yVal = val.truth.map((c) => (c === 2 ? 1 : 0));
+    const yTest = test.truth.map((c) => (c === 2 ? 1 : 0));
+    const chosen = thresholdForSensitivity(yVal, val.probs.map((p) => p[2]), 0.75);
+    const onTest = operatingPoint(yTest, test.probs.map((p) => p[2]), chosen.threshold);
+    expect(op.threshold).toBe(chosen.threshold);
+    expect(op.chosen).toMatchObject({ split: 'val', images: 12, sensitivity: chosen.sensitivity, specificity: chosen.specificity, specificityInterval: chosen.specificityInterval });
+    expect(op.chosen.sensitivity).toBeGreaterThanOrEqual(0.75);
+    expect(op.reported).toMatchObject({ split: 'test', images: 12, sensitivity: onTest.sensitivity, specificity: onTest.specificity, truePositives: onTest.truePositives, falsePositives: onTest.falsePositives });
+    expect(op.reported.sensitivityInterval).toEqual(wilsonInterval(onTest.truePositives, 4));
+    expect(op.reported.specificityInterval).toEqual(wilsonInterval(onTest.trueNegatives, 8));
+    expect(op.sameSplit).toBe(false);
+    expect(op.note).toBe('Threshold chosen on the validation split (12 images); sensitivity and specificity reported on the test split (12 images), which it was not chosen on.');
+
     await expect(t.client.invoke('eval.threshold', { runId, className: 'fracture', targetSensitivity: 0.9 })).rejects.toMatchObject({
       code: 'validation',
       message: expect.stringContaining('normal, effusion, nodule'),
@@ -172,3 +203,52 @@ describe('explain.gradcam and the gradcam/ overlay', () => {
     await expect(t.engine.ctx.assets.resolve(`gradcam/${testIds[0]}`, new URLSearchParams('size=64'))).rejects.toMatchObject({ code: 'validation' });
   });
 });
+
+// Last: these evaluate the validation split and then break the checkpoint.
+describe('eval.threshold after a validation-only evaluation, and a NaN model', () => {
+  it('chooses and reports on the validation split, and says the figures are optimistic', async () => {
+    const val = await validationSamples();
+    await waitFor(await t.client.invoke('eval.run', { runId, split: 'val' }));
+    const op = await t.client.invoke('eval.threshold', { runId, className: 'nodule', targetSensitivity: 0.75 });
+    const y = val.truth.map((c) => (c === 2 ? 1 : 0));
+    const ref = thresholdForSensitivity(y, val.probs.map((p) => p[2]), 0.75);
+    expect(op.threshold).toBe(ref.threshold);
+    expect(op.reported).toEqual(op.chosen);
+    // The predict.start test above took the labels off 6 of the 12 validation images.
+    expect(val.truth.length).toBe(6);
+    expect(op.reported).toMatchObject({ split: 'val', images: val.truth.length, sensitivity: ref.sensitivity, specificity: ref.specificity, specificityInterval: ref.specificityInterval });
+    expect(op.sameSplit).toBe(true);
+    expect(op.note).toBe(
+      `Threshold chosen and reported on the same validation split (${val.truth.length} images), so sensitivity and specificity are optimistic. Evaluate on the test split to report them on images the threshold was not chosen on.`,
+    );
+  });
+
+  it('fails the evaluation of a model with NaN weights, naming the count and the likely cause, and stores nothing', async () => {
+    const file = checkpointFile(db(), t.projectDir, runId);
+    const before = db().prepare('SELECT count(*) FROM evaluations WHERE run_id = ?').pluck().get(runId);
+    poisonSafetensors(file, (name) => name.endsWith('bias'));
+    const { jobId } = await t.client.invoke('eval.run', { runId });
+    const job = await t.client.invoke('job.wait', { jobId });
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toBe(
+      `Run ${runId} gives NaN or infinite scores on the test split: 36 of 36 values, on 12 of 12 images. ` +
+        'Its weights are most likely NaN or infinite (a diverged run, usually too high a learning rate): train it again with a lower learning rate. No metric was computed from these scores.',
+    );
+    expect(db().prepare('SELECT count(*) FROM evaluations WHERE run_id = ?').pluck().get(runId)).toBe(before);
+  });
+});
+
+/** Overwrite the values of the matching float32 tensors of a safetensors file with NaN, in place. */
+function poisonSafetensors(file: string, match: (name: string) => boolean): void {
+  const buf = readFileSync(file);
+  const headerLength = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+  let poisoned = 0;
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__' || info.dtype !== 'F32' || !match(name)) continue;
+    for (let o = 8 + headerLength + info.data_offsets[0]; o < 8 + headerLength + info.data_offsets[1]; o += 4) buf.writeFloatLE(Number.NaN, o);
+    poisoned++;
+  }
+  expect(poisoned).toBeGreaterThan(0);
+  writeFileSync(file, buf);
+}

@@ -1,9 +1,12 @@
+import { validation } from '../../../shared/contract/errors.ts';
 import type { ClassEvaluation, EvalSplit, EvaluationMetrics, MisclassifiedImage } from '../../../shared/domain/evaluation.ts';
+import { countNonFinite } from '../../training/metrics/finite.ts';
 import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
 import { argmaxRows, classificationReport } from '../../training/metrics/classification.ts';
 import { bootstrapAucInterval } from '../../training/metrics/intervals.ts';
 import { operatingPoint } from '../../training/metrics/operating-point.ts';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../training/metrics/roc.ts';
+import { multiLabelAccuracy } from '../../training/metrics/training-metrics.ts';
 
 /** What an evaluation is computed from: per image, the true class indices and the probabilities. */
 export interface EvalSamples {
@@ -29,20 +32,38 @@ export function predictedClasses(probs: number[], multiLabel: boolean): number[]
   return argmaxRows([probs]);
 }
 
-/** Every metric of an evaluation, from the metrics library (verified against scikit-learn). */
+/**
+ * Refuse a model's NaN or infinite outputs, naming how many and the likely cause: sorted or
+ * thresholded, they would give made-up, order-dependent metrics.
+ */
+export function assertFinitePredictions(runId: number, split: EvalSplit, probs: number[][]): void {
+  const values = probs.flat();
+  const bad = countNonFinite(values);
+  if (!bad) return;
+  const images = probs.filter((p) => countNonFinite(p) > 0).length;
+  throw validation(
+    `Run ${runId} gives NaN or infinite scores on the ${split === 'test' ? 'test' : 'validation'} split: ${bad} of ${values.length} values, on ${images} of ${probs.length} images. ` +
+      'Its weights are most likely NaN or infinite (a diverged run, usually too high a learning rate): train it again with a lower learning rate. No metric was computed from these scores.',
+  );
+}
+
+/** Every metric of an evaluation, from the metrics library (verified against scikit-learn); NaN scores throw. */
 export function computeEvaluation(info: EvalInfo, s: EvalSamples): EvaluationMetrics {
+  assertFinitePredictions(info.runId, info.split, s.probs);
   const predicted = s.probs.map((p) => predictedClasses(p, info.multiLabel));
   const single = info.multiLabel ? null : classificationReport(s.truth.map((t) => t[0]), predicted.map((p) => p[0]), info.classes.length);
   const positiveClass = !info.multiLabel && info.classes.length === 2 ? 1 : null;
   const perClass = info.classes.map((name, k) => classEvaluation(name, k, s, predicted, info.multiLabel, positiveClass));
   const exact = predicted.map((p, i) => (sameSet(p, s.truth[i]) ? 1 : 0));
+  const exactMatch = exact.reduce((a: number, b) => a + b, 0) / Math.max(exact.length, 1);
   return {
     runId: info.runId,
     split: info.split,
     classes: info.classes,
     multiLabel: info.multiLabel,
     images: s.imageIds.length,
-    accuracy: single ? single.accuracy : exact.reduce((a: number, b) => a + b, 0) / Math.max(exact.length, 1),
+    accuracy: single ? single.accuracy : perLabelAccuracy(s, info.classes.length),
+    exactMatchAccuracy: single ? null : exactMatch,
     balancedAccuracy: single?.balancedAccuracy ?? null,
     confusion: single?.confusion ?? null,
     macro: single?.macro ?? null,
@@ -112,6 +133,12 @@ function calibration(s: EvalSamples, multiLabel: boolean): EvaluationMetrics['ca
   });
   // Multi-label probabilities are already event probabilities, so ECE over them is plain calibration.
   return { ece: expectedCalibrationError(confidence, correct, 10), reliability: reliabilityCurve(correct, confidence, 10) };
+}
+
+/** Multi-label "accuracy": the training loop's own function on the same multi-hot layout, so both agree. */
+function perLabelAccuracy(s: EvalSamples, k: number): number {
+  const targets = s.truth.flatMap((t) => Array.from({ length: k }, (_, c) => (t.includes(c) ? 1 : 0)));
+  return multiLabelAccuracy(s.probs.flat(), targets);
 }
 
 function sameSet(a: number[], b: number[]): boolean {

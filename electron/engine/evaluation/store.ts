@@ -4,7 +4,21 @@ import type { EvalSamples } from './metrics.ts';
 
 /** Reads and writes of the evaluations and predictions tables. */
 
-export function saveEvaluation(db: Database, metrics: EvaluationMetrics, samples: EvalSamples): void {
+/**
+ * What an evaluation row keeps besides its metrics: the evaluated split's samples and, for a test
+ * evaluation, the validation split's (null: it had none), where operating points are chosen.
+ * Rows written before validation samples were kept lack the field.
+ */
+export interface StoredSamples extends EvalSamples {
+  validation?: EvalSamples | null;
+}
+
+export interface StoredEvaluation {
+  metrics: EvaluationMetrics;
+  samples: StoredSamples;
+}
+
+export function saveEvaluation(db: Database, metrics: EvaluationMetrics, samples: StoredSamples): void {
   db.prepare('INSERT INTO evaluations (run_id, split, metrics, samples, created_at) VALUES (?, ?, ?, ?, ?)').run(
     metrics.runId,
     metrics.split,
@@ -15,11 +29,11 @@ export function saveEvaluation(db: Database, metrics: EvaluationMetrics, samples
 }
 
 /** The newest evaluation of a run with the samples it was computed from, or null. */
-export function latestEvaluation(db: Database, runId: number): { metrics: EvaluationMetrics; samples: EvalSamples } | null {
+export function latestEvaluation(db: Database, runId: number): StoredEvaluation | null {
   const row = db.prepare('SELECT metrics, samples FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as
     | { metrics: string; samples: string }
     | undefined;
-  return row ? { metrics: JSON.parse(row.metrics) as EvaluationMetrics, samples: JSON.parse(row.samples) as EvalSamples } : null;
+  return row ? { metrics: JSON.parse(row.metrics) as EvaluationMetrics, samples: JSON.parse(row.samples) as StoredSamples } : null;
 }
 
 /** Uncertainty of one probability row: confidence, entropy (nats) and margin. */

@@ -1,4 +1,5 @@
 import type { ParityCheck } from '../../../shared/domain/export.ts';
+import { EXACT_MATCH_NAME, accuracyName } from '../../../shared/metric-names.ts';
 import type { RunDetail } from '../../../shared/domain/run.ts';
 import type { Database } from '../db/database.ts';
 
@@ -49,7 +50,8 @@ export interface ModelCard {
   model: { backbone: string; pretrainedFrom: string; strategy: string; strategyReason: string; trainableParams: number | null; totalParams: number | null; trainableShare: number | null };
   hyperparameters: Record<string, unknown>;
   training: { backend: string | null; epochs: number; bestEpoch: number | null; finishedAt: string | null };
-  metrics: { validation: Record<string, number | null>; evaluation: unknown };
+  /** `accuracyName`: what "accuracy" means here (single-label top-1, or multi-label per label). */
+  metrics: { accuracyName: string; validation: Record<string, number | null>; evaluation: unknown };
   operatingPoint: unknown;
   parity: ParityCheck | null;
   limitations: string[];
@@ -80,7 +82,7 @@ export function modelCard(run: RunDetail, opts: { format: string; files: string[
     },
     hyperparameters: { imageSize: c.imageSize, epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, bodyLr: c.bodyLr ?? c.lr, lrNote: c.lrNote, layerDecay: c.layerDecay, weightDecay: c.weightDecay, labelSmoothing: c.labelSmoothing, classWeights: c.classWeights, augment: c.augment, horizontalFlip: c.horizontalFlip, resize: c.resize, seed: c.seed, aux: c.aux },
     training: { backend: run.backend, epochs: run.metrics.length, bestEpoch: run.bestEpoch, finishedAt: run.finishedAt },
-    metrics: { validation: { loss: best?.valLoss ?? null, accuracy: best?.valAccuracy ?? null, auc: best?.valAuc ?? null }, evaluation: opts.evaluation },
+    metrics: { accuracyName: accuracyName(c.multiLabel), validation: { loss: best?.valLoss ?? null, accuracy: best?.valAccuracy ?? null, auc: best?.valAuc ?? null }, evaluation: opts.evaluation },
     operatingPoint: null,
     parity: opts.parity,
     limitations: limitations(run, opts.data),
@@ -105,6 +107,8 @@ function limitations(run: RunDetail, data: DataSummary): string[] {
   return out;
 }
 
+const MULTI_LABEL_ACCURACY_NOTE = `Accuracy is per label: the share of (image, label) decisions right at p >= 0.5, in training and evaluation alike; the evaluation's ${EXACT_MATCH_NAME} is the share of images with every label right.`;
+
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 
 /** The card as Markdown, for people. */
@@ -123,7 +127,7 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     `## Hyperparameters\n\n\`\`\`json\n${JSON.stringify(card.hyperparameters, null, 2)}\n\`\`\``,
     '',
-    `## Metrics\n\nValidation (best epoch): loss ${v.loss?.toFixed(4) ?? 'n/a'}, accuracy ${pct(v.accuracy)}, AUC ${v.auc?.toFixed(3) ?? 'n/a'}.\n\n${card.metrics.evaluation ? `Evaluation on the test split:\n\n\`\`\`json\n${JSON.stringify(card.metrics.evaluation, null, 2)}\n\`\`\`` : 'Not evaluated on a held-out test split yet (`labeltune eval`).'}`,
+    `## Metrics\n\nValidation (best epoch): loss ${v.loss?.toFixed(4) ?? 'n/a'}, ${card.metrics.accuracyName} ${pct(v.accuracy)}, AUC ${v.auc?.toFixed(3) ?? 'n/a'}.${card.metrics.accuracyName === accuracyName(true) ? ` ${MULTI_LABEL_ACCURACY_NOTE}` : ''}\n\n${card.metrics.evaluation ? `Evaluation on the test split:\n\n\`\`\`json\n${JSON.stringify(card.metrics.evaluation, null, 2)}\n\`\`\`` : 'Not evaluated on a held-out test split yet (`labeltune eval`).'}`,
     '',
     `## Export parity\n\n${card.parity ? `${card.parity.runtime} on ${card.parity.images} held-out images: max relative error ${card.parity.maxRelError.toExponential(2)} (${card.parity.ok ? 'within' : 'ABOVE'} the 1e-4 tolerance).` : 'Not checked.'}`,
     '',

@@ -1,4 +1,5 @@
-/** Calibration: does a predicted 0.8 come true 80% of the time? */
+/** Calibration: does a predicted 0.8 come true 80% of the time? NaN or infinite probabilities throw. */
+import { assertFiniteScores } from './finite.ts';
 
 export interface ReliabilityBin {
   /** Mean predicted probability in the bin. */
@@ -10,6 +11,7 @@ export interface ReliabilityBin {
 
 /** Reliability curve for binary probabilities, equal-width bins; empty bins are left out (as scikit-learn). */
 export function reliabilityCurve(yTrue: ArrayLike<number>, probs: ArrayLike<number>, bins = 10): ReliabilityBin[] {
+  assertFiniteScores(probs);
   const sums = new Float64Array(bins);
   const positives = new Float64Array(bins);
   const counts = new Float64Array(bins);
@@ -33,6 +35,7 @@ export function reliabilityCurve(yTrue: ArrayLike<number>, probs: ArrayLike<numb
  * (lo, hi], weighted mean of |accuracy - confidence|.
  */
 export function expectedCalibrationError(confidence: ArrayLike<number>, correct: ArrayLike<number>, bins = 10): number {
+  assertFiniteScores(confidence);
   const n = confidence.length;
   let ece = 0;
   for (let b = 0; b < bins; b++) {

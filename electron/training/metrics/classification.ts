@@ -3,6 +3,7 @@
  * precision / recall / F1 / support and their macro and weighted averages. A ratio whose
  * denominator is zero is 0 (scikit-learn's zero_division=0).
  */
+import { assertFiniteScores } from './finite.ts';
 
 export interface ClassMetrics {
   precision: number;
@@ -77,8 +78,9 @@ export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<
   };
 }
 
-/** Index of the largest value in each row. */
+/** Index of the largest value in each row; NaN or infinite values throw (NaN would always lose, so the class would depend on its position). */
 export function argmaxRows(probs: ArrayLike<number>[]): number[] {
+  assertFiniteScores(probs.flatMap((row) => Array.from(row)));
   return probs.map((row) => {
     let best = 0;
     for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;

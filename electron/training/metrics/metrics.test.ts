@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectedCalibrationError, reliabilityCurve } from './calibration.ts';
 import { argmaxRows, classificationReport } from './classification.ts';
+import { NonFiniteScoresError, countNonFinite } from './finite.ts';
 import { bootstrapAucInterval, wilsonInterval } from './intervals.ts';
 import { operatingPoint, thresholdForSensitivity } from './operating-point.ts';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from './roc.ts';
@@ -142,5 +143,47 @@ describe('intervals and operating points', () => {
   it('ties: a threshold on a tied score takes all of them', () => {
     const op = operatingPoint([0, 1, 1, 0], [0.5, 0.5, 0.9, 0.1], 0.5);
     expect([op.truePositives, op.falsePositives, op.trueNegatives, op.falseNegatives]).toEqual([2, 1, 1, 0]);
+  });
+});
+
+describe('non-finite scores are an error, not a metric', () => {
+  // Six images, one with a NaN score (a model with NaN weights). Sorting with NaN is order-dependent:
+  // before the check, these orders of the same pairs gave AUCs of 1, 0.667 and 0.778.
+  const y = [1, 0, 1, 0, 1, 0];
+  const scores = [0.9, 0.2, NaN, 0.4, 0.7, 0.6];
+  const orders = [
+    [0, 1, 2, 3, 4, 5],
+    [2, 0, 1, 3, 4, 5],
+    [0, 1, 3, 4, 5, 2],
+    [5, 4, 3, 2, 1, 0],
+    [3, 2, 5, 0, 4, 1],
+  ];
+  const permuted = (o: number[]) => ({ y: o.map((i) => y[i]), s: o.map((i) => scores[i]) });
+
+  it.each(orders.map((o) => [o]))('every order of the same (label, score) pairs throws, naming the count: %j', (o) => {
+    const { y: py, s } = permuted(o);
+    const message = /^1 of 6 scores are NaN or infinite.*NaN weights \(a diverged run\)/;
+    expect(() => rocAuc(py, s)).toThrow(message);
+    expect(() => rocCurve(py, s)).toThrow(NonFiniteScoresError);
+    expect(() => prCurve(py, s)).toThrow(NonFiniteScoresError);
+    expect(() => averagePrecision(py, s)).toThrow(NonFiniteScoresError);
+    expect(() => bootstrapAucInterval(py, s, { resamples: 10 })).toThrow(NonFiniteScoresError);
+    expect(() => thresholdForSensitivity(py, s, 0.9)).toThrow(NonFiniteScoresError);
+    expect(() => operatingPoint(py, s, 0.5)).toThrow(NonFiniteScoresError);
+    expect(() => reliabilityCurve(py, s, 5)).toThrow(NonFiniteScoresError);
+    expect(() => expectedCalibrationError(s, py, 5)).toThrow(NonFiniteScoresError);
+  });
+
+  it('the same orders of finite scores agree, so the permutation test can tell', () => {
+    const finite = scores.map((v) => (Number.isNaN(v) ? 0.5 : v));
+    const aucs = orders.map((o) => rocAuc(o.map((i) => y[i]), o.map((i) => finite[i])));
+    expect(new Set(aucs).size).toBe(1);
+    expect(aucs[0]).toBeCloseTo(8 / 9, 12);
+  });
+
+  it('infinite scores and NaN probability rows are refused too, with their count', () => {
+    expect(() => rocAuc([0, 1, 1], [Infinity, 0.2, -Infinity])).toThrow(/^2 of 3 scores are NaN or infinite/);
+    expect(() => argmaxRows([[0.2, 0.8], [NaN, NaN]])).toThrow(/^2 of 4 scores/);
+    expect(countNonFinite([0, NaN, Infinity, 1, -Infinity])).toBe(3);
   });
 });

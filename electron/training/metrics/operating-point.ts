@@ -1,3 +1,4 @@
+import { assertFiniteScores } from './finite.ts';
 import { wilsonInterval, type Interval } from './intervals.ts';
 import { rocCurve } from './roc.ts';
 
@@ -16,6 +17,8 @@ export interface OperatingPoint {
 
 /** Sensitivity and specificity (with 95% Wilson intervals) when predicting positive at score >= threshold. */
 export function operatingPoint(yTrue: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): OperatingPoint {
+  // A NaN score is neither above nor below a threshold: counting it as negative would be made up.
+  assertFiniteScores(scores);
   let tp = 0;
   let fn = 0;
   let tn = 0;

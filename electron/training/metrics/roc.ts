@@ -1,8 +1,10 @@
 /**
  * Threshold curves for one binary problem (positive = 1): ROC, precision-recall, their areas.
  * Semantics follow scikit-learn exactly (ties handled as one threshold; the ROC starts at
- * threshold +Infinity), so numbers can be checked against it.
+ * threshold +Infinity), so numbers can be checked against it. NaN or infinite scores throw
+ * (NonFiniteScoresError): sorted, they would give an order-dependent curve.
  */
+import { assertFiniteScores } from './finite.ts';
 
 export interface RocCurve {
   fpr: number[];
@@ -30,6 +32,7 @@ interface Counts {
 
 function cumulativeCounts(yTrue: ArrayLike<number>, scores: ArrayLike<number>): Counts {
   if (yTrue.length !== scores.length) throw new Error(`labels (${yTrue.length}) and scores (${scores.length}) differ in length`);
+  assertFiniteScores(scores);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   const thresholds: number[] = [];
   const tps: number[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from './roc.ts';
-import { accuracy, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
+import { accuracy, chanceLevels, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
 
 describe('training-time metrics', () => {
   it('accuracy picks the arg-max class', () => {
@@ -19,5 +19,21 @@ describe('training-time metrics', () => {
     const scores = [0.9, 0.3, 0.05, 0.5, 0.2, 0.05];
     const targets = [1, 0, 0, 1, 0, 1];
     expect(macroAuc(scores, targets, 2)).toBeCloseTo((1 + 0.5) / 2, 12);
+  });
+});
+
+describe('training-time metrics on non-finite scores', () => {
+  it('give NaN in every order, never an order-dependent number (the loop stops on the NaN loss that comes with them)', () => {
+    // Three images x two classes; image 1 has NaN scores. Rows permuted as whole rows.
+    const rows = [[0.9, 0.1], [NaN, NaN], [0.3, 0.7]];
+    const targets = [[1, 0], [0, 1], [0, 1]];
+    for (const o of [[0, 1, 2], [1, 0, 2], [2, 1, 0], [0, 2, 1]]) {
+      const s = o.flatMap((i) => rows[i]);
+      const t = o.flatMap((i) => targets[i]);
+      expect(accuracy(s, t, 2)).toBeNaN();
+      expect(multiLabelAccuracy(s, t)).toBeNaN();
+      expect(macroAuc(s, t, 2)).toBeNaN();
+      expect(chanceLevels(s, t, 2).balancedAccuracy).toBeNaN();
+    }
   });
 });

@@ -1,14 +1,22 @@
 /**
  * Training-time metrics on plain arrays, cheap enough for every epoch: arg-max accuracy and
  * one-vs-rest ROC AUC. Scores and targets are row-major [N, K]; targets are one-hot (single-label)
- * or multi-hot (multi-label). AUC comes from roc.ts, the same definition the evaluation uses.
+ * or multi-hot (multi-label). AUC comes from roc.ts, the same definition the evaluation uses, and
+ * "accuracy" is the evaluation's too (top-1 for single-label, per-label for multi-label).
+ *
+ * Non-finite scores give NaN here rather than throwing as the evaluation's metrics do: the training
+ * loop computes these before it checks the validation loss (NaN whenever the scores are), and that
+ * check is what stops a diverged run cleanly, keeping its last good checkpoint. NaN is not a
+ * metric either: it is never an order-dependent number.
  */
+import { countNonFinite } from './finite.ts';
 import { rocAuc } from './roc.ts';
 
 /** Share of rows whose highest score is a positive class. */
 export function accuracy(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): number {
   const n = scores.length / k;
   if (n === 0) return 0;
+  if (countNonFinite(scores)) return NaN;
   let correct = 0;
   for (let i = 0; i < n; i++) {
     let best = 0;
@@ -24,6 +32,7 @@ export function accuracy(scores: ArrayLike<number>, targets: ArrayLike<number>, 
  */
 export function chanceLevels(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): { majorityRate: number; balancedAccuracy: number } {
   const n = targets.length / k;
+  if (countNonFinite(scores)) return { majorityRate: NaN, balancedAccuracy: NaN };
   const count = new Array<number>(k).fill(0);
   const hit = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) {
@@ -43,9 +52,14 @@ export function chanceLevels(scores: ArrayLike<number>, targets: ArrayLike<numbe
   };
 }
 
-/** Multi-label accuracy: share of (image, class) decisions right at threshold 0.5 on probabilities. */
+/**
+ * Multi-label accuracy, per label (1 - Hamming loss): the share of (image, label) decisions that are
+ * right at probability >= 0.5. The one definition of multi-label "accuracy" in LabelTune; the
+ * evaluation reports exact-match (subset) accuracy under that name, beside it.
+ */
 export function multiLabelAccuracy(probs: ArrayLike<number>, targets: ArrayLike<number>): number {
   if (probs.length === 0) return 0;
+  if (countNonFinite(probs)) return NaN;
   let correct = 0;
   for (let i = 0; i < probs.length; i++) if (probs[i] >= 0.5 === targets[i] > 0.5) correct++;
   return correct / probs.length;
@@ -53,6 +67,7 @@ export function multiLabelAccuracy(probs: ArrayLike<number>, targets: ArrayLike<
 
 /** Macro one-vs-rest AUC over the classes that have both positives and negatives; null if none has. */
 export function macroAuc(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): number | null {
+  if (countNonFinite(scores)) return NaN;
   const n = scores.length / k;
   const aucs: number[] = [];
   for (let c = 0; c < k; c++) {

@@ -38,8 +38,10 @@ describe('EvaluateView', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Find threshold' }));
     await vi.waitFor(() => expect(screen.getByTestId('threshold-value').textContent).toBe('p(effusion) ≥ 0.212'));
     expect(client.calls.find((c) => c.method === 'eval.threshold')?.args).toEqual({ runId: 3, className: 'effusion', targetSensitivity: 0.9 });
-    expect(screen.getByTestId('threshold-sensitivity').textContent).toBe('91.7% 95% CI 64.6%–98.5%');
-    expect(screen.getByTestId('threshold-specificity').textContent).toBe('62.5% 95% CI 30.6%–86.3%');
+    // Reported on test, chosen on validation: both, each with its split.
+    const cells = (id: string) => [...screen.getByTestId(id).querySelectorAll('th, td')].map((c) => c.textContent?.replace(/\s+/g, ' ').trim());
+    expect(cells('threshold-reported')).toEqual(['Reported on test split, 27 images', '89.5% 95% CI 68.6%–97.1%', '62.5% 95% CI 30.6%–86.3%']);
+    expect(cells('threshold-chosen')).toEqual(['Chosen on validation split, 38 images', '94.4% 95% CI 74.2%–99.0%', '65.0% 95% CI 43.3%–81.9%']);
 
     // Most confident mistake first: image 41 was predicted effusion at 0.6, image 57 normal at 0.5.
     expect(within(screen.getByTestId('misclassified')).getAllByRole('button').map((b) => b.getAttribute('aria-label'))).toEqual([
@@ -52,5 +54,13 @@ describe('EvaluateView', () => {
     expect(screen.getByTestId('viewer').querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/57?size=1024');
     await fireEvent.keyDown(screen.getByTestId('viewer'), { key: 'Escape' });
     expect(screen.queryByTestId('viewer')).toBeNull();
+  });
+
+  it('multi-label: names accuracy per label and exact-match accuracy apart', async () => {
+    const m = metrics({ multiLabel: true, accuracy: 0.9, exactMatchAccuracy: 0.6, balancedAccuracy: null, confusion: null, macro: null, weighted: null });
+    const client = new FakeClient({ 'runs.list': () => [run()], 'eval.get': () => m });
+    render(EvaluateView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+    const summary = await vi.waitFor(() => screen.getByTestId('eval-summary'));
+    expect(summary.textContent?.replace(/\s+/g, ' ')).toContain('12 images · accuracy (per label) 90.0% · exact-match accuracy 60.0% · ECE');
   });
 });

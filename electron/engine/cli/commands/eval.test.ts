@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillSampleProject } from '../../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
 import { runCli } from '../../testing/cli.ts';
+import { computeEvaluation } from '../../evaluation/metrics.ts';
+import { describeEvaluation, describeOperatingPoint } from './eval.ts';
 
 let t: TestEngine;
 let runId: number;
@@ -36,7 +38,11 @@ describe('labeltune eval', () => {
     expect(doc.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(6);
     expect(doc.perClass[0].auc).toBeNull(); // binary: curves only for the positive class
     expect(doc.perClass[1].auc).toBeGreaterThanOrEqual(0);
-    expect(doc.operatingPoint.sensitivity).toBeGreaterThanOrEqual(0.5);
+    // Chosen on the validation split (where it reaches the target by construction), reported on test.
+    expect(doc.operatingPoint.chosen).toMatchObject({ split: 'val', images: 6 });
+    expect(doc.operatingPoint.chosen.sensitivity).toBeGreaterThanOrEqual(0.5);
+    expect(doc.operatingPoint.reported).toMatchObject({ split: 'test', images: 6 });
+    expect(doc.operatingPoint.sameSplit).toBe(false);
     expect(doc.operatingPoint.className).toBe('b');
   });
 
@@ -50,5 +56,40 @@ describe('labeltune eval', () => {
     const missing = await run('eval', t.projectDir, '--run', '99');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('There is no run 99');
+  });
+});
+
+describe('describeOperatingPoint', () => {
+  const f = (split: 'val' | 'test', images: number, sensitivity: number, specificity: number) => ({
+    split, images, sensitivity, specificity, sensitivityInterval: { low: 0.5, high: 0.99 }, specificityInterval: { low: 0.6, high: 0.95 },
+    truePositives: 0, falseNegatives: 0, trueNegatives: 0, falsePositives: 0,
+  });
+  const op = { runId: 1, className: 'b', targetSensitivity: 0.9, threshold: 0.31, chosen: f('val', 40, 0.944, 0.8), reported: f('test', 50, 0.895, 0.78), sameSplit: false, note: 'Threshold chosen on the validation split.' };
+
+  it('says which split each number comes from', () => {
+    expect(describeOperatingPoint(op).split('\n')).toEqual([
+      'Operating point for "b" at sensitivity ≥ 90.0%: threshold 0.3100',
+      '  Reported: sensitivity 89.5% [50.0%–99.0%], specificity 78.0% [60.0%–95.0%] on the test split (50 images)',
+      '  Chosen on: sensitivity 94.4% [50.0%–99.0%], specificity 80.0% [60.0%–95.0%] on the validation split (40 images)',
+      '  Threshold chosen on the validation split.',
+    ]);
+  });
+
+  it('calls figures chosen and reported on one split optimistic', () => {
+    const same = { ...op, chosen: op.chosen, reported: op.chosen, sameSplit: true, note: 'Same split.' };
+    expect(describeOperatingPoint(same)).toContain('Chosen and reported on the same split (optimistic): sensitivity 94.4% [50.0%–99.0%], specificity 80.0% [60.0%–95.0%] on the validation split (40 images)');
+  });
+});
+
+describe('describeEvaluation accuracy names', () => {
+  it('multi-label: accuracy per label and exact-match accuracy, each by its name', () => {
+    const probs = [[0.9, 0.2, 0.6], [0.1, 0.8, 0.3], [0.7, 0.6, 0.1], [0.2, 0.1, 0.9]];
+    const m = computeEvaluation({ runId: 1, split: 'test', classes: ['a', 'b', 'c'], multiLabel: true, createdAt: 'now' }, { imageIds: [1, 2, 3, 4], truth: [[0, 2], [1], [0], [2]], probs });
+    expect(describeEvaluation(m).split('\n')[1]).toMatch(/^Accuracy \(per label\) 91\.7% {3}exact-match accuracy 75\.0% {3}ECE /);
+  });
+
+  it('single-label: plain accuracy', () => {
+    const m = computeEvaluation({ runId: 1, split: 'test', classes: ['a', 'b'], multiLabel: false, createdAt: 'now' }, { imageIds: [1, 2], truth: [[0], [1]], probs: [[0.8, 0.2], [0.6, 0.4]] });
+    expect(describeEvaluation(m).split('\n')[1]).toMatch(/^Accuracy 50\.0% {3}balanced accuracy 50\.0% {3}ECE /);
   });
 });

@@ -1,17 +1,20 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
-import type { EvaluationMetrics, Interval, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
+import type { EvalSplit, EvaluationMetrics, Interval, OperatingPointFigures, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
+import { EXACT_MATCH_NAME, accuracyName } from '../../../../shared/metric-names.ts';
 import { type Command, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const ci = (i: Interval | null, f: (x: number) => string) => (i ? ` [${f(i.low)}–${f(i.high)}]` : '');
+const capital = (s: string) => s[0].toUpperCase() + s.slice(1);
 const num = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(digits));
 
 /** A readable summary of an evaluation for the terminal. */
 export function describeEvaluation(m: EvaluationMetrics): string {
   const lines = [
     `Run ${m.runId} on the ${m.split === 'test' ? 'test' : 'validation'} split: ${m.images} images, ${m.classes.length} classes${m.multiLabel ? ' (multi-label)' : ''}`,
-    `Accuracy ${pct(m.accuracy)}${m.balancedAccuracy === null ? '' : `   balanced accuracy ${pct(m.balancedAccuracy)}`}   ECE ${num(m.calibration.ece)}`,
+    `${capital(accuracyName(m.multiLabel))} ${pct(m.accuracy)}${m.exactMatchAccuracy === null ? '' : `   ${EXACT_MATCH_NAME} ${pct(m.exactMatchAccuracy)}`}` +
+      `${m.balancedAccuracy === null ? '' : `   balanced accuracy ${pct(m.balancedAccuracy)}`}   ECE ${num(m.calibration.ece)}`,
   ];
   if (m.macro && m.weighted) {
     lines.push(`Macro P/R/F1 ${num(m.macro.precision)} ${num(m.macro.recall)} ${num(m.macro.f1)}   weighted ${num(m.weighted.precision)} ${num(m.weighted.recall)} ${num(m.weighted.f1)}`);
@@ -34,8 +37,17 @@ export function describeEvaluation(m: EvaluationMetrics): string {
   return lines.join('\n');
 }
 
-function describeOperatingPoint(op: OperatingPointResult): string {
-  return `Operating point for "${op.className}" at sensitivity ≥ ${pct(op.targetSensitivity)}: threshold ${num(op.threshold, 4)}, sensitivity ${pct(op.sensitivity)}${ci(op.sensitivityInterval, pct)}, specificity ${pct(op.specificity)}${ci(op.specificityInterval, pct)}`;
+const splitName = (s: EvalSplit) => (s === 'test' ? 'test' : 'validation');
+const figures = (f: OperatingPointFigures) =>
+  `sensitivity ${pct(f.sensitivity)}${ci(f.sensitivityInterval, pct)}, specificity ${pct(f.specificity)}${ci(f.specificityInterval, pct)} on the ${splitName(f.split)} split (${f.images} images)`;
+
+/** The operating point with the split each number comes from: chosen on one, reported on the other. */
+export function describeOperatingPoint(op: OperatingPointResult): string {
+  const lines = [`Operating point for "${op.className}" at sensitivity ≥ ${pct(op.targetSensitivity)}: threshold ${num(op.threshold, 4)}`];
+  if (op.sameSplit) lines.push(`  Chosen and reported on the same split (optimistic): ${figures(op.reported)}`);
+  else lines.push(`  Reported: ${figures(op.reported)}`, `  Chosen on: ${figures(op.chosen)}`);
+  lines.push(`  ${op.note}`);
+  return lines.join('\n');
 }
 
 export const evalCommand: Command = {

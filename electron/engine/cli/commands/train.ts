@@ -1,4 +1,5 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
+import { accuracyName } from '../../../../shared/metric-names.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
 import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
 import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, RESIZE_MODES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
@@ -142,13 +143,14 @@ export const trainCommand: Command = {
     const run = await client.invoke('runs.get', { runId });
     if (job.status !== 'completed') throw new EngineError((job.error?.code as never) ?? 'internal', `Run ${runId} ${job.status}: ${job.error?.message ?? ''}`);
     if (!json) {
+      const acc = `val ${accuracyName(run.config.multiLabel).replace('accuracy', 'acc')}`;
       for (const m of run.metrics) {
-        out(`epoch ${m.epoch}  train loss ${m.trainLoss?.toFixed(4)}  val loss ${m.valLoss?.toFixed(4)}  val acc ${pct(m.valAccuracy)}  val AUC ${m.valAuc?.toFixed(3) ?? '—'}  ${m.imagesPerSec?.toFixed(1)} img/s`);
+        out(`epoch ${m.epoch}  train loss ${m.trainLoss?.toFixed(4)}  val loss ${m.valLoss?.toFixed(4)}  ${acc} ${pct(m.valAccuracy)}  val AUC ${m.valAuc?.toFixed(3) ?? '—'}  ${m.imagesPerSec?.toFixed(1)} img/s`);
       }
       out(`Run ${run.id} ${run.status} on ${run.backend}; best epoch ${run.bestEpoch} (val loss ${run.bestMetric?.toFixed(4)}).`);
       const s = run.summary;
       if (s) {
-        out(`Evaluate and Export use epoch ${s.metricsEpoch}'s checkpoint: val acc ${pct(s.valAccuracy)}.`);
+        out(`Evaluate and Export use epoch ${s.metricsEpoch}'s checkpoint: ${acc} ${pct(s.valAccuracy)}.`);
         if (s.stopReason) out(s.stopReason);
         for (const w of s.warnings) err(`Warning: ${w}`);
       }

@@ -31,6 +31,7 @@ describe('EvaluationState', () => {
     expect(state.metrics?.confusion).toEqual([[4, 1, 0], [0, 3, 1], [1, 0, 2]]);
     await state.threshold('effusion', 0.9);
     expect(state.operatingPoint?.threshold).toBe(0.2125);
+    expect([state.operatingPoint?.chosen.split, state.operatingPoint?.reported.split]).toEqual(['val', 'test']);
     expect(client.calls.map((c) => [c.method, c.args])).toEqual([
       ['runs.list', {}],
       ['eval.get', { runId: 3 }],
