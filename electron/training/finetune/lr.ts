@@ -9,7 +9,8 @@
  * loss weights), per family. fastai's `fine_tune` trains a new head at 2e-3 (Adam) and PEFT's
  * image-classification examples train LoRA at 1e-3 to 5e-3; measured on real pretrained weights
  * (docs/training.md): a ResNet's head and BatchNorm body take 1e-2 (full fine-tuning 0.90 test
- * accuracy against 0.84 at 2e-3), a ViT's LoRA 3e-3 (0.68 against 0.63 at 1e-3).
+ * accuracy against 0.84 at 2e-3); a ViT's LoRA 3e-3 (0.68 against 0.63 at 1e-3 on one split, equal
+ * within noise on another).
  */
 export const HEAD_LR = { resnet: 1e-2, vit: 3e-3 } as const;
 /** The pretrained body learns one order of magnitude below the new parts (the guide's rule). */

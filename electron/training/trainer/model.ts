@@ -74,8 +74,10 @@ function adaptHost(
 
 /** The preprocessing of the backbone's pretrained weights, at the run's input size and resize mode. */
 export function preprocessFor(config: RunConfig): PreprocessConfig {
+  // Configs written before resize modes existed (and partial ones) centre-crop, as they always did.
+  const resize = config.resize ?? 'crop';
   if (isTestBackbone(config.backbone)) {
-    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize: config.resize };
+    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize };
   }
-  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize, resize: config.resize });
+  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize, resize });
 }
