@@ -21,7 +21,7 @@ function plan(o: RunOptions): RunPlan {
     trainableShare: 1026 / 11_177_538, trainableGroups: ['head'], lr: 0.001, lrNote: 'Adam default for a fresh head', learningRates: { head: 0.001 },
     trainImages: 24, valImages: 8, classCounts: { normal: 12, opacity: 12 },
     estimate: { seconds: 40, rung: 'wasm', text: 'about 40 s on wasm (a rough estimate from the model\'s GFLOPs)', memory: { peakMb: 700, budgetMb: 3500, text: 'about 0.7 GB at batch 16 of the 3.5 GB wasm can use' } },
-    config: { epochs: o.epochs ?? 10, imageSize: o.imageSize ?? 224, batchSize: 8 } as RunPlan['config'],
+    config: { epochs: o.epochs ?? 10, imageSize: o.imageSize ?? 224, batchSize: 8, seed: 1234 } as RunPlan['config'],
   };
 }
 
@@ -52,7 +52,8 @@ describe('TrainView', () => {
 
     await fireEvent.click(screen.getByRole('button', { name: 'Fine-tune' }));
     await vi.waitFor(() => expect(screen.getByTestId('run-monitor')).toBeTruthy());
-    expect(client.calls.find((c) => c.method === 'runs.start')?.args).toEqual(plans.at(-1)?.args);
+    // The run trains the plan shown: its options and the seed the plan drew.
+    expect(client.calls.find((c) => c.method === 'runs.start')?.args).toEqual({ ...(plans.at(-1)?.args as object), seed: 1234 });
 
     client.emit('run.progress', {
       runId: 3, jobId: 'j3', phase: 'training', epoch: 1, epochs: 2, step: 3, steps: 6, loss: 0.69,

@@ -132,7 +132,9 @@ export const trainCommand: Command = {
     if (opts) {
       plan = await client.invoke('runs.plan', opts);
       if (!json) err(describePlan(plan));
-      started = await client.invoke('runs.start', { ...opts, seed: plan.config.seed, strategy: plan.strategy });
+      // The plan's seed: the run trains exactly the plan printed. The strategy stays as asked (auto
+      // resolves the same way again), so the run keeps auto's reason instead of "chosen by the user".
+      started = await client.invoke('runs.start', { ...opts, seed: plan.config.seed });
     } else {
       if (!json) err(`Resuming run ${resume} from its last checkpoint.`);
       started = await client.invoke('runs.resume', { runId: resume as number });
