@@ -24,6 +24,13 @@ export const GUIDE_SHARES: Record<StrategyName, string> = {
 export const RESIZE_MODES = ['crop', 'pad'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
+/**
+ * The one sentence for a run without pretrained weights, the same in the plan, the CLI, the Train
+ * view and the model card: what happens, what it costs, and the action that fixes it.
+ */
+export const FROM_SCRATCH_WARNING =
+  "No pretrained weights: every layer trains from random initialisation. Expect far lower accuracy than fine-tuning; download or import the backbone's pretrained weights to fix that.";
+
 /** What a user may ask for: a strategy by name, or `auto` (chosen from the data and the backbone). */
 export type StrategyChoice = StrategyName | 'auto';
 

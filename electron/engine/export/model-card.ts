@@ -2,6 +2,7 @@ import type { ParityCheck } from '../../../shared/domain/export.ts';
 import { EXACT_MATCH_NAME, accuracyName } from '../../../shared/metric-names.ts';
 import type { RunDetail } from '../../../shared/domain/run.ts';
 import type { Database } from '../db/database.ts';
+import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
 
 /** Counts that describe the data a model saw (model cards must say what the model was trained on). */
 export interface DataSummary {
@@ -94,7 +95,7 @@ export function modelCard(run: RunDetail, opts: { format: string; files: string[
 function limitations(run: RunDetail, data: DataSummary): string[] {
   // What the run itself found wrong comes first: a model at chance must say so wherever it goes.
   const out: string[] = [...(run.summary?.warnings ?? [])];
-  if (!run.config.weights && !run.config.pretrained) out.push(`${run.config.backbone} was trained from random initialisation, without pretrained weights: expect far lower accuracy than fine-tuning. Download or import its pretrained weights and train again to fix that.`);
+  if (!run.config.weights && !run.config.pretrained) out.push(FROM_SCRATCH_WARNING);
   if (run.summary?.stopReason && !out.includes(run.summary.stopReason)) out.push(run.summary.stopReason);
   const train = Object.values(data.perSplit.train ?? {}).reduce((s, n) => s + n, 0);
   if (train < 1000) out.push(`Trained on ${train} labelled images: expect wide uncertainty on new data.`);

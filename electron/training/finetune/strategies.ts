@@ -1,3 +1,4 @@
+import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
 import type { Backbone } from '../backbones/types.ts';
 import { type AdapterOptions, type Extension, createAdapters } from './extensions.ts';
 import { countParams, headGroup, parameterGroups, totalParams } from './groups.ts';
@@ -128,7 +129,7 @@ export const FULL_BUDGET_SECONDS = 10 * 60;
  */
 export function autoStrategy(labelled: number, family: Backbone['family'], ctx: AutoContext): AutoChoice {
   if (!ctx.pretrained) {
-    return { strategy: 'full', reason: `No pretrained weights: every layer trains from random initialisation. Expect far lower accuracy than fine-tuning; download or import the backbone's pretrained weights to fix that.` };
+    return { strategy: 'full', reason: FROM_SCRATCH_WARNING };
   }
   const minutes = describeSeconds(ctx.fullSeconds);
   if (labelled < AUTO_SMALL && family === 'vit') {

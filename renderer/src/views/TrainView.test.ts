@@ -98,11 +98,12 @@ describe('TrainView: pretrained weights', () => {
   const lastPlanArgs = (client: FakeClient) => client.calls.filter((c) => c.method === 'runs.plan').at(-1)?.args as RunOptions;
   const pretrainedBox = () => screen.getByLabelText(/Start from pretrained weights/) as HTMLInputElement;
 
-  it('without weights: warns with the plan\'s reason, downloads with bytes and percent, then plans pretrained', async () => {
+  it('without weights: warns with the engine\'s from-scratch sentence, downloads with bytes and percent, then plans pretrained', async () => {
     const client = setup();
     await vi.waitFor(() => expect(screen.getByTestId('weights-warning').textContent).toBe(SCRATCH));
     expect(pretrainedBox().checked).toBe(false);
     expect(pretrainedBox().disabled).toBe(true);
+    await vi.waitFor(() => expect(lastPlanArgs(client)).toBeDefined());
     expect(lastPlanArgs(client).pretrained).toBeUndefined();
 
     await fireEvent.click(screen.getByRole('button', { name: 'Download weights' }));

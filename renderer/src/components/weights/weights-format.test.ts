@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunPlan } from '../../../../shared/domain/run.ts';
 import { SHA, weightsEntry } from '../../lib/testing/weights-fixtures.ts';
-import { formatBytes, importMessage, presentSummary, progressLabel, scratchWarning, shaNote } from './weights-format.ts';
+import { formatBytes, importMessage, presentSummary, progressLabel, shaNote } from './weights-format.ts';
 
-const SCRATCH = `No pretrained weights: every layer trains from random initialisation. Expect far lower accuracy than fine-tuning; download or import the backbone's pretrained weights to fix that.`;
 
 describe('weights-format', () => {
   it('writes bytes and download progress with percent', () => {
@@ -24,13 +22,5 @@ describe('weights-format', () => {
     const r = { ...weightsEntry('resnet18', { cached: true, sha256: SHA, size: 100 }), matchesCatalog: false };
     expect(importMessage('/w.safetensors', r)).toEqual({ kind: 'warn', message: "Imported /w.safetensors as resnet18 weights, but its sha256 differs from the catalog's: it is another version of these weights." });
     expect(importMessage('/w.safetensors', { ...r, matchesCatalog: true })).toEqual({ kind: 'ok', message: 'Imported /w.safetensors as resnet18 weights (100 B, sha256 matches the catalog).' });
-  });
-
-  it("shows the plan's own reason when it says the run trains from scratch, else states it", () => {
-    const plan = { strategy: 'full', reason: SCRATCH, config: { pretrained: false } } as RunPlan;
-    expect(scratchWarning('resnet18', plan)).toBe(SCRATCH);
-    const top = { strategy: 'top', reason: 'top: you asked for it.', config: { pretrained: false } } as RunPlan;
-    expect(scratchWarning('resnet18', top)).toBe('No pretrained weights for resnet18: the run starts from random initialisation and will reach far lower accuracy than fine-tuning. Download or import the weights to fix that.');
-    expect(scratchWarning('resnet18', null)).toBe(scratchWarning('resnet18', top));
   });
 });

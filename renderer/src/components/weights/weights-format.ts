@@ -1,5 +1,4 @@
 import type { WeightsEntry, WeightsImportResult } from '../../../../shared/contract/weights.ts';
-import type { RunPlan } from '../../../../shared/domain/run.ts';
 
 /** Bytes as the user reads them on a download page: "22.4 MB". */
 export function formatBytes(bytes: number): string {
@@ -41,14 +40,4 @@ export function importMessage(path: string, r: WeightsImportResult): { kind: 'ok
   }
   const check = r.matchesCatalog ? 'sha256 matches the catalog' : `sha256 ${r.sha256 ? shortSha(r.sha256) : '?'} (the catalog pins none to compare)`;
   return { kind: 'ok', message: `Imported ${path} as ${r.arch} weights (${size}${check}).` };
-}
-
-/**
- * The warning shown while a backbone has no pretrained weights. The engine's plan already says
- * what `auto` does then (trains from scratch, far lower accuracy, get weights): show that as it is;
- * an explicit strategy's plan does not say it, so the same fact is stated here.
- */
-export function scratchWarning(arch: string, plan: RunPlan | null): string {
-  if (plan && plan.config?.pretrained !== true && /No pretrained weights/.test(plan.reason)) return plan.reason;
-  return `No pretrained weights for ${arch}: the run starts from random initialisation and will reach far lower accuracy than fine-tuning. Download or import the weights to fix that.`;
 }
