@@ -6,7 +6,8 @@ import { type RunningServer, startServer } from '../../electron/engine/server/se
 import { seedImages } from '../../electron/engine/testing/seed-images.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
 import { runCliProcess } from './cli-process.ts';
-import { recordFigures, seededRandom } from './figures.ts';
+import { mulberry32 as seededRandom } from '../../shared/random.ts';
+import { recordFigures } from './figures.ts';
 import { Client } from './ws-client.ts';
 
 /**

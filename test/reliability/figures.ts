@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { withFileLock } from '../../electron/engine/projects/file-lock.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,8 @@ export function recordFigures(suite: string, figures: Figures, elapsedMs: number
   mkdirSync(PARTS, { recursive: true });
   const part = { suite, at: new Date().toISOString(), elapsedMs: Math.round(elapsedMs), ...figures };
   writeAtomically(join(PARTS, `${suite}.json`), part);
-  withLock(() => {
+  // A lock older than 10 s was left by a killed run and is taken over.
+  withFileLock(LOCK, () => {
     const suites = Object.fromEntries(
       readdirSync(PARTS)
         .filter((f) => f.endsWith('.json'))
@@ -28,7 +30,7 @@ export function recordFigures(suite: string, figures: Figures, elapsedMs: number
     );
     const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' };
     writeAtomically(join(RESULTS, 'reliability.json'), { machine, suites });
-  });
+  }, { staleMs: 10_000, waitMs: 10_000, mode: 0o644 });
 }
 
 function writeAtomically(file: string, value: unknown): void {
@@ -37,42 +39,3 @@ function writeAtomically(file: string, value: unknown): void {
   renameSync(tmp, file);
 }
 
-/** A lock file made with O_EXCL; one older than 10 s was left by a killed run and is taken over. */
-function withLock(fn: () => void): void {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(LOCK, 'wx'));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (Date.now() > deadline || Date.now() - mtimeOf(LOCK) > 10_000) rmSync(LOCK, { force: true });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    rmSync(LOCK, { force: true });
-  }
-}
-
-function mtimeOf(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return Date.now();
-  }
-}
-
-/** A seeded generator (mulberry32): the same seed gives the same campaign on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}

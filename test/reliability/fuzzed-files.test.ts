@@ -8,7 +8,8 @@ import { encodeGrey16Png } from '../../electron/engine/datasets/demo/png16.ts';
 import { pattern, ramp16, rawPng } from '../../electron/engine/datasets/testing/fixtures.ts';
 import { requireInCi } from '../../electron/engine/testing/require-in-ci.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
-import { recordFigures, seededRandom } from './figures.ts';
+import { mulberry32 as seededRandom } from '../../shared/random.ts';
+import { recordFigures } from './figures.ts';
 
 /**
  * A fixed-seed set of damaged PNG, JPEG and DICOM files (bit flips, truncation, overwritten headers)

@@ -2,7 +2,8 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../electron/engine/server/server.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
-import { recordFigures, seededRandom } from './figures.ts';
+import { mulberry32 as seededRandom } from '../../shared/random.ts';
+import { recordFigures } from './figures.ts';
 import { Client } from './ws-client.ts';
 import { frame, openRawSocket, upgradeRequest } from './ws-raw.ts';
 

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecentProject } from '../../../shared/domain/project.ts';
+import { withFileLock } from './file-lock.ts';
 import { PRIVATE_FILE, PRIVATE_FOLDER, makeFolders } from './paths.ts';
 
 const MAX_RECENT = 12;
@@ -32,46 +33,13 @@ export class RecentProjects {
 
   touch(entry: Omit<RecentProject, 'openedAt'>): void {
     makeFolders(this.homeDir, PRIVATE_FOLDER);
-    withLock(`${this.file}.lock`, () => {
+    withFileLock(`${this.file}.lock`, () => {
       const list = [{ ...entry, openedAt: new Date().toISOString() }, ...this.list().filter((r) => r.dir !== entry.dir)];
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(list.slice(0, MAX_RECENT), null, 2), { mode: PRIVATE_FILE });
       renameSync(tmp, this.file);
-    });
+    }, { staleMs: STALE_LOCK_MS, waitMs: LOCK_WAIT_MS, mode: PRIVATE_FILE });
   }
-}
-
-/** Runs `fn` holding `lock` (a file created exclusively); waits for another holder, takes over a stale lock. */
-function withLock(lock: string, fn: () => void): void {
-  const started = Date.now();
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx', PRIVATE_FILE));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (lockAge(lock) > STALE_LOCK_MS || Date.now() - started > LOCK_WAIT_MS) rmSync(lock, { force: true });
-      else sleep(5 + Math.random() * 20);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-function lockAge(lock: string): number {
-  try {
-    return Date.now() - statSync(lock).mtimeMs;
-  } catch {
-    return 0; // released meanwhile: the next try takes it
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleep(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms); // touch() is synchronous, and the wait is a few milliseconds
 }
 
 function isRecent(x: unknown): x is RecentProject {
