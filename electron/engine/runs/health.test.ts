@@ -12,7 +12,7 @@ describe('run health', () => {
   it('flags a model that always answers the majority class (the sample project run at 42.9%)', () => {
     const rows = [row(1, 1.1, 0.429, 0.333), row(2, 0.9, 0.429, 0.333)];
     const [w] = runWarnings(rows, rows[1], ctx);
-    expect(w).toMatch(/^The model is at chance: validation accuracy 42\.9% \(epoch 2\) is within noise of always answering the largest class \(42\.9% of 49 validation images\), and its balanced accuracy 33\.3% is at chance \(33\.3% for 3 classes\)/);
+    expect(w).toMatch(/^The model is at chance: validation accuracy 42\.9% \(epoch 2\) is no better, within noise, than always answering the largest class \(42\.9% of 49 validation images\), and its balanced accuracy 33\.3% is at chance \(33\.3% for 3 classes\)/);
   });
 
   it('does not flag a model that learned, nor one above the majority rate by more than noise', () => {
@@ -20,6 +20,9 @@ describe('run health', () => {
     expect(runWarnings(rows, rows[1], ctx)).toEqual([]);
     // Balanced accuracy well above chance means the classes are told apart, whatever the raw accuracy.
     expect(runWarnings(rows, row(2, 0.5, 0.45, 0.6), ctx)).toEqual([]);
+    // So does an AUC well above 0.5: the ranking is right, only the argmax is off (miscalibrated).
+    expect(runWarnings(rows, { ...row(2, 0.5, 0.43, 0.33), valAuc: 0.95 }, ctx)).toEqual([]);
+    expect(runWarnings(rows, { ...row(2, 0.5, 0.43, 0.33), valAuc: 0.55 }, ctx)).toHaveLength(1);
   });
 
   it('flags a training loss that did not fall over three or more epochs, with what to do', () => {

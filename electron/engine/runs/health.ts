@@ -38,9 +38,12 @@ function chanceWarning(row: RunMetricRow, ctx: HealthContext): string | null {
   const uniform = 1 / ctx.numClasses;
   const accAtChance = row.valAccuracy <= majority + noise(majority, ctx.valImages);
   const balancedAtChance = balanced === null || balanced <= uniform + noise(uniform, ctx.valImages);
-  if (!accAtChance || !balancedAtChance) return null;
+  // A model that ranks the classes well (AUC) but picks the wrong argmax is miscalibrated, not
+  // blind: saying "at chance" next to an AUC of 1.0 would contradict the numbers shown beside it.
+  const ranksAtChance = row.valAuc === null || row.valAuc < 0.7;
+  if (!accAtChance || !balancedAtChance || !ranksAtChance) return null;
   const balancedText = balanced === null ? '' : `, and its balanced accuracy ${pct(balanced)} is at chance (${pct(uniform)} for ${ctx.numClasses} classes)`;
-  return `The model is at chance: validation accuracy ${pct(row.valAccuracy)} (epoch ${row.epoch}) is within noise of always answering the largest class (${pct(majority)} of ${ctx.valImages} validation images)${balancedText}. Do not use it: check the labels, use pretrained weights, or train longer.`;
+  return `The model is at chance: validation accuracy ${pct(row.valAccuracy)} (epoch ${row.epoch}) is no better, within noise, than always answering the largest class (${pct(majority)} of ${ctx.valImages} validation images)${balancedText}. Do not use it: check the labels, use pretrained weights, or train longer.`;
 }
 
 function numberOr<T>(v: unknown, fallback: T): number | T {
