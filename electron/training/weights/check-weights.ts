@@ -3,6 +3,7 @@ import { type PretrainedConfig, pretrainedConfig } from '../backbones/pretrained
 import { tfShapeOf } from './layout.ts';
 import { CLASSIFIER_PREFIX } from './load-weights.ts';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.ts';
+import { findNonFinite } from '../backbones/finite.ts';
 
 /** A tensor every timm checkpoint of the family has: a cheap first check that the file is for this arch. */
 const FAMILY_MARKER = { resnet: 'conv1.weight', vit: 'patch_embed.proj.weight' } as const;
@@ -75,16 +76,10 @@ function checkTensors(file: SafetensorsFile, arch: string, expected: Map<string,
 async function checkFinite(file: SafetensorsFile, arch: string): Promise<void> {
   for (const name of file.tensors.keys()) {
     const data = await file.read(name);
-    let bad = 0;
-    let first = -1;
-    for (let i = 0; i < data.length; i++) {
-      if (Number.isFinite(data[i])) continue;
-      if (first < 0) first = i;
-      bad++;
-    }
-    if (bad) {
+    const { count, first } = findNonFinite(data);
+    if (count) {
       throw validation(
-        `${file.path}: tensor "${name}" has ${bad} NaN/Inf value(s) of ${data.length} (first at index ${first}): the file is damaged or was saved from a diverged training. Download the weights again with "labeltune weights download ${arch}" or export them again from PyTorch.`,
+        `${file.path}: tensor "${name}" has ${count} NaN/Inf value(s) of ${data.length} (first at index ${first}): the file is damaged or was saved from a diverged training. Download the weights again with "labeltune weights download ${arch}" or export them again from PyTorch.`,
       );
     }
   }
