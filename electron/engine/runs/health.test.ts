@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RunMetricRow } from '../../../shared/domain/run.ts';
-import { runWarnings } from './health.ts';
+import { majorityRate, runWarnings } from './health.ts';
 
-const row = (epoch: number, trainLoss: number, valAccuracy: number, balanced: number, majority = 0.429): RunMetricRow => ({
+const row = (epoch: number, trainLoss: number, valAccuracy: number, balanced: number): RunMetricRow => ({
   epoch, trainLoss, valLoss: trainLoss, valAccuracy, valAuc: null, alpha: null, imagesPerSec: 10, learningRates: {},
-  extra: { valBalancedAccuracy: balanced, valMajorityRate: majority }, at: '',
+  extra: { valBalancedAccuracy: balanced }, at: '',
 });
-const ctx = { valImages: 49, numClasses: 3, multiLabel: false };
+const ctx = { valImages: 49, majorityRate: 0.429, numClasses: 3, multiLabel: false };
 
 describe('run health', () => {
   it('flags a model that always answers the majority class (the sample project run at 42.9%)', () => {
@@ -29,6 +29,12 @@ describe('run health', () => {
     const rows = [row(1, 2.43, 0.8, 0.8), row(2, 2.42, 0.8, 0.8), row(3, 2.44, 0.8, 0.8)];
     expect(runWarnings(rows, rows[2], ctx)).toEqual([expect.stringMatching(/^The training loss did not fall \(2\.430 in epoch 1, 2\.440 in epoch 3\).*LR finder/)]);
     expect(runWarnings(rows.slice(0, 2), rows[1], ctx)).toEqual([]);
+  });
+
+  it('derives the majority rate from the validation images, counting multi-label images in the total only', () => {
+    const items = [[0], [0], [0], [1], [2], [1, 2]].map((classes) => ({ classes }));
+    expect(majorityRate(items, 3)).toBeCloseTo(3 / 6, 12);
+    expect(majorityRate([], 3)).toBe(0);
   });
 
   it('leaves multi-label runs to their own metrics', () => {

@@ -3,8 +3,17 @@ import type { RunMetricRow } from '../../../shared/domain/run.ts';
 /** What the checks need to know besides the metric rows. */
 export interface HealthContext {
   valImages: number;
+  /** Share of the largest class in the validation set (derived from the run's manifest). */
+  majorityRate: number;
   numClasses: number;
   multiLabel: boolean;
+}
+
+/** The share of the largest class among single-label images: what always answering it scores. */
+export function majorityRate(items: readonly { classes: number[] }[], numClasses: number): number {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const it of items) if (it.classes.length === 1) counts[it.classes[0]]++;
+  return items.length ? Math.max(...counts) / items.length : 0;
 }
 
 /** Two binomial standard errors of a rate `p` measured on `n` images: what noise can explain. */
@@ -33,7 +42,7 @@ export function runWarnings(rows: readonly RunMetricRow[], reported: RunMetricRo
 
 function chanceWarning(row: RunMetricRow, ctx: HealthContext): string | null {
   if (ctx.multiLabel || row.valAccuracy === null) return null;
-  const majority = numberOr(row.extra.valMajorityRate, 1 / ctx.numClasses);
+  const majority = ctx.majorityRate;
   const balanced = numberOr(row.extra.valBalancedAccuracy, null);
   const uniform = 1 / ctx.numClasses;
   const accAtChance = row.valAccuracy <= majority + noise(majority, ctx.valImages);

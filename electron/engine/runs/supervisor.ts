@@ -9,7 +9,7 @@ import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
 import type { LaunchOptions } from './coordinator.ts';
-import { runWarnings } from './health.ts';
+import { majorityRate, runWarnings } from './health.ts';
 import { insertMetrics, listMetrics, recordCheckpoint, updateRun } from './store.ts';
 import { OUT_OF_MEMORY, TrainerProcess, describeExit, outOfMemoryMessage } from './trainer-process.ts';
 
@@ -164,7 +164,7 @@ export class RunSupervisor {
     const last = rows[rows.length - 1] ?? null;
     const best = bestEpoch === null ? last : (rows.find((r) => r.epoch === bestEpoch + 1) ?? last);
     const { manifest, config } = this.opts;
-    const warnings = runWarnings(rows, best, { valImages: manifest.val.length, numClasses: config.classes.length, multiLabel: config.multiLabel });
+    const warnings = runWarnings(rows, best, { valImages: manifest.val.length, majorityRate: majorityRate(manifest.val, config.classes.length), numClasses: config.classes.length, multiLabel: config.multiLabel });
     if (stopReason && !/^Stopped early/.test(stopReason)) warnings.unshift(stopReason);
     return {
       epochs: last?.epoch ?? 0,
@@ -190,7 +190,7 @@ function metricsRow(m: EpochMetrics, backend: string | null): RunMetricRow {
     alpha: m.alpha,
     imagesPerSec: m.imagesPerSec,
     learningRates: m.learningRates,
-    extra: { backend, trainableGroups: m.trainableGroups, cachedPrefix: m.cachedPrefix, valBalancedAccuracy: m.valBalancedAccuracy, valMajorityRate: m.valMajorityRate },
+    extra: { backend, trainableGroups: m.trainableGroups, cachedPrefix: m.cachedPrefix, valBalancedAccuracy: m.valBalancedAccuracy },
     at: now(),
   };
 }

@@ -175,11 +175,10 @@ describe('training loop', () => {
     t.dispose();
   });
 
-  it('reports the balanced accuracy and the largest class share of the validation set', async () => {
+  it('reports the balanced accuracy of the validation set', async () => {
     const t = tuner('linear', { epochs: 1 });
     const [row] = await t.fit();
-    // The synthetic validation set is balanced: 24 images, 8 per class.
-    expect(row.valMajorityRate).toBeCloseTo(1 / 3, 12);
+    // The synthetic validation set is balanced (8 images per class): balanced accuracy equals accuracy.
     expect(row.valBalancedAccuracy).toBeGreaterThan(0);
     expect(Math.abs(row.valBalancedAccuracy! - row.valAccuracy)).toBeLessThan(1e-9);
     t.dispose();

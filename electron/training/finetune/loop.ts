@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
-import { accuracy, chanceLevels, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
+import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
 import { FeatureCache, type ImageShape, stackImages } from './feature-cache.ts';
@@ -56,9 +56,8 @@ export interface EpochMetrics {
   valLoss: number;
   valAccuracy: number;
   valAuc: number | null;
-  /** Single-label only: mean per-class recall, and the share of the largest validation class. */
+  /** Single-label only: mean per-class recall (what separates learning from answering the largest class). */
   valBalancedAccuracy: number | null;
-  valMajorityRate: number | null;
   alpha: number | null;
   imagesPerSec: number;
   learningRates: Record<string, number>;
@@ -224,8 +223,7 @@ export class FineTuner {
       valLoss: v.loss,
       valAccuracy: v.accuracy,
       valAuc: v.auc,
-      valBalancedAccuracy: v.chance?.balancedAccuracy ?? null,
-      valMajorityRate: v.chance?.majorityRate ?? null,
+      valBalancedAccuracy: v.balancedAccuracy,
       alpha: this.aux ? this.aux.alpha(epoch, this.config.epochs) : null,
       imagesPerSec,
       learningRates: lrs,
@@ -295,7 +293,7 @@ export class FineTuner {
   }
 
   /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. `prefix` groups may come from the cache. */
-  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; chance: ReturnType<typeof chanceLevels> | null; scores: Float32Array } {
+  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; balancedAccuracy: number | null; scores: Float32Array } {
     const k = this.config.numClasses;
     const n = data.ids.length;
     const scores = new Float32Array(n * k);
@@ -317,8 +315,8 @@ export class FineTuner {
       tf.dispose([loss, probs]);
     }
     const acc = this.config.multiLabel ? multiLabelAccuracy(scores, data.targets) : accuracy(scores, data.targets, k);
-    const chance = this.config.multiLabel ? null : chanceLevels(scores, data.targets, k);
-    return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), chance, scores };
+    const balancedAccuracy = this.config.multiLabel ? null : balancedAccuracyOf(scores, data.targets, k);
+    return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), balancedAccuracy, scores };
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from './roc.ts';
-import { accuracy, chanceLevels, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
+import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from './training-metrics.ts';
 
 describe('training-time metrics', () => {
   it('accuracy picks the arg-max class', () => {
@@ -33,7 +33,7 @@ describe('training-time metrics on non-finite scores', () => {
       expect(accuracy(s, t, 2)).toBeNaN();
       expect(multiLabelAccuracy(s, t)).toBeNaN();
       expect(macroAuc(s, t, 2)).toBeNaN();
-      expect(chanceLevels(s, t, 2).balancedAccuracy).toBeNaN();
+      expect(balancedAccuracyOf(s, t, 2)).toBeNaN();
     }
   });
 });

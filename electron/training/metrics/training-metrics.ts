@@ -9,6 +9,7 @@
  * check is what stops a diverged run cleanly, keeping its last good checkpoint. NaN is not a
  * metric either: it is never an order-dependent number.
  */
+import { balancedAccuracy, confusionMatrix } from './classification.ts';
 import { countNonFinite } from './finite.ts';
 import { rocAuc } from './roc.ts';
 
@@ -27,29 +28,21 @@ export function accuracy(scores: ArrayLike<number>, targets: ArrayLike<number>, 
 }
 
 /**
- * Single-label chance levels of a validation set: the share of its largest class (what always
- * predicting it scores) and the balanced accuracy (mean per-class recall) of `scores`.
+ * Single-label balanced accuracy (mean per-class recall, the evaluation's definition) of `scores`
+ * against one-hot `targets`; NaN for non-finite scores, like the other training metrics.
  */
-export function chanceLevels(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): { majorityRate: number; balancedAccuracy: number } {
+export function balancedAccuracyOf(scores: ArrayLike<number>, targets: ArrayLike<number>, k: number): number {
+  if (countNonFinite(scores)) return NaN;
   const n = targets.length / k;
-  if (countNonFinite(scores)) return { majorityRate: NaN, balancedAccuracy: NaN };
-  const count = new Array<number>(k).fill(0);
-  const hit = new Array<number>(k).fill(0);
+  const truth = new Int32Array(n);
+  const predicted = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let truth = 0;
-    let best = 0;
     for (let c = 1; c < k; c++) {
-      if (targets[i * k + c] > targets[i * k + truth]) truth = c;
-      if (scores[i * k + c] > scores[i * k + best]) best = c;
+      if (targets[i * k + c] > targets[i * k + truth[i]]) truth[i] = c;
+      if (scores[i * k + c] > scores[i * k + predicted[i]]) predicted[i] = c;
     }
-    count[truth]++;
-    if (best === truth) hit[truth]++;
   }
-  const present = count.map((m, c) => [m, hit[c]]).filter(([m]) => m > 0);
-  return {
-    majorityRate: n ? Math.max(...count) / n : 0,
-    balancedAccuracy: present.length ? present.reduce((s, [m, h]) => s + h / m, 0) / present.length : 0,
-  };
+  return balancedAccuracy(confusionMatrix(truth, predicted, k));
 }
 
 /**
