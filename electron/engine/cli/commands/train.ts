@@ -118,7 +118,7 @@ function resumeOption(values: CommandContext['values']): number | null {
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--body-lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
   summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
   options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,
