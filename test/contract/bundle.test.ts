@@ -14,6 +14,8 @@ import type { SplitReport } from '../../shared/domain/splits.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const testing = join(root, 'electron/main/testing');
+/** The pretrained resnet18 stand-in (../shared/fixtures/pretrained): the run starts where a user's would. */
+const PRETRAINED = join(root, '../shared/fixtures/pretrained/resnet18-fmnist0-4/model.safetensors');
 const CLASSES = ['blue', 'green', 'red'];
 const PER_CLASS = 8;
 
@@ -25,8 +27,10 @@ const PER_CLASS = 8;
  * register-bundle-only.mjs makes every process and thread refuse tsx and TypeScript files and logs
  * what they load. (A bundled CLI would test a build the app does not ship.)
  *
- * The run is resnet18 (random init, head only, 32 px, one epoch), not a test backbone: the hand-written
- * test networks have no export architecture, and exporting is part of the path.
+ * The run is what a user starts: resnet18 from pretrained weights with the default settings (auto's
+ * strategy, learning rates, batch, epochs), only at the weights' own 32 px so it stays quick. Not a
+ * test backbone: the hand-written test networks have no export architecture, and exporting is part
+ * of the path.
  */
 describe('the desktop bundle', () => {
   let scratch: string;
@@ -54,7 +58,7 @@ describe('the desktop bundle', () => {
       FAKE_APP_PATH: join(scratch, 'app'),
       FAKE_PROJECT_DIR: join(scratch, 'project'),
       FAKE_IMPORT_DIR: join(scratch, 'images'),
-      FAKE_RUN: JSON.stringify({ backbone: 'resnet18', strategy: 'linear', epochs: 1, imageSize: 32, batchSize: 6, backend: 'wasm', seed: 3, augment: false }),
+      FAKE_RUN: JSON.stringify({ backbone: 'resnet18', weights: PRETRAINED, imageSize: 32, backend: 'wasm', seed: 3 }),
       FAKE_EXPORT: 'tfjs',
     };
     delete env.NODE_OPTIONS;
@@ -105,11 +109,16 @@ describe('the desktop bundle', () => {
     expect([jobs.splits.parts.train.images, jobs.splits.parts.val.images, jobs.splits.parts.test.images]).toEqual([12, 6, 6]);
   });
 
-  it('trains one epoch in the bundled trainer process, on the wasm backend', () => {
+  it('fine-tunes the pretrained weights with the default plan in the bundled trainer process, on wasm', () => {
+    expect(existsSync(PRETRAINED)).toBe(true);
     expect(jobs.trained).toMatchObject({ kind: 'train', status: 'completed', error: null });
     expect(jobs.run).toMatchObject({ status: 'completed', backbone: 'resnet18', backend: 'wasm', error: null });
-    expect(jobs.run.metrics.map((m) => m.epoch)).toEqual([1]);
-    expect(Number.isFinite(jobs.run.metrics[0].trainLoss)).toBe(true);
+    // auto on 24 images at 32 px: every layer, head 1e-2 and the body a tenth, for the default 10 epochs
+    // (or fewer, with the early stop said).
+    expect(jobs.run.config).toMatchObject({ strategy: 'full', weights: PRETRAINED, lr: 1e-2, batchSize: 16, epochs: 10 });
+    expect(jobs.run.config.bodyLr).toBeCloseTo(1e-3, 12);
+    expect(jobs.run.metrics.length === 10 || jobs.run.summary?.stopReason?.startsWith('Stopped early')).toBe(true);
+    expect(jobs.run.metrics.every((m) => Number.isFinite(m.trainLoss))).toBe(true);
     expect(jobs.run.summary?.valLoss).toBeGreaterThan(0);
     expect(jobs.run.checkpoints.length).toBeGreaterThan(0);
     // The trainer is a process of its own, started from the bundle next to the main one.
