@@ -26,7 +26,10 @@ export interface RunOptions {
   /** How images become square: 'crop' (centre crop, the default) or 'pad' (keep the whole image, pad to square). */
   resize?: ResizeMode;
   patience?: number;
+  /** gradual: epochs between unfreezing steps (default: spread so the share is reached by mid-run). */
   gradualEvery?: number;
+  /** gradual: share of the backbone unfrozen from the top, block by block (default 0.5, the guide's upper bound). */
+  unfreezeShare?: number;
   /** Use the auxiliary label set (when the project has one) with this α(t) schedule. */
   auxSchedule?: AlphaScheduleName;
   auxAlpha?: number;

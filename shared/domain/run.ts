@@ -41,6 +41,13 @@ export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Every hyperparameter of a run, resolved (stored as the run's `config`). */
+/** The automatic LR range test a plan asks for (see RunConfig.lrSearch). */
+export interface LrSearch {
+  steps: number;
+  low: number;
+  high: number;
+}
+
 export interface RunConfig {
   backbone: string;
   /** Weights file (timm safetensors) or null for random initialisation / the pretrained cache. */
@@ -60,7 +67,10 @@ export interface RunConfig {
   layerDecay: number;
   weightDecay: number;
   warmupFraction: number;
+  /** gradual: epochs between unfreezing steps; 0 = spread so the last is unfrozen by mid-run. */
   gradualEvery: number;
+  /** gradual: share of the body unfrozen from the top, block by block; absent in runs recorded before (one group per epoch down to all). */
+  unfreezeShare?: number;
   seed: number;
   multiLabel: boolean;
   classes: string[];
@@ -69,6 +79,11 @@ export interface RunConfig {
   aux: { classes: string[]; multiLabel: boolean; schedule: AlphaScheduleName; alpha: number } | null;
   augment: boolean;
   horizontalFlip: boolean;
+  /**
+   * A short LR range test before training, where it is cheap: the head's rate becomes its
+   * suggestion kept within [low, high] (the rule's rate ÷3 to ×3). Absent or null: the rule's rates.
+   */
+  lrSearch?: LrSearch | null;
   /** Share of the backbone's parameters adapters add; absent in runs recorded before (width channels / 16). */
   adapterShare?: number;
   /** Square input from any aspect ratio: centre crop or pad (runs recorded before it existed read as 'crop'). */

@@ -100,6 +100,12 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const o = (outcomes[strategy] = await train({ ...resnet, strategy }));
     expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR[strategy]);
+    if (strategy === 'gradual') {
+      // layer-wise unfreezing at the guide's 20-50%: resnet18's layer4.1 (42%), unfrozen after the head's first epoch
+      expect(o.plan.trainableParams / o.plan.totalParams).toBeCloseTo(0.42, 2);
+      expect(o.run.metrics[0].extra.trainableGroups).toEqual(['head']);
+      expect(o.run.metrics.at(-1)!.extra.trainableGroups).toEqual(['layer4', 'head']);
+    }
   }, 600_000);
 
   it.each(['auto', 'top'] as const)('vit_tiny_patch16_224 at 64 px, %s, no LR: learns and clears its floor', async (strategy) => {

@@ -11,6 +11,7 @@ import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
 import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from '../../training/finetune/budget.ts';
 import { ADAPTER_SHARE } from '../../training/finetune/extensions.ts';
+import { GRADUAL_SHARE } from '../../training/finetune/gradual.ts';
 import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
 import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
 import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '../../training/trainer/model.ts';
@@ -133,7 +134,8 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     layerDecay: rates.layerDecay,
     weightDecay: opts.weightDecay ?? 0.01,
     warmupFraction: 0.05,
-    gradualEvery: opts.gradualEvery ?? 1,
+    gradualEvery: opts.gradualEvery ?? 0,
+    unfreezeShare: opts.unfreezeShare ?? GRADUAL_SHARE,
     seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
     multiLabel: data.multiLabel,
     classes: data.classes,

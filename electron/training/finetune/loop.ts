@@ -188,7 +188,7 @@ export class FineTuner {
 
   async runEpoch(epoch: number, hooks: FitHooks = {}): Promise<EpochMetrics> {
     const trainable = new Set(this.strategy.trainableGroups(epoch));
-    const vars = this.params.trainableVariables(trainable);
+    const vars = this.params.trainableVariables(trainable, epoch);
     const prefix = this.frozenPrefix(epoch);
     const order = Rng.forEpoch(this.config.seed, epoch).permutation(this.train.ids.length);
     const augRng = Rng.forEpoch(this.config.seed + 1, epoch);
@@ -234,8 +234,8 @@ export class FineTuner {
   }
 
   /** Options for the groups from `prefix` on: BatchNorm trains only in trainable groups; hooks on. */
-  private forwardOptions(trainable: ReadonlySet<string> | null): ForwardOptions {
-    const partial = this.strategy.partial;
+  private forwardOptions(trainable: ReadonlySet<string> | null, epoch = 0): ForwardOptions {
+    const partial = this.strategy.partialAt?.(epoch);
     return { ...this.strategy.extension?.hooks, training: trainable ? (g: string) => trainable.has(g) && !partial?.has(g) : false };
   }
 
@@ -255,12 +255,12 @@ export class FineTuner {
   stepWith(rows: number[], epoch: number, lrs: Record<string, number>): number {
     const trainable = new Set(this.strategy.trainableGroups(epoch));
     const rng = Rng.forEpoch(this.config.seed + 1, epoch);
-    return this.step(rows, this.frozenPrefix(epoch), trainable, this.params.trainableVariables(trainable), lrs, epoch, rng);
+    return this.step(rows, this.frozenPrefix(epoch), trainable, this.params.trainableVariables(trainable, epoch), lrs, epoch, rng);
   }
 
   private step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): number {
     const input = this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
-    const opts = this.forwardOptions(trainable);
+    const opts = this.forwardOptions(trainable, epoch);
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.loss(this.train, rows, input, prefix, opts, epoch), vars);
       for (const [group, g] of this.params.groupGrads(grads)) this.params.optimizers.get(group)!.apply(g, lrs[group]);
@@ -317,6 +317,12 @@ export class FineTuner {
     const acc = this.config.multiLabel ? multiLabelAccuracy(scores, data.targets) : accuracy(scores, data.targets, k);
     const balancedAccuracy = this.config.multiLabel ? null : balancedAccuracyOf(scores, data.targets, k);
     return { loss: n ? lossSum / n : 0, accuracy: acc, auc: macroAuc(scores, data.targets, k), balancedAccuracy, scores };
+  }
+
+  /** Every variable a step can change: weights, BatchNorm statistics, extensions, auxiliary parts. */
+  allVariables(): tf.Variable[] {
+    const extra = Object.values(this.aux?.groups() ?? {}).flatMap((m) => [...m.values()]);
+    return [...this.backbone.variables.values(), ...(this.strategy.extension?.variables.values() ?? []), ...extra];
   }
 
   dispose(): void {

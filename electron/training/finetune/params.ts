@@ -36,12 +36,15 @@ export class ParamSet {
   private readonly byTfName = new Map<string, ParamEntry>();
   /** Backbone groups; the other groups (extension, auxiliary head) train in every epoch. */
   private readonly backboneGroups: ReadonlySet<string>;
+  private readonly strategy: Strategy;
 
   constructor(backbone: Backbone, strategy: Strategy, opts: ParamSetOptions) {
     this.backboneGroups = new Set(backbone.groups);
     const layerLrs = groupLearningRates(backbone.groups, opts.lr, opts.bodyLr, opts.layerDecay);
+    this.strategy = strategy;
     const active = new Set<string>();
     for (let e = 0; e < opts.epochs; e++) strategy.trainableGroups(e).forEach((g) => active.add(g));
+    const everTrains = (group: string, param: string) => Array.from({ length: opts.epochs }, (_, e) => e).some((e) => strategy.trainableGroups(e).includes(group) && paramTrains(strategy, group, param, e));
     this.baseLrs = {};
     const noDecay = new Set<string>();
     const add = (group: string, vars: Iterable<[string, tf.Variable]>, lr: number) => {
@@ -58,16 +61,18 @@ export class ParamSet {
     };
     for (const g of parameterGroups(backbone)) {
       if (!active.has(g.name)) continue;
-      const trains = g.params.filter((n) => paramTrains(strategy, g.name, n));
+      const trains = g.params.filter((n) => everTrains(g.name, n));
       add(g.name, trains.map((n) => [n, backbone.variables.get(n)!] as [string, tf.Variable]), layerLrs[g.name]);
     }
     if (strategy.extension) add(strategy.extension.group, strategy.extension.variables, opts.lr);
     for (const [group, vars] of Object.entries(opts.extra ?? {})) add(group, vars, opts.lr);
   }
 
-  /** Variables that train in an epoch whose backbone groups `trainable` are unfrozen. */
-  trainableVariables(trainable: ReadonlySet<string>): tf.Variable[] {
-    return this.entries.filter((e) => trainable.has(e.group) || !this.backboneGroups.has(e.group)).map((e) => e.variable);
+  /** Variables that train in `epoch`, whose backbone groups `trainable` are unfrozen. */
+  trainableVariables(trainable: ReadonlySet<string>, epoch: number): tf.Variable[] {
+    return this.entries
+      .filter((e) => !this.backboneGroups.has(e.group) || (trainable.has(e.group) && paramTrains(this.strategy, e.group, e.name, epoch)))
+      .map((e) => e.variable);
   }
 
   /** Optimizer groups outside the backbone (extension, auxiliary head), which train every epoch. */
@@ -86,6 +91,16 @@ export class ParamSet {
       out.set(e.group, m);
     }
     return out;
+  }
+
+  /** Fresh moments in every group's optimizer. */
+  resetOptimizers(): void {
+    for (const o of this.optimizers.values()) o.reset();
+  }
+
+  /** Multiply every group's base LR (the ratios between groups stay). */
+  scaleLrs(factor: number): void {
+    for (const g of Object.keys(this.baseLrs)) this.baseLrs[g] *= factor;
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
 import type { Backbone } from '../backbones/types.ts';
 import { type AdapterOptions, type Extension, createAdapters } from './extensions.ts';
+import { unfreezeUnits, unfrozenCount, unitsForShare } from './gradual.ts';
 import { countParams, headGroup, parameterGroups, totalParams } from './groups.ts';
 import { describeSeconds } from './budget.ts';
 import { type LoraOptions, createLora } from './lora.ts';
@@ -9,7 +10,12 @@ export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'l
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export interface StrategyOptions {
-  /** gradual: unfreeze one more group from the top every `gradualEvery` epochs (ULMFiT uses 1). */
+  /**
+   * gradual: the share of the body to unfreeze from the top, block by block, within `epochs`.
+   * Absent (runs recorded before it): one more whole group every `gradualEvery` epochs, down to all.
+   */
+  gradual?: { share: number; epochs: number };
+  /** gradual: epochs between unfreezing steps (0 or absent: spread over the first half of the run). */
   gradualEvery?: number;
   adapter?: AdapterOptions;
   lora?: LoraOptions;
@@ -22,16 +28,16 @@ export interface Strategy {
   /** Backbone groups whose own parameters (and BatchNorm statistics) train during `epoch` (0-based). */
   trainableGroups(epoch: number): string[];
   /**
-   * Groups of which only some parameters train (`top` on a ResNet: the last convolution of the
-   * last stage). Their BatchNorm layers stay in eval mode: the statistics of the untouched layers
-   * must not drift on a few hundred images.
+   * Groups of which only some parameters train in `epoch` (`top` on a ResNet: the last convolution
+   * of the last stage; `gradual`: the blocks unfrozen so far). Their BatchNorm layers stay in eval
+   * mode: the statistics of the untouched layers must not drift on a few hundred images.
    */
-  partial?: ReadonlyMap<string, ReadonlySet<string>>;
+  partialAt?(epoch: number): ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** Whether `param` of `group` trains when `group` is unfrozen. */
-export function paramTrains(strategy: Strategy, group: string, param: string): boolean {
-  const only = strategy.partial?.get(group);
+/** Whether `param` of `group` trains in `epoch`, given that `group` is unfrozen then. */
+export function paramTrains(strategy: Strategy, group: string, param: string, epoch: number): boolean {
+  const only = strategy.partialAt?.(epoch).get(group);
   return !only || only.has(param);
 }
 
@@ -43,11 +49,12 @@ export function createStrategy(name: StrategyName, backbone: Backbone, opts: Str
       return { name, extension: null, trainableGroups: () => [...groups] };
     case 'top': {
       const top = topLayers(backbone);
-      return { name, extension: null, trainableGroups: () => top.groups, partial: top.partial };
+      return { name, extension: null, trainableGroups: () => top.groups, partialAt: () => top.partial };
     }
     case 'linear':
       return { name, extension: null, trainableGroups: () => [head] };
     case 'gradual': {
+      if (opts.gradual) return gradualByBlocks(backbone, opts.gradual.share, opts.gradual.epochs, opts.gradualEvery);
       const every = Math.max(1, opts.gradualEvery ?? 1);
       return {
         name,
@@ -67,10 +74,10 @@ export function createStrategy(name: StrategyName, backbone: Backbone, opts: Str
  * a ViT's last block and final norm (~8% of ViT-Ti/S/B); a ResNet's last convolution and the
  * BatchNorm after it (resnet50 4%, resnet34 11%, resnet18 21%: its 3x3 convolutions are large).
  */
-function topLayers(backbone: Backbone): { groups: string[]; partial?: Map<string, Set<string>> } {
+function topLayers(backbone: Backbone): { groups: string[]; partial: Map<string, Set<string>> } {
   const groups = backbone.groups;
   const head = headGroup(backbone);
-  if (backbone.family === 'vit') return { groups: groups.slice(-3) };
+  if (backbone.family === 'vit') return { groups: groups.slice(-3), partial: new Map() };
   const body = parameterGroups(backbone)[groups.length - 2];
   const lastConv = body.params.findLastIndex((n) => backbone.variables.get(n)!.rank === 4);
   return { groups: [body.name, head], partial: new Map([[body.name, new Set(body.params.slice(Math.max(0, lastConv)))]]) };
@@ -85,13 +92,44 @@ export interface TrainableSummary {
   groups: string[];
 }
 
+/**
+ * The blocks of the top `share` of the body, unfrozen from the head down (see gradual.ts); a group
+ * whose blocks are only partly unfrozen keeps its BatchNorm statistics.
+ */
+function gradualByBlocks(backbone: Backbone, share: number, epochs: number, every?: number): Strategy {
+  const units = unitsForShare(unfreezeUnits(backbone), share);
+  const head = headGroup(backbone);
+  const groupSize = new Map(parameterGroups(backbone).map((g) => [g.name, g.params.length]));
+  const cache = new Map<number, { groups: string[]; partial: Map<string, Set<string>> }>();
+  const at = (epoch: number) => {
+    const n = unfrozenCount(epoch, units.length, epochs, every);
+    if (cache.has(n)) return cache.get(n)!;
+    const params = units.slice(0, n).flatMap((u) => u.params);
+    const byGroup = new Map<string, Set<string>>();
+    for (const p of params) {
+      const g = backbone.groupOf(p);
+      if (!byGroup.has(g)) byGroup.set(g, new Set());
+      byGroup.get(g)!.add(p);
+    }
+    const partial = new Map([...byGroup].filter(([g, ps]) => groupSize.get(g)! > ps.size));
+    cache.set(n, { groups: backbone.groups.filter((g) => g === head || byGroup.has(g)), partial });
+    return cache.get(n)!;
+  };
+  return { name: 'gradual', extension: null, trainableGroups: (e) => at(e).groups, partialAt: (e) => at(e).partial };
+}
+
 /** Trainable parameters over a run of `epochs` (gradual: by its last epoch). */
 export function trainableSummary(backbone: Backbone, strategy: Strategy, epochs: number): TrainableSummary {
   const groups = new Set<string>();
-  for (let e = 0; e < Math.max(1, epochs); e++) strategy.trainableGroups(e).forEach((g) => groups.add(g));
-  const params = parameterGroups(backbone)
-    .filter((g) => groups.has(g.name))
-    .flatMap((g) => g.params.filter((p) => paramTrains(strategy, g.name, p)));
+  const trains = new Set<string>();
+  const paramsOf = new Map(parameterGroups(backbone).map((g) => [g.name, g.params]));
+  for (let e = 0; e < Math.max(1, epochs); e++) {
+    for (const g of strategy.trainableGroups(e)) {
+      groups.add(g);
+      for (const p of paramsOf.get(g) ?? []) if (paramTrains(strategy, g, p, e)) trains.add(p);
+    }
+  }
+  const params = [...trains];
   let extra = 0;
   for (const v of strategy.extension?.variables.values() ?? []) extra += v.size;
   const trainable = countParams(backbone, params) + extra;

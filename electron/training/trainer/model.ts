@@ -29,6 +29,7 @@ export function isTestBackbone(name: string): boolean {
 export function strategyOptions(config: RunConfig): StrategyOptions {
   return {
     gradualEvery: config.gradualEvery,
+    gradual: config.unfreezeShare === undefined ? undefined : { share: config.unfreezeShare, epochs: config.epochs },
     lora: { seed: config.seed },
     adapter: config.adapterShare === undefined ? { seed: config.seed, reduction: 16 } : { seed: config.seed, targetShare: config.adapterShare },
   };

@@ -15,6 +15,7 @@ const RUN_OPTIONS: OptionSpec = {
   'image-size': { type: 'string' },
   lr: { type: 'string' },
   'body-lr': { type: 'string' },
+  'unfreeze-share': { type: 'string' },
   'batch-size': { type: 'string' },
   aux: { type: 'string' },
   augment: { type: 'boolean' },
@@ -40,6 +41,10 @@ function runOptions(values: CommandContext['values']): RunOptions {
   if (resize !== undefined && !(RESIZE_MODES as readonly string[]).includes(resize)) {
     throw new UsageError(`--resize must be crop (centre crop, the default) or pad (keep the whole image, pad to square); got "${resize}"`);
   }
+  const unfreezeShare = numberOption(values, 'unfreeze-share');
+  if (unfreezeShare !== undefined && !(unfreezeShare > 0 && unfreezeShare <= 1)) {
+    throw new UsageError(`--unfreeze-share is the share of the backbone gradual unfreezes, above 0 and at most 1 (0.5: the top half); got ${unfreezeShare}`);
+  }
   const int = (name: string) => {
     const n = numberOption(values, name);
     if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new UsageError(`--${name} expects a whole number`);
@@ -54,6 +59,7 @@ function runOptions(values: CommandContext['values']): RunOptions {
     imageSize: int('image-size'),
     lr: numberOption(values, 'lr'),
     bodyLr: numberOption(values, 'body-lr'),
+    unfreezeShare,
     batchSize: int('batch-size'),
     auxSchedule: aux as RunOptions['auxSchedule'],
     augment: values['no-augment'] ? false : values.augment ? true : undefined,
@@ -118,7 +124,7 @@ function resumeOption(values: CommandContext['values']): number | null {
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--body-lr X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--body-lr X] [--unfreeze-share X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
   summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
   options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,
