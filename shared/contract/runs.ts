@@ -26,6 +26,8 @@ export interface RunOptions {
   /** How images become square: 'crop' (centre crop, the default) or 'pad' (keep the whole image, pad to square). */
   resize?: ResizeMode;
   patience?: number;
+  /** An LR range test before training where it is cheap (default); false: the rule's rates. A given `lr` turns it off. */
+  lrSearch?: boolean;
   /** gradual: epochs between unfreezing steps (default: spread so the share is reached by mid-run). */
   gradualEvery?: number;
   /** gradual: share of the backbone unfrozen from the top, block by block (default 0.5, the guide's upper bound). */

@@ -46,6 +46,8 @@ export interface LrSearch {
   steps: number;
   low: number;
   high: number;
+  /** The test's suggestion, once it has run (a resumed run does not test again). */
+  suggestion?: number;
 }
 
 export interface RunConfig {
@@ -189,7 +191,7 @@ export interface RunPlan {
 export interface RunProgress {
   runId: number;
   jobId: string;
-  phase: 'starting' | 'loading' | 'training' | 'epoch-end' | 'paused' | 'finished';
+  phase: 'starting' | 'loading' | 'lr-search' | 'training' | 'epoch-end' | 'paused' | 'finished';
   /** 1-based epoch being trained. */
   epoch: number;
   epochs: number;

@@ -71,7 +71,7 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const metrics = ev.result as EvaluationMetrics;
     expect(metrics.images).toBe(200);
     const outcome = { plan, run, test: metrics.accuracy, val: run.metrics.map((m) => m.valAccuracy ?? 0) };
-    console.log(`${opts.backbone} ${opts.strategy} -> ${plan.strategy}: test ${metrics.accuracy.toFixed(3)}, val ${outcome.val.map((a) => a.toFixed(2)).join(' ')}, ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000).toFixed(0)} s`);
+    console.log(`${opts.backbone} ${opts.strategy} -> ${plan.strategy}: test ${metrics.accuracy.toFixed(3)}, head lr ${run.config.lr.toExponential(1)}${run.config.lrSearch ? ` (range test: ${run.config.lrSearch.suggestion?.toExponential(1)})` : ''}, val ${outcome.val.map((a) => a.toFixed(2)).join(' ')}, ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000).toFixed(0)} s`);
     return outcome;
   }
 
@@ -82,6 +82,10 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const o = (outcomes.auto = await train({ ...resnet, strategy: 'auto' }));
     expect(o.plan.strategy).toBe('full');
     expect(o.plan.learningRates.head).toBeCloseTo(10 * o.plan.learningRates.layer4, 12);
+    // 60 steps: a 100-step range test would more than double the run, so the rule's rates stand.
+    expect(o.plan.config.lrSearch).toBeNull();
+    expect(o.plan.lrNote).toMatch(/No LR range test: its 100 steps would add 167% to this run/);
+    expect(o.run.config.lr).toBe(o.plan.config.lr);
     expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR.auto);
   }, 600_000);
@@ -100,6 +104,16 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const o = (outcomes[strategy] = await train({ ...resnet, strategy }));
     expect(o.run.summary?.warnings).toEqual([]);
     expect(o.test).toBeGreaterThan(FLOOR[strategy]);
+    if (strategy === 'linear') {
+      // On cached features the range test is nearly free: it ran, and the run trained at its suggestion within the band.
+      const search = o.run.config.lrSearch!;
+      expect(o.plan.config.lrSearch).toMatchObject({ steps: 100, low: 1e-2 / 3, high: 3e-2 });
+      expect(search.suggestion).toBeGreaterThan(0);
+      expect(o.run.config.lr).toBeCloseTo(Math.min(search.high, Math.max(search.low, search.suggestion!)), 12);
+      expect(o.run.config.bodyLr / o.run.config.lr).toBeCloseTo(0.1, 12);
+      expect(o.run.config.lrNote).toMatch(/An LR range test before training suggested \S+ for the new parts/);
+      expect(o.run.metrics[0].learningRates.head).toBeLessThanOrEqual(o.run.config.lr);
+    }
     if (strategy === 'gradual') {
       // layer-wise unfreezing at the guide's 20-50%: resnet18's layer4.1 (42%), unfrozen after the head's first epoch
       expect(o.plan.trainableParams / o.plan.totalParams).toBeCloseTo(0.42, 2);

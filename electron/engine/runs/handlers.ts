@@ -34,6 +34,7 @@ export const runOptionsSchema = z
     patience: z.number().int().min(0).max(10_000).optional(),
     gradualEvery: positiveInt(1000).optional(),
     unfreezeShare: z.number().positive().max(1).optional(),
+    lrSearch: z.boolean().optional(),
     auxSchedule: z.enum(ALPHA_SCHEDULE_NAMES).optional(),
     auxAlpha: z.number().min(0).max(100).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),

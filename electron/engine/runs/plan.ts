@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
 import { type BackendRung, isBackendRung } from '../../../shared/contract/system.ts';
-import type { RunConfig, RunPlan, StrategyName } from '../../../shared/domain/run.ts';
+import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../../shared/domain/run.ts';
 import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
 import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
@@ -96,6 +96,27 @@ function resolveWeights(opts: RunOptions, homeDir: string): string | null {
   return WeightCache.forHome(homeDir).pathFor(w.repo, w.file);
 }
 
+/**
+ * The automatic LR range test, where it is cheap: on cached features (linear, no augmentation:
+ * a step costs next to nothing) or when its steps are under a tenth of the run's. Its suggestion
+ * is kept within a factor of 3 of the rule's head rate: a noisy curve on a few hundred images
+ * must not send a run to 1e-5 or 1.
+ */
+function lrSearchFor(headLr: number, cachedFeatures: boolean, stepsInRun: number): LrSearch | null {
+  if (!cachedFeatures && LR_SEARCH_STEPS > LR_SEARCH_SHARE * stepsInRun) return null;
+  return { steps: LR_SEARCH_STEPS, low: headLr / 3, high: headLr * 3 };
+}
+
+function describeLrSearch(search: LrSearch | null, stepsInRun: number): string {
+  const lr = (x: number) => x.toExponential(1).replace('.0e', 'e');
+  if (search) return `Before training, a ${search.steps}-step LR range test picks the new parts' rate within ${lr(search.low)}-${lr(search.high)} (the body keeps its ratio).`;
+  return `No LR range test: its ${LR_SEARCH_STEPS} steps would add ${Math.round((100 * LR_SEARCH_STEPS) / Math.max(1, stepsInRun))}% to this run (\`labeltune lr-find\` runs one on its own).`;
+}
+
+/** Steps of the automatic range test, and the largest share of the run's steps it may add. */
+export const LR_SEARCH_STEPS = 100;
+const LR_SEARCH_SHARE = 0.1;
+
 /** Resolve user options against the project's data into a full RunConfig (no model built). */
 export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string): RunConfig {
   const fam = family(opts.backbone);
@@ -119,6 +140,10 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   // linear and top default to no augmentation: most of their forward pass is a frozen prefix whose
   // features are computed once and cached. Every other strategy recomputes it anyway.
   const augment = opts.augment ?? !(strategy === 'linear' || strategy === 'top');
+  const stepsInRun = epochs * Math.max(1, Math.floor(total / batchSize));
+  // The rule's rates were measured for pretrained weights; a rate the user set, or a from-scratch run, is not second-guessed.
+  const searchable = opts.lr === undefined && opts.lrSearch !== false && fromPretrained;
+  const lrSearch = searchable ? lrSearchFor(rates.headLr, strategy === 'linear' && !augment, stepsInRun) : null;
   return {
     backbone: opts.backbone,
     weights,
@@ -130,7 +155,8 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     batchSize,
     lr: rates.headLr,
     bodyLr: rates.bodyLr,
-    lrNote: rates.note,
+    lrNote: searchable ? `${rates.note} ${describeLrSearch(lrSearch, stepsInRun)}` : rates.note,
+    lrSearch,
     layerDecay: rates.layerDecay,
     weightDecay: opts.weightDecay ?? 0.01,
     warmupFraction: 0.05,

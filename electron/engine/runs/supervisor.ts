@@ -102,6 +102,11 @@ export class RunSupervisor {
       case 'finished':
         this.outcome = { kind: 'finished', stoppedEarly: m.stoppedEarly, bestEpoch: m.bestEpoch, stopReason: m.stop?.message ?? null };
         return;
+      case 'lrSearching':
+        this.job.progress(m.step, m.steps, `Finding the learning rate: ${m.point.lr.toExponential(1)} · loss ${m.point.loss.toFixed(4)}`);
+        return this.emit({ phase: 'lr-search', epoch: 0, step: m.step, steps: m.steps, loss: m.point.loss, learningRates: { lr: m.point.lr } });
+      case 'lrSearched':
+        return this.onLrSearched(m);
       case 'lrFindDone':
         this.outcome = { kind: 'lr', result: storeLrFind(this.project, m.curve, m.suggestion) };
         return;
@@ -123,6 +128,22 @@ export class RunSupervisor {
       : `LR ${s.learningRates.lr?.toExponential(1)} · loss ${s.loss.toFixed(4)}`;
     this.job.progress(s.epoch * s.stepsPerEpoch + s.step, total, message);
     this.emit({ phase: 'training', epoch: s.epoch + 1, step: s.step, steps: s.stepsPerEpoch, loss: s.loss, learningRates: s.learningRates, alpha: m.alpha, imagesPerSec: s.imagesPerSec, etaSeconds: m.etaSeconds });
+  }
+
+  /** The rates the range test chose become the run's config, so a resumed run keeps them. */
+  private onLrSearched(m: Extract<TrainerToEngine, { type: 'lrSearched' }>): void {
+    const config = this.opts.config;
+    if (!config.lrSearch) return;
+    const kept = m.lr === m.suggestion ? 'the run uses it' : `outside the safe band ${fmtLr(config.lrSearch.low)}-${fmtLr(config.lrSearch.high)}, so the run uses ${fmtLr(m.lr)}`;
+    const updated = {
+      ...config,
+      lr: m.lr,
+      bodyLr: m.bodyLr,
+      lrSearch: { ...config.lrSearch, suggestion: m.suggestion },
+      lrNote: `${config.lrNote} An LR range test before training suggested ${fmtLr(m.suggestion)} for the new parts: ${kept} (the body keeps its ratio).`,
+    };
+    this.opts.config = updated;
+    if (this.train) updateRun(this.project.db, this.runId, { config: updated });
   }
 
   private onEpochEnd(m: Extract<TrainerToEngine, { type: 'epochEnd' }>): void {
@@ -202,4 +223,8 @@ function storeLrFind(project: Project, curve: LrFindResult['curve'], suggestion:
   const file = join(dir, `${now().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ curve, suggestion }, null, 2));
   return { curve, suggestion, path: relative(project.dir, file) };
+}
+
+function fmtLr(lr: number): string {
+  return lr.toExponential(1).replace('.0e', 'e');
 }

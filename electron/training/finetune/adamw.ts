@@ -62,6 +62,12 @@ export class AdamW {
     }
   }
 
+  /** Back to a fresh optimizer (after an LR range test trained on the same parameters). */
+  reset(): void {
+    this.step = 0;
+    for (const t of [...this.m.values(), ...this.v.values()]) t.assign(tf.zerosLike(t));
+  }
+
   /** Moments by name (`m.<param>`, `v.<param>`), for checkpoints. */
   stateTensors(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();

@@ -72,5 +72,8 @@ export type TrainerToEngine =
   | { type: 'resumed' }
   | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
   | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number }
+  /** The automatic range test before training (RunConfig.lrSearch): a step, then its outcome. */
+  | { type: 'lrSearching'; step: number; steps: number; point: LrFindPoint }
+  | { type: 'lrSearched'; suggestion: number; lr: number; bodyLr: number }
   | { type: 'cancelled' }
   | { type: 'failed'; reason: string; code: string };

@@ -7,6 +7,7 @@ import { selectBackend } from '../backends/ladder.ts';
 import { loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
 import { type EpochMetrics, type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
 import { lrFind } from '../finetune/lr-find.ts';
+import { searchLr } from '../finetune/lr-search.ts';
 import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
 import { buildBackbone, strategyOptions, preprocessFor } from './model.ts';
 import { PixelStore } from './pixels.ts';
@@ -62,6 +63,7 @@ export class TrainerSession {
       });
       if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
       if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
+      else if (start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
       await this.train(tuner, start);
     } finally {
       tuner.dispose();
@@ -121,6 +123,19 @@ export class TrainerSession {
     crashHook(metrics.epoch, 'recorded');
     pruneCheckpoints(start.checkpointDir, prune);
     crashHook(metrics.epoch, 'pruned');
+  }
+
+  /** The plan's range test before training; the engine records the rates the run then uses. */
+  private async searchLr(tuner: FineTuner, config: RunConfig): Promise<void> {
+    const search = config.lrSearch!;
+    let lastSent = 0;
+    const found = await searchLr(tuner, search, this.gate, (step, point) => {
+      if (performance.now() - lastSent < PROGRESS_INTERVAL_MS && step < search.steps) return;
+      lastSent = performance.now();
+      this.send({ type: 'lrSearching', step, steps: search.steps, point });
+    });
+    const factor = found.used / config.lr;
+    this.send({ type: 'lrSearched', suggestion: found.suggestion, lr: found.used, bodyLr: config.bodyLr * factor });
   }
 
   private async lrFind(tuner: FineTuner, start: StartMessage): Promise<void> {

@@ -43,7 +43,9 @@ describe('labeltune train', () => {
     expect(doc.curve).toHaveLength(12);
     expect(doc.curve[0].lr).toBeCloseTo(1e-4, 12);
     expect(doc.curve[11].lr).toBeCloseTo(1, 9);
-    expect(doc.suggestion).toBeGreaterThanOrEqual(1e-4);
+    // a tenth of the rate at the lowest smoothed loss
+    const lowest = doc.curve.reduce((a: { loss: number }, b: { loss: number }) => (b.loss < a.loss ? b : a));
+    expect(doc.suggestion).toBeCloseTo(lowest.lr / 10, 12);
     expect(doc.path).toMatch(/^cache\/lr-find\/.*\.json$/);
   });
 

@@ -20,6 +20,7 @@ const RUN_OPTIONS: OptionSpec = {
   aux: { type: 'string' },
   augment: { type: 'boolean' },
   'no-augment': { type: 'boolean' },
+  'no-lr-search': { type: 'boolean' },
   resize: { type: 'string' },
   backend: { type: 'string' },
   seed: { type: 'string' },
@@ -63,6 +64,7 @@ function runOptions(values: CommandContext['values']): RunOptions {
     batchSize: int('batch-size'),
     auxSchedule: aux as RunOptions['auxSchedule'],
     augment: values['no-augment'] ? false : values.augment ? true : undefined,
+    lrSearch: values['no-lr-search'] ? false : undefined,
     resize: resize as RunOptions['resize'],
     backend: values.backend as string | undefined,
     seed: int('seed'),
@@ -124,7 +126,7 @@ function resumeOption(values: CommandContext['values']): number | null {
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X] [--body-lr X] [--unfreeze-share X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X | --no-lr-search] [--body-lr X] [--unfreeze-share X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
   summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
   options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,
