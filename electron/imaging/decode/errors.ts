@@ -1,4 +1,4 @@
-import { unsupported, validation, type EngineError } from '../../../../shared/contract/errors.ts';
+import { unsupported, validation, type EngineError } from '../../../shared/contract/errors.ts';
 
 /**
  * Error builders shared by every decoder, so the import report reads the same whatever the format:

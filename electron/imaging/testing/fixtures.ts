@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { encodeTiff } from '../decode/test-images.ts';
-import { encodeGrey16Png, pngChunk } from '../demo/png16.ts';
+import { encodeGrey16Png, pngChunk } from '../png16.ts';
 
 /** A smooth pattern with texture, so perceptual hashes of different fixtures differ clearly. */
 export function pattern(width: number, height: number, channels: 1 | 3, seed: number): Uint8Array {
@@ -79,4 +79,17 @@ export async function writeMixedFolder(dir: string): Promise<void> {
   w('notes.txt', 'These are my notes about the scans.\nNothing to import here.\n');
   w('bomb.png', bombPng());
   execFileSync('mkfifo', [join(dir, 'pipe')]);
+}
+
+/** Decodes a JPEG with sharp, keeping grey as one channel. */
+export async function decodeSharp(jpeg: Buffer, channels: 1 | 3) {
+  const { data, info } = await sharp(jpeg).toColourspace(channels === 1 ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
+}
+
+/** Peak signal-to-noise ratio of two 8-bit sample arrays, in dB (Infinity when equal). */
+export function psnr(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return sum === 0 ? Infinity : 10 * Math.log10((255 * 255) / (sum / a.length));
 }

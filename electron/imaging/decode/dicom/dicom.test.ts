@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../../../shared/contract/errors.ts';
-import type { DecodedImage } from '../../../../../shared/domain/pixels.ts';
+import { isEngineError } from '../../../../shared/contract/errors.ts';
+import type { DecodedImage } from '../../../../shared/domain/pixels.ts';
 import { decodeFile } from '../index.ts';
 
 /**

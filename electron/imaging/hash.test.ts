@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../shared/random.ts';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { mulberry32 } from '../../shared/random.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { decodeBuffer } from './decode/index.ts';
 import { blobImage, encodeBmp, encodeTiff } from './decode/test-images.ts';
 import { contentHash, greyGrid, hammingDistance, perceptualHash } from './hash.ts';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeBuffer } from '../decode/index.ts';
+import { decodeBuffer } from './index.ts';
 import { pattern } from '../testing/fixtures.ts';
 import { decodeJpegFast, readJpegHeader } from './jpeg-fast.ts';
 

@@ -1,4 +1,4 @@
-import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../shared/domain/pixels.ts';
 
 export interface DecodeOptions {
   /** Largest accepted width x height of one frame; checked from the header before decoding. */

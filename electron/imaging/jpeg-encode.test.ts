@@ -1,13 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { decodeBuffer } from './decode/index.ts';
-import { PLAIN_ANATOMY, drawPhantom } from './demo/phantom.ts';
 import { encodeJpeg } from './jpeg-encode.ts';
 import { AC_CHROMA, AC_LUMA, DC_CHROMA, DC_LUMA, LUMA_QUANT, ZIGZAG } from './jpeg-tables.ts';
-import { toDisplayBytes } from './render.ts';
-import { shrinkImage } from './shrink.ts';
-import { renderThumbnail } from './thumbnails.ts';
+import { decodeSharp, psnr } from './testing/fixtures.ts';
 
 /** A smooth field with +-6 of pseudo-random noise, per channel. */
 function smoothNoise(width: number, height: number, channels: 1 | 3, seed = 7): Uint8Array {
@@ -23,28 +18,6 @@ function smoothNoise(width: number, height: number, channels: 1 | 3, seed = 7): 
     }
   }
   return out;
-}
-
-/** Decodes with sharp, keeping grey as one channel. */
-async function decodeSharp(jpeg: Buffer, channels: 1 | 3) {
-  const { data, info } = await sharp(jpeg).toColourspace(channels === 1 ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
-}
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return sum === 0 ? Infinity : 10 * Math.log10((255 * 255) / (sum / a.length));
-}
-
-/** The demo X-ray's default thumbnail pixels (256 px, windowed to 8 bits). */
-function xrayThumbnailPixels(): Uint8Array {
-  let s = 3;
-  const random = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const anatomy = PLAIN_ANATOMY;
-  const data = drawPhantom({ size: 512, anatomy, finding: 'opacity', jitterX: 0, exposure: 1, random });
-  const img: DecodedImage = { width: 512, height: 512, channels: 1, bitDepth: 16, data, window: null };
-  return toDisplayBytes(shrinkImage(img, 256));
 }
 
 /** The segments of a JPEG up to its scan: marker -> body. */
@@ -100,13 +73,6 @@ describe('encodeJpeg', () => {
     }
   });
 
-  it('keeps a demo X-ray thumbnail within 40 dB at q85, read back through decode/ as one grey channel', async () => {
-    const px = xrayThumbnailPixels();
-    const decoded = (await decodeBuffer(encodeJpeg({ width: 256, height: 256, channels: 1, data: px }, 85), 'thumb.jpg')).frames[0];
-    expect([decoded.width, decoded.height, decoded.channels, decoded.bitDepth]).toEqual([256, 256, 1, 8]);
-    expect(psnr(px, decoded.data as Uint8Array)).toBeGreaterThan(40);
-  });
-
   it('handles sizes that are not whole blocks, down to 1x1', async () => {
     for (const [width, height] of [[1, 1], [7, 9], [257, 3], [17, 33]]) {
       for (const channels of [1, 3] as const) {
@@ -133,7 +99,6 @@ describe('encodeJpeg', () => {
     const cases = [
       { name: 'noise grey', channels: 1, px: smoothNoise(256, 256, 1) },
       { name: 'noise rgb', channels: 3, px: smoothNoise(256, 256, 3) },
-      { name: 'x-ray', channels: 1, px: xrayThumbnailPixels() },
     ] as const;
     const ratios: string[] = [];
     for (const { name, channels, px } of cases) {
@@ -145,22 +110,11 @@ describe('encodeJpeg', () => {
         expect(ours / theirs, ratios.at(-1)).toBeLessThan(1.6);
       }
     }
-    expect(ratios).toHaveLength(6);
+    expect(ratios).toHaveLength(4);
   });
 
   it('refuses pixels that do not match the size', () => {
     expect(() => encodeJpeg({ width: 4, height: 4, channels: 3, data: new Uint8Array(16) })).toThrow(/4x4x3 does not match 16 samples/);
     expect(() => encodeJpeg({ width: 0, height: 4, channels: 1, data: new Uint8Array(16) })).toThrow(RangeError);
-  });
-});
-
-describe('renderThumbnail', () => {
-  it('encodes the windowed 16-bit thumbnail as grey JPEG with the same pixels sharp would show', async () => {
-    const data = drawPhantom({ size: 300, anatomy: PLAIN_ANATOMY, finding: 'normal', jitterX: 0, exposure: 1, random: () => 0.5 });
-    const img: DecodedImage = { width: 300, height: 300, channels: 1, bitDepth: 16, data, window: { center: 20000, width: 30000 } };
-    const jpeg = await renderThumbnail(img);
-    const out = await decodeSharp(jpeg, 1);
-    expect([out.width, out.height, (await sharp(jpeg).metadata()).channels]).toEqual([256, 256, 1]);
-    expect(psnr(toDisplayBytes(shrinkImage(img, 256), img.window ?? undefined), out.data)).toBeGreaterThan(40);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../../../shared/contract/errors.ts';
+import { isEngineError } from '../../../../shared/contract/errors.ts';
 import { decodeBuffer, decodeFile } from '../index.ts';
 import { renderImage } from '../../render.ts';
 import { blobImage, encodeBmp } from '../test-images.ts';

@@ -1,4 +1,4 @@
-import type { DecodedImage } from '../../../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../../../shared/domain/pixels.ts';
 import { rangeWindow, sampleRangeWindow, type DisplayWindow } from '../window.ts';
 import type { IntSamples } from './frames.ts';
 import type { PixelLayout } from './layout.ts';

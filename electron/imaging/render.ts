@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { validation } from '../../../shared/contract/errors.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
+import { validation } from '../../shared/contract/errors.ts';
 import { sampleRangeWindow, type DisplayWindow } from './decode/window.ts';
 
 export interface RenderOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { shrinkImage } from './shrink.ts';
 
 function image(data: Uint8Array | Uint16Array | Float32Array, width: number, height: number, channels: 1 | 3 | 4): DecodedImage {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { sampleRangeWindow } from './decode/window.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { DataSet } from 'dicom-parser';
 import { corruptFile, unsupportedFile } from '../errors.ts';
-import type { DecodedImage } from '../../../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../../../shared/domain/pixels.ts';
 import type { IntSamples } from './frames.ts';
 import type { PixelLayout } from './layout.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../../shared/contract/errors.ts';
+import { isEngineError } from '../../../shared/contract/errors.ts';
 import { decodeBuffer, decodeFile, sniffFormat } from './index.ts';
 import { blobImage, encodeBmp, encodeTiff, pngWithHeader } from './test-images.ts';
 

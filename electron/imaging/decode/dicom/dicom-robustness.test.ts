@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../../../shared/contract/errors.ts';
+import { isEngineError } from '../../../../shared/contract/errors.ts';
 import { decodeBuffer } from '../index.ts';
 
 /**

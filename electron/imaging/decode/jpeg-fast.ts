@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from 'sharp';
-import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import type { DecodeResult } from '../decode/types.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../shared/domain/pixels.ts';
+import type { DecodeResult } from './types.ts';
 
 /**
  * The common JPEG (8-bit grey or YCbCr/RGB, upright) decoded with exactly the sharp call decode/

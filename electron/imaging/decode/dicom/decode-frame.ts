@@ -1,5 +1,5 @@
 import type { DataSet } from 'dicom-parser';
-import { isEngineError } from '../../../../../shared/contract/errors.ts';
+import { isEngineError } from '../../../../shared/contract/errors.ts';
 import { corruptFile, unsupportedFile } from '../errors.ts';
 import { decodeJpeg2000, decodeJpeg8, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecOutput } from './codecs.ts';
 import { encapsulatedFrame, interleavePlanes, nativeFrame, typedFromBytes, type IntSamples } from './frames.ts';

@@ -1,4 +1,4 @@
-import type { DecodedImage } from '../../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { checkPixelLimit, corruptFile, unsupportedFile } from './errors.ts';
 import type { DecodeOptions, DecodeResult } from './types.ts';
 

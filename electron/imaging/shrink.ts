@@ -1,4 +1,4 @@
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
 
 /**
  * Downscale by area averaging (each output pixel is the coverage-weighted mean of the source

@@ -1,7 +1,7 @@
 import { crc32, inflateSync } from 'node:zlib';
-import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import { rangeWindow } from '../decode/window.ts';
-import type { DecodeResult } from '../decode/types.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../shared/domain/pixels.ts';
+import { rangeWindow } from './window.ts';
+import type { DecodeResult } from './types.ts';
 
 /**
  * A decoder for the PNGs that medical and QA exports mostly are (grey or RGB, 8 or 16 bits, not

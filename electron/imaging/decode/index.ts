@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import { notFound, validation } from '../../../../shared/contract/errors.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../shared/domain/pixels.ts';
+import { notFound, validation } from '../../../shared/contract/errors.ts';
 import { decodeBmp } from './bmp.ts';
 import { decodeDicom } from './dicom/index.ts';
 import { DEFAULT_MAX_PIXELS, corruptFile, unsupportedFile } from './errors.ts';

@@ -1,5 +1,5 @@
-import type { DecodedImage, ImageFileInfo } from '../../../../../shared/domain/pixels.ts';
-import { validation } from '../../../../../shared/contract/errors.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
+import { validation } from '../../../../shared/contract/errors.ts';
 import { checkPixelLimit, maxTotalPixelsFor, unsupportedFile } from '../errors.ts';
 import type { DecodeOptions, DecodeResult } from '../types.ts';
 import { decodeFrameSamples, type FrameSource } from './decode-frame.ts';

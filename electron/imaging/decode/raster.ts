@@ -1,6 +1,6 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import type { DecodedImage, ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import { EngineError, validation } from '../../../../shared/contract/errors.ts';
+import type { DecodedImage, ImageFileInfo } from '../../../shared/domain/pixels.ts';
+import { EngineError, validation } from '../../../shared/contract/errors.ts';
 import { checkPixelLimit, corruptFile, unsupportedFile } from './errors.ts';
 import { sampleRangeWindow } from './window.ts';
 import type { DecodeOptions, DecodeResult } from './types.ts';

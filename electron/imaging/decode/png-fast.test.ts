@@ -1,9 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../../shared/random.ts';
-import { pngChunk } from '../demo/png16.ts';
-import { decodeBuffer } from '../decode/index.ts';
+import { mulberry32 } from '../../../shared/random.ts';
+import { pngChunk } from '../png16.ts';
+import { decodeBuffer } from './index.ts';
 import { bombPng } from '../testing/fixtures.ts';
 import { decodePngFast } from './png-fast.ts';
 

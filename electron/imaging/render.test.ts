@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../shared/contract/errors.ts';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
+import { isEngineError } from '../../shared/contract/errors.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { decodeBuffer } from './decode/index.ts';
 import { applyWindow, renderImage, toDisplayBytes } from './render.ts';
 

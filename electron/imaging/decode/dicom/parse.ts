@@ -1,7 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { isEngineError } from '../../../../../shared/contract/errors.ts';
+import { isEngineError } from '../../../../shared/contract/errors.ts';
 import { corruptFile } from '../errors.ts';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax.ts';
 
