@@ -1,7 +1,7 @@
 import type { Handlers } from '../../shared/contract/index.ts';
 import { EngineContext, type EngineOptions } from './context.ts';
 import { Dispatcher } from './dispatcher.ts';
-import type { Implementation } from './handler.ts';
+import { type Implementation, mergeHandlers } from './handler.ts';
 import { jobHandlers } from './jobs/handlers.ts';
 import { labelHandlers } from './labels/handlers.ts';
 import { imageHandlers } from './images/handlers.ts';
@@ -23,18 +23,18 @@ export interface Engine {
 
 export function createEngine(opts: EngineOptions = {}): Engine {
   const ctx = new EngineContext(opts);
-  const table: Implementation<Handlers> = {
-    ...projectHandlers(ctx),
-    ...jobHandlers(ctx),
-    ...labelHandlers(ctx),
-    ...imageHandlers(ctx),
-    ...splitHandlers(ctx),
-    ...weightsHandlers(ctx),
-    ...datasetHandlers(ctx),
-    ...systemHandlers(ctx),
-    ...runHandlers(ctx),
-    ...evaluationHandlers(ctx),
-    ...exportHandlers(ctx),
-  };
+  const table: Implementation<Handlers> = mergeHandlers(
+    projectHandlers(ctx),
+    jobHandlers(ctx),
+    labelHandlers(ctx),
+    imageHandlers(ctx),
+    splitHandlers(ctx),
+    weightsHandlers(ctx),
+    datasetHandlers(ctx),
+    systemHandlers(ctx),
+    runHandlers(ctx),
+    evaluationHandlers(ctx),
+    exportHandlers(ctx),
+  );
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

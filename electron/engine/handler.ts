@@ -10,6 +10,28 @@ export interface HandlerImpl<M extends Method> {
 /** The implementation of one feature's handler map (e.g. `Implementation<ProjectHandlers>`). */
 export type Implementation<H> = { [M in keyof H & Method]: HandlerImpl<M> };
 
+/** The intersection of the handler maps given to `mergeHandlers`, in order. */
+type Merged<T extends readonly object[]> = T extends readonly [infer H, ...infer R extends readonly object[]] ? H & Merged<R> : unknown;
+
+/**
+ * One table from several features' handler maps. Object spread would keep the last of two
+ * implementations of a method and drop the other without a word; here a duplicate name throws,
+ * naming the method and the two maps (by position) that define it.
+ */
+export function mergeHandlers<T extends readonly object[]>(...maps: T): Merged<T> {
+  const table: Record<string, unknown> = {};
+  const owner = new Map<string, number>();
+  maps.forEach((map, index) => {
+    for (const [method, impl] of Object.entries(map)) {
+      const first = owner.get(method);
+      if (first !== undefined) throw new Error(`Handler maps ${first + 1} and ${index + 1} both define "${method}": a method has one implementation.`);
+      owner.set(method, index);
+      table[method] = impl;
+    }
+  });
+  return table as Merged<T>;
+}
+
 /** Schema of a handler that takes no arguments: `{}` and nothing else. */
 export const noArgs = z.object({}).strict() as unknown as z.ZodType<Record<string, never>>;
 

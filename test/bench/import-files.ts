@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { encodeGrey16Png } from '../../electron/engine/datasets/demo/png16.ts';
+import { encodeGrey16Png } from '../../electron/imaging/png16.ts';
 
 /** The import benchmarks' files: 512x512, 16-bit grey PNG (zlib level 6, no filter) or 8-bit RGB JPEG q90. */
 export const SIZE = 512;

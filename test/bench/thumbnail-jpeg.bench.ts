@@ -2,9 +2,9 @@ import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../shared/domain/pixels.ts';
 import { PLAIN_ANATOMY, drawPhantom } from '../../electron/engine/datasets/demo/phantom.ts';
-import { encodeJpeg } from '../../electron/engine/datasets/jpeg-encode.ts';
-import { renderImage, toDisplayBytes } from '../../electron/engine/datasets/render.ts';
-import { shrinkImage } from '../../electron/engine/datasets/shrink.ts';
+import { encodeJpeg } from '../../electron/imaging/jpeg-encode.ts';
+import { renderImage, toDisplayBytes } from '../../electron/imaging/render.ts';
+import { shrinkImage } from '../../electron/imaging/shrink.ts';
 
 const CALLS = 60;
 const ROUNDS = 6;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pattern, rawPng } from '../../electron/engine/datasets/testing/fixtures.ts';
+import { pattern, rawPng } from '../../electron/imaging/testing/fixtures.ts';
 import { Project } from '../../electron/engine/projects/project.ts';
 import { spawnCli } from './cli-process.ts';
 import { recordFigures } from './figures.ts';

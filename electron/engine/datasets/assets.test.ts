@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
-import { encodeGrey16Png } from './demo/png16.ts';
-import { pattern, ramp16, rawPng } from './testing/fixtures.ts';
+import { encodeGrey16Png } from '../../imaging/png16.ts';
+import { pattern, ramp16, rawPng } from '../../imaging/testing/fixtures.ts';
 import { legacyThumbnailPath } from './thumbnails.ts';
 
 let t: TestEngine;

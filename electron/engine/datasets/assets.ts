@@ -1,8 +1,8 @@
 import { notFound, validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import type { EngineContext } from '../context.ts';
-import { decodeFile } from './decode/index.ts';
-import { renderImage } from './render.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
+import { renderImage } from '../../imaging/render.ts';
 import { THUMBNAIL_TYPE, cachedThumbnail } from './thumbnails.ts';
 
 interface ImageRef {

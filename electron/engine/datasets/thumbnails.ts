@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import type { Project } from '../projects/project.ts';
-import { encodeJpeg } from './jpeg-encode.ts';
-import { renderImage, toDisplayBytes } from './render.ts';
-import { shrinkImage } from './shrink.ts';
+import { encodeJpeg } from '../../imaging/jpeg-encode.ts';
+import { renderImage, toDisplayBytes } from '../../imaging/render.ts';
+import { shrinkImage } from '../../imaging/shrink.ts';
 
 /** Longest side of a cached thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 256;

@@ -3,7 +3,7 @@ import { notFound, validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { type GradCamOutput, gradCam } from '../../training/explain/grad-cam.ts';
 import type { EngineContext } from '../context.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { preprocessImage } from '../../training/preprocess/preprocess.ts';
 import { type RunModel, bestCheckpointFile, loadRunModel } from './inference.ts';
 import { renderOverlay } from './overlay.ts';

@@ -6,7 +6,7 @@ import { RESIZE_MODES, type ResizeMode } from '../../../shared/domain/run.ts';
 import { findNonFinite } from '../../training/backbones/finite.ts';
 import { folderLoader } from '../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { uncertainty } from './store.ts';
 
 /** What `labeltune predict` needs from an export folder's preprocessing.json. */

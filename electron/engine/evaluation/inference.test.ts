@@ -9,7 +9,7 @@ import type { RunConfig } from '../../../shared/domain/run.ts';
 import { createTinyResnet } from '../../training/finetune/testing/tiny-resnet.ts';
 import { preprocessImage } from '../../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../../training/trainer/model.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { type InferenceImage, type RunModel, predictImages } from './inference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-inference-'));

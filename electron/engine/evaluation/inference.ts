@@ -7,7 +7,7 @@ import { type PreprocessConfig, preprocessImage } from '../../training/preproces
 import { preprocessFor } from '../../training/trainer/model.ts';
 import { type TrainedModel, loadTrainedModel } from '../../training/trainer/trained-model.ts';
 import type { Database } from '../db/database.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { getRun } from '../runs/store.ts';
 

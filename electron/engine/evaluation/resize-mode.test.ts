@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
 import { preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { predictWithExport, readExportFolder } from './export-predict.ts';

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { decodeFile } from '../datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
 
 /** Preprocessed held-out images (NHWC float32), for parity checks. */

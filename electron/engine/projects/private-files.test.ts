@@ -2,7 +2,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportReport } from '../../../shared/contract/datasets.ts';
-import { pattern, rawPng } from '../datasets/testing/fixtures.ts';
+import { pattern, rawPng } from '../../imaging/testing/fixtures.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 
 /** Every file and folder below `root` with its permission bits, as 'path: 0700'. */

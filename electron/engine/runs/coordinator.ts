@@ -1,17 +1,7 @@
 import { conflict } from '../../../shared/contract/errors.ts';
-import type { RunConfig } from '../../../shared/domain/run.ts';
-import type { DataManifest } from '../../training/trainer/protocol.ts';
 import type { EngineContext } from '../context.ts';
+import type { LaunchOptions } from './launch.ts';
 import { RunSupervisor } from './supervisor.ts';
-
-export interface LaunchOptions {
-  runId: number;
-  config: RunConfig;
-  manifest: DataManifest;
-  resumeFrom: string | null;
-  mode: 'train' | 'lr-find';
-  lrFind?: { steps: number; minLr: number; maxLr: number };
-}
 
 interface LiveRun {
   jobId: string;

@@ -8,7 +8,7 @@ import type { EventBus } from '../events.ts';
 import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
-import type { LaunchOptions } from './coordinator.ts';
+import type { LaunchOptions } from './launch.ts';
 import { majorityRate, runWarnings } from './health.ts';
 import { insertMetrics, listMetrics, recordCheckpoint, updateRun } from './store.ts';
 import { OUT_OF_MEMORY, TrainerProcess, describeExit, outOfMemoryMessage } from './trainer-process.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFile } from '../../engine/datasets/decode/index.ts';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import type { PreprocessConfig } from '../preprocess/preprocess.ts';
 import { preprocessImage } from '../preprocess/preprocess.ts';
 import type { ManifestItem } from './protocol.ts';

@@ -1,7 +1,5 @@
 import type { Component } from 'svelte';
-import type { EngineClient } from '../../../shared/contract/index.ts';
-import type { ShellClient } from '../lib/api/bridge-client.ts';
-import type { ProjectInfo } from '../../../shared/domain/project.ts';
+import type { ViewProps } from './view-props.ts';
 import ProjectOverview from './ProjectOverview.svelte';
 import SplitsView from './SplitsView.svelte';
 import TrainView from './TrainView.svelte';
@@ -11,15 +9,6 @@ import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
 import WeightsView from './WeightsView.svelte';
-
-/** What every workspace view receives. */
-export interface ViewProps {
-  client: EngineClient;
-  info: ProjectInfo;
-  onError: (e: unknown) => void;
-  /** Native dialogs in the desktop app; null in browser mode, where paths are typed. */
-  shell?: ShellClient | null;
-}
 
 export interface WorkspaceTab {
   id: string;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pattern, rawPng } from '../../datasets/testing/fixtures.ts';
+import { pattern, rawPng } from '../../../imaging/testing/fixtures.ts';
 import { type TestEngine, createTestEngine } from '../../testing/test-engine.ts';
 import { runCli } from '../../testing/cli.ts';
 import { emptyReport } from '../../datasets/import/import-job.ts';

@@ -8,8 +8,8 @@ import { createBackbone } from '../../../training/backbones/registry.ts';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrained.ts';
 import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
-import { decodeFile } from '../../datasets/decode/index.ts';
-import { encodeTiff } from '../../datasets/decode/test-images.ts';
+import { decodeFile } from '../../../imaging/decode/index.ts';
+import { encodeTiff } from '../../../imaging/decode/test-images.ts';
 import { runCli } from '../../testing/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));

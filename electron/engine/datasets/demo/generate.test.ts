@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type DemoDataset, generateDemoImages } from './generate.ts';
 import { DEMO_CLASS_REGIONS } from './phantom.ts';
 import { NEAR_THRESHOLD } from '../../images/near-duplicates.ts';
-import { decodeFile } from '../decode/index.ts';
-import { hammingDistance, perceptualHash } from '../hash.ts';
-import { shrinkImage } from '../shrink.ts';
+import { decodeFile } from '../../../imaging/decode/index.ts';
+import { hammingDistance, perceptualHash } from '../../../imaging/hash.ts';
+import { shrinkImage } from '../../../imaging/shrink.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../../../../shared/random.ts';
 import { DEMO_CLASSES, type DemoClass, type PatientAnatomy, drawPhantom, randomAnatomy } from './phantom.ts';
-import { encodeGrey16Png } from './png16.ts';
+import { encodeGrey16Png } from '../../../imaging/png16.ts';
 
 export interface DemoOptions {
   /** Number of image files, duplicates included (default 120). */

@@ -5,15 +5,15 @@ import { basename, extname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import type { ImageFileInfo } from '../../../../shared/domain/pixels.ts';
-import { DEFAULT_MAX_PIXELS, decodeBuffer } from '../decode/index.ts';
-import type { DecodeResult } from '../decode/types.ts';
-import { contentHash, perceptualHash } from '../hash.ts';
-import { shrinkImage } from '../shrink.ts';
+import { DEFAULT_MAX_PIXELS, decodeBuffer } from '../../../imaging/decode/index.ts';
+import type { DecodeResult } from '../../../imaging/decode/types.ts';
+import { contentHash, perceptualHash } from '../../../imaging/hash.ts';
+import { shrinkImage } from '../../../imaging/shrink.ts';
 import { THUMBNAIL_SIZE, renderThumbnail } from '../thumbnails.ts';
 import { PRIVATE_FILE } from '../../projects/paths.ts';
 import { classifyDecodeError } from './issues.ts';
-import { decodeJpegFast } from './jpeg-fast.ts';
-import { decodePngFast } from './png-fast.ts';
+import { decodeJpegFast } from '../../../imaging/decode/jpeg-fast.ts';
+import { decodePngFast } from '../../../imaging/decode/png-fast.ts';
 
 /**
  * The per-file work of an import that needs no database: read, sha256, decode, pixel hash,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
 import { type TestEngine, createTestEngine, createTestProject } from '../../testing/test-engine.ts';
-import { MIXED_BAD, MIXED_GOOD, pattern, rawPng, writeMixedFolder } from '../testing/fixtures.ts';
+import { MIXED_BAD, MIXED_GOOD, pattern, rawPng, writeMixedFolder } from '../../../imaging/testing/fixtures.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
-import { sniffFormat } from '../decode/sniff.ts';
+import { sniffFormat } from '../../../imaging/decode/sniff.ts';
 
 /** Whether the bytes claim to be an image; decides how a failure is worded (corrupt vs not an image). */
 export function looksLikeImage(bytes: Buffer | null): boolean {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Project } from '../../projects/project.ts';
-import { pattern, rawPng } from '../testing/fixtures.ts';
+import { pattern, rawPng } from '../../../imaging/testing/fixtures.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/labeltune.mjs', import.meta.url));
 const FILES = 500;

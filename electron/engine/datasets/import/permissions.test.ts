@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Project } from '../../projects/project.ts';
-import { pattern, rawPng } from '../testing/fixtures.ts';
+import { pattern, rawPng } from '../../../imaging/testing/fixtures.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/labeltune.mjs', import.meta.url));
 const SETPRIV = '/usr/bin/setpriv';

@@ -4,16 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { processEntry } from '../../app-files.ts';
 import { type DecodeOutcome, type DecodeTask, runDecodeTask } from './decode-task.ts';
+import type { WorkerReply, WorkerRequest } from './prepare-protocol.ts';
 
 /** out/main/prepare-worker.mjs in the desktop bundle (built from prepare-worker-main.ts); the tsx shim next to this file in the sources. */
 export const WORKER_ENTRY = processEntry('prepare-worker.mjs', 'electron/engine/datasets/import/prepare-worker.mjs');
-
-/** What goes to a worker and what comes back; `id` pairs them. A worker says `ready` once loaded. */
-export interface WorkerRequest {
-  id: number;
-  task: DecodeTask;
-}
-export type WorkerReply = { id: number; outcome: DecodeOutcome } | { ready: true };
 
 export interface PoolOptions {
   /** Worker threads to start. */

@@ -4,8 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildElectron } from '../../../build.mjs';
-import { encodeGrey16Png } from '../demo/png16.ts';
-import { ramp16 } from '../testing/fixtures.ts';
+import { encodeGrey16Png } from '../../../imaging/png16.ts';
+import { ramp16 } from '../../../imaging/testing/fixtures.ts';
 import { runDecodeTask } from './decode-task.ts';
 import { PreparePool } from './prepare-pool.ts';
 

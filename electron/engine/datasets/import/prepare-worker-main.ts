@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { runDecodeTask } from './decode-task.ts';
-import type { WorkerReply, WorkerRequest } from './prepare-pool.ts';
+import type { WorkerReply, WorkerRequest } from './prepare-protocol.ts';
 
 // One import worker thread: decodes the files the pool sends, one at a time, and answers with
 // hashes and metadata (never pixels). runDecodeTask turns every problem with a file into an issue.
