@@ -85,7 +85,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
         join(root, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--x64', '--config', 'electron-builder.yml',
         `-c.electronDist=${join(scratch, 'electron-dist')}`, '-c.npmRebuild=false', `-c.directories.output=${join(scratch, 'dist')}`,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' } },
+      { cwd: root, encoding: 'utf8', timeout: 240_000 },
     );
     if (builder.status !== 0) throw new Error(`electron-builder exited with ${builder.status}:\n${builder.stdout}\n${builder.stderr}`);
     appOut = join(scratch, 'dist/linux-unpacked');
