@@ -20,6 +20,7 @@ import {
   readFuses,
   writeStandInElectron,
 } from './package-files.ts';
+import { processEntries, urlsRelativeToModule } from './bundle-paths.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -111,14 +112,18 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect(files.has('package.json')).toBe(true);
     expect(files.has(manifest.main)).toBe(true);
     for (const name of Object.keys(NODE_ENTRIES)) expect(files.has(`out/main/${name}`), `out/main/${name}`).toBe(true);
-    // What the packaged bundles find at run time: processEntry('<name>', ...) next to themselves, and
-    // every new URL('<literal>', import.meta.url).
+    // What the packaged bundles find next to themselves (test/contract/bundle-paths.ts): every
+    // new URL('<literal>', import.meta.url), and processEntry's computed `./${bundled}` for each name.
     const bundles = Object.keys(NODE_ENTRIES).map((name) => readFileSync(join(app, 'out/main', name), 'utf8'));
-    const entries = bundles.flatMap((src) => [...src.matchAll(/processEntry\d*\(\s*"([^"]+)"/g)].map((m) => `out/main/${m[1]}`));
+    const { literal, other } = urlsRelativeToModule(bundles);
+    expect(other, 'a computed path this test cannot follow').toEqual(['`./${bundled}`']);
+    const entries = bundles.flatMap(processEntries).map((e) => `out/main/${e.bundled}`);
     expect(entries.length).toBeGreaterThanOrEqual(2);
-    const relativeUrls = bundles.flatMap((src) => [...src.matchAll(/new URL\(\s*["'`]([^"'`$]+)["'`]\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]));
-    const located = relativeUrls.map((rel) => relative(app, fileURLToPath(new URL(rel, pathToFileURL(join(app, 'out/main/index.mjs'))))));
-    expect(located.sort()).toEqual(['out/main/migrations', 'out/preload/index.cjs']);
+    const packed = [...files.keys()];
+    for (const rel of literal) {
+      const path = relative(app, fileURLToPath(new URL(rel, pathToFileURL(join(app, 'out/main/index.mjs')))));
+      expect(packed.some((p) => p === path || p.startsWith(`${path}/`)), `${rel} -> ${path}`).toBe(true);
+    }
     const migrations = readdirSync(join(root, 'electron/engine/db/migrations')).map((f) => `out/main/migrations/${f}`);
     for (const path of [...entries, 'out/preload/index.cjs', ...migrations, 'renderer/dist/index.html']) expect(files.has(path), path).toBe(true);
   });
