@@ -72,6 +72,8 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   let app: string;
   let jobs: PackageJobs;
   let loaded: string[];
+  /** Why the packaged app did not run to the end of the job path, if it did not. */
+  let failure: string | undefined;
   /** Packages the bundles load from node_modules: package.json's dependencies that build.mjs keeps external, when installed. */
   let runtimeRoots: string[];
 
@@ -96,7 +98,9 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     runtimeRoots = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })
       .filter((name) => isExternal(name, EXTERNALS))
       .filter((name) => dependencyClosure(root, [name]).size > 0);
-    ({ jobs, loaded } = runJobsFromPackage(scratch, app));
+    const ran = runJobsFromPackage(scratch, app);
+    if ('failure' in ran) failure = ran.failure;
+    else ({ jobs, loaded } = ran);
   }, 400_000);
   afterAll(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 
@@ -184,6 +188,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   });
 
   it('runs the desktop job path from the package alone: import, train in the trainer process, evaluate, export to ONNX', () => {
+    expect(failure).toBeUndefined();
     expect(jobs.error).toBeUndefined();
     expect(jobs.imported).toMatchObject({ status: 'completed', error: null });
     expect(jobs.trained).toMatchObject({ kind: 'train', status: 'completed', error: null });
@@ -196,9 +201,13 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect(loaded.filter((f) => !f.startsWith(`${app}/`) && !f.startsWith(`${testing}/`))).toEqual([]);
   });
 
-  it(`weighs under ${SIZE_CEILING_MB} MB (resources/, without the Electron runtime)`, () => {
-    const bytes = listFiles(join(appOut, 'resources')).reduce((sum, f) => sum + lstatSync(f).size, 0);
-    const biggest = [...packageSizes(files)].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, size]) => `${name} ${(size / 1e6).toFixed(1)} MB`);
+  it(`weighs under ${SIZE_CEILING_MB} MB (resources/, without the Electron runtime or optional native TensorFlow)`, () => {
+    const sizes = packageSizes(files);
+    // tfjs-node(-gpu) are in the package only where npm could install them (libtensorflow alone is
+    // hundreds of MB): the ceiling is for what every install ships.
+    const optional = Object.keys(manifest.optionalDependencies ?? {}).reduce((sum, name) => sum + (sizes.get(name) ?? 0), 0);
+    const bytes = listFiles(join(appOut, 'resources')).reduce((sum, f) => sum + lstatSync(f).size, 0) - optional;
+    const biggest = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, size]) => `${name} ${(size / 1e6).toFixed(1)} MB`);
     expect(bytes / 1e6, `resources/ holds ${(bytes / 1e6).toFixed(1)} MB; largest packages: ${biggest.join(', ')}`).toBeLessThan(SIZE_CEILING_MB);
   });
 });
@@ -207,7 +216,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
  * The bundle job path of test/contract/bundle.test.ts (testing/fake-electron.mjs runJobs), run from
  * the extracted package: one epoch of resnet18 from the pretrained fixture on wasm, exported to ONNX.
  */
-function runJobsFromPackage(scratch: string, app: string): { jobs: PackageJobs; loaded: string[] } {
+function runJobsFromPackage(scratch: string, app: string): { jobs: PackageJobs; loaded: string[] } | { failure: string } {
   const images = join(scratch, 'images');
   const make = spawnSync(process.execPath, ['--input-type=module', '-e', WRITE_IMAGES, images], { cwd: root, encoding: 'utf8' });
   if (make.status !== 0) throw new Error(`writing test images failed: ${make.stderr}`);
@@ -229,7 +238,7 @@ function runJobsFromPackage(scratch: string, app: string): { jobs: PackageJobs; 
     ['--import', join(testing, 'register-bundle-only.mjs'), '--import', join(testing, 'register-fake-electron.mjs'), join(app, 'out/main/index.mjs')],
     { cwd: scratch, encoding: 'utf8', timeout: 150_000, env },
   );
-  if (run.status !== 0) throw new Error(`the packaged bundle exited with ${run.status}: ${run.stderr}`);
+  if (run.status !== 0) return { failure: `the packaged app exited with ${run.status ?? run.signal}: ${run.stderr.slice(-4000)}` };
   const loaded = readFileSync(log, 'utf8').trim().split('\n').map((line) => fileURLToPath(line.split(' ')[1]));
   return { jobs: JSON.parse(run.stdout.trim().split('\n').at(-1)!).jobs, loaded };
 }
