@@ -78,7 +78,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   let runtimeRoots: string[];
 
   beforeAll(() => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
     scratch = realpathSync(mkdtempSync(join(tmpdir(), 'labeltune-package-test-')));
     writeStandInElectron(join(scratch, 'electron-dist'));
