@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = (p) => `${root}${p}`;
 
-/** Packages with native addons, wasm files or runtime file lookups: never inlined into the bundle. */
+/**
+ * Packages loaded from node_modules at run time: those with native addons, wasm files or runtime file
+ * lookups, never inlined into the bundle, and jpeg-lossless-decoder-js, which the DICOM codecs load
+ * with createRequire (esbuild cannot follow that). The package holds these and their dependencies
+ * (test/contract/package.test.ts).
+ */
 export const EXTERNALS = [
   'electron',
   'better-sqlite3',
@@ -23,6 +28,7 @@ export const EXTERNALS = [
   '@tensorflow/*',
   'onnxruntime-node',
   '@cornerstonejs/*',
+  'jpeg-lossless-decoder-js',
   'bindings',
   'node-gyp-build',
   'fsevents',

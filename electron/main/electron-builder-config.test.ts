@@ -15,9 +15,9 @@ interface BuilderConfig {
   directories: { output: string };
   files: string[];
   asarUnpack: string[];
-  linux: { target: string[] };
-  mac: { target: string[] };
-  win: { target: string[] };
+  linux: { target: string[]; files?: unknown };
+  mac: { target: string[]; files?: unknown };
+  win: { target: string[]; files?: unknown };
   electronFuses?: Record<string, boolean>;
 }
 
@@ -62,6 +62,10 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     expect(config.mac.target).toEqual(['dmg']);
     expect(config.win.target).toEqual(['nsis']);
+  });
+
+  it('filters files at the top level only: a platform section\'s own files would replace the app folder\'s patterns, and the whole checkout would be packed', () => {
+    expect([config.linux.files, config.mac.files, config.win.files]).toEqual([undefined, undefined, undefined]);
   });
 
   it('unpacks native addons and wasm from the asar', () => {

@@ -11,6 +11,7 @@ import type { JobState } from '../../shared/domain/job.ts';
 import type { RunDetail } from '../../shared/domain/run.ts';
 import type { ImportReport } from '../../shared/contract/datasets.ts';
 import type { SplitReport } from '../../shared/domain/splits.ts';
+import { processEntries, urlsRelativeToModule } from './bundle-paths.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const testing = join(root, 'electron/main/testing');
@@ -154,28 +155,6 @@ describe('the desktop bundle', () => {
     expect(loaded.map((l) => l.file)).toContain(join(out, 'main/index.mjs'));
   });
 });
-
-/** Every `new URL(x, import.meta.url)` in the bundles: string literals, and the text of any other x. */
-function urlsRelativeToModule(sources: string[]): { literal: string[]; other: string[] } {
-  const literal = new Set<string>();
-  const other = new Set<string>();
-  for (const src of sources) {
-    for (const m of src.matchAll(/new URL\(\s*([^,()]+?)\s*,\s*import\.meta\.url\s*\)/g)) {
-      const arg = m[1];
-      const plain = /^(["'])([^"'`$]*)\1$/.exec(arg) ?? /^`([^`$]*)`$/.exec(arg);
-      if (plain) literal.add(plain.at(-1)!);
-      else other.add(arg);
-    }
-  }
-  return { literal: [...literal], other: [...other] };
-}
-
-/** The processEntry(bundled, source) calls in a bundle (esbuild may suffix the name on a clash). */
-function processEntries(src: string): { bundled: string; source: string }[] {
-  return [...src.matchAll(/processEntry\d*\(\s*"([^"]+)",\s*"([^"]+)"\s*\)/g)]
-    .map((m) => ({ bundled: m[1], source: m[2] }))
-    .sort((a, b) => a.bundled.localeCompare(b.bundled));
-}
 
 /** One folder per class of small PNGs, tinted by class so that the classes can be told apart. */
 async function writeClassFolders(dir: string): Promise<void> {
