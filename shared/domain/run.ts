@@ -183,7 +183,7 @@ export interface RunPlan {
   /** Train-split image count per class (main task). */
   classCounts: Record<string, number>;
   /** Rough duration and peak memory on the rung the run will most likely use, with sentences. */
-  estimate: { seconds: number; rung: string; text: string; memory: { peakMb: number; budgetMb: number; text: string } };
+  estimate: { seconds: number; rung: string; source: 'measured' | 'gflops'; text: string; memory: { peakMb: number; budgetMb: number; text: string } };
   config: RunConfig;
 }
 

@@ -100,6 +100,25 @@ describe('runs: training through the trainer process', () => {
     expect(events.filter((e) => e.phase === 'epoch-end').map((e) => e.metrics?.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('plans the duration from the pace a finished run measured here, else from GFLOPs', async () => {
+    await fill();
+    const linear = { ...tiny, strategy: 'linear', epochs: 4 } as const;
+    const before = await t.client.invoke('runs.plan', linear);
+    expect(before.estimate).toMatchObject({ source: 'gflops', text: expect.stringMatching(/GFLOPs; the monitor's ETA is measured from the first steps\)$/) });
+    const { runId, jobId } = await t.client.invoke('runs.start', linear);
+    expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const run = await t.client.invoke('runs.get', { runId });
+    const rates = run.metrics.map((m) => m.imagesPerSec!).sort((a, b) => a - b);
+    const median = rates[Math.floor((rates.length - 1) / 2)];
+    const after = await t.client.invoke('runs.plan', { ...linear, epochs: 8 });
+    expect(after.estimate.source).toBe('measured');
+    expect(after.estimate.text).toContain(`measured: run #${runId} trained ${median.toFixed(1)} images/s here`);
+    expect(after.estimate.seconds).toBeCloseTo((8 * (after.trainImages + after.valImages / 3)) / median, 9);
+    // another image size or strategy has not been measured
+    expect((await t.client.invoke('runs.plan', { ...linear, imageSize: 32 })).estimate.source).toBe('gflops');
+    expect((await t.client.invoke('runs.plan', { ...tiny, strategy: 'full', epochs: 4 })).estimate.source).toBe('gflops');
+  });
+
   it('marks the run failed with the reason when the trainer crashes, keeps serving, and resumes', async () => {
     await fill();
     process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';

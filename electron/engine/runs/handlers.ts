@@ -10,6 +10,7 @@ import { coordinatorFor } from './coordinator.ts';
 import { loadRunData } from './data.ts';
 import { tidyRunCheckpoints } from './checkpoint-file.ts';
 import { getRun, insertRun, listRuns, runDetail, updateRun } from './store.ts';
+import { measuredPace } from './pace.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -63,7 +64,8 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
     const { planRun, resolveConfig } = await import('./plan.ts');
     const data = loadRunData(db(), opts.auxSchedule !== undefined);
     const config = resolveConfig(opts, data, ctx.homeDir);
-    return { data, config, plan: await planRun(config, data) };
+    const pace = (rung: string) => measuredPace(db(), { backbone: config.backbone, strategy: config.strategy, imageSize: config.imageSize, backend: rung });
+    return { data, config, plan: await planRun(config, data, pace) };
   };
 
   return {

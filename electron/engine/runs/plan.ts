@@ -19,6 +19,10 @@ import { WeightCache } from '../../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../../training/backends/system-probe.ts';
 import type { RunData } from './data.ts';
+import { type MeasuredPace, secondsAtPace } from './pace.ts';
+
+/** The pace an earlier run measured on `rung` for this plan's backbone, strategy and size, if any. */
+export type PaceLookup = (rung: BackendRung) => MeasuredPace | null;
 
 function family(backbone: string): 'resnet' | 'vit' {
   if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
@@ -178,7 +182,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
 }
 
 /** Build the model once (random init is enough) to count what the strategy trains. */
-export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan> {
+export async function planRun(config: RunConfig, data: RunData, pace: PaceLookup = () => null): Promise<RunPlan> {
   await tf.ready();
   const backbone = await buildBackbone({ ...config, weights: null });
   try {
@@ -204,7 +208,7 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
       trainImages: data.manifest.train.length,
       valImages: data.manifest.val.length,
       classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.trainCounts[i]])),
-      estimate: estimate(config, data),
+      estimate: estimate(config, data, pace),
       config,
     };
   } finally {
@@ -213,12 +217,18 @@ export async function planRun(config: RunConfig, data: RunData): Promise<RunPlan
 }
 
 /** Rough duration of the planned run on the rung it will most likely use. */
-function estimate(config: RunConfig, data: RunData): RunPlan['estimate'] {
+function estimate(config: RunConfig, data: RunData, pace: PaceLookup): RunPlan['estimate'] {
   const rung = expectedRung(config.backend ?? undefined);
   const input = { gflops: gflops(config.backbone, config.imageSize), trainImages: data.manifest.train.length, valImages: data.manifest.val.length, epochs: config.epochs, rung };
   // linear and top compute the frozen prefix once; the rest pay a forward and a backward pass through (nearly) all of it every step.
   const cached = config.strategy === 'linear' || config.strategy === 'top';
-  const seconds = cached ? cachedRunSeconds(input, config.strategy === 'top' ? 0.1 : 0) : fullRunSeconds(input);
+  const measured = pace(rung);
+  const seconds = measured
+    ? secondsAtPace(measured, input.trainImages, input.valImages, config.epochs)
+    : cached ? cachedRunSeconds(input, config.strategy === 'top' ? 0.1 : 0) : fullRunSeconds(input);
+  const source = measured
+    ? `measured: run #${measured.runId} trained ${measured.imagesPerSec.toFixed(1)} images/s here`
+    : `a rough estimate from the model's GFLOPs; the monitor's ETA is measured from the first steps`;
   const m = memoryInput(config.backbone, config.strategy, config.imageSize);
   const peakMb = stepMemoryMb(m, config.batchSize);
   const budgetMb = memoryBudgetMb(rung, totalmem() / 1e6);
@@ -226,7 +236,8 @@ function estimate(config: RunConfig, data: RunData): RunPlan['estimate'] {
   return {
     seconds,
     rung,
-    text: `${describeSeconds(seconds)} on ${rung} (a rough estimate from the model's GFLOPs)`,
+    source: measured ? 'measured' : 'gflops',
+    text: `${describeSeconds(seconds)} on ${rung} (${source})`,
     memory: { peakMb, budgetMb, text: `about ${gb(peakMb)} at batch ${config.batchSize} of the ${gb(budgetMb)} ${rung} can use${full}` },
   };
 }

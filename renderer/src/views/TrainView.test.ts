@@ -20,7 +20,7 @@ function plan(o: RunOptions): RunPlan {
     strategy, reason: `${strategy}: 24 training images are few, so only the head trains.`, trainableParams: 1026, totalParams: 11_177_538,
     trainableShare: 1026 / 11_177_538, trainableGroups: ['head'], lr: 0.001, lrNote: 'Adam default for a fresh head', learningRates: { head: 0.001 },
     trainImages: 24, valImages: 8, classCounts: { normal: 12, opacity: 12 },
-    estimate: { seconds: 40, rung: 'wasm', text: 'about 40 s on wasm (a rough estimate from the model\'s GFLOPs)', memory: { peakMb: 700, budgetMb: 3500, text: 'about 0.7 GB at batch 16 of the 3.5 GB wasm can use' } },
+    estimate: { seconds: 40, rung: 'wasm', source: 'gflops', text: 'about 40 s on wasm (a rough estimate from the model\'s GFLOPs)', memory: { peakMb: 700, budgetMb: 3500, text: 'about 0.7 GB at batch 16 of the 3.5 GB wasm can use' } },
     config: { epochs: o.epochs ?? 10, imageSize: o.imageSize ?? 224, batchSize: 8, seed: 1234 } as RunPlan['config'],
   };
 }
