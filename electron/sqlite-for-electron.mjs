@@ -131,4 +131,14 @@ function main(argv) {
   return postinstall ? 0 : 1;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+function run(argv) {
+  try {
+    return main(argv);
+  } catch (e) {
+    // An install must not fail over the desktop app's build (an Electron node-abi does not know yet, say).
+    console.error(`LabelTune: could not make the Electron build of better-sqlite3: ${e instanceof Error ? e.message : e}`);
+    return argv.includes('--postinstall') ? 0 : 1;
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = run(process.argv.slice(2));
