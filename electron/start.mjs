@@ -39,21 +39,16 @@ if (!ensureBinary()) {
 
 const electronPath = createRequire(import.meta.url)('electron');
 
-// better-sqlite3 is compiled against one ABI: Node's after `npm install`, Electron's after
-// install-app-deps. Loading it with the wrong one crashes the window at start-up; say so up front.
-const probe = spawnSync(electronPath, ['-e', "require('better-sqlite3')"], {
-  cwd: root,
-  env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  encoding: 'utf8',
-});
-if (probe.status !== 0 && /NODE_MODULE_VERSION|was compiled against a different Node/.test(probe.stderr)) {
-  console.error(
-    [
-      'LabelTune: better-sqlite3 is built for Node, not for Electron.',
-      '  Run "npx electron-builder install-app-deps" to rebuild it for Electron, then "npm start" again.',
-      '  (The CLI, "npm run serve" and "npm test" need the Node build: "npm rebuild better-sqlite3" switches back.)',
-    ].join('\n'),
-  );
+// better-sqlite3 is compiled per ABI: Electron loads its own build, kept beside Node's
+// (engine/db/sqlite-binding.mjs). Ask Electron itself, so that a missing build is named before a window opens.
+const binding = new URL('./engine/db/sqlite-binding.mjs', import.meta.url).href;
+const probe = spawnSync(
+  electronPath,
+  ['-e', `import(${JSON.stringify(binding)}).then((m) => { const p = m.sqliteBuildProblem(); if (p) { console.error(p); process.exit(1); } })`],
+  { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' },
+);
+if (probe.status !== 0) {
+  console.error(probe.stderr.trim() || `LabelTune: Electron exited with ${probe.status ?? probe.signal} while checking better-sqlite3.`);
   process.exit(1);
 }
 const child = spawn(electronPath, [root, ...process.argv.slice(2)], { stdio: 'inherit' });

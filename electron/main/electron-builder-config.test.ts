@@ -12,6 +12,7 @@ interface BuilderConfig {
   appId: string;
   productName: string;
   npmRebuild: boolean;
+  beforePack: string;
   directories: { output: string };
   files: string[];
   asarUnpack: string[];
@@ -35,10 +36,13 @@ const included = (path: string) => {
 };
 
 describe('electron-builder.yml', () => {
-  it('names the app and rebuilds native modules for Electron', () => {
+  it('names the app; packs the Electron build of better-sqlite3 kept beside the Node one, rebuilding nothing in place', () => {
     expect(config.appId).toBe('org.labeltune.app');
     expect(config.productName).toBe('LabelTune');
-    expect(config.npmRebuild).toBe(true);
+    expect(config.npmRebuild).toBe(false);
+    expect(config.beforePack).toBe('./electron/sqlite-for-electron.mjs');
+    expect(unpacked('node_modules/better-sqlite3/lib/binding/electron-v145-linux-x64/better_sqlite3.node')).toBe(true);
+    expect(included('node_modules/better-sqlite3/lib/binding/electron-v145-linux-x64/better_sqlite3.node')).toBe(true);
     expect(config.directories.output).toBe('dist/');
   });
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { createEngine, type Engine } from '../engine/engine.ts';
+import { sqliteBuildProblem } from '../engine/db/sqlite-binding.mjs';
 import { usePrivateUmask } from '../engine/projects/paths.ts';
 import { serveIpc } from './ipc.ts';
 import { installMenu } from './menu.ts';
@@ -25,6 +26,9 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
+  // Said before any window opens, not as a NODE_MODULE_VERSION error at the first project opened.
+  const sqliteProblem = sqliteBuildProblem();
+  if (sqliteProblem) return cannotStart(sqliteProblem);
   const engine = createEngine();
   hardenAllContents(app);
   hardenSession(session.defaultSession);
@@ -46,6 +50,12 @@ async function shutdown(engine: Engine, stops: (() => void)[]): Promise<void> {
   for (const stop of stops) stop();
   await engine.close();
   app.quit();
+}
+
+function cannotStart(why: string): void {
+  console.error(why);
+  dialog.showErrorBox('LabelTune could not start', why);
+  app.exit(1);
 }
 
 function fail(e: unknown): void {

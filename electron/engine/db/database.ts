@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { conflict } from '../../../shared/contract/errors.ts';
 import { loadMigrations, migrate } from './migrations.ts';
+import { sqliteNativeBinding } from './sqlite-binding.mjs';
 
 export type { Database };
 
@@ -17,7 +18,7 @@ export interface OpenedDatabase {
 export function openDatabase(file: string, opts: { create: boolean }): OpenedDatabase {
   // An empty file would be taken for a new database and silently made into an empty project.
   if (!opts.create && statSync(file).size === 0) throw notAProject(file, 'is empty (0 bytes)');
-  const db = new BetterSqlite3(file, { fileMustExist: !opts.create });
+  const db = new BetterSqlite3(file, { fileMustExist: !opts.create, nativeBinding: sqliteNativeBinding() });
   try {
     // Check the history before touching the file in any way that a newer version could object to.
     db.pragma('foreign_keys = ON');

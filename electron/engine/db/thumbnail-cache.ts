@@ -1,6 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { createPrivateFile } from '../projects/paths.ts';
+import { sqliteNativeBinding } from './sqlite-binding.mjs';
 
 /**
  * The thumbnail cache: a second SQLite file (thumbnails/thumbnails.db) attached to the project's
@@ -37,7 +38,7 @@ const CACHE_VERSION = 1;
  */
 function prepareFile(file: string): void {
   createPrivateFile(file);
-  const cache = new BetterSqlite3(file);
+  const cache = new BetterSqlite3(file, { nativeBinding: sqliteNativeBinding() });
   try {
     const version = cache.pragma('user_version', { simple: true }) as number;
     if (version !== 0 && version !== CACHE_VERSION) throw new Error(`${file} has cache layout ${version}, this version reads ${CACHE_VERSION}`);
