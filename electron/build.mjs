@@ -62,6 +62,9 @@ export async function buildElectron(outDir = at('out')) {
   }
   mkdirSync(`${outDir}/main/migrations`, { recursive: true });
   cpSync(at('electron/engine/db/migrations'), `${outDir}/main/migrations`, { recursive: true });
+  // `labeltune job export` copies train.py into each job folder (engine/scale-out/script.ts finds it here).
+  mkdirSync(`${outDir}/main/scale-out`, { recursive: true });
+  cpSync(at('electron/engine/scale-out/train.py'), `${outDir}/main/scale-out/train.py`);
   await build({
     ...common,
     entryPoints: [at('electron/preload/index.ts')],
