@@ -12,6 +12,7 @@ import { lrFindCommand, trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
 import { predictCommand } from './predict.ts';
 import { exportCommand } from './export.ts';
+import { jobCommand } from './job.ts';
 
 /** Every subcommand of `labeltune`, in the order `labeltune --help` lists them. */
-export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, evalCommand, exportCommand, predictCommand];
+export const COMMANDS: Command[] = [initCommand, infoCommand, serveCommand, weightsCommand, importCommand, demoCommand, splitCommand, labelCommand, doctorCommand, forwardCommand, trainCommand, lrFindCommand, evalCommand, exportCommand, predictCommand, jobCommand];

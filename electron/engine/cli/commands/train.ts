@@ -6,7 +6,7 @@ import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, RESIZE_MODES, STRATEGY_NAMES } from
 import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption, shellPath } from '../command.ts';
 import { reportProgress } from '../progress.ts';
 
-const RUN_OPTIONS: OptionSpec = {
+export const RUN_OPTIONS: OptionSpec = {
   backbone: { type: 'string' },
   weights: { type: 'string' },
   pretrained: { type: 'boolean' },
@@ -28,7 +28,7 @@ const RUN_OPTIONS: OptionSpec = {
 };
 
 /** Options shared by `train` and `lr-find`, checked here so mistakes are usage errors (exit 2). */
-function runOptions(values: CommandContext['values']): RunOptions {
+export function runOptions(values: CommandContext['values']): RunOptions {
   const backbone = values.backbone;
   if (typeof backbone !== 'string' || !backbone) throw new UsageError('--backbone NAME is required (e.g. resnet18, vit_tiny_patch16_224)');
   if (values.weights && values.pretrained) throw new UsageError('use either --weights FILE or --pretrained, not both');
@@ -86,7 +86,7 @@ function describePlan(plan: RunPlan): string {
 }
 
 /** The run's summary; a resumed run has no fresh plan, so its recorded config stands in. */
-function runSummary(run: RunDetail, plan: RunPlan | null) {
+export function runSummary(run: RunDetail, plan: RunPlan | null) {
   const last = run.metrics.at(-1) ?? null;
   return {
     runId: run.id,
