@@ -1,0 +1,186 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFile } from '../../imaging/decode/index.ts';
+import { preprocessImage } from '../../training/preprocess/preprocess.ts';
+import { preprocessFor } from '../../training/trainer/model.ts';
+import { encodeNpy } from '../../training/weights/npy.ts';
+import { fillSampleProject } from '../runs/testing/sample-project.ts';
+import { runCli } from '../testing/cli.ts';
+import { requireInCi } from '../testing/require-in-ci.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+
+/**
+ * The round trip project -> job folder -> train.py under 2 DDP ranks (gloo, CPU) -> job import ->
+ * eval, with the fidelity checks of issue 18. Debian's python3-torch (1.13) and torchvision; its
+ * torchrun is broken on Python 3.11, so the ranks are started here with torchrun's variables.
+ */
+const PYTHON = process.env.LABELTUNE_PYTHON ?? '/usr/bin/python3';
+const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/pretrained/resnet18-fmnist0-4/model.safetensors', import.meta.url));
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { encoding: 'utf8' }).status === 0;
+const ready = requireInCi(
+  [hasTorch, `${PYTHON} with torch, torchvision and PIL (apt-get install python3-torch python3-torchvision python3-pil)`],
+  [existsSync(FIXTURE), `the fixture ${FIXTURE} (../shared/fixtures)`],
+);
+
+let t: TestEngine;
+let job: string;
+const previousHome = process.env.LABELTUNE_HOME;
+const timings: Record<string, number> = {};
+
+/** Run Python with the job folder importable; returns stdout, fails the test on a non-zero exit. */
+function py(code: string, cwd: string): string {
+  const r = spawnSync(PYTHON, ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(cwd)}); import train\n${code}`], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Start `world` ranks of train.py with torchrun's environment contract and wait for them all. */
+async function ranks(dir: string, world: number, port: number): Promise<number> {
+  const started = performance.now();
+  const procs = Array.from({ length: world }, (_, rank) => {
+    const env = { ...process.env, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(world), OMP_NUM_THREADS: '1' };
+    const p = spawn(PYTHON, ['train.py'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    return new Promise<void>((res, rej) => p.on('exit', (code) => (code === 0 ? res() : rej(new Error(`rank ${rank} exited ${code}: ${err.slice(-2000)}`)))));
+  });
+  await Promise.all(procs);
+  return (performance.now() - started) / 1000;
+}
+
+const JOB_OPTS = ['--backbone', 'resnet18', '--weights', FIXTURE, '--image-size', '32', '--epochs', '2', '--batch-size', '8', '--no-augment', '--seed', '5'];
+
+describe.runIf(ready)('labeltune job: export, train.py under DDP, import, eval', () => {
+  beforeAll(async () => {
+    t = await createTestProject();
+    process.env.LABELTUNE_HOME = join(t.tmp, 'cli-home');
+    // 60 images, 48x40 so the centre crop and the downscale both do something.
+    await fillSampleProject(t.engine.ctx.project().db, t.projectDir, { perClass: 20, classes: ['a', 'b', 'c'], size: 40, width: 48 });
+    await t.engine.ctx.setProject(null);
+    job = join(t.tmp, 'job');
+  });
+  afterAll(async () => {
+    process.env.LABELTUNE_HOME = previousHome;
+    await t?.dispose();
+    console.log(`scale-out timings (s): ${JSON.stringify(timings)}`);
+  });
+
+  it('job export writes the job the app would run: manifest, preprocessing, config with the plan, weights, train.py', async () => {
+    const { code, out, err } = await runCli('job', 'export', t.projectDir, '--out', job, ...JOB_OPTS, '--strategy', 'top', '--json');
+    expect(code, err).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.files).toEqual(['README.md', 'config.json', 'initial.safetensors', 'manifest.jsonl', 'preprocessing.json', 'train.py']);
+    expect(doc.trainImages + doc.valImages).toBe(60);
+    const manifest = readFileSync(join(job, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest).toHaveLength(60);
+    expect(manifest.filter((m) => m.split === 'val')).toHaveLength(15);
+    expect(manifest[0]).toMatchObject({ split: 'train', labels: [0], names: ['a'] });
+    const cfg = JSON.parse(readFileSync(join(job, 'config.json'), 'utf8'));
+    expect(cfg.run).toEqual(doc.config);
+    expect(cfg.run.seed).toBe(5);
+    // The plan's rates, and exactly the app's `top` selection: the last conv of layer4 with its BatchNorm, plus the head.
+    expect(cfg.learningRates).toEqual(doc.learningRates);
+    expect(cfg.schedule[0].trainParams).toEqual(['layer4.1.conv2.weight', 'layer4.1.bn2.weight', 'layer4.1.bn2.bias', 'fc.weight', 'fc.bias']);
+    expect(cfg.schedule[0].bnTrainGroups).toEqual(['head']);
+    const pre = JSON.parse(readFileSync(join(job, 'preprocessing.json'), 'utf8'));
+    expect(pre).toMatchObject({ format: 'labeltune-preprocessing', inputSize: 32, resize: 'crop', classes: ['a', 'b', 'c'] });
+    // Refuses a folder that has something in it, and changes nothing there.
+    const again = await runCli('job', 'export', t.projectDir, '--out', job, ...JOB_OPTS, '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out).error.message).toMatch(/is not empty/);
+  });
+
+  it("train.py's model in eval mode equals the app's forward on the fixture weights (< 1e-4)", async () => {
+    const n = 4;
+    const x = new Float32Array(n * 3 * 32 * 32);
+    let s = 7;
+    for (let i = 0; i < x.length; i++) x[i] = (((s = (s * 1103515245 + 12345) & 0x7fffffff) % 2000) / 1000 - 1) * 2;
+    writeFileSync(join(t.tmp, 'x.npy'), encodeNpy([n, 3, 32, 32], x));
+    const { code, err } = await runCli('forward', '--arch', 'resnet18', '--weights', FIXTURE, '--input', join(t.tmp, 'x.npy'), '--logits', join(t.tmp, 'app.npy'), '--backend', 'cpu');
+    expect(code, err).toBe(0);
+    const diff = Number(py(`
+import numpy as np, torch
+m = train.build_model('resnet18', 5); w, _ = train.read_safetensors(${JSON.stringify(FIXTURE)}); train.load_timm(m, w, 'fixture'); m.eval()
+with torch.no_grad(): y = m(torch.from_numpy(np.load(${JSON.stringify(join(t.tmp, 'x.npy'))}))).numpy()
+app = np.load(${JSON.stringify(join(t.tmp, 'app.npy'))}); assert app.shape == y.shape, (app.shape, y.shape)
+print(float(np.abs(app - y).max()))`, job));
+    timings.forwardParity = diff;
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  it("train.py's preprocessing of project images equals the app's (< 1e-4)", async () => {
+    const manifest = readFileSync(join(job, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).slice(0, 4);
+    const cfg = JSON.parse(readFileSync(join(job, 'config.json'), 'utf8'));
+    const pre = preprocessFor(cfg.run);
+    const app = new Float32Array(manifest.length * 32 * 32 * 3);
+    for (const [i, m] of manifest.entries()) app.set(preprocessImage((await decodeFile(m.file, { frame: 0 })).frames[0], pre), i * 32 * 32 * 3);
+    writeFileSync(join(t.tmp, 'pre.npy'), encodeNpy([manifest.length, 32, 32, 3], app));
+    const diff = Number(py(`
+import json, numpy as np
+pre = json.load(open('preprocessing.json')); files = ${JSON.stringify(manifest.map((m) => m.file))}
+mine = np.stack([train.preprocess(f, pre).numpy().transpose(1, 2, 0) for f in files])
+print(float(np.abs(mine - np.load(${JSON.stringify(join(t.tmp, 'pre.npy'))})).max()))`, job));
+    timings.preprocessParity = diff;
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  it('2 gloo ranks train the job to completion, and world size 1 with the same global batch gives the same weights', async () => {
+    const single = join(t.tmp, 'job-ws1');
+    cpSync(job, single, { recursive: true });
+    timings.worldSize2 = await ranks(job, 2, 29511);
+    timings.worldSize1 = await ranks(single, 1, 29512);
+    const result = JSON.parse(readFileSync(join(job, 'output', 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ engine: 'pytorch', worldSize: 2, backend: 'gloo', epochs: 2, completed: true });
+    expect(readdirSync(join(job, 'output', 'checkpoints')).sort()).toEqual(['best.safetensors', 'last.safetensors']);
+    const rows = readFileSync(join(job, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.epoch)).toEqual([1, 2]);
+    // Same global batch, same order, BatchNorm statistics frozen (top): the averaged gradient of two
+    // half-batches is the full batch's, so only float summation order differs (~1e-7 relative),
+    // which Adam's per-element normalisation can amplify only where a gradient is ~0.
+    const diff = Number(py(`
+a, _ = train.read_safetensors('output/checkpoints/last.safetensors'); b, _ = train.read_safetensors(${JSON.stringify(join(single, 'output/checkpoints/last.safetensors'))})
+init, _ = train.read_safetensors('initial.safetensors')
+assert max(float((a[k] - init[k]).abs().max()) for k in a) > 1e-3, 'nothing trained'
+print(max(float((a[k] - b[k]).abs().max()) for k in a))`, job));
+    timings.ddpVsSingleMaxAbs = diff;
+    expect(diff).toBeLessThan(1e-5);
+    const rows1 = readFileSync(join(single, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    rows.forEach((r, i) => expect(r.valLoss).toBeCloseTo(rows1[i].valLoss, 5));
+  });
+
+  it('job import registers the run; the app evaluates its best checkpoint at the accuracy the script reported', async () => {
+    const before = JSON.parse(readFileSync(join(job, 'output', 'result.json'), 'utf8'));
+    const { code, out, err } = await runCli('job', 'import', t.projectDir, job, '--json');
+    expect(code, err).toBe(0);
+    const doc = JSON.parse(out);
+    const rows = readFileSync(join(job, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(doc).toMatchObject({ status: 'completed', backend: 'pytorch', backbone: 'resnet18', strategy: 'top' });
+    expect(doc.epochs.map((e: { valAccuracy: number }) => e.valAccuracy)).toEqual(rows.map((r) => r.valAccuracy));
+    expect(doc.final.valAccuracy).toBe(rows[1].valAccuracy);
+    expect(doc.best.epoch).toBe(before.bestEpoch);
+    const ev = await runCli('eval', t.projectDir, '--run', String(doc.runId), '--split', 'val', '--json');
+    expect(ev.code, ev.err).toBe(0);
+    const metrics = JSON.parse(ev.out);
+    expect(metrics.images).toBe(15);
+    expect(metrics.accuracy).toBe(rows[before.bestEpoch - 1].valAccuracy);
+    timings.importedValAccuracy = metrics.accuracy;
+  });
+
+  it('a partial job folder is refused with the file named, and nothing is registered', async () => {
+    const broken = join(t.tmp, 'job-broken');
+    cpSync(job, broken, { recursive: true });
+    rmSync(join(broken, 'output', 'checkpoints', 'best.safetensors'));
+    const runsBefore = (await runCli('job', 'import', t.projectDir, join(t.tmp, 'nowhere'), '--json')).out;
+    expect(JSON.parse(runsBefore).error.message).toMatch(/nowhere\/config\.json is missing/);
+    const { code, out } = await runCli('job', 'import', t.projectDir, broken, '--json');
+    expect(code).toBe(1);
+    expect(JSON.parse(out).error.message).toMatch(/best\.safetensors is missing/);
+    rmSync(join(broken, 'output', 'result.json'));
+    const r2 = await runCli('job', 'import', t.projectDir, broken, '--json');
+    expect(JSON.parse(r2.out).error.message).toMatch(/result\.json is missing/);
+    expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(1);
+  });
+});
