@@ -38,10 +38,10 @@ function py(code: string, cwd: string): string {
 }
 
 /** Start `world` ranks of train.py with torchrun's environment contract and wait for them all. */
-async function ranks(dir: string, world: number, port: number): Promise<number> {
+async function ranks(dir: string, world: number, port: number, extraEnv: Record<string, string> = {}): Promise<number> {
   const started = performance.now();
   const procs = Array.from({ length: world }, (_, rank) => {
-    const env = { ...process.env, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(world), OMP_NUM_THREADS: '1' };
+    const env = { ...process.env, ...extraEnv, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(world), OMP_NUM_THREADS: '1' };
     const p = spawn(PYTHON, ['train.py'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
@@ -149,6 +149,21 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, job));
     expect(diff).toBeLessThan(1e-5);
     const rows1 = readFileSync(join(single, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     rows.forEach((r, i) => expect(r.valLoss).toBeCloseTo(rows1[i].valLoss, 5));
+  });
+
+  it('a job stopped after epoch 1 resumes from its last checkpoint and ends with the uninterrupted weights', async () => {
+    const resumed = join(t.tmp, 'job-resume');
+    cpSync(job, resumed, { recursive: true });
+    rmSync(join(resumed, 'output'), { recursive: true });
+    await expect(ranks(resumed, 1, 29513, { LABELTUNE_JOB_EXIT_AFTER_EPOCH: '1' })).rejects.toThrow(/exited 3/);
+    expect(readFileSync(join(resumed, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    await ranks(resumed, 1, 29514);
+    const rows = readFileSync(join(resumed, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.epoch)).toEqual([1, 2]);
+    const diff = Number(py(`
+a, _ = train.read_safetensors('output/checkpoints/last.safetensors'); b, _ = train.read_safetensors(${JSON.stringify(join(t.tmp, 'job-ws1', 'output/checkpoints/last.safetensors'))})
+print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
+    expect(diff).toBeLessThan(1e-7);
   });
 
   it('job import registers the run; the app evaluates its best checkpoint at the accuracy the script reported', async () => {

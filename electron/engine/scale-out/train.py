@@ -508,6 +508,8 @@ def main(job_dir=HERE):
             with open(metrics_file, 'a') as f:
                 f.write(json.dumps(row) + '\n')
             print(json.dumps(row), flush=True)
+        if os.environ.get('LABELTUNE_JOB_EXIT_AFTER_EPOCH') == str(epoch + 1):
+            sys.exit(3)  # tests: an interruption right after a checkpoint, to check that a re-run resumes
         if cfg['patience'] > 0 and loop['badEpochs'] >= cfg['patience'] and loop['epoch'] < epochs:
             stop_reason = f'Stopped early after epoch {loop["epoch"]} of {epochs}: the validation loss has not improved for {cfg["patience"]} epochs since epoch {loop["bestEpoch"]}, whose checkpoint is kept as the best.'
             break
