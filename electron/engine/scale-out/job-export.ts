@@ -18,7 +18,7 @@ import { jobReadme } from './readme.ts';
 
 export const JOB_FORMAT = 'labeltune-job/1';
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
-const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50'];
+const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];
 const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual'];
 
 export interface JobExportResult {
@@ -65,7 +65,7 @@ async function writeInitialWeights(backbone: Backbone, file: string): Promise<vo
 
 function checkSupported(config: RunConfig): void {
   if (isTestBackbone(config.backbone) || !SUPPORTED_ARCHS.includes(config.backbone)) {
-    throw validation(`train.py reproduces ${SUPPORTED_ARCHS.join(', ')} so far; ${config.backbone} cannot be sent as a job yet. Train it in the app, or pick a ResNet.`);
+    throw validation(`train.py reproduces ${SUPPORTED_ARCHS.join(', ')} so far; ${config.backbone} cannot be sent as a job yet. Train it in the app, or pick one of those.`);
   }
   if (!SUPPORTED_STRATEGIES.includes(config.strategy)) {
     throw validation(`train.py reproduces the strategies ${SUPPORTED_STRATEGIES.join(', ')} so far; ${config.strategy} cannot be sent as a job yet. Pass --strategy with one of those.`);

@@ -93,21 +93,27 @@ describe.runIf(ready)('labeltune job: export, train.py under DDP, import, eval',
     expect(JSON.parse(again.out).error.message).toMatch(/is not empty/);
   });
 
-  it("train.py's model in eval mode equals the app's forward on the fixture weights (< 1e-4)", async () => {
+  it.each([
+    ['resnet18', 'resnet18-fmnist0-4', 32],
+    ['vit_tiny_patch16_224', 'vit_tiny_patch16_224-fmnist0-4', 64],
+  ])("train.py's %s in eval mode equals the app's forward on the fixture weights (< 1e-4)", async (arch, fixture, size) => {
+    const weights = fileURLToPath(new URL(`../../../../shared/fixtures/pretrained/${fixture}/model.safetensors`, import.meta.url));
     const n = 4;
-    const x = new Float32Array(n * 3 * 32 * 32);
+    const x = new Float32Array(n * 3 * size * size);
     let s = 7;
     for (let i = 0; i < x.length; i++) x[i] = (((s = (s * 1103515245 + 12345) & 0x7fffffff) % 2000) / 1000 - 1) * 2;
-    writeFileSync(join(t.tmp, 'x.npy'), encodeNpy([n, 3, 32, 32], x));
-    const { code, err } = await runCli('forward', '--arch', 'resnet18', '--weights', FIXTURE, '--input', join(t.tmp, 'x.npy'), '--logits', join(t.tmp, 'app.npy'), '--backend', 'cpu');
+    writeFileSync(join(t.tmp, 'x.npy'), encodeNpy([n, 3, size, size], x));
+    const { code, err } = await runCli('forward', '--arch', arch, '--weights', weights, '--input', join(t.tmp, 'x.npy'), '--logits', join(t.tmp, 'app.npy'), '--backend', 'cpu');
     expect(code, err).toBe(0);
     const diff = Number(py(`
 import numpy as np, torch
-m = train.build_model('resnet18', 5); w, _ = train.read_safetensors(${JSON.stringify(FIXTURE)}); train.load_timm(m, w, 'fixture'); m.eval()
+w, _ = train.read_safetensors(${JSON.stringify(weights)}); m = train.build_model(${JSON.stringify(arch)}, w[${JSON.stringify(arch.startsWith('vit') ? 'head.bias' : 'fc.bias')}].shape[0], ${size})
+train.load_timm(m, w, 'fixture'); m.eval()
 with torch.no_grad(): y = m(torch.from_numpy(np.load(${JSON.stringify(join(t.tmp, 'x.npy'))}))).numpy()
 app = np.load(${JSON.stringify(join(t.tmp, 'app.npy'))}); assert app.shape == y.shape, (app.shape, y.shape)
+assert np.abs(app).max() > 0.1, 'logits too small to compare'
 print(float(np.abs(app - y).max()))`, job));
-    timings.forwardParity = diff;
+    timings[`forwardParity_${arch}`] = diff;
     expect(diff).toBeLessThan(1e-4);
   });
 
@@ -184,6 +190,23 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     timings.importedValAccuracy = metrics.accuracy;
   });
 
+  it('a ViT job (top: the last block and the final norm) trains in one process and imports at its reported accuracy', async () => {
+    const vitFixture = fileURLToPath(new URL('../../../../shared/fixtures/pretrained/vit_tiny_patch16_224-fmnist0-4/model.safetensors', import.meta.url));
+    const vit = join(t.tmp, 'job-vit');
+    const ex = await runCli('job', 'export', t.projectDir, '--out', vit, '--backbone', 'vit_tiny_patch16_224', '--weights', vitFixture, '--image-size', '32', '--epochs', '1', '--batch-size', '8', '--no-augment', '--strategy', 'top', '--json');
+    expect(ex.code, ex.out).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(vit, 'config.json'), 'utf8'));
+    expect(cfg.schedule[0].trainableGroups).toEqual(['blocks.11', 'norm', 'head']);
+    timings.vitWorldSize1 = await ranks(vit, 1, 29515);
+    const { code, out, err } = await runCli('job', 'import', t.projectDir, vit, '--json');
+    expect(code, err).toBe(0);
+    const runId = JSON.parse(out).runId;
+    const reported = JSON.parse(readFileSync(join(vit, 'output', 'metrics.jsonl'), 'utf8').trim()).valAccuracy;
+    const ev = await runCli('eval', t.projectDir, '--run', String(runId), '--split', 'val', '--json');
+    expect(ev.code, ev.err).toBe(0);
+    expect(JSON.parse(ev.out).accuracy).toBe(reported);
+  });
+
   it('a partial job folder is refused with the file named, and nothing is registered', async () => {
     const broken = join(t.tmp, 'job-broken');
     cpSync(job, broken, { recursive: true });
@@ -196,6 +219,6 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     rmSync(join(broken, 'output', 'result.json'));
     const r2 = await runCli('job', 'import', t.projectDir, broken, '--json');
     expect(JSON.parse(r2.out).error.message).toMatch(/result\.json is missing/);
-    expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(1);
+    expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(2);
   });
 });

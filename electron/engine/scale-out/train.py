@@ -205,12 +205,89 @@ def preprocess(path, pre, frame=0):
 
 # ---------------------------------------------------------------- models with timm's names
 
-def build_model(arch, num_classes):
-    """torchvision's ResNets carry timm's names and layouts (conv1, bn1, layerX.Y..., fc)."""
+VITS = {  # timm's configs (electron/training/backbones/registry.ts): patch, width, depth, heads
+    'vit_tiny_patch16_224': (16, 192, 12, 3),
+    'vit_small_patch16_224': (16, 384, 12, 6),
+    'vit_base_patch16_224': (16, 768, 12, 12),
+}
+
+
+class Attention(nn.Module):
+    """timm's attention with the fused qkv (output rows q; k; v, heads contiguous in each)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = ((q * (d // self.heads) ** -0.5) @ k.transpose(-2, -1)).softmax(-1)
+        return self.proj((attn @ v).transpose(1, 2).reshape(n, t, d))
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))  # exact (erf) GELU, as timm and the app
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = Mlp(dim, dim * 4)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, patch, dim):
+        super().__init__()
+        self.proj = nn.Conv2d(3, dim, patch, patch)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class VisionTransformer(nn.Module):
+    """timm's VisionTransformer (pre-norm blocks, class token pooling) under timm's names."""
+
+    def __init__(self, patch, dim, depth, heads, num_classes, image_size):
+        super().__init__()
+        grid = image_size // patch
+        self.patch_embed = PatchEmbed(patch, dim)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, grid * grid + 1, dim))
+        self.blocks = nn.Sequential(*[Block(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        x = self.patch_embed(x)
+        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embed
+        return self.head(self.norm(self.blocks(x))[:, 0])
+
+
+def build_model(arch, num_classes, image_size=224):
+    """torchvision's ResNets carry timm's names and layouts (conv1, bn1, layerX.Y..., fc); ViTs are built here."""
     import torchvision
     if arch in ('resnet18', 'resnet34', 'resnet50'):
         return getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
-    raise ValueError(f'backbone {arch} is not supported by this train.py yet (ResNet-18/34/50 are)')
+    if arch in VITS:
+        patch, dim, depth, heads = VITS[arch]
+        return VisionTransformer(patch, dim, depth, heads, num_classes, image_size)
+    raise ValueError(f'backbone {arch} is not supported by this train.py yet (ResNet-18/34/50 and ViT-Ti/S/B are)')
 
 
 def load_timm(model, tensors, source):
@@ -442,7 +519,7 @@ def main(job_dir=HERE):
     classes = cfg['classes']
     train = Data([it for it in items if it['split'] == 'train'], pre, classes, cfg['multiLabel'])
     val = Data([it for it in items if it['split'] == 'val'], pre, classes, cfg['multiLabel'])
-    model = build_model(cfg['arch'], len(classes))
+    model = build_model(cfg['arch'], len(classes), cfg['imageSize'])
     init, _ = read_safetensors(job_dir / cfg['initialWeights'])
     load_timm(model, init, cfg['initialWeights'])
     model.to(device)
