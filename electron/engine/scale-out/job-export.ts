@@ -6,6 +6,7 @@ import type { Backbone } from '../../training/backbones/types.ts';
 import { parameterGroups } from '../../training/finetune/groups.ts';
 import { groupLearningRates } from '../../training/finetune/lr.ts';
 import { DEFAULT_AUGMENT } from '../../training/finetune/augment.ts';
+import type { Extension } from '../../training/finetune/extensions.ts';
 import { createStrategy, paramTrains } from '../../training/finetune/strategies.ts';
 import { describePreprocessing } from '../../training/preprocess/preprocess.ts';
 import { buildBackbone, isTestBackbone, preprocessFor, strategyOptions } from '../../training/trainer/model.ts';
@@ -19,7 +20,7 @@ import { jobReadme } from './readme.ts';
 export const JOB_FORMAT = 'labeltune-job/1';
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
 const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];
-const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual'];
+const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual', 'lora'];
 
 export interface JobExportResult {
   dir: string;
@@ -39,6 +40,10 @@ export function trainingSchedule(backbone: Backbone, config: RunConfig) {
     const trainParams = groups.filter((g) => trainable.includes(g.name)).flatMap((g) => g.params.filter((p) => paramTrains(strategy, g.name, p, epoch)));
     return { epoch: epoch + 1, trainableGroups: backbone.groups.filter((g) => trainable.includes(g)), bnTrainGroups: trainable.filter((g) => !partial?.has(g)), trainParams };
   });
+  // Extension tensors (LoRA) train in every epoch, in their own group at the head's rate, as ParamSet does.
+  const ext = strategy.extension;
+  const extNames = [...(ext?.variables.keys() ?? [])];
+  for (const s of schedule) s.trainParams.push(...extNames);
   const ever = new Set(schedule.flatMap((s) => s.trainParams));
   const paramGroups: Record<string, string> = {};
   const noDecay: string[] = [];
@@ -48,18 +53,22 @@ export function trainingSchedule(backbone: Backbone, config: RunConfig) {
       if (/(^|\.)bias$/.test(p) || backbone.noWeightDecay(p)) noDecay.push(p);
     }
   }
+  for (const n of extNames) paramGroups[n] = ext!.group;
   const used = new Set(Object.values(paramGroups));
-  const all = groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay);
+  const all = { ...groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay), ...(ext ? { [ext.group]: config.lr } : {}) };
   const learningRates = Object.fromEntries(Object.entries(all).filter(([g]) => used.has(g)));
-  return { schedule, paramGroups, noDecay, learningRates };
+  const lora = ext?.kind === 'lora' ? { rank: (ext as unknown as { rank: number }).rank, scale: (ext as unknown as { scale: number }).scale } : null;
+  return { schedule, paramGroups, noDecay, learningRates, lora, extension: ext };
 }
 
 /** The backbone as the run would start it (weights loaded, head seeded), under timm's names and layouts. */
-async function writeInitialWeights(backbone: Backbone, file: string): Promise<void> {
+async function writeInitialWeights(backbone: Backbone, extension: Extension | null, file: string): Promise<void> {
   const tensors = [...backbone.variables].map(([name, v]) => {
     const t = tfToTorch(name, { shape: v.shape, data: v.dataSync() as Float32Array });
     return { name, dtype: 'F32' as const, shape: t.shape, data: t.data };
   });
+  // LoRA's A [dim, rank] and B [rank, dim] keep the app's layout and names (x A B): train.py uses them as they are.
+  for (const [name, v] of extension?.variables ?? []) tensors.push({ name, dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
   await writeSafetensors(file, tensors, { format: 'pt', labeltune: 'job initial weights' });
 }
 
@@ -128,6 +137,8 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
       patience: config.patience,
       augment: config.augment ? { ...DEFAULT_AUGMENT, horizontalFlip: config.horizontalFlip } : null,
       initialWeights: 'initial.safetensors',
+      /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
+      lora: sched.lora,
       /** Peak LR per group from the plan (the same numbers `labeltune train` prints). */
       learningRates: { ...sched.learningRates, ...pick(plan.learningRates, Object.keys(sched.learningRates)) },
       paramGroups: sched.paramGroups,
@@ -137,7 +148,8 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
       run: config,
     };
     writeFileSync(join(partial, 'config.json'), `${JSON.stringify(job, null, 2)}\n`);
-    await writeInitialWeights(backbone, join(partial, 'initial.safetensors'));
+    await writeInitialWeights(backbone, sched.extension, join(partial, 'initial.safetensors'));
+    sched.extension?.dispose();
     copyFileSync(trainScriptPath(), join(partial, 'train.py'));
     writeFileSync(join(partial, 'README.md'), jobReadme({ config, plan, copy: opts.copy }));
     mkdirSync(dirname(out), { recursive: true });

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EngineError, validation } from '../../../shared/contract/errors.ts';
 import type { RunConfig, RunMetricRow, RunSummary } from '../../../shared/domain/run.ts';
+import * as tf from '@tensorflow/tfjs';
+import type { Extension } from '../../training/finetune/extensions.ts';
 import { createBackbone } from '../../training/backbones/index.ts';
 import type { Backbone } from '../../training/backbones/types.ts';
 import { CHECKPOINT_FORMAT, type CheckpointMeta, checkpointFileName } from '../../training/finetune/checkpoint.ts';
@@ -66,17 +68,37 @@ function readMetrics(file: string): JobMetric[] {
   return rows;
 }
 
-/** Load a timm-named safetensors file from train.py into a fresh backbone; the trained head must fit. */
-async function loadTrained(config: RunConfig, file: string): Promise<Backbone> {
+interface Trained {
+  backbone: Backbone;
+  /** LoRA's tensors (the app's names and layout), for the checkpoint's ext.* entries. */
+  extension: Extension | null;
+}
+
+/** Load a timm-named safetensors file from train.py into a fresh backbone (+ LoRA); the trained head must fit. */
+async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
   if (!existsSync(file)) throw validation(`${file} is missing: the job has not finished an epoch, or the folder is incomplete.`);
   const backbone = createBackbone(config.backbone, { numClasses: config.classes.length, imageSize: config.imageSize, seed: config.seed });
+  const extension = createStrategy(config.strategy, backbone, strategyOptions(config)).extension;
   const f = await SafetensorsFile.open(file);
   try {
-    const report = await loadWeights(backbone, f, { strict: true });
+    const report = await loadWeights(backbone, f, { strict: false });
+    const extNames = new Set(extension?.variables.keys() ?? []);
+    const unexpected = report.unexpected.filter((n) => !extNames.has(n));
+    if (report.missing.length || unexpected.length || report.mismatched.length || report.adapted.length) {
+      const problems = [...report.missing.map((n) => `missing ${n}`), ...unexpected.map((n) => `unexpected ${n}`), ...report.mismatched.map((m) => `${m.name} has shape [${m.got}], expected [${m.expected}]`)];
+      throw validation(`${file} does not fit ${config.backbone}: ${problems.slice(0, 5).join('; ')}.`);
+    }
     if (report.headReplaced) throw validation(`${file}: the classifier does not fit the job's ${config.classes.length} classes.`);
-    return backbone;
+    for (const [name, v] of extension?.variables ?? []) {
+      if (!f.tensors.has(name)) throw validation(`${file} has no ${name}: a ${config.strategy} job's checkpoint carries its tensors.`);
+      const info = f.info(name);
+      if (info.shape.join('x') !== v.shape.join('x')) throw validation(`${file}: ${name} has shape [${info.shape}], expected [${v.shape}].`);
+      v.assign(tf.tensor(await f.read(name), v.shape));
+    }
+    return { backbone, extension };
   } catch (e) {
     backbone.dispose();
+    extension?.dispose();
     throw e instanceof EngineError ? e : validation(`${file}: ${(e as Error).message}`);
   } finally {
     await f.close();
@@ -84,9 +106,10 @@ async function loadTrained(config: RunConfig, file: string): Promise<Backbone> {
 }
 
 /** A checkpoint in the app's own format (model.* in TF.js layout + metadata), which Evaluate and Export load. */
-async function writeCheckpoint(backbone: Backbone, config: RunConfig, dir: string, epoch: number, loop: CheckpointMeta['loop']): Promise<string> {
+async function writeCheckpoint({ backbone, extension }: Trained, config: RunConfig, dir: string, epoch: number, loop: CheckpointMeta['loop']): Promise<string> {
   const file = join(dir, checkpointFileName(epoch - 1));
   const tensors = [...backbone.variables].map(([n, v]) => ({ name: `model.${n}`, dtype: 'F32' as const, shape: v.shape, data: v.dataSync() as Float32Array }));
+  for (const [n, v] of extension?.variables ?? []) tensors.push({ name: `ext.${n}`, dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, arch: backbone.arch, strategy: config.strategy, imageSize: config.imageSize, epoch: epoch - 1, seed: config.seed, loop, optimizerSteps: {} };
   await writeSafetensors(file, tensors, { labeltune: JSON.stringify(meta) });
   return file;
@@ -115,11 +138,12 @@ export async function importJob(db: Database, projectDir: string, dir: string): 
   const ckdir = join(dir, 'output', 'checkpoints');
   const best = await loadTrained(config, join(ckdir, 'best.safetensors'));
   const last = await loadTrained(config, join(ckdir, 'last.safetensors')).catch((e) => {
-    best.dispose();
+    dispose(best);
     throw e;
   });
-  const strategy = createStrategy(config.strategy, best, strategyOptions(config));
-  const params = trainableSummary(best, strategy, config.epochs);
+  const strategy = createStrategy(config.strategy, best.backbone, strategyOptions(config));
+  const params = trainableSummary(best.backbone, strategy, config.epochs);
+  strategy.extension?.dispose();
   const bestRow = metrics[result.bestEpoch - 1];
   const runId = insertRun(db, `${config.backbone} ${config.strategy} (PyTorch, ${result.worldSize} ranks)`, config, { trainable: params.trainableParams, total: params.totalParams });
   const runDir = join(projectDir, 'checkpoints', String(runId));
@@ -161,10 +185,15 @@ export async function importJob(db: Database, projectDir: string, dir: string): 
     rmSync(runDir, { recursive: true, force: true });
     throw e;
   } finally {
-    best.dispose();
-    last.dispose();
+    dispose(best);
+    dispose(last);
   }
   return { runId };
+}
+
+function dispose(t: Trained): void {
+  t.backbone.dispose();
+  t.extension?.dispose();
 }
 
 function toRow(m: JobMetric): RunMetricRow {

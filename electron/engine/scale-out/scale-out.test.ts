@@ -190,14 +190,22 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     timings.importedValAccuracy = metrics.accuracy;
   });
 
-  it('a ViT job (top: the last block and the final norm) trains in one process and imports at its reported accuracy', async () => {
+  it('a ViT LoRA job (r=8 on q/v through the fused qkv) trains on 2 ranks and imports at its reported accuracy', async () => {
     const vitFixture = fileURLToPath(new URL('../../../../shared/fixtures/pretrained/vit_tiny_patch16_224-fmnist0-4/model.safetensors', import.meta.url));
     const vit = join(t.tmp, 'job-vit');
-    const ex = await runCli('job', 'export', t.projectDir, '--out', vit, '--backbone', 'vit_tiny_patch16_224', '--weights', vitFixture, '--image-size', '32', '--epochs', '1', '--batch-size', '8', '--no-augment', '--strategy', 'top', '--json');
+    const ex = await runCli('job', 'export', t.projectDir, '--out', vit, '--backbone', 'vit_tiny_patch16_224', '--weights', vitFixture, '--image-size', '32', '--epochs', '1', '--batch-size', '8', '--no-augment', '--strategy', 'lora', '--json');
     expect(ex.code, ex.out).toBe(0);
     const cfg = JSON.parse(readFileSync(join(vit, 'config.json'), 'utf8'));
-    expect(cfg.schedule[0].trainableGroups).toEqual(['blocks.11', 'norm', 'head']);
-    timings.vitWorldSize1 = await ranks(vit, 1, 29515);
+    expect(cfg.lora).toEqual({ rank: 8, scale: 4 });
+    expect(cfg.schedule[0].trainParams).toEqual(['head.weight', 'head.bias', ...Array.from({ length: 12 }, (_, i) => ['q', 'v'].flatMap((w) => [`lora.blocks.${i}.${w}.A`, `lora.blocks.${i}.${w}.B`])).flat()]);
+    expect(cfg.learningRates).toEqual({ head: cfg.run.lr, lora: cfg.run.lr });
+    timings.vitLoraWorldSize2 = await ranks(vit, 2, 29515);
+    // LoRA trained (B starts at zero), and the frozen qkv did not move.
+    const moved = py(`
+a, _ = train.read_safetensors('output/checkpoints/last.safetensors'); i, _ = train.read_safetensors('initial.safetensors')
+print(float(a['lora.blocks.11.v.B'].abs().max()), float((a['blocks.11.attn.qkv.weight'] - i['blocks.11.attn.qkv.weight']).abs().max()))`, vit).split(' ').map(Number);
+    expect(moved[0]).toBeGreaterThan(1e-4);
+    expect(moved[1]).toBe(0);
     const { code, out, err } = await runCli('job', 'import', t.projectDir, vit, '--json');
     expect(code, err).toBe(0);
     const runId = JSON.parse(out).runId;

@@ -221,9 +221,13 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(dim, dim * 3)
         self.proj = nn.Linear(dim, dim)
 
-    def forward(self, x):
+    def forward(self, x, lora=None, scale=1.0):
         n, t, d = x.shape
-        q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        qkv = self.qkv(x)
+        if lora is not None:  # LoRA on q and v through the fused qkv: W x + scale * B^T A^T x (lora.ts)
+            q, k, v = qkv.split(d, -1)
+            qkv = torch.cat([q + (x @ lora.q.A @ lora.q.B) * scale, k, v + (x @ lora.v.A @ lora.v.B) * scale], -1)
+        q, k, v = qkv.reshape(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         attn = ((q * (d // self.heads) ** -0.5) @ k.transpose(-2, -1)).softmax(-1)
         return self.proj((attn @ v).transpose(1, 2).reshape(n, t, d))
 
@@ -246,9 +250,33 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, dim * 4)
 
-    def forward(self, x):
-        x = x + self.attn(self.norm1(x))
+    def forward(self, x, lora=None, scale=1.0):
+        x = x + self.attn(self.norm1(x), lora, scale)
         return x + self.mlp(self.norm2(x))
+
+
+class LoraPair(nn.Module):
+    """A [dim, rank] and B [rank, dim] in the app's layout: the delta is x A B."""
+
+    def __init__(self, dim, rank):
+        super().__init__()
+        self.A = nn.Parameter(torch.zeros(dim, rank))
+        self.B = nn.Parameter(torch.zeros(rank, dim))
+
+
+class LoraBlock(nn.Module):
+    def __init__(self, dim, rank):
+        super().__init__()
+        self.q = LoraPair(dim, rank)
+        self.v = LoraPair(dim, rank)
+
+
+def add_lora(model, rank, scale):
+    """LoRA tensors named as the app's (lora.blocks.N.q.A ...): the job's initial values are loaded into them."""
+    dim = model.norm.normalized_shape[0]
+    model.lora = nn.Module()
+    model.lora.blocks = nn.ModuleList([LoraBlock(dim, rank) for _ in model.blocks])
+    model.lora_scale = scale
 
 
 class PatchEmbed(nn.Module):
@@ -276,7 +304,10 @@ class VisionTransformer(nn.Module):
     def forward(self, x):
         x = self.patch_embed(x)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embed
-        return self.head(self.norm(self.blocks(x))[:, 0])
+        lora = getattr(self, 'lora', None)
+        for i, block in enumerate(self.blocks):
+            x = block(x, lora.blocks[i] if lora is not None else None, getattr(self, 'lora_scale', 1.0))
+        return self.head(self.norm(x)[:, 0])
 
 
 def build_model(arch, num_classes, image_size=224):
@@ -520,6 +551,8 @@ def main(job_dir=HERE):
     train = Data([it for it in items if it['split'] == 'train'], pre, classes, cfg['multiLabel'])
     val = Data([it for it in items if it['split'] == 'val'], pre, classes, cfg['multiLabel'])
     model = build_model(cfg['arch'], len(classes), cfg['imageSize'])
+    if cfg.get('lora'):
+        add_lora(model, cfg['lora']['rank'], cfg['lora']['scale'])
     init, _ = read_safetensors(job_dir / cfg['initialWeights'])
     load_timm(model, init, cfg['initialWeights'])
     model.to(device)
