@@ -117,6 +117,16 @@ print(float(np.abs(app - y).max()))`, job));
     expect(diff).toBeLessThan(1e-4);
   });
 
+  it('job export --copy puts the images in the folder and the manifest points there', async () => {
+    const copied = join(t.tmp, 'job-copy');
+    const { code, out } = await runCli('job', 'export', t.projectDir, '--out', copied, ...JOB_OPTS, '--strategy', 'linear', '--copy', '--json');
+    expect(code, out).toBe(0);
+    const manifest = readFileSync(join(copied, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const original = readFileSync(join(job, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest.map((m) => m.file)).toEqual(original.map((m) => `images/${m.id}.png`));
+    expect(readFileSync(join(copied, manifest[3].file)).equals(readFileSync(original[3].file))).toBe(true);
+  });
+
   it("train.py's preprocessing of project images equals the app's (< 1e-4)", async () => {
     const manifest = readFileSync(join(job, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).slice(0, 4);
     const cfg = JSON.parse(readFileSync(join(job, 'config.json'), 'utf8'));
@@ -188,6 +198,16 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     expect(metrics.images).toBe(15);
     expect(metrics.accuracy).toBe(rows[before.bestEpoch - 1].valAccuracy);
     timings.importedValAccuracy = metrics.accuracy;
+    // Not only the same count: the same images wrong, by the script's model on its best checkpoint.
+    const wrong = JSON.parse(py(`
+import json, torch
+cfg = json.load(open('config.json')); pre = json.load(open('preprocessing.json'))
+items = [json.loads(l) for l in open('manifest.jsonl') if json.loads(l)['split'] == 'val']
+m = train.build_model('resnet18', 3, 32); w, _ = train.read_safetensors('output/checkpoints/best.safetensors'); train.load_timm(m, w, 'best'); m.eval()
+with torch.no_grad(): pred = m(torch.stack([train.preprocess(it['file'], pre) for it in items])).argmax(1).tolist()
+print(json.dumps(sorted(it['id'] for it, p in zip(items, pred) if p != it['labels'][0])))`, job));
+    expect(metrics.misclassified.map((x: { imageId: number }) => x.imageId).sort((a: number, b: number) => a - b)).toEqual(wrong);
+    expect(wrong.length).toBeGreaterThan(0);
   });
 
   it('a ViT LoRA job (r=8 on q/v through the fused qkv) trains on 2 ranks and imports at its reported accuracy', async () => {
