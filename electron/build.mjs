@@ -62,9 +62,10 @@ export async function buildElectron(outDir = at('out')) {
   }
   mkdirSync(`${outDir}/main/migrations`, { recursive: true });
   cpSync(at('electron/engine/db/migrations'), `${outDir}/main/migrations`, { recursive: true });
-  // `labeltune job export` copies train.py into each job folder (engine/scale-out/script.ts finds it here).
+  // `labeltune job export` copies train.py and labeltune_job/ into each job folder (engine/scale-out/script.ts finds them here).
   mkdirSync(`${outDir}/main/scale-out`, { recursive: true });
   cpSync(at('electron/engine/scale-out/train.py'), `${outDir}/main/scale-out/train.py`);
+  cpSync(at('electron/engine/scale-out/labeltune_job'), `${outDir}/main/scale-out/labeltune_job`, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   await build({
     ...common,
     entryPoints: [at('electron/preload/index.ts')],

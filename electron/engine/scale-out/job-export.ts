@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { RunConfig, RunPlan } from '../../../shared/domain/run.ts';
@@ -14,7 +14,7 @@ import { tfToTorch } from '../../training/weights/layout.ts';
 import { writeSafetensors } from '../../training/weights/safetensors.ts';
 import type { Database } from '../db/database.ts';
 import { loadRunData } from '../runs/data.ts';
-import { trainScriptPath } from './script.ts';
+import { RUNNER_FILES, jobRunnerDir } from './script.ts';
 import { jobReadme } from './readme.ts';
 
 export const JOB_FORMAT = 'labeltune-job/1';
@@ -90,7 +90,7 @@ function emptyTarget(out: string): void {
 
 /**
  * Write a self-contained job folder for `plan`: manifest.jsonl, preprocessing.json, config.json,
- * initial.safetensors, train.py, README.md. Written under a temporary name and renamed, so a failed
+ * initial.safetensors, train.py with labeltune_job/, README.md. Written under a temporary name and renamed, so a failed
  * export leaves no half job.
  */
 export async function exportJob(db: Database, projectDir: string, plan: RunPlan, out: string, opts: { copy: boolean }): Promise<JobExportResult> {
@@ -150,7 +150,8 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
     writeFileSync(join(partial, 'config.json'), `${JSON.stringify(job, null, 2)}\n`);
     await writeInitialWeights(backbone, sched.extension, join(partial, 'initial.safetensors'));
     sched.extension?.dispose();
-    copyFileSync(trainScriptPath(), join(partial, 'train.py'));
+    const runner = jobRunnerDir();
+    for (const f of RUNNER_FILES) cpSync(join(runner, f), join(partial, f), { recursive: true, filter: (src) => !src.includes('__pycache__') });
     writeFileSync(join(partial, 'README.md'), jobReadme({ config, plan, copy: opts.copy }));
     mkdirSync(dirname(out), { recursive: true });
     if (existsSync(out)) rmSync(out, { recursive: true }); // empty, checked above

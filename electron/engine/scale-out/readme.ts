@@ -11,7 +11,7 @@ Strategy: ${plan.reason}
 Files: \`manifest.jsonl\` (one image per line: split, file, class indices, group), \`preprocessing.json\`
 (the same steps the app and its exports use), \`config.json\` (the resolved run: which parameters train
 in each epoch, peak learning rate per group, schedule, loss), \`initial.safetensors\` (timm names),
-\`train.py\`. ${copy ? 'The images are copied under images/.' : 'Images are referenced by the paths the project stores: they must be readable at those paths where the job runs (or export again with --copy).'}
+\`train.py\` with its helpers in \`labeltune_job/\`. ${copy ? 'The images are copied under images/.' : 'Images are referenced by the paths the project stores: they must be readable at those paths where the job runs (or export again with --copy).'}
 
 Requires Python 3 with PyTorch >= 1.13, torchvision and Pillow (pydicom for DICOM). Nothing leaves
 your machine unless you copy this folder.

@@ -72,7 +72,7 @@ describe.runIf(ready)('labeltune job: export, train.py under DDP, import, eval',
     const { code, out, err } = await runCli('job', 'export', t.projectDir, '--out', job, ...JOB_OPTS, '--strategy', 'top', '--json');
     expect(code, err).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc.files).toEqual(['README.md', 'config.json', 'initial.safetensors', 'manifest.jsonl', 'preprocessing.json', 'train.py']);
+    expect(doc.files).toEqual(['README.md', 'config.json', 'initial.safetensors', 'labeltune_job', 'manifest.jsonl', 'preprocessing.json', 'train.py']);
     expect(doc.trainImages + doc.valImages).toBe(60);
     const manifest = readFileSync(join(job, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(manifest).toHaveLength(60);

@@ -2,14 +2,18 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** What a job folder gets besides its data: the runner and its helper package. */
+export const RUNNER_FILES = ['train.py', 'labeltune_job'] as const;
+
 /**
- * train.py, the plain-Python job runner. From the sources it sits next to this file; in the bundled
- * app electron/build.mjs copies it to out/main/scale-out/train.py, beside the bundle that imports this.
+ * The folder holding train.py and labeltune_job/ (the plain-Python job runner). From the sources it
+ * is this file's folder; in the bundled app electron/build.mjs copies both to out/main/scale-out/,
+ * beside the bundle that imports this.
  */
-export function trainScriptPath(): string {
+export function jobRunnerDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'train.py'), join(here, 'scale-out', 'train.py')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`train.py is missing from this installation (looked in ${candidates.join(', ')}); reinstall LabelTune.`);
+  const candidates = [here, join(here, 'scale-out')];
+  const found = candidates.find((d) => RUNNER_FILES.every((f) => existsSync(join(d, f))));
+  if (!found) throw new Error(`train.py and labeltune_job/ are missing from this installation (looked in ${candidates.join(', ')}); reinstall LabelTune.`);
   return found;
 }
