@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { RunConfig, RunPlan } from '../../../shared/domain/run.ts';
@@ -151,7 +151,7 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
     await writeInitialWeights(backbone, sched.extension, join(partial, 'initial.safetensors'));
     sched.extension?.dispose();
     const runner = jobRunnerDir();
-    for (const f of RUNNER_FILES) cpSync(join(runner, f), join(partial, f), { recursive: true, filter: (src) => !src.includes('__pycache__') });
+    for (const f of RUNNER_FILES) copyTree(join(runner, f), join(partial, f));
     writeFileSync(join(partial, 'README.md'), jobReadme({ config, plan, copy: opts.copy }));
     mkdirSync(dirname(out), { recursive: true });
     if (existsSync(out)) rmSync(out, { recursive: true }); // empty, checked above
@@ -163,6 +163,16 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
     backbone.dispose();
   }
   return { dir: out, files: readdirSync(out).sort(), trainImages: data.manifest.train.length, valImages: data.manifest.val.length, config };
+}
+
+/** Copy a file or folder with reads and writes only: inside the packaged app.asar, Electron patches those, not fs.cp. */
+function copyTree(src: string, dest: string): void {
+  if (!statSync(src).isDirectory()) {
+    writeFileSync(dest, readFileSync(src));
+    return;
+  }
+  mkdirSync(dest, { recursive: true });
+  for (const name of readdirSync(src)) if (name !== '__pycache__') copyTree(join(src, name), join(dest, name));
 }
 
 function pick(rates: Record<string, number>, keys: string[]): Record<string, number> {
