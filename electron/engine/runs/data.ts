@@ -1,6 +1,6 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { Database } from '../db/database.ts';
-import type { DataManifest, ManifestItem } from '../../training/trainer/protocol.ts';
+import type { DataManifest, ManifestItem } from '../../../shared/contract/model-host.ts';
 
 /** The labelled, non-excluded train and val images of a project, ready for the trainer. */
 export interface RunData {

@@ -1,0 +1,146 @@
+import type { EngineErrorData } from './errors.ts';
+import type { LrFindPoint, RunConfig } from '../domain/run.ts';
+
+/**
+ * The protocol between the engine and the model host, the only process that loads TensorFlow
+ * (child_process IPC, advanced serialization). The engine sends requests with ids; the host answers
+ * each with one `result` or `error` and may send `event`s for it before. The host never writes the
+ * database: it reports, the engine records. `HostMethods` maps each method to its arguments, result
+ * and events; the engine's client (engine/host/) and the host's services are typed from it.
+ */
+export interface HostMethods {
+  /** Fine-tune (or run the LR range test on) a backbone; epoch ends wait for `checkpointRecorded`. */
+  train: { args: TrainArgs; result: TrainResult; event: TrainEvent };
+}
+
+export type HostMethod = keyof HostMethods;
+export type HostArgs<M extends HostMethod> = HostMethods[M]['args'];
+export type HostResult<M extends HostMethod> = HostMethods[M]['result'];
+export type HostEvent<M extends HostMethod> = HostMethods[M]['event'];
+
+/** A progress report of a job that is not training: how far, and in words. */
+export interface WorkEvent {
+  type: 'work';
+  done: number;
+  total: number;
+  message: string;
+}
+
+export type HostRequest = { [M in HostMethod]: { type: 'request'; id: number; method: M; args: HostArgs<M> } }[HostMethod];
+
+export type EngineToHost =
+  | HostRequest
+  /** Stop request `id` at its next safe point; it then answers with a `cancelled` error. */
+  | { type: 'cancel'; id: number }
+  /** Training only: pause and resume between steps, and the engine's answer to `epochEnd`. */
+  | { type: 'control'; id: number; control: TrainControl };
+
+export type HostToEngine =
+  | { type: 'event'; id: number; event: HostEvent<HostMethod> }
+  | { type: 'result'; id: number; result: HostResult<HostMethod> }
+  | { type: 'error'; id: number; error: EngineErrorData };
+
+// ---- train ----
+
+/** One image the host reads itself: its file, and targets as class indices. */
+export interface ManifestItem {
+  id: number;
+  path: string;
+  frame: number;
+  /** Main-task class indices (one for single-label, any number for multi-label). */
+  classes: number[];
+  /** Auxiliary-task class indices, or null when the image has no auxiliary label. */
+  aux: number[] | null;
+}
+
+export interface DataManifest {
+  train: ManifestItem[];
+  val: ManifestItem[];
+}
+
+export interface TrainArgs {
+  mode: 'train' | 'lr-find';
+  runId: number;
+  config: RunConfig;
+  manifest: DataManifest;
+  /** Absolute folder for this run's checkpoints. */
+  checkpointDir: string;
+  /** The project's cache folder (decoded pixels, frozen-prefix features). */
+  cacheDir: string;
+  /** Checkpoint to resume from (absolute), or null. */
+  resumeFrom: string | null;
+  /** lr-find only. */
+  lrFind?: { steps: number; minLr: number; maxLr: number };
+}
+
+/**
+ * The engine's answer to `epochEnd`: the checkpoint is in the database, and these older checkpoint
+ * files (absolute) no longer are, so the host may delete them now and not before.
+ */
+export interface CheckpointRecorded {
+  type: 'checkpointRecorded';
+  /** 0-based epoch of the recorded checkpoint (as in EpochMetrics). */
+  epoch: number;
+  prune: string[];
+}
+
+export type TrainControl = CheckpointRecorded | { type: 'pause' } | { type: 'resume' };
+
+/** The metrics of one finished epoch (the training loop's EpochMetrics, as they travel). */
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  valAuc: number | null;
+  /** Single-label only: mean per-class recall. */
+  valBalancedAccuracy: number | null;
+  alpha: number | null;
+  imagesPerSec: number;
+  learningRates: Record<string, number>;
+  /** Groups whose parameters trained in this epoch. */
+  trainableGroups: string[];
+  /** Number of leading groups served from the feature cache (0: none). */
+  cachedPrefix: number;
+  isBest: boolean;
+}
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  learningRates: Record<string, number>;
+  imagesPerSec: number;
+}
+
+/** Why a run ended before its last epoch. */
+export interface StopReason {
+  kind: 'early-stop' | 'non-finite';
+  message: string;
+}
+
+export interface BackendInfo {
+  backend: string;
+  /** Why each higher rung was not taken. */
+  report: unknown;
+}
+
+/** The model as the host built it: what the engine records as the run's parameter counts. */
+export interface PlanInfo {
+  trainableParams: number;
+  totalParams: number;
+  groups: string[];
+}
+
+export type TrainEvent =
+  | { type: 'ready'; backend: BackendInfo; plan: PlanInfo }
+  | { type: 'loading'; done: number; total: number }
+  | { type: 'progress'; step: StepInfo; epochs: number; alpha: number | null; etaSeconds: number | null }
+  | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean }
+  | { type: 'paused' }
+  | { type: 'resumed' };
+
+export type TrainResult =
+  | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
+  | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number };
