@@ -28,7 +28,17 @@ function errorData(e: unknown): EngineError {
   return new EngineError('internal', e instanceof Error ? e.message : String(e));
 }
 
+/**
+ * Test hook, a host dying of out-of-memory: LABELTUNE_HOST_OOM=<method> makes the host print what
+ * tfjs-backend-wasm prints when its heap is exhausted, and exit, when asked to serve that method.
+ */
+function oomHook(method: HostMethod): void {
+  if (process.env.LABELTUNE_HOST_OOM !== method) return;
+  process.stderr.write('RuntimeError: Aborted(). Build with -sASSERTIONS for more info.\n', () => process.exit(1));
+}
+
 async function serve(req: HostRequest): Promise<void> {
+  oomHook(req.method);
   const entry: Live = { abort: new AbortController(), control: null };
   live.set(req.id, entry);
   const ctx: ServiceContext<HostMethod> = {

@@ -6,4 +6,7 @@ import type { Services } from './service.ts';
  */
 export const SERVICES: Services = {
   train: async (args, ctx) => (await import('./train.ts')).train(args, ctx),
+  predict: async (args, ctx) => (await import('./predict.ts')).predict(args, ctx),
+  predictExport: async (args, ctx) => (await import('./predict.ts')).predictExport(args, ctx),
+  forward: async (args) => (await import('./predict.ts')).forward(args),
 };

@@ -11,6 +11,12 @@ import type { LrFindPoint, RunConfig } from '../domain/run.ts';
 export interface HostMethods {
   /** Fine-tune (or run the LR range test on) a backbone; epoch ends wait for `checkpointRecorded`. */
   train: { args: TrainArgs; result: TrainResult; event: TrainEvent };
+  /** A run's checkpoint on images: one probability row per image, in the order given. */
+  predict: { args: PredictArgs; result: { probs: number[][] }; event: WorkEvent };
+  /** A TF.js export folder on image files or folders (`labeltune predict`). */
+  predictExport: { args: { dir: string; paths: string[] }; result: ExportPredictions; event: WorkEvent };
+  /** A backbone with imported weights on a .npy batch (`labeltune forward`). */
+  forward: { args: ForwardArgs; result: ForwardResult; event: never };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -144,3 +150,59 @@ export type TrainEvent =
 export type TrainResult =
   | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
   | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number };
+
+// ---- predict, predictExport, forward ----
+
+/** An image to run a model on. */
+export interface InferenceImage {
+  id: number;
+  path: string;
+  frame: number;
+}
+
+/** A run's model: its config (preprocessing, classes, adapters) and the checkpoint file (absolute). */
+export interface RunModelRef {
+  runId: number;
+  config: RunConfig;
+  checkpoint: string;
+}
+
+export interface PredictArgs {
+  model: RunModelRef;
+  images: InferenceImage[];
+  batchSize?: number;
+  /** Progress messages name this phase, e.g. "Predicting". */
+  verb?: string;
+}
+
+export interface ExportPredictions {
+  classes: string[];
+  multiLabel: boolean;
+  /** One row per image file: its probabilities, or why it has none (unreadable, not finite). */
+  rows: { path: string; probs: number[] | null; error: string | null }[];
+}
+
+export interface ForwardArgs {
+  arch: string;
+  weights: string;
+  input: string;
+  logits: string;
+  features?: string;
+  batchSize?: number;
+  /** Backend rung to prefer (LABELTUNE_BACKEND and the ladder otherwise). */
+  backend?: string;
+}
+
+export interface ForwardResult {
+  arch: string;
+  backend: string;
+  images: number;
+  height: number;
+  width: number;
+  numClasses: number;
+  featureDim: number;
+  logits: { path: string; shape: number[] };
+  features?: { path: string; shape: number[] };
+  load: { loaded: number; adapted: string[] };
+  seconds: number;
+}

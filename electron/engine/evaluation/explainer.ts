@@ -5,7 +5,9 @@ import { type GradCamOutput, gradCam } from '../../training/explain/grad-cam.ts'
 import type { EngineContext } from '../context.ts';
 import { decodeFile } from '../datasets/decode/index.ts';
 import { preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { type RunModel, bestCheckpointFile, loadRunModel } from './inference.ts';
+import { type RunModel, loadRunModel } from '../../model-host/inference.ts';
+import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
+import { getRun } from '../runs/store.ts';
 import { renderOverlay } from './overlay.ts';
 
 /**
@@ -22,7 +24,7 @@ export class Explainer {
     const key = `${project.dir}\u0000${runId}\u0000${bestCheckpointFile(project.db, project.dir, runId)}`;
     if (this.cached?.key !== key) {
       const old = this.cached;
-      this.cached = { key, model: loadRunModel(project.db, project.dir, runId) };
+      this.cached = { key, model: loadRunModel({ runId, config: getRun(project.db, runId).config, checkpoint: bestCheckpointFile(project.db, project.dir, runId) }) };
       this.cached.model.catch(() => (this.cached = null));
       void old?.model.then((m) => m.dispose(), () => {});
     }

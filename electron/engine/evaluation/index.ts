@@ -18,5 +18,3 @@ export function evaluationHandlers(ctx: EngineContext): Implementation<Evaluatio
   registerGradCamAsset(ctx, getExplainer);
   return { ...evalHandlers(ctx), ...explainHandlers(getExplainer), ...predictHandlers(ctx) };
 }
-
-export type { RunModel } from './inference.ts';
