@@ -9,4 +9,5 @@ export const SERVICES: Services = {
   predict: async (args, ctx) => (await import('./predict.ts')).predict(args, ctx),
   predictExport: async (args, ctx) => (await import('./predict.ts')).predictExport(args, ctx),
   forward: async (args) => (await import('./predict.ts')).forward(args),
+  gradcam: async (args) => (await import('./gradcam.ts')).gradcam(args),
 };

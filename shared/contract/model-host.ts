@@ -17,6 +17,8 @@ export interface HostMethods {
   predictExport: { args: { dir: string; paths: string[] }; result: ExportPredictions; event: WorkEvent };
   /** A backbone with imported weights on a .npy batch (`labeltune forward`). */
   forward: { args: ForwardArgs; result: ForwardResult; event: never };
+  /** Grad-CAM of one image (the host keeps the last model loaded for the next image). */
+  gradcam: { args: GradCamArgs; result: GradCamMaps; event: never };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -205,4 +207,33 @@ export interface ForwardResult {
   features?: { path: string; shape: number[] };
   load: { loaded: number; adapted: string[] };
   seconds: number;
+}
+
+// ---- gradcam ----
+
+export interface GradCamArgs {
+  model: RunModelRef;
+  image: InferenceImage;
+  /** The class to explain; the predicted one when absent. */
+  classIndex?: number;
+  /** Also render the overlay PNG at this size (px). */
+  overlaySize?: number;
+}
+
+/** A map of values in [0, 1], row-major. */
+export interface CamGrid {
+  width: number;
+  height: number;
+  values: number[];
+}
+
+export interface GradCamMaps {
+  classIndex: number;
+  probs: number[];
+  /** At the feature resolution (ResNet: last stage; ViT: patch grid). */
+  grid: CamGrid;
+  /** Upsampled to the model's input size. */
+  heatmap: CamGrid;
+  /** The model's view of the image with the heatmap blended on (PNG), when asked. */
+  overlay: Uint8Array | null;
 }
