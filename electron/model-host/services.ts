@@ -10,4 +10,5 @@ export const SERVICES: Services = {
   predictExport: async (args, ctx) => (await import('./predict.ts')).predictExport(args, ctx),
   forward: async (args) => (await import('./predict.ts')).forward(args),
   gradcam: async (args) => (await import('./gradcam.ts')).gradcam(args),
+  export: async (args, ctx) => (await import('./export.ts')).exportModel(args, ctx),
 };

@@ -1,4 +1,5 @@
 import type { EngineErrorData } from './errors.ts';
+import type { ExportFormat, ParityCheck } from '../domain/export.ts';
 import type { LrFindPoint, RunConfig } from '../domain/run.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface HostMethods {
   forward: { args: ForwardArgs; result: ForwardResult; event: never };
   /** Grad-CAM of one image (the host keeps the last model loaded for the next image). */
   gradcam: { args: GradCamArgs; result: GradCamMaps; event: never };
+  /** Write a run's checkpoint in an export format into a folder, and check parity on held-out images. */
+  export: { args: ExportModelArgs; result: ExportedModel; event: WorkEvent };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -236,4 +239,30 @@ export interface GradCamMaps {
   heatmap: CamGrid;
   /** The model's view of the image with the heatmap blended on (PNG), when asked. */
   overlay: Uint8Array | null;
+}
+
+// ---- export ----
+
+export interface ExportModelArgs {
+  model: RunModelRef;
+  format: ExportFormat;
+  /** The folder to write the model files into (absolute; the engine owns its life). */
+  dir: string;
+  /** Metadata written into the model files. */
+  meta: Record<string, string>;
+  /** Images the run did not train on, in order of preference; parity uses the first `heldOutLimit` that decode. */
+  heldOut: InferenceImage[];
+  heldOutLimit: number;
+}
+
+export interface ExportedModel {
+  files: string[];
+  /** The runtime the parity check ran the export with, and how a user loads it. */
+  runtime: string;
+  loading: string;
+  parity: ParityCheck | null;
+  /** The backend the in-app reference ran on. */
+  backend: string;
+  /** preprocessing.json's description of the input pipeline (without classes and layout). */
+  preprocessing: Record<string, unknown>;
 }

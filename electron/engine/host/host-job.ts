@@ -21,6 +21,7 @@ export interface HostJobOptions<M extends HostMethod> {
  */
 export async function onHost<M extends HostMethod>(method: M, args: HostArgs<M>, opts: HostJobOptions<M>): Promise<HostResult<M>> {
   const { job } = opts;
+  job?.throwIfCancelled(); // cancelled before it started: no host at all
   const host = new ModelHost();
   const { id, done } = host.request(method, args, {
     what: opts.what,
@@ -37,7 +38,10 @@ export async function onHost<M extends HostMethod>(method: M, args: HostArgs<M>,
   };
   job?.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await done;
+    const result = await done;
+    // Cancelled while the host finished anyway: the job still ends as cancelled, as asked.
+    job?.throwIfCancelled();
+    return result;
   } catch (e) {
     if (job?.signal.aborted) throw cancelled();
     throw e;
