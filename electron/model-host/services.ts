@@ -11,4 +11,5 @@ export const SERVICES: Services = {
   forward: async (args) => (await import('./predict.ts')).forward(args),
   gradcam: async (args) => (await import('./gradcam.ts')).gradcam(args),
   export: async (args, ctx) => (await import('./export.ts')).exportModel(args, ctx),
+  doctor: async () => (await import('../training/backends/doctor.ts')).doctorReport(),
 };

@@ -1,5 +1,6 @@
 import type { EngineErrorData } from './errors.ts';
 import type { ExportFormat, ParityCheck } from '../domain/export.ts';
+import type { DoctorReport } from './system.ts';
 import type { LrFindPoint, RunConfig } from '../domain/run.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface HostMethods {
   gradcam: { args: GradCamArgs; result: GradCamMaps; event: never };
   /** Write a run's checkpoint in an export format into a folder, and check parity on held-out images. */
   export: { args: ExportModelArgs; result: ExportedModel; event: WorkEvent };
+  /** Every backend rung checked for real, in the runtime that trains (`labeltune doctor`). */
+  doctor: { args: Record<string, never>; result: DoctorReport; event: never };
 }
 
 export type HostMethod = keyof HostMethods;
