@@ -11,5 +11,9 @@ export const SERVICES: Services = {
   forward: async (args) => (await import('./predict.ts')).forward(args),
   gradcam: async (args) => (await import('./gradcam.ts')).gradcam(args),
   export: async (args, ctx) => (await import('./export.ts')).exportModel(args, ctx),
+  plan: async (args) => {
+    const { planRun, resolveConfig } = await import('./plan.ts');
+    return planRun(resolveConfig(args.opts, args.data, args.homeDir), args.data);
+  },
   doctor: async () => (await import('../training/backends/doctor.ts')).doctorReport(),
 };

@@ -1,7 +1,8 @@
 import type { EngineErrorData } from './errors.ts';
 import type { ExportFormat, ParityCheck } from '../domain/export.ts';
 import type { DoctorReport } from './system.ts';
-import type { LrFindPoint, RunConfig } from '../domain/run.ts';
+import type { LrFindPoint, RunConfig, RunPlan } from '../domain/run.ts';
+import type { RunOptions } from './runs.ts';
 
 /**
  * The protocol between the engine and the model host, the only process that loads TensorFlow
@@ -25,6 +26,8 @@ export interface HostMethods {
   export: { args: ExportModelArgs; result: ExportedModel; event: WorkEvent };
   /** Every backend rung checked for real, in the runtime that trains (`labeltune doctor`). */
   doctor: { args: Record<string, never>; result: DoctorReport; event: never };
+  /** Resolve a run's options against the project's data into its config and plan (counts, LRs, estimate). */
+  plan: { args: PlanArgs; result: RunPlan; event: never };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -268,4 +271,23 @@ export interface ExportedModel {
   backend: string;
   /** preprocessing.json's description of the input pipeline (without classes and layout). */
   preprocessing: Record<string, unknown>;
+}
+
+// ---- plan ----
+
+/** What a run trains on, as the engine reads it from the project. */
+export interface RunData {
+  classes: string[];
+  multiLabel: boolean;
+  manifest: DataManifest;
+  /** Train-split image count per class index. */
+  trainCounts: number[];
+  aux: { classes: string[]; multiLabel: boolean } | null;
+}
+
+export interface PlanArgs {
+  opts: RunOptions;
+  data: RunData;
+  /** LabelTune's home folder (the pretrained weights cache). */
+  homeDir: string;
 }

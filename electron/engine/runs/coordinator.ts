@@ -11,6 +11,8 @@ export interface LaunchOptions {
   resumeFrom: string | null;
   mode: 'train' | 'lr-find';
   lrFind?: { steps: number; minLr: number; maxLr: number };
+  /** The plan's parameter counts: the host must build exactly this model, or the run stops. */
+  expected?: { trainableParams: number; totalParams: number };
 }
 
 interface LiveRun {

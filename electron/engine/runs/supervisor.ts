@@ -84,15 +84,26 @@ export class RunSupervisor {
     try {
       this.handle(m);
     } catch (e) {
-      this.recordingFailed = new EngineError('internal', `Recording the run failed: ${(e as Error).message}`);
+      this.recordingFailed = e instanceof EngineError ? e : new EngineError('internal', `Recording the run failed: ${(e as Error).message}`);
       this.host.kill();
     }
+  }
+
+  /** The host confirms the plan: a model other than the planned one must not train under its name. */
+  private confirmPlan(built: { trainableParams: number; totalParams: number }): void {
+    const planned = this.opts.expected;
+    if (!planned || (planned.trainableParams === built.trainableParams && planned.totalParams === built.totalParams)) return;
+    throw new EngineError(
+      'internal',
+      `The model host built ${built.trainableParams} trainable of ${built.totalParams} parameters, but the plan counted ${planned.trainableParams} of ${planned.totalParams}; the run was stopped so that it does not train something other than what was planned. Plan it again; if this repeats, report it.`,
+    );
   }
 
   private handle(m: TrainEvent): void {
     const db = this.project.db;
     switch (m.type) {
       case 'ready':
+        this.confirmPlan(m.plan);
         if (this.train) updateRun(db, this.runId, { backend: m.backend.backend, backend_report: m.backend.report, trainable_params: m.plan.trainableParams, total_params: m.plan.totalParams });
         return this.emit({ phase: 'training', backend: m.backend.backend });
       case 'loading':
