@@ -1,6 +1,6 @@
 // Bundles the Electron main process, every process it starts and the preload script with esbuild.
 //   out/main/index.mjs          the Electron main process (engine included)
-//   out/main/trainer.mjs        the trainer child process (engine/runs/trainer-process.ts forks it)
+//   out/main/model-host.mjs     the model host, the process that runs TensorFlow (engine/host/host-process.ts forks it)
 //   out/main/prepare-worker.mjs import worker threads (engine/datasets/import/prepare-pool.ts)
 //   out/main/migrations/*.sql   the schema: db/migrations.ts finds it at new URL('./migrations/', import.meta.url)
 //   out/preload/index.cjs       CommonJS, because sandboxed preloads cannot be ES modules
@@ -40,7 +40,7 @@ export const EXTERNALS = [
  */
 export const NODE_ENTRIES = {
   'index.mjs': 'electron/main/index.ts',
-  'trainer.mjs': 'electron/training/trainer/trainer-main.ts',
+  'model-host.mjs': 'electron/model-host/host-main.ts',
   'prepare-worker.mjs': 'electron/engine/datasets/import/prepare-worker-main.ts',
 };
 

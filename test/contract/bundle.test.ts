@@ -24,7 +24,7 @@ const PER_CLASS = 8;
  * The desktop app's job path through the built bundle, nothing else: out/main/index.mjs (the
  * Electron main process, engine inside) runs in plain Node on the fake Electron and is driven over
  * its IPC handlers, as the window would drive it. That is the code the desktop app runs: the engine
- * forks the trainer it finds next to the bundle (out/main/trainer.mjs), with no tsx anywhere.
+ * forks the model host it finds next to the bundle (out/main/model-host.mjs), with no tsx anywhere.
  * register-bundle-only.mjs makes every process and thread refuse tsx and TypeScript files and logs
  * what they load. (A bundled CLI would test a build the app does not ship.)
  *
@@ -88,8 +88,8 @@ describe('the desktop bundle', () => {
     expect(other).toEqual(['`./${bundled}`']);
     const entries = processEntries(readFileSync(join(out, 'main/index.mjs'), 'utf8'));
     expect(entries).toEqual([
+      { bundled: 'model-host.mjs', source: 'electron/model-host/host.mjs' },
       { bundled: 'prepare-worker.mjs', source: 'electron/engine/datasets/import/prepare-worker.mjs' },
-      { bundled: 'trainer.mjs', source: 'electron/training/trainer/trainer.mjs' },
     ]);
     for (const e of entries) {
       expect(existsSync(join(out, 'main', e.bundled))).toBe(true);
@@ -110,7 +110,7 @@ describe('the desktop bundle', () => {
     expect([jobs.splits.parts.train.images, jobs.splits.parts.val.images, jobs.splits.parts.test.images]).toEqual([12, 6, 6]);
   });
 
-  it('fine-tunes the pretrained weights with the default plan in the bundled trainer process, on wasm', () => {
+  it('fine-tunes the pretrained weights with the default plan in the bundled model host, on wasm', () => {
     expect(existsSync(PRETRAINED)).toBe(true);
     expect(jobs.trained).toMatchObject({ kind: 'train', status: 'completed', error: null });
     expect(jobs.run).toMatchObject({ status: 'completed', backbone: 'resnet18', backend: 'wasm', error: null });
@@ -122,10 +122,10 @@ describe('the desktop bundle', () => {
     expect(jobs.run.metrics.every((m) => Number.isFinite(m.trainLoss))).toBe(true);
     expect(jobs.run.summary?.valLoss).toBeGreaterThan(0);
     expect(jobs.run.checkpoints.length).toBeGreaterThan(0);
-    // The trainer is a process of its own, started from the bundle next to the main one.
-    const trainer = loaded.filter((l) => l.file === join(out, 'main/trainer.mjs'));
-    expect(trainer).toHaveLength(1);
-    expect(trainer[0].pid).not.toBe(mainPid);
+    // Training runs in a model host of its own, started from the bundle next to the main one.
+    const hosts = loaded.filter((l) => l.file === join(out, 'main/model-host.mjs'));
+    expect(hosts.length).toBeGreaterThanOrEqual(1);
+    expect(hosts.every((h) => h.pid !== mainPid)).toBe(true);
   });
 
   it('evaluates the test split', () => {

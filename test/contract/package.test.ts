@@ -187,7 +187,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect([...files.keys()].filter((p) => /(^|[/-])(darwin|win32|mac|arm64|ia32)([/-]|$)/.test(p))).toEqual([]);
   });
 
-  it('runs the desktop job path from the package alone: import, train in the trainer process, evaluate, export to ONNX', () => {
+  it('runs the desktop job path from the package alone: import, train in the model host, evaluate, export to ONNX', () => {
     expect(failure).toBeUndefined();
     expect(jobs.error).toBeUndefined();
     expect(jobs.imported).toMatchObject({ status: 'completed', error: null });
@@ -197,7 +197,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     expect(jobs.exported).toMatchObject({ kind: 'export', status: 'completed', error: null });
     // onnxruntime-node ran from the package: the export's parity check loads it.
     expect((jobs.exported.result as ExportInfo).parity).toMatchObject({ ok: true, runtime: expect.stringMatching(/^onnxruntime-node/) });
-    expect(loaded).toEqual(expect.arrayContaining([join(app, 'out/main/index.mjs'), join(app, 'out/main/trainer.mjs')]));
+    expect(loaded).toEqual(expect.arrayContaining([join(app, 'out/main/index.mjs'), join(app, 'out/main/model-host.mjs')]));
     expect(loaded.filter((f) => !f.startsWith(`${app}/`) && !f.startsWith(`${testing}/`))).toEqual([]);
   });
 
