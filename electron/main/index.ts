@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
-import { createEngine, type Engine } from '../engine/engine.ts';
-import { sqliteBuildProblem } from '../engine/db/sqlite-binding.mjs';
-import { usePrivateUmask } from '../engine/projects/paths.ts';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
+import { processEntry } from '../engine/app-files.ts';
+import { type EngineChild, EngineRelay } from './engine-relay.ts';
 import { serveIpc } from './ipc.ts';
 import { installMenu } from './menu.ts';
 import { handleAppProtocol, PRIVILEGED_SCHEME } from './protocol.ts';
@@ -13,8 +12,9 @@ import { APP_ENTRY, windowOptions } from './window-options.ts';
 
 // The bundle lives in out/main/; the preload next door in out/preload/.
 const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+// The engine (database, import, jobs) runs in a utility process of its own, out/main/engine.mjs.
+const ENGINE_ENTRY = fileURLToPath(processEntry('engine.mjs', 'electron/engine/process/engine-main.mjs'));
 
-usePrivateUmask(); // projects hold patient data: whatever this process or the trainer writes is private
 protocol.registerSchemesAsPrivileged([PRIVILEGED_SCHEME]);
 app.enableSandbox();
 
@@ -26,13 +26,13 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  // Said before any window opens, not as a NODE_MODULE_VERSION error at the first project opened.
-  const sqliteProblem = sqliteBuildProblem();
-  if (sqliteProblem) return cannotStart(sqliteProblem);
-  const engine = createEngine();
+  const engine = new EngineRelay({
+    spawn: () => utilityProcess.fork(ENGINE_ENTRY, [], { serviceName: 'LabelTune engine', stdio: 'inherit' }) as EngineChild,
+    onGiveUp: (message) => void dialog.showMessageBox({ type: 'error', title: 'LabelTune', message: 'The LabelTune engine stopped again.', detail: message }),
+  });
   hardenAllContents(app);
   hardenSession(session.defaultSession);
-  handleAppProtocol(session.defaultSession.protocol, engine, join(app.getAppPath(), 'renderer', 'dist'));
+  handleAppProtocol(session.defaultSession.protocol, (path, query) => engine.asset(path, query), join(app.getAppPath(), 'renderer', 'dist'));
 
   const win = new BrowserWindow(windowOptions(PRELOAD));
   const stops = [serveIpc(ipcMain, engine, win, shellHandlers(dialog, win)), installMenu(engine, win)];
@@ -41,21 +41,28 @@ async function start(): Promise<void> {
     if (win.isMinimized()) win.restore();
     win.focus();
   });
-  // One window: closing it ends the app on every platform, after the engine closed the project cleanly.
-  app.on('window-all-closed', () => void shutdown(engine, stops));
+  quitAfterEngine(engine, stops);
   await win.loadURL(APP_ENTRY);
 }
 
-async function shutdown(engine: Engine, stops: (() => void)[]): Promise<void> {
-  for (const stop of stops) stop();
-  await engine.close();
-  app.quit();
-}
-
-function cannotStart(why: string): void {
-  console.error(why);
-  dialog.showErrorBox('LabelTune could not start', why);
-  app.exit(1);
+/**
+ * One window: closing it ends the app on every platform. Either way out (the last window closed, or
+ * Quit) waits for the engine to close the project cleanly.
+ */
+function quitAfterEngine(engine: EngineRelay, stops: (() => void)[]): void {
+  let stopped = false;
+  const shutdown = async () => {
+    for (const stop of stops.splice(0)) stop();
+    await engine.shutdown();
+    stopped = true;
+    app.quit();
+  };
+  app.on('window-all-closed', () => void shutdown());
+  app.on('will-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    void shutdown();
+  });
 }
 
 function fail(e: unknown): void {
