@@ -35,6 +35,7 @@ interface BundleReport {
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const LOAD_ERROR = "The module 'better_sqlite3.node' was compiled against a different Node.js version (test)";
 
 /**
  * Electron cannot run here, so the real main bundle runs in Node on a fake Electron
@@ -47,6 +48,7 @@ describe('the bundled main process on a fake Electron', () => {
   let scratch: string;
   let report: BundleReport;
   let crashed: BundleReport;
+  let broken: BundleReport;
 
   /** One launch of the bundle, driven by the fake; `name` keeps each launch's home and project apart. */
   const launch = (name: string, env: NodeJS.ProcessEnv = {}): BundleReport => {
@@ -71,6 +73,7 @@ describe('the bundled main process on a fake Electron', () => {
     writeFileSync(join(scratch, 'app/renderer/dist/index.html'), '<!doctype html><title>LabelTune test page</title>');
     report = launch('plain');
     crashed = launch('crash', { FAKE_KILL_ENGINE: '1' });
+    broken = launch('broken', { FAKE_ENGINE_LOAD_ERROR: LOAD_ERROR });
   }, 120_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -145,5 +148,17 @@ describe('the bundled main process on a fake Electron', () => {
     expect(c.afterSecondDeath).toEqual({ ok: false, error: { code: 'internal', message: gaveUp } });
     expect(crashed.utility).toHaveLength(2);
     expect(crashed.quit).toMatchObject({ called: true, engines: [{ code: null, signal: 'SIGKILL' }, { code: null, signal: 'SIGKILL' }] });
+  });
+
+  it('when the engine cannot even load: the window and the dialog say why, from its stderr, and the app still quits', () => {
+    const reason = `it said: Error: ${LOAD_ERROR}`;
+    expect(broken.created).toEqual({
+      ok: false,
+      error: { code: 'internal', message: `"project.create" did not finish: the LabelTune engine process stopped unexpectedly (exit code 1; ${reason}). It was restarted; try again.` },
+    });
+    expect(broken.stopped.map((s) => [s.restarted, s.message.includes(reason)])).toEqual([[true, true], [false, true]]);
+    expect(broken.messageBoxes).toEqual([expect.objectContaining({ type: 'error', detail: expect.stringContaining(`It said: Error: ${LOAD_ERROR}`) })]);
+    expect(broken.page.status).toBe(200);
+    expect(broken.quit).toMatchObject({ called: true, engines: [{ code: 1, signal: null }, { code: 1, signal: null }] });
   });
 });

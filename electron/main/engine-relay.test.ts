@@ -1,12 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { EngineToMain, MainToEngine } from '../../shared/contract/engine-process.ts';
-import { type EngineChild, EngineRelay } from './engine-relay.ts';
+import { type EngineChild, EngineRelay, lastErrorLine } from './engine-relay.ts';
 
 /** A stand-in for the engine's utility process: records what main posts; the test answers. */
 class FakeChild extends EventEmitter implements EngineChild {
   readonly posted: MainToEngine[] = [];
   killed = false;
+  said = '';
+  lastError(): string {
+    return this.said;
+  }
   postMessage(message: MainToEngine): void {
     this.posted.push(message);
   }
@@ -129,5 +133,42 @@ describe('EngineRelay', () => {
     child().reply({ kind: 'ready' });
     await r.shutdown();
     expect(child().killed).toBe(true);
+  });
+
+  it('quotes why the engine died when it said so, in the event and in the dialog', async () => {
+    const { r, child, events, gaveUp } = relay();
+    const why = "Error: The module 'better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115.";
+    child().said = why;
+    child().emit('exit', 1);
+    child().said = why;
+    child().emit('exit', 1);
+    expect(events.map(([, p]) => (p as { message: string }).message)).toEqual([
+      `The LabelTune engine process stopped unexpectedly (exit code 1; it said: ${why}). It was restarted; try again.`,
+      `The LabelTune engine process stopped unexpectedly (exit code 1; it said: ${why}). Quit LabelTune and start it again.`,
+    ]);
+    expect(gaveUp[0]).toMatch(/stopped twice \(last exit code 1\)\. Quit LabelTune and start it again; your project is saved\.\n\nIt said: Error: The module/);
+    await expect(r.invoke('project.info', {})).rejects.toMatchObject({ message: gaveUp[0] });
+  });
+});
+
+describe('lastErrorLine', () => {
+  it("finds Node's error line above the stack, and falls back on the last line", () => {
+    const crash = [
+      'file:///app/out/main/engine.mjs:12',
+      '    throw e;',
+      '    ^',
+      '',
+      "Error: The module 'better_sqlite3.node' was compiled against a different Node.js version",
+      '    at Module._extensions..node (node:internal/modules/cjs/loader:1460:18)',
+      '',
+      'Node.js v20.19.0',
+      '',
+    ].join('\n');
+    expect(lastErrorLine(crash)).toBe("Error: The module 'better_sqlite3.node' was compiled against a different Node.js version");
+    expect(lastErrorLine('TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string\n    at x\n')).toBe(
+      'TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string',
+    );
+    expect(lastErrorLine('out of memory\n\n')).toBe('out of memory');
+    expect(lastErrorLine('')).toBe('');
   });
 });

@@ -8,6 +8,8 @@ export interface EngineChild {
   on(event: 'message', listener: (message: EngineToMain) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   kill(): boolean;
+  /** Why the process died, when it said so on stderr (lastErrorLine). */
+  lastError?(): string;
 }
 
 export type RelayListener = (event: string, payload: unknown) => void;
@@ -148,9 +150,11 @@ export class EngineRelay {
       return;
     }
     this.deaths++;
-    const why = `the LabelTune engine process stopped unexpectedly (exit code ${code})`;
+    const said = this.child.lastError?.();
+    const why = `the LabelTune engine process stopped unexpectedly (exit code ${code}${said ? `; it said: ${said}` : ''})`;
     const restart = this.deaths === 1;
-    const next = restart ? 'It was restarted, with your project reopened; try again.' : 'Quit LabelTune and start it again.';
+    const reopened = this.openDir ? ', with your project reopened' : '';
+    const next = restart ? `It was restarted${reopened}; try again.` : 'Quit LabelTune and start it again.';
     this.rejectAll((method) => `"${method}" did not finish: ${why}. ${next}`);
     this.queue.length = 0;
     this.emit('engine.stopped', { message: `${capitalize(why)}. ${next}`, restarted: restart });
@@ -158,7 +162,7 @@ export class EngineRelay {
       this.child = this.start(this.openDir);
       return;
     }
-    this.gone = `The LabelTune engine is not running: it stopped twice (last exit code ${code}). Quit LabelTune and start it again; your project is saved.`;
+    this.gone = `The LabelTune engine is not running: it stopped twice (last exit code ${code}). Quit LabelTune and start it again; your project is saved.${said ? `\n\nIt said: ${said}` : ''}`;
     this.opts.onGiveUp(this.gone);
   }
 
@@ -168,6 +172,16 @@ export class EngineRelay {
       call.reject(new EngineError('internal', message(call.method)));
     }
   }
+}
+
+/**
+ * The line of a process's stderr that says why it died: the last `SomethingError: ...` line (Node
+ * prints the error above its stack and a "Node.js v20" line), else the last line with any text.
+ */
+export function lastErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  const error = lines.findLast((l) => /^([A-Z]\w*)?Error\b[^:]*:/.test(l));
+  return (error ?? lines.at(-1) ?? '').slice(0, 400);
 }
 
 function capitalize(s: string): string {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
 import { processEntry } from '../engine/app-files.ts';
-import { type EngineChild, EngineRelay } from './engine-relay.ts';
+import { type EngineChild, EngineRelay, lastErrorLine } from './engine-relay.ts';
 import { serveIpc } from './ipc.ts';
 import { installMenu } from './menu.ts';
 import { handleAppProtocol, PRIVILEGED_SCHEME } from './protocol.ts';
@@ -27,7 +27,7 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const engine = new EngineRelay({
-    spawn: () => utilityProcess.fork(ENGINE_ENTRY, [], { serviceName: 'LabelTune engine', stdio: 'inherit' }) as EngineChild,
+    spawn: forkEngine,
     onGiveUp: (message) => void dialog.showMessageBox({ type: 'error', title: 'LabelTune', message: 'The LabelTune engine stopped again.', detail: message }),
   });
   hardenAllContents(app);
@@ -43,6 +43,35 @@ async function start(): Promise<void> {
   });
   quitAfterEngine(engine, stops);
   await win.loadURL(APP_ENTRY);
+}
+
+/** How much of the engine's stderr is kept to find why it died (an error line above its stack). */
+const TAIL_CHARS = 8000;
+
+/**
+ * The engine's utility process. Its output goes on to main's; the end of its stderr is kept, so that
+ * an engine that cannot even start (a native module built for another runtime) says why. Its exit is
+ * reported once that output has been read (or after half a second).
+ */
+function forkEngine(): EngineChild {
+  const child = utilityProcess.fork(ENGINE_ENTRY, [], { serviceName: 'LabelTune engine', stdio: 'pipe' });
+  let tail = '';
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    tail = (tail + chunk.toString()).slice(-TAIL_CHARS);
+  });
+  const drained = new Promise((resolve) => (child.stderr ? child.stderr.once('end', resolve) : resolve(null)));
+  const read = () => Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 500))]);
+  return {
+    postMessage: (message) => child.postMessage(message),
+    kill: () => child.kill(),
+    on: (event: string, listener: (arg: never) => void) => {
+      if (event === 'exit') child.on('exit', (code) => void read().then(() => listener(code as never)));
+      else child.on('message', listener as (message: unknown) => void);
+    },
+    lastError: () => lastErrorLine(tail),
+  } as EngineChild;
 }
 
 /**

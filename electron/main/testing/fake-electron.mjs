@@ -31,12 +31,16 @@ export const app = {
 export const utilityProcess = {
   fork(modulePath, args = [], options = {}) {
     const execArgv = withoutFakeElectron(process.execArgv).concat(['--import', new URL('./fake-parent-port.mjs', import.meta.url).href]);
+    // An engine that cannot load (FAKE_ENGINE_LOAD_ERROR), as one whose native module is built for another runtime.
+    if (process.env.FAKE_ENGINE_LOAD_ERROR) execArgv.push('--import', `data:text/javascript,throw new Error(${encodeURIComponent(JSON.stringify(process.env.FAKE_ENGINE_LOAD_ERROR))})`);
     const stdio = typeof options.stdio === 'string' ? ['ignore', options.stdio, options.stdio] : (options.stdio ?? ['ignore', 'inherit', 'inherit']);
     const child = fork(modulePath, args, { execArgv, stdio: [...stdio, 'ipc'], serialization: 'advanced', env: { ...(options.env ?? process.env), FAKE_PARENT_PORT: '1' } });
     const entry = { serviceName: options.serviceName, modulePath, pid: child.pid, exit: null };
     report.utility.push(entry);
     const utility = Object.assign(new EventEmitter(), {
       pid: child.pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
       postMessage: (message) => void child.send(message),
       kill: () => child.kill('SIGTERM'),
     });
@@ -124,6 +128,8 @@ async function drive(win) {
   const call = (method, args) => invoke(fromApp, method, args);
   if (process.env.FAKE_IMPORT_DIR) report.jobs = await runJobs(call);
   if (process.env.FAKE_KILL_ENGINE) report.crash = await crashEngine(call, report.utility);
+  // An engine that cannot load dies twice; the app gives up with a dialog (or the test times out).
+  if (process.env.FAKE_ENGINE_LOAD_ERROR) while (!report.messageBoxes.length) await new Promise((resolve) => setTimeout(resolve, 25));
   await closeWindow();
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
