@@ -49,17 +49,17 @@ async function start(): Promise<void> {
 const TAIL_CHARS = 8000;
 
 /**
- * The engine's utility process. Its output goes on to main's; the end of its stderr is kept, so that
- * an engine that cannot even start (a native module built for another runtime) says why. Its exit is
- * reported once that output has been read (or after half a second).
+ * The engine's utility process. Its stdout is main's; its stderr goes on to main's too, and its end
+ * is kept, so that an engine that cannot even start (a native module built for another runtime) says
+ * why. Its exit is reported once that output has been read (or after half a second).
  */
 function forkEngine(): EngineChild {
-  const child = utilityProcess.fork(ENGINE_ENTRY, [], { serviceName: 'LabelTune engine', stdio: 'pipe' });
+  const child = utilityProcess.fork(ENGINE_ENTRY, [], { serviceName: 'LabelTune engine', stdio: ['ignore', 'inherit', 'pipe'] });
   let tail = '';
-  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
   child.stderr?.on('data', (chunk: Buffer) => {
-    process.stderr.write(chunk);
     tail = (tail + chunk.toString()).slice(-TAIL_CHARS);
+    // A packaged app may have no terminal: passing the log on must never take main down.
+    if (process.stderr.writable) process.stderr.write(chunk, () => {});
   });
   const drained = new Promise((resolve) => (child.stderr ? child.stderr.once('end', resolve) : resolve(null)));
   const read = () => Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 500))]);
