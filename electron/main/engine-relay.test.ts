@@ -105,6 +105,7 @@ describe('EngineRelay', () => {
 
   it('gives up when the restarted engine dies too: onGiveUp once, and every later call fails at once', async () => {
     const { r, children, child, events, gaveUp } = relay();
+    child().reply({ kind: 'ready' });
     child().emit('exit', 1);
     const queued = r.invoke('project.recent', {});
     child().emit('exit', 134);
@@ -137,6 +138,7 @@ describe('EngineRelay', () => {
 
   it('quotes why the engine died when it said so, in the event and in the dialog', async () => {
     const { r, child, events, gaveUp } = relay();
+    child().reply({ kind: 'ready' });
     const why = "Error: The module 'better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115.";
     child().said = why;
     child().emit('exit', 1);
@@ -148,6 +150,39 @@ describe('EngineRelay', () => {
     ]);
     expect(gaveUp[0]).toMatch(/stopped twice \(last exit code 1\)\. Quit LabelTune and start it again; your project is saved\.\n\nIt said: Error: The module/);
     await expect(r.invoke('project.info', {})).rejects.toMatchObject({ message: gaveUp[0] });
+  });
+
+  it('is ready when the engine first says so, and stays ready through a restart', async () => {
+    const { r, child } = relay();
+    let ready = false;
+    void r.whenReady().then(() => (ready = true));
+    await tick();
+    expect(ready).toBe(false);
+    child().reply({ kind: 'ready' });
+    await tick();
+    expect(ready).toBe(true);
+  });
+
+  it('an engine that cannot work here (fatal): whenReady and every call fail with its message, and nothing restarts it', async () => {
+    const { r, children, child, gaveUp, events } = relay();
+    const queued = r.invoke('project.recent', {});
+    const why = 'LabelTune: better-sqlite3 has no build for Electron 41.10.0 (ABI 145). Run "npm run native:electron".';
+    child().reply({ kind: 'fatal', message: why });
+    await expect(r.whenReady()).rejects.toMatchObject({ code: 'internal', message: why });
+    await expect(queued).rejects.toMatchObject({ message: why });
+    child().emit('exit', 1);
+    expect([children.length, gaveUp, events]).toEqual([1, [], []]);
+    await expect(r.invoke('project.info', {})).rejects.toMatchObject({ message: why });
+  });
+
+  it('an engine that dies twice before it ever answered fails whenReady, without the give-up dialog', async () => {
+    const { r, children, child, gaveUp } = relay();
+    child().said = 'Error: Cannot find module better-sqlite3';
+    child().emit('exit', 1);
+    child().said = 'Error: Cannot find module better-sqlite3';
+    child().emit('exit', 1);
+    await expect(r.whenReady()).rejects.toMatchObject({ message: expect.stringMatching(/stopped twice \(last exit code 1\)[\s\S]*It said: Error: Cannot find module better-sqlite3$/) });
+    expect([children.length, gaveUp]).toEqual([2, []]);
   });
 });
 

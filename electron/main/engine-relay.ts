@@ -17,7 +17,7 @@ export type RelayListener = (event: string, payload: unknown) => void;
 export interface RelayOptions {
   /** Starts a fresh engine process. */
   spawn(): EngineChild;
-  /** The engine died a second time: the relay has stopped restarting it (main shows a dialog). */
+  /** The engine died a second time after it had worked: the relay has stopped restarting it (main shows a dialog). */
   onGiveUp(message: string): void;
   /** How long a clean shutdown may take before the process is killed. */
   shutdownMs?: number;
@@ -47,9 +47,19 @@ export class EngineRelay {
   private openDir: string | null = null;
   private stopping: Promise<void> | null = null;
   private exited: (() => void) | null = null;
+  private everReady = false;
+  private readonly started: Promise<void>;
+  private startedSettle!: { resolve(): void; reject(e: EngineError): void };
 
   constructor(private readonly opts: RelayOptions) {
+    this.started = new Promise((resolve, reject) => (this.startedSettle = { resolve, reject }));
+    this.started.catch(() => {}); // read by whenReady; a relay nobody waits on must not crash main
     this.child = this.start(null);
+  }
+
+  /** Resolves when the engine first answers; rejects with what to do when it cannot start at all. */
+  whenReady(): Promise<void> {
+    return this.started;
   }
 
   invoke(method: string, args: unknown): Promise<unknown> {
@@ -106,6 +116,7 @@ export class EngineRelay {
 
   private receive(message: EngineToMain, reopen: string | null): void {
     if (message.kind === 'ready') void this.becomeReady(reopen);
+    else if (message.kind === 'fatal') this.cannotStart(message.message);
     else if (message.kind === 'event') this.emit(message.event, message.payload);
     else this.settle(message);
   }
@@ -113,7 +124,16 @@ export class EngineRelay {
   private async becomeReady(reopen: string | null): Promise<void> {
     if (reopen) await this.reopen(reopen);
     this.ready = true;
+    this.everReady = true;
+    this.startedSettle.resolve();
     for (const message of this.queue.splice(0)) this.child.postMessage(message);
+  }
+
+  /** The engine cannot work in this runtime: no restart would help. */
+  private cannotStart(message: string): void {
+    this.gone = message;
+    this.rejectAll(() => message);
+    this.startedSettle.reject(new EngineError('internal', message));
   }
 
   private reopen(dir: string): Promise<void> {
@@ -143,6 +163,7 @@ export class EngineRelay {
 
   private died(code: number): void {
     this.ready = false;
+    if (this.gone) return void this.exited?.();
     if (this.stopping) {
       this.rejectAll(() => 'LabelTune closed before the engine answered.');
       this.gone = 'LabelTune is closing; the engine has stopped.';
@@ -163,7 +184,9 @@ export class EngineRelay {
       return;
     }
     this.gone = `The LabelTune engine is not running: it stopped twice (last exit code ${code}). Quit LabelTune and start it again; your project is saved.${said ? `\n\nIt said: ${said}` : ''}`;
-    this.opts.onGiveUp(this.gone);
+    // An engine that never worked is main's start-up failure (whenReady), not a dialog on top of it.
+    if (this.everReady) this.opts.onGiveUp(this.gone);
+    this.startedSettle.reject(new EngineError('internal', this.gone));
   }
 
   private rejectAll(message: (method: string) => string): void {

@@ -30,6 +30,9 @@ async function start(): Promise<void> {
     spawn: forkEngine,
     onGiveUp: (message) => void dialog.showMessageBox({ type: 'error', title: 'LabelTune', message: 'The LabelTune engine stopped again.', detail: message }),
   });
+  // An engine that cannot work here (no better-sqlite3 build for this Electron) is said before any window opens.
+  const problem = await engine.whenReady().then(() => null, (e: Error) => e.message);
+  if (problem) return cannotStart(problem);
   hardenAllContents(app);
   hardenSession(session.defaultSession);
   handleAppProtocol(session.defaultSession.protocol, (path, query) => engine.asset(path, query), join(app.getAppPath(), 'renderer', 'dist'));
@@ -92,6 +95,12 @@ function quitAfterEngine(engine: EngineRelay, stops: (() => void)[]): void {
     event.preventDefault();
     void shutdown();
   });
+}
+
+function cannotStart(why: string): void {
+  console.error(why);
+  dialog.showErrorBox('LabelTune could not start', why);
+  app.exit(1);
 }
 
 function fail(e: unknown): void {

@@ -15,6 +15,8 @@ export type MainToEngine =
 export type EngineToMain =
   /** Sent once the engine listens: main holds its messages until then. */
   | { kind: 'ready' }
+  /** The engine cannot work in this runtime (e.g. no better-sqlite3 build for it): what to do. Main quits. */
+  | { kind: 'fatal'; message: string }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: EngineErrorData }
   | { kind: 'event'; event: string; payload: unknown };

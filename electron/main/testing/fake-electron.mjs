@@ -128,8 +128,6 @@ async function drive(win) {
   const call = (method, args) => invoke(fromApp, method, args);
   if (process.env.FAKE_IMPORT_DIR) report.jobs = await runJobs(call);
   if (process.env.FAKE_KILL_ENGINE) report.crash = await crashEngine(call, report.utility);
-  // An engine that cannot load dies twice; the app gives up with a dialog (or the test times out).
-  if (process.env.FAKE_ENGINE_LOAD_ERROR) while (!report.messageBoxes.length) await new Promise((resolve) => setTimeout(resolve, 25));
   await closeWindow();
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
