@@ -251,3 +251,30 @@ describe('shared/ and renderer/', () => {
     expect(forbiddenImports(graph, (f) => ENGINE(f) || IMAGING(f) || ML(f) || MODEL_HOST(f), under('renderer'))).toEqual([]);
   });
 });
+
+describe('rule: electron/main reaches the engine only through its process (issue 16 point 2)', () => {
+  /** Engine files main may use: where the process entries are, and the renderer's static files and CSP. Plain Node, no state. */
+  const MAIN_MAY_USE = ['electron/engine/app-files.ts', 'electron/engine/server/csp.ts', 'electron/engine/server/static.ts'];
+  const allowed = (t: string) =>
+    t === 'electron' || t === 'zod' || t.startsWith('node:') || under('shared', 'electron/main')(t) || MAIN_MAY_USE.includes(t);
+  const offences = (g: Map<string, string[]>) => forbiddenImports(g, (f) => under('electron/main')(f) && !/\.test\.ts$/.test(f), (t) => !allowed(t));
+
+  it('catches main importing the engine, a native module or TensorFlow, and leaves its tests and the allowed files alone', () => {
+    const g = toy({
+      'electron/main/index.ts': ['electron', 'node:path', 'electron/main/engine-relay.ts', 'electron/engine/app-files.ts', 'shared/contract/index.ts'],
+      'electron/main/ipc.ts': ['electron/engine/engine.ts', 'electron/engine/dispatcher.ts'],
+      'electron/main/menu.ts': ['better-sqlite3', '@tensorflow/tfjs'],
+      'electron/main/ipc.test.ts': ['electron/engine/testing/test-engine.ts'],
+    });
+    expect(offences(g)).toEqual([
+      'electron/main/ipc.ts -> electron/engine/engine.ts',
+      'electron/main/ipc.ts -> electron/engine/dispatcher.ts',
+      'electron/main/menu.ts -> better-sqlite3',
+      'electron/main/menu.ts -> @tensorflow/tfjs',
+    ]);
+  });
+
+  it('holds', () => {
+    expect(offences(graph)).toEqual([]);
+  });
+});

@@ -71,7 +71,7 @@ describe.skipIf(!ready)('fine-tuning pretrained backbones with the default setti
     const metrics = ev.result as EvaluationMetrics;
     expect(metrics.images).toBe(200);
     const outcome = { plan, run, test: metrics.accuracy, val: run.metrics.map((m) => m.valAccuracy ?? 0) };
-    console.log(`${opts.backbone} ${opts.strategy} -> ${plan.strategy}: test ${metrics.accuracy.toFixed(3)}, head lr ${run.config.lr.toExponential(1)}${run.config.lrSearch ? ` (range test: ${run.config.lrSearch.suggestion?.toExponential(1)})` : ''}, val ${outcome.val.map((a) => a.toFixed(2)).join(' ')}, ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000).toFixed(0)} s`);
+    console.log(`${opts.backbone} ${opts.strategy} -> ${plan.strategy}: test ${metrics.accuracy.toFixed(3)}, head lr ${run.config.lr.toExponential(1)}${run.config.lrSearch ? ` (range test: ${run.config.lrSearch.suggestion?.toExponential(1)})` : ''}, val ${outcome.val.map((a) => a.toFixed(2)).join(' ')} (95% of the last by epoch ${epochsTo(outcome, 0.95 * (outcome.val.at(-1) ?? 0))}), ${((Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000).toFixed(0)} s`);
     return outcome;
   }
 
