@@ -1,6 +1,7 @@
 // Bundles the Electron main process, every process it starts and the preload script with esbuild.
-//   out/main/index.mjs          the Electron main process (engine included)
-//   out/main/trainer.mjs        the trainer child process (engine/runs/trainer-process.ts forks it)
+//   out/main/index.mjs          the Electron main process: window, menus, dialogs, protocol, relaying
+//   out/main/engine.mjs         the engine's utility process (main/index.ts forks it): db, import, jobs
+//   out/main/model-host.mjs     the model host, the process that runs TensorFlow (engine/host/host-process.ts forks it)
 //   out/main/prepare-worker.mjs import worker threads (engine/datasets/import/prepare-pool.ts)
 //   out/main/migrations/*.sql   the schema: db/migrations.ts finds it at new URL('./migrations/', import.meta.url)
 //   out/preload/index.cjs       CommonJS, because sandboxed preloads cannot be ES modules
@@ -35,12 +36,14 @@ export const EXTERNALS = [
 ];
 
 /**
- * Every Node process and thread of the desktop app: out/main/<name> from <source>. The engine starts
- * the last two through engine/app-files.ts processEntry(name, tsx shim), which names the same file.
+ * Every Node process and thread of the desktop app: out/main/<name> from <source>. Main starts the
+ * engine, and the engine the last two, through engine/app-files.ts processEntry(name, tsx shim),
+ * which names the same file.
  */
 export const NODE_ENTRIES = {
   'index.mjs': 'electron/main/index.ts',
-  'trainer.mjs': 'electron/training/trainer/trainer-main.ts',
+  'engine.mjs': 'electron/engine/process/engine-main.ts',
+  'model-host.mjs': 'electron/model-host/host-main.ts',
   'prepare-worker.mjs': 'electron/engine/datasets/import/prepare-worker-main.ts',
 };
 

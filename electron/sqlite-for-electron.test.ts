@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforePack, electronAbi, electronBuild, installedElectron, notBuiltMessage, registersAbi } from './sqlite-for-electron.mjs';
+import { PACK_WITHOUT_ELECTRON_SQLITE, beforePack, electronAbi, electronBuild, installedElectron, notBuiltMessage, registersAbi } from './sqlite-for-electron.mjs';
 import { sqlitePackageDir } from './engine/db/sqlite-binding.mjs';
 
 const script = fileURLToPath(new URL('./sqlite-for-electron.mjs', import.meta.url));
@@ -83,5 +83,19 @@ describe('the Electron build of better-sqlite3', () => {
       'Run "npm run native:electron -- --platform freebsd --arch x64" with network access, then "npm run dist" again.',
     );
     await expect(beforePack({ electronPlatformName: 'freebsd', arch: 4 })).rejects.toThrow('for freebsd-x64');
+  });
+
+  it('the offline package test may pack without it, with a warning that says what the package cannot do', async () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    process.env[PACK_WITHOUT_ELECTRON_SQLITE] = '1';
+    try {
+      await beforePack({ electronPlatformName: 'freebsd', arch: 1 });
+    } finally {
+      delete process.env[PACK_WITHOUT_ELECTRON_SQLITE];
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([expect.stringMatching(/^LabelTune: test package without better-sqlite3's Electron .* build for freebsd-x64: it cannot open a project in a real Electron\.$/)]);
   });
 });

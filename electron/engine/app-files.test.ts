@@ -14,8 +14,8 @@ describe('app files, from the sources', () => {
   });
 
   it('starts processes from their tsx shims, which exist', () => {
-    const entry = processEntry('trainer.mjs', 'electron/training/trainer/trainer.mjs');
-    expect(fileURLToPath(entry)).toBe(`${checkout}/electron/training/trainer/trainer.mjs`);
+    const entry = processEntry('model-host.mjs', 'electron/model-host/host.mjs');
+    expect(fileURLToPath(entry)).toBe(`${checkout}/electron/model-host/host.mjs`);
     expect(existsSync(entry)).toBe(true);
   });
 });

@@ -56,8 +56,8 @@ describe('electron-builder.yml', () => {
     });
   });
 
-  it('keeps ELECTRON_RUN_AS_NODE only while the trainer is started with child_process.fork, which needs it', () => {
-    const trainer = readFileSync(new URL('../engine/runs/trainer-process.ts', import.meta.url), 'utf8');
+  it('keeps ELECTRON_RUN_AS_NODE only while the model host is started with child_process.fork, which needs it', () => {
+    const trainer = readFileSync(new URL('../engine/host/host-process.ts', import.meta.url), 'utf8');
     const forksWithNode = /from 'node:child_process'/.test(trainer) && /\bfork\(/.test(trainer);
     expect(config.electronFuses?.runAsNode).toBe(forksWithNode);
   });

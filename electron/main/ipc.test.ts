@@ -3,7 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/contract/index.ts';
 import type { BridgeResponse } from '../../shared/contract/shell.ts';
 import { createTestProject, type TestEngine } from '../engine/testing/test-engine.ts';
-import { serveIpc } from './ipc.ts';
+import type { Engine } from '../engine/engine.ts';
+import { type EngineLink, serveIpc } from './ipc.ts';
+
+/** The engine in this process, in place of the relay to its own process (engine-relay.test.ts covers that). */
+const link = (engine: Engine): EngineLink => ({
+  invoke: (method, args) => engine.dispatcher.dispatch(method, args),
+  subscribe: (listener) => engine.ctx.events.subscribe(listener),
+});
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<BridgeResponse>;
 
@@ -31,7 +38,7 @@ describe('serveIpc', () => {
 
   it('dispatches engine methods from the app page and returns JSON results', async () => {
     const f = fakes();
-    serveIpc(f.ipcMain, t.engine, f.win, async () => 'shell');
+    serveIpc(f.ipcMain, link(t.engine), f.win, async () => 'shell');
     const res = await f.call(f.webContents, 'labeltune://app/index.html', 'project.info', {});
     expect(res.ok).toBe(true);
     expect(res.ok && (res.result as { name: string }).name).toBe('Wrist fractures');
@@ -39,7 +46,7 @@ describe('serveIpc', () => {
 
   it('returns engine errors as data with code and message', async () => {
     const f = fakes();
-    serveIpc(f.ipcMain, t.engine, f.win, async () => null);
+    serveIpc(f.ipcMain, link(t.engine), f.win, async () => null);
     const res = await f.call(f.webContents, 'labeltune://app/index.html', 'project.rename', { name: '' });
     expect(res).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(!res.ok && res.error.message).toContain('name must not be empty');
@@ -47,7 +54,7 @@ describe('serveIpc', () => {
 
   it('refuses calls from another sender or a frame that is not the app page', async () => {
     const f = fakes();
-    serveIpc(f.ipcMain, t.engine, f.win, async () => null);
+    serveIpc(f.ipcMain, link(t.engine), f.win, async () => null);
     const foreign = await f.call({}, 'labeltune://app/index.html', 'project.info', {});
     const navigated = await f.call(f.webContents, 'https://example.com/', 'project.info', {});
     for (const res of [foreign, navigated]) {
@@ -58,7 +65,7 @@ describe('serveIpc', () => {
   it('routes shell-only methods to the shell, never to the engine', async () => {
     const f = fakes();
     const shellCalls: unknown[] = [];
-    serveIpc(f.ipcMain, t.engine, f.win, async (method, args) => {
+    serveIpc(f.ipcMain, link(t.engine), f.win, async (method, args) => {
       shellCalls.push([method, args]);
       return { dir: '/data/new' };
     });
@@ -70,7 +77,7 @@ describe('serveIpc', () => {
 
   it('forwards engine events on engine:event until stopped', async () => {
     const f = fakes();
-    const stop = serveIpc(f.ipcMain, t.engine, f.win, async () => null);
+    const stop = serveIpc(f.ipcMain, link(t.engine), f.win, async () => null);
     await f.call(f.webContents, 'labeltune://app/index.html', 'project.rename', { name: 'Wrists' });
     const changed = f.sent.filter((s) => s.message.event === 'project.changed');
     expect(changed.map((s) => [s.channel, (s.message.payload as { name: string }).name])).toEqual([['engine:event', 'Wrists']]);

@@ -1,22 +1,25 @@
 import { type BrowserWindow, dialog, Menu } from 'electron';
-import type { Engine } from '../engine/engine.ts';
-import { sendShellEvent } from './ipc.ts';
+import type { RecentProject } from '../../shared/domain/project.ts';
+import { type EngineLink, sendShellEvent } from './ipc.ts';
 import { menuTemplate } from './menu-template.ts';
 
-/** Install the application menu and rebuild it when the recent list can have changed. */
-export function installMenu(engine: Engine, win: BrowserWindow): () => void {
-  const build = () => {
+/** Install the application menu and rebuild it, with the engine's recent list, when that list can have changed. */
+export function installMenu(engine: EngineLink, win: BrowserWindow): () => void {
+  const build = (recent: RecentProject[]) => {
     const template = menuTemplate({
-      recent: engine.ctx.recent.list(),
+      recent,
       isMac: process.platform === 'darwin',
       onCommand: (command, dir) => sendShellEvent(win, 'menu.command', dir ? { command, dir } : { command }),
       onCliHelp: () => void showCliHelp(win),
     });
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };
-  build();
-  return engine.ctx.events.subscribe((event) => {
-    if (event === 'project.changed') build();
+  // The menu works without the list: a failed lookup leaves it empty rather than the app without a menu.
+  const refresh = () => engine.invoke('project.recent', {}).then((recent) => build(recent as RecentProject[]), () => build([]));
+  build([]);
+  void refresh();
+  return engine.subscribe((event) => {
+    if (event === 'project.changed') void refresh();
   });
 }
 

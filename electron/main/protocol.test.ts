@@ -24,7 +24,7 @@ describe('labeltune:// protocol', () => {
         handle = h;
       },
     } as unknown as Protocol;
-    handleAppProtocol(protocol, t.engine, dist);
+    handleAppProtocol(protocol, (path, query) => t.engine.ctx.assets.resolve(path, new URLSearchParams(query)), dist);
   });
   afterEach(async () => {
     await t.dispose();

@@ -1,7 +1,6 @@
 import type { Protocol } from 'electron';
 import { EngineError } from '../../shared/contract/errors.ts';
-import type { Engine } from '../engine/engine.ts';
-import { toEngineError } from '../engine/dispatcher.ts';
+import type { AssetReply } from '../../shared/contract/engine-process.ts';
 import { readStatic } from '../engine/server/static.ts';
 import { CONTENT_SECURITY_POLICY } from '../engine/server/csp.ts';
 import { APP_SCHEME } from './window-options.ts';
@@ -14,21 +13,24 @@ export const PRIVILEGED_SCHEME = {
 
 const STATUS_BY_CODE: Record<string, number> = { 'not-found': 404, validation: 400, unsupported: 422 };
 
+/** Resolves `labeltune://asset/<path>?<query>` in the engine process (EngineRelay.asset). */
+export type AssetSource = (path: string, query: string) => Promise<AssetReply>;
+
 /**
  * `labeltune://app/<file>` serves the built renderer (nothing outside renderer/dist);
  * `labeltune://asset/<path>` is answered by the engine's asset registry, which only resolves ids
  * the open project knows, exactly like `/asset/` in browser mode.
  */
-export function handleAppProtocol(protocol: Protocol, engine: Engine, rendererDir: string): void {
+export function handleAppProtocol(protocol: Protocol, assets: AssetSource, rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     try {
       if (url.host === 'app') return appPage(rendererDir, url.pathname);
-      if (url.host === 'asset') return await asset(engine, url);
+      if (url.host === 'asset') return await asset(assets, url);
       return text(404, `Nothing at ${request.url}`);
     } catch (e) {
-      const err = e instanceof EngineError ? e : toEngineError(e, 'asset');
-      return text(STATUS_BY_CODE[err.code] ?? 500, err.message);
+      if (e instanceof EngineError) return text(STATUS_BY_CODE[e.code] ?? 500, e.message);
+      return text(500, `${request.url} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   });
 }
@@ -45,8 +47,8 @@ function appPage(rendererDir: string, pathname: string): Response {
   });
 }
 
-async function asset(engine: Engine, url: URL): Promise<Response> {
-  const found = await engine.ctx.assets.resolve(decodeURIComponent(url.pathname), url.searchParams);
+async function asset(assets: AssetSource, url: URL): Promise<Response> {
+  const found = await assets(decodeURIComponent(url.pathname), url.searchParams.toString());
   return new Response(new Uint8Array(found.body), {
     headers: {
       'content-type': found.contentType,

@@ -7,10 +7,11 @@ import { JobsState } from './lib/state/jobs.svelte.ts';
 import { ProjectState } from './lib/state/project.svelte.ts';
 import { handleError, ToastState } from './lib/state/toasts.svelte.ts';
 import { FakeClient, projectInfo } from './lib/testing/fake-client.ts';
+import type { ShellClient } from './lib/api/bridge-client.ts';
 
 afterEach(cleanup);
 
-function mountApp(client: FakeClient) {
+function mountApp(client: FakeClient, shell: ShellClient | null = null) {
   const toasts = new ToastState();
   const connection = new ConnectionState();
   const onError = (e: unknown) => handleError(e, toasts);
@@ -20,8 +21,8 @@ function mountApp(client: FakeClient) {
     jobs: new JobsState(client, onError),
     toasts,
     connection,
-    shell: null,
-    mode: 'browser' as const,
+    shell,
+    mode: shell ? ('electron' as const) : ('browser' as const),
   };
   render(App, props);
   return props;
@@ -62,5 +63,20 @@ describe('App', () => {
     expect(row.textContent).toContain('25 / 100 (25%)');
     expect(row.textContent).toContain('scan_0025.dcm');
     expect((row.querySelector('progress') as HTMLProgressElement).value).toBe(0.25);
+  });
+
+  it('shows why when the desktop engine process stopped', async () => {
+    const client = new FakeClient({ 'project.info': () => projectInfo(), 'project.recent': () => [], 'job.list': () => [] });
+    const listeners = new Map<string, (payload: unknown) => void>();
+    const shell = {
+      invoke: async () => ({ dir: null }),
+      on: (event: string, listener: (payload: unknown) => void) => (listeners.set(event, listener), () => listeners.delete(event)),
+    } as unknown as ShellClient;
+    const { connection, toasts } = mountApp(client, shell);
+    connection.set('open');
+    await screen.findByTestId('project-name');
+    const message = 'The LabelTune engine process stopped unexpectedly (exit code 137). It was restarted, with your project reopened; try again.';
+    listeners.get('engine.stopped')!({ message, restarted: true });
+    expect(toasts.items.map((t) => [t.kind, t.message])).toEqual([['error', message]]);
   });
 });

@@ -41,11 +41,14 @@ export interface RunOptions {
   name?: string;
 }
 
+/** Start exactly what `runs.plan` answered (its `planId`), or resolve options afresh. */
+export type StartArgs = RunOptions | { planId: string; name?: string };
+
 export interface RunHandlers {
   /** Resolve a run before starting it: strategy (and why), trainable parameters and share, LRs, data counts. */
   'runs.plan': (a: RunOptions) => Promise<RunPlan>;
-  /** Start training in a trainer process; progress arrives as `run.progress` events. */
-  'runs.start': (a: RunOptions) => Promise<{ runId: number; jobId: string }>;
+  /** Start training in a model host, from a plan of `runs.plan` or from options; progress arrives as `run.progress` events. */
+  'runs.start': (a: StartArgs) => Promise<{ runId: number; jobId: string }>;
   /** Pause a running run after its current step. */
   'runs.pause': (a: { runId: number }) => Promise<RunInfo>;
   /** Continue a paused run, or restart a failed / interrupted one from its last checkpoint. */

@@ -28,6 +28,8 @@ export type MenuCommand = (typeof MENU_COMMANDS)[number];
 export interface ShellEvents {
   /** The user picked a menu item; `dir` is set for Open Recent. */
   'menu.command': { command: MenuCommand; dir?: string };
+  /** The engine process died: calls in flight failed with this message; `restarted` says whether it came back. */
+  'engine.stopped': { message: string; restarted: boolean };
 }
 
 /** What `engine:invoke` answers over IPC: errors travel as data because IPC flattens Error objects. */

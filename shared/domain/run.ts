@@ -185,6 +185,8 @@ export interface RunPlan {
   /** Rough duration and peak memory on the rung the run will most likely use, with sentences. */
   estimate: { seconds: number; rung: string; source: 'measured' | 'gflops'; text: string; memory: { peakMb: number; budgetMb: number; text: string } };
   config: RunConfig;
+  /** Set by `runs.plan`: give it to `runs.start` to train exactly this plan (config, seed and counts). */
+  planId?: string;
 }
 
 /** Pushed while a run trains (throttled) and at every epoch end. */

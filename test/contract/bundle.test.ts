@@ -22,9 +22,10 @@ const PER_CLASS = 8;
 
 /**
  * The desktop app's job path through the built bundle, nothing else: out/main/index.mjs (the
- * Electron main process, engine inside) runs in plain Node on the fake Electron and is driven over
- * its IPC handlers, as the window would drive it. That is the code the desktop app runs: the engine
- * forks the trainer it finds next to the bundle (out/main/trainer.mjs), with no tsx anywhere.
+ * Electron main process) runs in plain Node on the fake Electron and is driven over its IPC
+ * handlers, as the window would drive it; it relays every call to the engine's utility process
+ * (out/main/engine.mjs, forked by the fake's utilityProcess). That is the code the desktop app runs:
+ * the engine forks the model host it finds next to the bundle (out/main/model-host.mjs), with no tsx anywhere.
  * register-bundle-only.mjs makes every process and thread refuse tsx and TypeScript files and logs
  * what they load. (A bundled CLI would test a build the app does not ship.)
  *
@@ -40,6 +41,7 @@ describe('the desktop bundle', () => {
   let jobs: { imported: JobState; splits: SplitReport; trained: JobState; run: RunDetail; evaluated: JobState; exported: JobState; error?: string };
   let loaded: { pid: number; file: string }[];
   let mainPid: number;
+  let enginePid: number;
 
   beforeAll(async () => {
     // Inside the repository (gitignored .cache/) so the bundle's external packages resolve from node_modules.
@@ -75,6 +77,7 @@ describe('the desktop bundle', () => {
       return { pid: Number(pid), file: fileURLToPath(url) };
     });
     mainPid = loaded.find((l) => l.file === join(out, 'main/index.mjs'))!.pid;
+    enginePid = loaded.find((l) => l.file === join(out, 'main/engine.mjs'))!.pid;
   }, 150_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -86,10 +89,14 @@ describe('the desktop bundle', () => {
     for (const rel of literal) expect(existsSync(fileURLToPath(new URL(rel, pathToFileURL(join(out, 'main/index.mjs')))))).toBe(true);
     // The one computed path: engine/app-files.ts processEntry(bundled name, tsx shim of the sources).
     expect(other).toEqual(['`./${bundled}`']);
-    const entries = processEntries(readFileSync(join(out, 'main/index.mjs'), 'utf8'));
+    const located = bundles.flatMap((b) => processEntries(readFileSync(join(out, 'main', b), 'utf8')));
+    const entries = [...new Map(located.map((e) => [e.bundled, e])).values()].sort((a, b) => a.bundled.localeCompare(b.bundled));
+    // Main locates the engine; the engine the import workers and the model host.
+    expect(processEntries(readFileSync(join(out, 'main/index.mjs'), 'utf8')).map((e) => e.bundled)).toEqual(['engine.mjs']);
     expect(entries).toEqual([
+      { bundled: 'engine.mjs', source: 'electron/engine/process/engine-main.mjs' },
+      { bundled: 'model-host.mjs', source: 'electron/model-host/host.mjs' },
       { bundled: 'prepare-worker.mjs', source: 'electron/engine/datasets/import/prepare-worker.mjs' },
-      { bundled: 'trainer.mjs', source: 'electron/training/trainer/trainer.mjs' },
     ]);
     for (const e of entries) {
       expect(existsSync(join(out, 'main', e.bundled))).toBe(true);
@@ -110,7 +117,7 @@ describe('the desktop bundle', () => {
     expect([jobs.splits.parts.train.images, jobs.splits.parts.val.images, jobs.splits.parts.test.images]).toEqual([12, 6, 6]);
   });
 
-  it('fine-tunes the pretrained weights with the default plan in the bundled trainer process, on wasm', () => {
+  it('fine-tunes the pretrained weights with the default plan in the bundled model host, on wasm', () => {
     expect(existsSync(PRETRAINED)).toBe(true);
     expect(jobs.trained).toMatchObject({ kind: 'train', status: 'completed', error: null });
     expect(jobs.run).toMatchObject({ status: 'completed', backbone: 'resnet18', backend: 'wasm', error: null });
@@ -122,10 +129,11 @@ describe('the desktop bundle', () => {
     expect(jobs.run.metrics.every((m) => Number.isFinite(m.trainLoss))).toBe(true);
     expect(jobs.run.summary?.valLoss).toBeGreaterThan(0);
     expect(jobs.run.checkpoints.length).toBeGreaterThan(0);
-    // The trainer is a process of its own, started from the bundle next to the main one.
-    const trainer = loaded.filter((l) => l.file === join(out, 'main/trainer.mjs'));
-    expect(trainer).toHaveLength(1);
-    expect(trainer[0].pid).not.toBe(mainPid);
+    // The engine and the model hosts (one per job) are processes of their own, started from the bundles next to the main one.
+    const hosts = loaded.filter((l) => l.file === join(out, 'main/model-host.mjs'));
+    expect(hosts.length).toBeGreaterThanOrEqual(1);
+    expect(mainPid).not.toBe(enginePid);
+    expect(hosts.every((h) => h.pid !== mainPid && h.pid !== enginePid)).toBe(true);
   });
 
   it('evaluates the test split', () => {

@@ -1,7 +1,7 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { EvalSplit } from '../../../shared/domain/evaluation.ts';
 import type { Database } from '../db/database.ts';
-import type { InferenceImage } from './inference.ts';
+import type { InferenceImage } from '../../../shared/contract/model-host.ts';
 
 /** Images to evaluate with their true class indices in the run's class order. */
 export interface LabelledImage extends InferenceImage {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { notFound, validation } from '../../../shared/contract/errors.ts';
 import type { ExplainHandlers } from '../../../shared/contract/evaluation.ts';
 import type { GradCamResult } from '../../../shared/domain/evaluation.ts';
-import type { GradCamOutput } from '../../training/explain/grad-cam.ts';
 import type { EngineContext } from '../context.ts';
 import type { Implementation } from '../handler.ts';
 import type { Explainer } from './explainer.ts';
@@ -38,9 +37,8 @@ export function explainHandlers(explainer: () => Promise<Explainer>): Implementa
     'explain.gradcam': {
       schema: z.object({ runId: z.number().int().positive(), imageId: z.number().int().positive(), classIndex: z.number().int().min(0).optional() }),
       run: async ({ runId, imageId, classIndex }): Promise<GradCamResult> => {
-        const { m, cam, probs } = await (await explainer()).explain(runId, imageId, classIndex);
-        const map = (c: GradCamOutput['grid']) => ({ width: c.width, height: c.height, values: Array.from(c.values) });
-        return { runId, imageId, classIndex: cam.classIndex, className: m.config.classes[cam.classIndex], probs, grid: map(cam.grid), heatmap: map(cam.heatmap) };
+        const { config, maps } = await (await explainer()).explain(runId, imageId, classIndex);
+        return { runId, imageId, classIndex: maps.classIndex, className: config.classes[maps.classIndex], probs: maps.probs, grid: maps.grid, heatmap: maps.heatmap };
       },
     },
   };

@@ -1,67 +1,54 @@
-import * as tf from '@tensorflow/tfjs';
 import { notFound, validation } from '../../../shared/contract/errors.ts';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { type GradCamOutput, gradCam } from '../../training/explain/grad-cam.ts';
+import type { GradCamMaps } from '../../../shared/contract/model-host.ts';
+import type { RunConfig } from '../../../shared/domain/run.ts';
 import type { EngineContext } from '../context.ts';
-import { decodeFile } from '../../imaging/decode/index.ts';
-import { preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { type RunModel, bestCheckpointFile, loadRunModel } from './inference.ts';
-import { renderOverlay } from './overlay.ts';
+import { ModelHost } from '../host/host-process.ts';
+import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
+import { getRun } from '../runs/store.ts';
 
 /**
- * Grad-CAM for the viewer. The last run's model stays loaded (one at a time), so stepping through
- * images does not reload the checkpoint; a new best checkpoint is picked up by its path.
+ * Grad-CAM for the viewer, computed by one model host kept for the open project: the host keeps the
+ * last run's model loaded, so stepping through images does not reload the checkpoint. A host that
+ * dies fails the requests it had; the next request starts a new one.
  */
 export class Explainer {
-  private cached: { key: string; model: Promise<RunModel> } | null = null;
+  private host: ModelHost | null = null;
 
   constructor(private readonly ctx: EngineContext) {}
 
-  private model(runId: number): Promise<RunModel> {
-    const project = this.ctx.project();
-    const key = `${project.dir}\u0000${runId}\u0000${bestCheckpointFile(project.db, project.dir, runId)}`;
-    if (this.cached?.key !== key) {
-      const old = this.cached;
-      this.cached = { key, model: loadRunModel(project.db, project.dir, runId) };
-      this.cached.model.catch(() => (this.cached = null));
-      void old?.model.then((m) => m.dispose(), () => {});
-    }
-    return this.cached.model;
+  private liveHost(): ModelHost {
+    if (this.host) return this.host;
+    const host = new ModelHost();
+    void host.exited.then(() => {
+      if (this.host === host) this.host = null;
+    });
+    return (this.host = host);
   }
 
-  /** The decoded image and its Grad-CAM for a class (default: the predicted one). */
-  async explain(runId: number, imageId: number, classIndex?: number): Promise<{ m: RunModel; image: DecodedImage; cam: GradCamOutput; probs: number[] }> {
-    const row = this.ctx.project().db.prepare('SELECT path, frame FROM images WHERE id = ?').get(imageId) as { path: string; frame: number } | undefined;
-    if (!row) throw notFound(`There is no image ${imageId} in this project.`);
-    const m = await this.model(runId);
-    const classes = m.config.classes;
+  /** Grad-CAM of an image for a class (default: the predicted one), with the overlay PNG when `overlaySize` is given. */
+  async explain(runId: number, imageId: number, classIndex?: number, overlaySize?: number): Promise<{ config: RunConfig; maps: GradCamMaps }> {
+    const project = this.ctx.project();
+    const image = project.db.prepare('SELECT id, path, frame FROM images WHERE id = ?').get(imageId) as { id: number; path: string; frame: number } | undefined;
+    if (!image) throw notFound(`There is no image ${imageId} in this project.`);
+    const { config } = getRun(project.db, runId);
+    const classes = config.classes;
     if (classIndex !== undefined && classIndex >= classes.length) {
       throw validation(`Run ${runId} has ${classes.length} classes (0 to ${classes.length - 1}); class ${classIndex} does not exist.`);
     }
-    const { frames } = await decodeFile(row.path, { frame: row.frame });
-    const s = m.preprocess.size;
-    const x = tf.tensor4d(preprocessImage(frames[0], m.preprocess), [1, s, s, 3]);
-    try {
-      const cam = gradCam(m.model.backbone, x, classIndex, m.model.forwardOptions);
-      const probs = tf.tidy(() => {
-        const logits = tf.tensor2d(cam.logits, [1, classes.length]);
-        return Array.from((m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
-      });
-      return { m, image: frames[0], cam, probs };
-    } finally {
-      x.dispose();
-    }
+    const model = { runId, config, checkpoint: bestCheckpointFile(project.db, project.dir, runId) };
+    const maps = await this.liveHost().request('gradcam', { model, image, classIndex, overlaySize }, { what: 'Grad-CAM' }).done;
+    return { config, maps };
   }
 
   /** The model's view of the image with the heatmap blended on, as PNG. */
   async overlay(runId: number, imageId: number, classIndex: number | undefined, size: number): Promise<Buffer> {
-    const { m, image, cam } = await this.explain(runId, imageId, classIndex);
-    return renderOverlay(image, cam.heatmap, m.preprocess, size);
+    const { maps } = await this.explain(runId, imageId, classIndex, size);
+    return Buffer.from(maps.overlay!);
   }
 
+  /** Let the host go (the project closed). */
   dispose(): void {
-    void this.cached?.model.then((m) => m.dispose(), () => {});
-    this.cached = null;
+    this.host?.close();
+    this.host = null;
   }
 }
-

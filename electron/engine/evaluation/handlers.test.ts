@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationMetrics } from '../../../shared/domain/evaluation.ts';
-import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
-import { argmaxRows, classificationReport } from '../../training/metrics/classification.ts';
-import { bootstrapAucInterval, wilsonInterval } from '../../training/metrics/intervals.ts';
-import { operatingPoint, thresholdForSensitivity } from '../../training/metrics/operating-point.ts';
-import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../training/metrics/roc.ts';
+import { expectedCalibrationError, reliabilityCurve } from '../../../shared/metrics/calibration.ts';
+import { argmaxRows, classificationReport } from '../../../shared/metrics/classification.ts';
+import { bootstrapAucInterval, wilsonInterval } from '../../../shared/metrics/intervals.ts';
+import { operatingPoint, thresholdForSensitivity } from '../../../shared/metrics/operating-point.ts';
+import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../../shared/metrics/roc.ts';
 import { labelledImages } from './data.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
+import { getRun } from '../runs/store.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 
@@ -53,8 +54,8 @@ const json = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 /** The validation split's labels and the best checkpoint's probabilities on it, predicted here. */
 async function validationSamples() {
   const images = labelledImages(db(), 'val', classes);
-  const { loadRunModel, predictImages } = await import('./inference.ts');
-  const model = await loadRunModel(db(), t.projectDir, runId);
+  const { loadRunModel, predictImages } = await import('../../model-host/inference.ts');
+  const model = await loadRunModel({ runId, config: getRun(db(), runId).config, checkpoint: checkpointFile(db(), t.projectDir, runId) });
   try {
     return { truth: images.map((i) => i.truth[0]), probs: await predictImages(model, images) };
   } finally {

@@ -7,6 +7,7 @@ import { now } from '../db/database.ts';
 import type { Implementation } from '../handler.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import type { Project } from '../projects/project.ts';
+import { onHost } from '../host/host-job.ts';
 import { getRun } from '../runs/store.ts';
 import { type LabelledImage, labelledImages, splitImages } from './data.ts';
 import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
@@ -24,33 +25,23 @@ export async function evaluateRun(project: Project, id: number, split: EvalSplit
   const run = getRun(project.db, id);
   const images = splitImages(project.db, split, run.config.classes);
   const tuning = split === 'test' ? labelledImages(project.db, 'val', run.config.classes) : [];
-  const total = images.length + tuning.length;
-  job.progress(0, total, 'Loading the model');
-  // TensorFlow loads with the first job, not with the engine.
-  const { loadRunModel, predictImages } = await import('./inference.ts');
-  const m = await loadRunModel(project.db, project.dir, id);
-  try {
-    const predict = async (list: LabelledImage[], offset: number): Promise<EvalSamples> => {
-      const probs = await predictImages(m, list, {
-        onProgress: (done) => job.progress(offset + done, total, `Predicting ${offset + done} of ${total} images`),
-        checkCancelled: () => job.throwIfCancelled(),
-      });
-      return { imageIds: list.map((i) => i.id), truth: list.map((i) => i.truth), probs };
-    };
-    const samples = await predict(images, 0);
-    assertFinitePredictions(id, split, samples.probs);
-    const validation = tuning.length ? await predict(tuning, images.length) : null;
-    if (validation) assertFinitePredictions(id, 'val', validation.probs);
-    const createdAt = now();
-    const metrics = computeEvaluation({ runId: id, split, classes: run.config.classes, multiLabel: run.config.multiLabel, createdAt }, samples);
-    project.db.transaction(() => {
-      savePredictions(project.db, id, samples.imageIds, samples.probs, run.config.multiLabel, createdAt);
-      saveEvaluation(project.db, metrics, split === 'test' ? { ...samples, validation } : samples);
-    })();
-    return metrics;
-  } finally {
-    m.dispose();
-  }
+  job.progress(0, images.length + tuning.length, 'Loading the model');
+  const model = { runId: id, config: run.config, checkpoint: bestCheckpointFile(project.db, project.dir, id) };
+  // Both splits in one request: the model loads once, in a host of its own.
+  const all = [...images, ...tuning].map(({ id: imageId, path, frame }) => ({ id: imageId, path, frame }));
+  const { probs } = await onHost('predict', { model, images: all }, { job, what: 'evaluation' });
+  const samplesOf = (list: LabelledImage[], from: number): EvalSamples => ({ imageIds: list.map((i) => i.id), truth: list.map((i) => i.truth), probs: probs.slice(from, from + list.length) });
+  const samples = samplesOf(images, 0);
+  assertFinitePredictions(id, split, samples.probs);
+  const validation = tuning.length ? samplesOf(tuning, images.length) : null;
+  if (validation) assertFinitePredictions(id, 'val', validation.probs);
+  const createdAt = now();
+  const metrics = computeEvaluation({ runId: id, split, classes: run.config.classes, multiLabel: run.config.multiLabel, createdAt }, samples);
+  project.db.transaction(() => {
+    savePredictions(project.db, id, samples.imageIds, samples.probs, run.config.multiLabel, createdAt);
+    saveEvaluation(project.db, metrics, split === 'test' ? { ...samples, validation } : samples);
+  })();
+  return metrics;
 }
 
 /** The operating point for one class at a target sensitivity, from the newest evaluation (see operatingPointOf). */

@@ -8,15 +8,13 @@ import { predictHandlers } from './predict-handlers.ts';
 
 /** Evaluation, Grad-CAM (handler and `gradcam/` overlay asset) and model-assisted labelling. */
 export function evaluationHandlers(ctx: EngineContext): Implementation<EvaluationHandlers> {
-  // Grad-CAM needs TensorFlow: loaded with the first request, not with the engine.
+  // Grad-CAM's model host starts with the first request, not with the engine.
   let explainer: Promise<Explainer> | null = null;
   const getExplainer = () => (explainer ??= import('./explainer.ts').then((m) => new m.Explainer(ctx)));
-  // The cached Grad-CAM model belongs to the open project: free it when the project closes.
+  // The Grad-CAM host (and the model it keeps) belongs to the open project: let it go when the project closes.
   ctx.events.subscribe((event, payload) => {
     if (event === 'project.changed' && payload === null) void explainer?.then((e) => e.dispose());
   });
   registerGradCamAsset(ctx, getExplainer);
   return { ...evalHandlers(ctx), ...explainHandlers(getExplainer), ...predictHandlers(ctx) };
 }
-
-export type { RunModel } from './inference.ts';

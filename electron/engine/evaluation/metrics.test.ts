@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
-import { bootstrapAucInterval } from '../../training/metrics/intervals.ts';
-import { operatingPoint } from '../../training/metrics/operating-point.ts';
-import { averagePrecision, rocAuc } from '../../training/metrics/roc.ts';
-import { accuracy, multiLabelAccuracy } from '../../training/metrics/training-metrics.ts';
+import { expectedCalibrationError, reliabilityCurve } from '../../../shared/metrics/calibration.ts';
+import { bootstrapAucInterval } from '../../../shared/metrics/intervals.ts';
+import { operatingPoint } from '../../../shared/metrics/operating-point.ts';
+import { averagePrecision, rocAuc } from '../../../shared/metrics/roc.ts';
+import { accuracy, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 import { computeEvaluation } from './metrics.ts';
 
 const info = (classes: string[], multiLabel: boolean) => ({ runId: 1, split: 'test' as const, classes, multiLabel, createdAt: 'now' });

@@ -1,12 +1,12 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { ClassEvaluation, EvalSplit, EvaluationMetrics, MisclassifiedImage } from '../../../shared/domain/evaluation.ts';
-import { countNonFinite } from '../../training/metrics/finite.ts';
-import { expectedCalibrationError, reliabilityCurve } from '../../training/metrics/calibration.ts';
-import { argmaxRows, classificationReport } from '../../training/metrics/classification.ts';
-import { bootstrapAucInterval } from '../../training/metrics/intervals.ts';
-import { operatingPoint } from '../../training/metrics/operating-point.ts';
-import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../training/metrics/roc.ts';
-import { multiLabelAccuracy } from '../../training/metrics/training-metrics.ts';
+import { countNonFinite } from '../../../shared/metrics/finite.ts';
+import { expectedCalibrationError, reliabilityCurve } from '../../../shared/metrics/calibration.ts';
+import { argmaxRows, classificationReport } from '../../../shared/metrics/classification.ts';
+import { bootstrapAucInterval } from '../../../shared/metrics/intervals.ts';
+import { operatingPoint } from '../../../shared/metrics/operating-point.ts';
+import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../../shared/metrics/roc.ts';
+import { multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 
 /** What an evaluation is computed from: per image, the true class indices and the probabilities. */
 export interface EvalSamples {

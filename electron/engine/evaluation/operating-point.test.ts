@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wilsonInterval } from '../../training/metrics/intervals.ts';
+import { wilsonInterval } from '../../../shared/metrics/intervals.ts';
 import { type EvalSamples, computeEvaluation } from './metrics.ts';
 import { operatingPointOf } from './operating-point.ts';
 import type { StoredEvaluation, StoredSamples } from './store.ts';

@@ -1,6 +1,6 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { EvalSplit, OperatingPointFigures, OperatingPointResult } from '../../../shared/domain/evaluation.ts';
-import { operatingPoint, thresholdForSensitivity } from '../../training/metrics/operating-point.ts';
+import { operatingPoint, thresholdForSensitivity } from '../../../shared/metrics/operating-point.ts';
 import type { EvalSamples } from './metrics.ts';
 import type { StoredEvaluation } from './store.ts';
 

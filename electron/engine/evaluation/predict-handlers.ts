@@ -8,6 +8,7 @@ import type { Implementation } from '../handler.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import { setLabels } from '../labels/label-store.ts';
 import type { Project } from '../projects/project.ts';
+import { onHost } from '../host/host-job.ts';
 import { getRun } from '../runs/store.ts';
 import { predictImagesOf, runClassIds } from './data.ts';
 import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
@@ -21,19 +22,10 @@ export async function predictRun(project: Project, id: number, scope: 'unlabeled
   const run = getRun(project.db, id);
   const images = predictImagesOf(project.db, scope);
   job.progress(0, images.length, 'Loading the model');
-  // TensorFlow loads with the first job, not with the engine.
-  const { loadRunModel, predictImages } = await import('./inference.ts');
-  const m = await loadRunModel(project.db, project.dir, id);
-  try {
-    const probs = await predictImages(m, images, {
-      onProgress: (done, total) => job.progress(done, total, `Predicted ${done} of ${total} images`),
-      checkCancelled: () => job.throwIfCancelled(),
-    });
-    savePredictions(project.db, id, images.map((i) => i.id), probs, run.config.multiLabel, now());
-    return { runId: id, predicted: images.length, scope };
-  } finally {
-    m.dispose();
-  }
+  const model = { runId: id, config: run.config, checkpoint: bestCheckpointFile(project.db, project.dir, id) };
+  const { probs } = await onHost('predict', { model, images, verb: 'Predicted' }, { job, what: 'prediction' });
+  savePredictions(project.db, id, images.map((i) => i.id), probs, run.config.multiLabel, now());
+  return { runId: id, predicted: images.length, scope };
 }
 
 /**

@@ -6,8 +6,10 @@ import { preprocessImage } from '../../training/preprocess/preprocess.ts';
 import { decodeFile } from '../../imaging/decode/index.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
-import { predictWithExport, readExportFolder } from './export-predict.ts';
-import { loadRunModel, probabilities } from './inference.ts';
+import { predictWithExport, readExportFolder } from '../../model-host/export-predict.ts';
+import { loadRunModel as loadModel, probabilities } from '../../model-host/inference.ts';
+import { checkpointFile } from '../runs/checkpoint-file.ts';
+import { getRun } from '../runs/store.ts';
 
 /**
  * A run trained with resize 'pad' on wide (48x24) images must be evaluated, exported and
@@ -38,6 +40,9 @@ function storedVal(): { paths: string[]; probs: number[][] } {
   return { paths: rows.map((r) => r.path), probs: rows.map((r) => JSON.parse(r.probs) as number[]) };
 }
 
+/** The run's best checkpoint, loaded here as the model host loads it. */
+const loadRunModel = () => loadModel({ runId, config: getRun(db(), runId).config, checkpoint: checkpointFile(db(), t.projectDir, runId) });
+
 describe('resize mode of a run', () => {
   it('is recorded in the run config; runs.plan defaults to crop and refuses an unknown mode', async () => {
     expect((await t.client.invoke('runs.get', { runId })).config.resize).toBe('pad');
@@ -50,7 +55,7 @@ describe('resize mode of a run', () => {
     expect((await t.client.invoke('job.wait', { jobId })).status).toBe('completed');
     const stored = storedVal();
     expect(stored.paths).toHaveLength(4);
-    const m = await loadRunModel(db(), t.projectDir, runId);
+    const m = await loadRunModel();
     try {
       expect(m.preprocess.resize).toBe('pad');
       const probsWith = async (resize: 'crop' | 'pad') => {
@@ -80,7 +85,7 @@ describe('resize mode of a run', () => {
     expect(pre).toMatchObject({ resize: 'pad', resizeShorterSide: null, padValue: 'mean (0 after normalisation)', inputSize: 32 });
     expect(readExportFolder(info.path).config.resize).toBe('pad');
     const stored = storedVal();
-    const predicted = await predictWithExport(info.path, stored.paths);
+    const predicted = (await predictWithExport(info.path, stored.paths)).rows;
     expect(predicted.map((p) => p.error)).toEqual([null, null, null, null]);
     expect(maxDiff(predicted.map((p) => p.probs!), stored.probs)).toBeLessThan(1e-4);
   }, 120_000);
@@ -88,7 +93,7 @@ describe('resize mode of a run', () => {
   it('a run recorded before the field existed reads as crop, and is evaluated with crop', async () => {
     db().prepare(`UPDATE runs SET config = json_remove(config, '$.resize') WHERE id = ?`).run(runId);
     expect((await t.client.invoke('runs.get', { runId })).config.resize).toBe('crop');
-    const m = await loadRunModel(db(), t.projectDir, runId);
+    const m = await loadRunModel();
     expect(m.preprocess.resize).toBe('crop');
     m.dispose();
   });

@@ -1,55 +1,60 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportArgs } from '../../../shared/contract/exports.ts';
+import type { InferenceImage } from '../../../shared/contract/model-host.ts';
 import type { ExportInfo } from '../../../shared/domain/export.ts';
-import { selectBackend } from '../../training/backends/ladder.ts';
-import { adapterWeights } from '../../training/export/adapters.ts';
-import { describePreprocessing } from '../../training/preprocess/preprocess.ts';
-import { preprocessFor } from '../../training/trainer/model.ts';
-import { loadTrainedModel } from '../../training/trainer/trained-model.ts';
+import type { Database } from '../db/database.ts';
 import { now } from '../db/database.ts';
+import { onHost } from '../host/host-job.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
 import { absolutePath } from '../projects/paths.ts';
 import type { Project } from '../projects/project.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { runDetail } from '../runs/store.ts';
 import { type ExportFolder, openExportFolder } from './export-folder.ts';
-import { WRITERS, parityCheck } from './formats.ts';
-import { heldOutImages } from './held-out.ts';
 import { dataSummary, modelCard, modelCardMarkdown } from './model-card.ts';
 import { versions } from './versions.ts';
+
+/** Images parity is checked on. */
+const PARITY_IMAGES = 8;
 
 function outputFolder(project: Project, args: ExportArgs): ExportFolder {
   return openExportFolder(args.outDir ? absolutePath(args.outDir) : join(project.folder('exports'), `run-${args.runId}-${args.format}`));
 }
 
 /**
- * Export a run: load its checkpoint (LoRA merged; adapters written as ops), write the format's files, preprocessing.json and
- * the model card (Markdown + JSON), check parity on held-out images, record the export.
+ * Images the model did not train on, test split first, then validation; twice as many as parity
+ * needs, since some may no longer decode.
+ */
+function heldOutCandidates(db: Database, limit: number): InferenceImage[] {
+  return db
+    .prepare(
+      `SELECT i.id, i.path, i.frame FROM images i JOIN splits s ON s.image_id = i.id
+       WHERE i.excluded = 0 AND s.split IN ('test', 'val')
+       ORDER BY CASE s.split WHEN 'test' THEN 0 ELSE 1 END, i.id LIMIT ?`,
+    )
+    .all(limit * 2) as InferenceImage[];
+}
+
+/**
+ * Export a run: a model host writes the format's files and checks parity on held-out images; the
+ * engine writes preprocessing.json and the model card (Markdown + JSON) and records the export.
  */
 export async function runExport(project: Project, args: ExportArgs, job: JobContext): Promise<ExportInfo> {
   const run = runDetail(project.db, args.runId, null);
   const file = checkpointFile(project.db, project.dir, args.runId, args.checkpoint ?? 'best');
   const folder = outputFolder(project, args);
   const dir = folder.partial; // renamed to folder.dir once everything is written
-  let trained: Awaited<ReturnType<typeof loadTrainedModel>> | undefined;
   try {
     job.progress(0, 5, 'Loading the model');
-    const backend = await selectBackend({ prefer: (run.config.backend ?? undefined) as never, log: () => {} });
-    trained = await loadTrainedModel(file, run.config);
-    const model = trained.backbone;
-    const pre = preprocessFor(run.config);
     const meta = { labeltune_run: String(run.id), classes: JSON.stringify(run.config.classes) };
-    job.throwIfCancelled();
-    job.progress(1, 5, `Writing ${args.format}`);
-    const adapters = trained.adapters ? adapterWeights(trained.adapters) : undefined;
-    const written = await WRITERS[args.format](model, dir, meta, adapters);
-    job.progress(2, 5, 'Checking parity on held-out images');
-    const held = await heldOutImages(project.db, pre);
-    const parity = await parityCheck(model, held, written, trained.forwardOptions);
+    const model = { runId: run.id, config: run.config, checkpoint: file };
+    const heldOut = heldOutCandidates(project.db, PARITY_IMAGES);
+    const written = await onHost('export', { model, format: args.format, dir, meta, heldOut, heldOutLimit: PARITY_IMAGES }, { job, what: 'export' });
+    const { parity } = written;
     job.progress(3, 5, 'Writing the model card');
     const layout = args.format === 'onnx' ? { layout: 'NCHW', note: 'transpose the NHWC output of the steps to NCHW' } : { layout: 'NHWC' };
-    const preprocessing = { ...describePreprocessing(pre), classes: run.config.classes, multiLabel: run.config.multiLabel, modelInput: layout };
+    const preprocessing = { ...written.preprocessing, classes: run.config.classes, multiLabel: run.config.multiLabel, modelInput: layout };
     const card = modelCard(run, {
       format: args.format,
       files: [...written.files, 'preprocessing.json', 'model-card.md', 'model-card.json'],
@@ -57,7 +62,7 @@ export async function runExport(project: Project, args: ExportArgs, job: JobCont
       parity,
       evaluation: latestEvaluation(project, run.id),
       loading: written.loading,
-      versions: { ...versions(), backend: backend.backend },
+      versions: { ...versions(), backend: written.backend },
     });
     await writeFile(join(dir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
     await writeFile(join(dir, 'model-card.json'), JSON.stringify(card, null, 2));
@@ -75,9 +80,6 @@ export async function runExport(project: Project, args: ExportArgs, job: JobCont
   } catch (e) {
     folder.discard();
     throw e;
-  } finally {
-    trained?.backbone.dispose();
-    trained?.adapters?.dispose();
   }
 }
 

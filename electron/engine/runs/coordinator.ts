@@ -19,8 +19,8 @@ export function coordinatorFor(ctx: EngineContext): RunCoordinator {
 }
 
 /**
- * The engine side of training: each run's trainer process is a job, supervised until it exits
- * (supervisor.ts records its reports and its end). The engine keeps serving whatever the trainer does.
+ * The engine side of training: each run's model host process is a job, supervised until it exits
+ * (supervisor.ts records its reports and its end). The engine keeps serving whatever the host does.
  */
 export class RunCoordinator {
   private readonly live = new Map<number, LiveRun>();
@@ -33,9 +33,9 @@ export class RunCoordinator {
     return this.live.get(runId)?.jobId ?? null;
   }
 
-  /** Process id of a run's trainer (tests kill it). */
+  /** Process id of a run's model host (tests kill it). */
   pid(runId: number): number | undefined {
-    return this.live.get(runId)?.supervisor?.proc.pid;
+    return this.live.get(runId)?.supervisor?.host.pid;
   }
 
   isLive(runId: number): boolean {
@@ -64,7 +64,7 @@ export class RunCoordinator {
   pause(runId: number): void {
     const run = this.live.get(runId)?.supervisor;
     if (!run) throw conflict(`Run ${runId} is not training in this session, so it cannot be paused.`);
-    run.proc.send({ type: 'pause' });
+    run.control('pause');
   }
 
   /** Continue a live paused run and return its job; null when no process is alive (the caller relaunches). */
@@ -72,7 +72,7 @@ export class RunCoordinator {
     const run = this.live.get(runId);
     if (!run) return null;
     if (!run.supervisor?.paused) throw conflict(`Run ${runId} is already running.`);
-    run.supervisor.proc.send({ type: 'resume' });
+    run.supervisor.control('resume');
     return run.jobId;
   }
 

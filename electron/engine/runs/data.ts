@@ -1,16 +1,10 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { Database } from '../db/database.ts';
-import type { DataManifest, ManifestItem } from '../../training/trainer/protocol.ts';
+import type { DataManifest, ManifestItem, RunData } from '../../../shared/contract/model-host.ts';
+
+export type { RunData } from '../../../shared/contract/model-host.ts';
 
 /** The labelled, non-excluded train and val images of a project, ready for the trainer. */
-export interface RunData {
-  classes: string[];
-  multiLabel: boolean;
-  manifest: DataManifest;
-  /** Train-split image count per class index. */
-  trainCounts: number[];
-  aux: { classes: string[]; multiLabel: boolean } | null;
-}
 
 interface TaskRow {
   id: number;

@@ -1,16 +1,18 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
-import type { RunHandlers, RunOptions } from '../../../shared/contract/runs.ts';
+import type { RunHandlers, RunOptions, StartArgs } from '../../../shared/contract/runs.ts';
 import { ALPHA_SCHEDULE_NAMES, RESIZE_MODES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
 import type { EngineContext } from '../context.ts';
 import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
+import { onHost } from '../host/host-job.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { loadRunData } from './data.ts';
+import { PlanStore } from './plans.ts';
 import { tidyRunCheckpoints } from './checkpoint-file.ts';
 import { getRun, insertRun, listRuns, runDetail, updateRun } from './store.ts';
-import { measuredPace } from './pace.ts';
+import { measuredPaces } from './pace.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -49,6 +51,7 @@ const runId = z.object({ runId: z.number().int().positive() }).strict();
 
 export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
   const runs = coordinatorFor(ctx);
+  const plans = new PlanStore();
   const db = () => ctx.project().db;
 
   /** Runs left 'running' or 'paused' by an earlier session (app killed) cannot be live any more. */
@@ -59,25 +62,41 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
     }
   };
 
+  /**
+   * Resolve and plan in a model host (it counts the parameters): the engine builds no model. The
+   * paces finished runs measured come from the database, so the engine reads them and sends them.
+   */
   const prepare = async (opts: RunOptions) => {
-    // Planning builds the model (TensorFlow): loaded on first use so the CLI and server start fast.
-    const { planRun, resolveConfig } = await import('./plan.ts');
     const data = loadRunData(db(), opts.auxSchedule !== undefined);
-    const config = resolveConfig(opts, data, ctx.homeDir);
-    const pace = (rung: string) => measuredPace(db(), { backbone: config.backbone, strategy: config.strategy, imageSize: config.imageSize, backend: rung });
-    return { data, config, plan: await planRun(config, data, pace) };
+    const paces = measuredPaces(db(), opts.backbone);
+    const plan = await onHost('plan', { opts, data, homeDir: ctx.homeDir, paces }, { what: 'planning' });
+    return { data, config: plan.config, plan };
+  };
+
+  /** The plan to start: the one `runs.plan` answered (planId), or options planned now. */
+  const planFor = async (args: StartArgs) => {
+    if (!('planId' in args)) return prepare(args);
+    const { plan, data } = plans.take(args.planId, ctx.project().dir, (withAux) => loadRunData(db(), withAux));
+    return { data, config: plan.config, plan };
   };
 
   return {
-    'runs.plan': { schema: runOptionsSchema, run: async (opts) => (await prepare(opts)).plan },
-    'runs.start': {
+    'runs.plan': {
       schema: runOptionsSchema,
       run: async (opts) => {
-        const { data, config, plan } = await prepare(opts);
+        const { data, plan } = await prepare(opts);
+        return plans.remember(plan, data, ctx.project().dir);
+      },
+    },
+    'runs.start': {
+      schema: z.union([z.object({ planId: z.string().min(1), name: z.string().trim().min(1).max(200).optional() }).strict(), runOptionsSchema]),
+      run: async (args) => {
+        const { data, config, plan } = await planFor(args);
         const count = db().prepare('SELECT count(*) FROM runs').pluck().get() as number;
-        const name = opts.name ?? `${config.backbone} · ${config.strategy} · #${count + 1}`;
+        const name = args.name ?? `${config.backbone} · ${config.strategy} · #${count + 1}`;
         const id = insertRun(db(), name, config, { trainable: plan.trainableParams, total: plan.totalParams });
-        const jobId = runs.launch({ runId: id, config, manifest: data.manifest, resumeFrom: null, mode: 'train' });
+        const expected = { trainableParams: plan.trainableParams, totalParams: plan.totalParams };
+        const jobId = runs.launch({ runId: id, config, manifest: data.manifest, resumeFrom: null, mode: 'train', expected });
         ctx.projectChanged();
         return { runId: id, jobId };
       },

@@ -1,9 +1,10 @@
 import type { RunConfig } from '../../../shared/domain/run.ts';
-import type { DataManifest } from '../../training/trainer/protocol.ts';
+import type { DataManifest } from '../../../shared/contract/model-host.ts';
 
 /**
- * What the coordinator hands a supervisor to start one trainer process. A leaf of its own, so that
- * coordinator.ts (which creates supervisors) and supervisor.ts (which runs them) do not import each other.
+ * What the coordinator hands a supervisor to start one training request on a model host. A leaf of
+ * its own, so that coordinator.ts (which creates supervisors) and supervisor.ts (which runs them) do
+ * not import each other.
  */
 export interface LaunchOptions {
   runId: number;
@@ -12,4 +13,6 @@ export interface LaunchOptions {
   resumeFrom: string | null;
   mode: 'train' | 'lr-find';
   lrFind?: { steps: number; minLr: number; maxLr: number };
+  /** The plan's parameter counts: the host must build exactly this model, or the run stops. */
+  expected?: { trainableParams: number; totalParams: number };
 }

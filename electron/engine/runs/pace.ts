@@ -1,11 +1,5 @@
+import type { MeasuredPace, PaceRecord } from '../../../shared/contract/model-host.ts';
 import type { Database } from '../db/database.ts';
-
-/** Training throughput measured by an earlier run on this machine. */
-export interface MeasuredPace {
-  runId: number;
-  /** Median training images per second over that run's epochs. */
-  imagesPerSec: number;
-}
 
 export interface PaceQuery {
   backbone: string;
@@ -34,7 +28,19 @@ export function measuredPace(db: Database, q: PaceQuery): MeasuredPace | null {
   return null;
 }
 
-/** Seconds a run of `epochs` takes at a measured pace (validation: a forward pass, a third of a step). */
-export function secondsAtPace(pace: MeasuredPace, trainImages: number, valImages: number, epochs: number): number {
-  return (epochs * (trainImages + valImages / 3)) / pace.imagesPerSec;
+/**
+ * Every pace measured for `backbone`, one per strategy, image size and backend: the plan resolves
+ * the strategy and size in the model host, which has no database, so it gets them all and picks.
+ */
+export function measuredPaces(db: Database, backbone: string): PaceRecord[] {
+  const kinds = db
+    .prepare(
+      `SELECT DISTINCT strategy, backend, json_extract(config, '$.imageSize') AS imageSize FROM runs
+         WHERE status = 'completed' AND backbone = ? AND backend IS NOT NULL`,
+    )
+    .all(backbone) as { strategy: string; backend: string; imageSize: number }[];
+  return kinds.flatMap((k) => {
+    const pace = measuredPace(db, { backbone, ...k });
+    return pace ? [{ backbone, ...k, ...pace }] : [];
+  });
 }

@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { EngineError, type ErrorCode, cancelled } from '../../../shared/contract/errors.ts';
+import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
 import type { LrFindResult, RunMetricRow, RunProgress, RunSummary } from '../../../shared/domain/run.ts';
-import type { EpochMetrics } from '../../training/finetune/loop.ts';
-import type { TrainerToEngine } from '../../training/trainer/protocol.ts';
+import type { EpochMetrics, HostResult, TrainEvent } from '../../../shared/contract/model-host.ts';
 import type { EventBus } from '../events.ts';
 import { now } from '../db/database.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
@@ -11,22 +10,19 @@ import type { Project } from '../projects/project.ts';
 import type { LaunchOptions } from './launch.ts';
 import { majorityRate, runWarnings } from './health.ts';
 import { insertMetrics, listMetrics, recordCheckpoint, updateRun } from './store.ts';
-import { OUT_OF_MEMORY, TrainerProcess, describeExit, outOfMemoryMessage } from './trainer-process.ts';
-
-type Outcome =
-  | { kind: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stopReason: string | null }
-  | { kind: 'failed'; reason: string; code: ErrorCode }
-  | { kind: 'cancelled' }
-  | { kind: 'lr'; result: LrFindResult };
+import { ModelHost, outOfMemoryMessage } from '../host/host-process.ts';
 
 /**
- * One trainer process from start to exit: forwards its reports into the database and events, and
- * turns the way it ended (finished, failed, cancelled, or died) into the job's result or error.
+ * One training request on its own model host, from start to exit: forwards the host's reports into
+ * the database and events, and turns the way it ended (finished, failed, cancelled, or died) into
+ * the job's result or error.
  */
 export class RunSupervisor {
-  readonly proc: TrainerProcess;
+  readonly host: ModelHost;
   paused = false;
-  private outcome: Outcome | null = null;
+  /** Set when recording a report failed: the run fails with this, whatever the host says after. */
+  private recordingFailed: EngineError | null = null;
+  private requestId = 0;
   private progress: RunProgress;
   private readonly train: boolean;
 
@@ -39,14 +35,13 @@ export class RunSupervisor {
   ) {
     this.train = opts.mode === 'train';
     this.progress = { runId, jobId: job.jobId, phase: 'starting', epoch: 0, epochs: opts.config.epochs, step: 0, steps: 0, loss: null, learningRates: {}, alpha: null, imagesPerSec: null, etaSeconds: null, metrics: null, backend: null };
-    this.proc = new TrainerProcess((m) => this.receive(m));
+    this.host = new ModelHost();
   }
 
-  /** Start training and resolve with the job's result once the process has exited. */
+  /** Start training and resolve with the job's result once the host has answered (or died). */
   async run(): Promise<unknown> {
     if (this.train) updateRun(this.project.db, this.runId, { status: 'running', error: null, finished_at: null, started_at: now() });
-    this.proc.send({
-      type: 'start',
+    const { id, done } = this.host.request('train', {
       mode: this.opts.mode,
       runId: this.runId,
       config: this.opts.config,
@@ -55,16 +50,29 @@ export class RunSupervisor {
       cacheDir: this.project.folder('cache'),
       resumeFrom: this.opts.resumeFrom,
       lrFind: this.opts.lrFind,
-    });
+    }, { what: 'training', outOfMemory: outOfMemoryMessage(this.opts.config.batchSize, this.opts.config.imageSize), onEvent: (e) => this.receive(e) });
+    this.requestId = id;
     this.emit({ phase: 'starting' });
     const onAbort = () => {
-      this.proc.send({ type: 'cancel' });
-      setTimeout(() => this.proc.kill('SIGKILL'), 5000).unref();
+      this.host.cancel(id);
+      setTimeout(() => this.host.kill('SIGKILL'), 5000).unref();
     };
     this.job.signal.addEventListener('abort', onAbort, { once: true });
-    const exit = await this.proc.exited;
-    this.job.signal.removeEventListener('abort', onAbort);
-    return this.conclude(describeExit(exit, this.opts.config));
+    let result: HostResult<'train'>;
+    try {
+      result = await done;
+    } catch (e) {
+      return this.concludeFailure(e);
+    } finally {
+      this.job.signal.removeEventListener('abort', onAbort);
+      this.host.close();
+    }
+    return this.conclude(result);
+  }
+
+  /** Pause or resume between steps. */
+  control(c: 'pause' | 'resume'): void {
+    this.host.control(this.requestId, { type: c });
   }
 
   private emit(p: Partial<RunProgress>): void {
@@ -72,19 +80,30 @@ export class RunSupervisor {
     this.events.emit('run.progress', this.progress);
   }
 
-  private receive(m: TrainerToEngine): void {
+  private receive(m: TrainEvent): void {
     try {
       this.handle(m);
     } catch (e) {
-      this.outcome = { kind: 'failed', reason: `Recording the run failed: ${(e as Error).message}`, code: 'internal' };
-      this.proc.kill();
+      this.recordingFailed = e instanceof EngineError ? e : new EngineError('internal', `Recording the run failed: ${(e as Error).message}`);
+      this.host.kill();
     }
   }
 
-  private handle(m: TrainerToEngine): void {
+  /** The host confirms the plan: a model other than the planned one must not train under its name. */
+  private confirmPlan(built: { trainableParams: number; totalParams: number }): void {
+    const planned = this.opts.expected;
+    if (!planned || (planned.trainableParams === built.trainableParams && planned.totalParams === built.totalParams)) return;
+    throw new EngineError(
+      'internal',
+      `The model host built ${built.trainableParams} trainable of ${built.totalParams} parameters, but the plan counted ${planned.trainableParams} of ${planned.totalParams}; the run was stopped so that it does not train something other than what was planned. Plan it again; if this repeats, report it.`,
+    );
+  }
+
+  private handle(m: TrainEvent): void {
     const db = this.project.db;
     switch (m.type) {
       case 'ready':
+        this.confirmPlan(m.plan);
         if (this.train) updateRun(db, this.runId, { backend: m.backend.backend, backend_report: m.backend.report, trainable_params: m.plan.trainableParams, total_params: m.plan.totalParams });
         return this.emit({ phase: 'training', backend: m.backend.backend });
       case 'loading':
@@ -99,28 +118,15 @@ export class RunSupervisor {
         this.paused = m.type === 'paused';
         if (this.train) updateRun(db, this.runId, { status: this.paused ? 'paused' : 'running' });
         return this.emit({ phase: this.paused ? 'paused' : 'training' });
-      case 'finished':
-        this.outcome = { kind: 'finished', stoppedEarly: m.stoppedEarly, bestEpoch: m.bestEpoch, stopReason: m.stop?.message ?? null };
-        return;
       case 'lrSearching':
         this.job.progress(m.step, m.steps, `Finding the learning rate: ${m.point.lr.toExponential(1)} · loss ${m.point.loss.toFixed(4)}`);
         return this.emit({ phase: 'lr-search', epoch: 0, step: m.step, steps: m.steps, loss: m.point.loss, learningRates: { lr: m.point.lr } });
       case 'lrSearched':
         return this.onLrSearched(m);
-      case 'lrFindDone':
-        this.outcome = { kind: 'lr', result: storeLrFind(this.project, m.curve, m.suggestion) };
-        return;
-      case 'cancelled':
-        this.outcome = { kind: 'cancelled' };
-        return;
-      case 'failed':
-        this.outcome = OUT_OF_MEMORY.test(m.reason)
-          ? { kind: 'failed', reason: outOfMemoryMessage(this.opts.config.batchSize, this.opts.config.imageSize), code: 'validation' }
-          : { kind: 'failed', reason: m.reason, code: m.code as ErrorCode };
     }
   }
 
-  private onProgress(m: Extract<TrainerToEngine, { type: 'progress' }>): void {
+  private onProgress(m: Extract<TrainEvent, { type: 'progress' }>): void {
     const s = m.step;
     const total = this.train ? m.epochs * s.stepsPerEpoch : s.stepsPerEpoch;
     const message = this.train
@@ -131,7 +137,7 @@ export class RunSupervisor {
   }
 
   /** The rates the range test chose become the run's config, so a resumed run keeps them. */
-  private onLrSearched(m: Extract<TrainerToEngine, { type: 'lrSearched' }>): void {
+  private onLrSearched(m: Extract<TrainEvent, { type: 'lrSearched' }>): void {
     const config = this.opts.config;
     if (!config.lrSearch) return;
     const kept = m.lr === m.suggestion ? 'the run uses it' : `outside the safe band ${fmtLr(config.lrSearch.low)}-${fmtLr(config.lrSearch.high)}, so the run uses ${fmtLr(m.lr)}`;
@@ -146,37 +152,42 @@ export class RunSupervisor {
     if (this.train) updateRun(this.project.db, this.runId, { config: updated });
   }
 
-  private onEpochEnd(m: Extract<TrainerToEngine, { type: 'epochEnd' }>): void {
+  private onEpochEnd(m: Extract<TrainEvent, { type: 'epochEnd' }>): void {
     const db = this.project.db;
     const row = metricsRow(m.metrics, this.progress.backend);
     insertMetrics(db, this.runId, row);
     const rel = (p: string) => relative(this.project.dir, p);
     const dropped = recordCheckpoint(db, this.runId, { epoch: row.epoch, path: rel(m.checkpoint), metric: m.metrics.valLoss, isBest: m.isBest });
     if (m.isBest) updateRun(db, this.runId, { best_epoch: row.epoch, best_metric: m.metrics.valLoss });
-    // Only now, with the new checkpoint recorded, may the trainer delete the dropped ones.
+    // Only now, with the new checkpoint recorded, may the host delete the dropped ones.
     const prune = dropped.map((p) => (isAbsolute(p) ? p : join(this.project.dir, p)));
-    this.proc.send({ type: 'checkpointRecorded', epoch: m.metrics.epoch, prune });
+    this.host.control(this.requestId, { type: 'checkpointRecorded', epoch: m.metrics.epoch, prune });
     this.emit({ phase: 'epoch-end', epoch: row.epoch, metrics: row });
   }
 
-  private conclude(exitReason: string): unknown {
-    const o = this.outcome;
-    const db = this.project.db;
-    if (o?.kind === 'lr') return o.result;
-    if (o?.kind === 'finished') {
-      const summary = this.summary(o.stoppedEarly, o.bestEpoch, o.stopReason);
-      if (this.train) updateRun(db, this.runId, { status: 'completed', summary, finished_at: now() });
-      this.emit({ phase: 'finished' });
-      return { runId: this.runId, summary };
-    }
-    if (o?.kind === 'cancelled' || this.job.signal.aborted) {
-      if (this.train) updateRun(db, this.runId, { status: 'cancelled', finished_at: now() });
+  private conclude(result: HostResult<'train'>): unknown {
+    if (this.recordingFailed) throw this.fail(this.recordingFailed);
+    if (result.type === 'lrFindDone') return storeLrFind(this.project, result.curve, result.suggestion);
+    const summary = this.summary(result.stoppedEarly, result.bestEpoch, result.stop?.message ?? null);
+    if (this.train) updateRun(this.project.db, this.runId, { status: 'completed', summary, finished_at: now() });
+    this.emit({ phase: 'finished' });
+    return { runId: this.runId, summary };
+  }
+
+  /** The host answered with an error, or died: cancelled when the job was, else failed with the reason. */
+  private concludeFailure(e: unknown): never {
+    const error = e instanceof EngineError ? e : new EngineError('internal', String(e));
+    if (!this.recordingFailed && (error.code === 'cancelled' || this.job.signal.aborted)) {
+      if (this.train) updateRun(this.project.db, this.runId, { status: 'cancelled', finished_at: now() });
       throw cancelled(`Run ${this.runId} was cancelled; its checkpoints so far are kept.`);
     }
-    const reason = o?.kind === 'failed' ? o.reason : exitReason;
-    if (this.train) updateRun(db, this.runId, { status: 'failed', error: reason, finished_at: now() });
+    throw this.fail(this.recordingFailed ?? error);
+  }
+
+  private fail(error: EngineError): EngineError {
+    if (this.train) updateRun(this.project.db, this.runId, { status: 'failed', error: error.message, finished_at: now() });
     this.emit({ phase: 'finished' });
-    throw new EngineError(o?.kind === 'failed' ? o.code : 'internal', reason);
+    return error;
   }
 
   /** The run's outcome, with the metrics of the checkpoint Evaluate and Export use (the best). */

@@ -1,19 +1,66 @@
 // Just enough of Electron's main-process API to run the bundled app in plain Node. When the app
-// loads its page, a scripted session drives the protocol and IPC handlers it registered and prints
-// what happened as one JSON line; the smoke test asserts on it.
-const report = { appEvents: [], sent: [] };
+// loads its page, a scripted session drives the protocol and IPC handlers it registered, closes the
+// window and prints what happened as one JSON line; the smoke test asserts on it.
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
+import { crashEngine } from './fake-engine-crash.mjs';
+
+const report = { appEvents: [], sent: [], stopped: [], messageBoxes: [], utility: [] };
 const ipcHandlers = new Map();
+const appHandlers = new Map();
 let protocolHandler = null;
+let quitting = null;
+let quitCalled = false;
 
 export const app = {
   enableSandbox: () => void (report.sandboxEnabled = true),
   requestSingleInstanceLock: () => true,
   whenReady: () => Promise.resolve(),
   getAppPath: () => process.env.FAKE_APP_PATH,
-  on: (event) => void report.appEvents.push(event),
-  quit: () => {},
+  on: (event, fn) => (report.appEvents.push(event), appHandlers.set(event, fn)),
+  quit: () => ((quitCalled = true), quitting?.()),
   exit: (code) => process.exit(code),
 };
+
+/**
+ * utilityProcess.fork on child_process.fork: the child gets `process.parentPort`
+ * (fake-parent-port.mjs) and inherits the test's module hooks, except the fake 'electron' (the
+ * engine must never import it). Messages are structured-cloned, as Electron's are.
+ */
+export const utilityProcess = {
+  fork(modulePath, args = [], options = {}) {
+    const execArgv = withoutFakeElectron(process.execArgv).concat(['--import', new URL('./fake-parent-port.mjs', import.meta.url).href]);
+    // An engine that cannot load (FAKE_ENGINE_LOAD_ERROR), as one whose native module is built for another runtime.
+    if (process.env.FAKE_ENGINE_LOAD_ERROR) execArgv.push('--import', `data:text/javascript,throw new Error(${encodeURIComponent(JSON.stringify(process.env.FAKE_ENGINE_LOAD_ERROR))})`);
+    const stdio = typeof options.stdio === 'string' ? ['ignore', options.stdio, options.stdio] : (options.stdio ?? ['ignore', 'inherit', 'inherit']);
+    const child = fork(modulePath, args, { execArgv, stdio: [...stdio, 'ipc'], serialization: 'advanced', env: { ...(options.env ?? process.env), FAKE_PARENT_PORT: '1' } });
+    const entry = { serviceName: options.serviceName, modulePath, pid: child.pid, exit: null };
+    report.utility.push(entry);
+    const utility = Object.assign(new EventEmitter(), {
+      pid: child.pid,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      postMessage: (message) => void child.send(message),
+      kill: () => child.kill('SIGTERM'),
+    });
+    child.on('message', (message) => utility.emit('message', message));
+    child.on('exit', (code, signal) => {
+      entry.exit = { code, signal };
+      utility.emit('exit', code ?? 128 + constants.signals[signal]);
+    });
+    return utility;
+  },
+};
+
+function withoutFakeElectron(execArgv) {
+  const kept = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    if (execArgv[i] === '--import' && execArgv[i + 1]?.endsWith('register-fake-electron.mjs')) i++;
+    else kept.push(execArgv[i]);
+  }
+  return kept;
+}
 
 export const protocol = { registerSchemesAsPrivileged: (schemes) => void (report.schemes = schemes) };
 
@@ -36,7 +83,7 @@ export const session = {
 
 export const dialog = {
   showOpenDialog: async () => ({ canceled: false, filePaths: ['/picked/folder'] }),
-  showMessageBox: async () => ({ response: 0 }),
+  showMessageBox: async (...args) => (report.messageBoxes.push(args.at(-1)), { response: 0 }),
   showErrorBox: (title, message) => {
     process.stderr.write(`${title}: ${message}\n`);
     process.exit(3);
@@ -45,13 +92,21 @@ export const dialog = {
 
 export const Menu = {
   buildFromTemplate: (template) => template,
-  setApplicationMenu: (menu) => void (report.menu = menu.map((m) => m.label ?? m.role)),
+  setApplicationMenu: (menu) => {
+    report.menu = menu.map((m) => m.label ?? m.role);
+    report.recentMenu = menu.find((m) => m.label === 'File')?.submenu.find((i) => i.label === 'Open Recent')?.submenu.map((i) => i.label);
+  },
 };
 
 export class BrowserWindow {
   constructor(options) {
     report.windowOptions = options;
-    this.webContents = { send: (channel, message) => report.sent.push([channel, message.event]) };
+    this.webContents = {
+      send: (channel, message) => {
+        report.sent.push([channel, message.event]);
+        if (message.event === 'engine.stopped') report.stopped.push(message.payload);
+      },
+    };
   }
   isDestroyed = () => false;
   isMinimized = () => false;
@@ -70,9 +125,21 @@ async function drive(win) {
   report.created = await invoke(fromApp, 'project.create', { dir: process.env.FAKE_PROJECT_DIR, name: 'Bundle smoke' });
   report.dialog = await invoke(fromApp, 'dialog.openFolder', { title: 'Pick' });
   report.foreign = await invoke({ sender: {}, senderFrame: { url: 'https://example.com/' } }, 'project.info', {});
-  if (process.env.FAKE_IMPORT_DIR) report.jobs = await runJobs((method, args) => invoke(fromApp, method, args));
+  const call = (method, args) => invoke(fromApp, method, args);
+  if (process.env.FAKE_IMPORT_DIR) report.jobs = await runJobs(call);
+  if (process.env.FAKE_KILL_ENGINE) report.crash = await crashEngine(call, report.utility);
+  await closeWindow();
   process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
+}
+
+/** The user closes the window: the app asks the engine to close the project and quits when it has. */
+async function closeWindow() {
+  const quit = new Promise((resolve) => (quitting = resolve));
+  const started = Date.now();
+  appHandlers.get('window-all-closed')?.();
+  await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+  report.quit = { called: quitCalled, ms: Date.now() - started, engines: report.utility.map((u) => u.exit) };
 }
 
 /**

@@ -41,6 +41,11 @@ export function cachedRunSeconds(b: BudgetInput, trainedShare: number): number {
   return (once + trainedShare * b.epochs * (3 * b.trainImages + b.valImages) * b.gflops) / RUNG_GFLOPS[b.rung];
 }
 
+/** Seconds a run of `epochs` takes at a measured pace (validation: a forward pass, a third of a step). */
+export function secondsAtPace(imagesPerSec: number, trainImages: number, valImages: number, epochs: number): number {
+  return (epochs * (trainImages + valImages / 3)) / imagesPerSec;
+}
+
 /** "about 40 s", "about 12 min", "about 3.5 h". */
 export function describeSeconds(s: number): string {
   if (s < 90) return `about ${Math.max(1, Math.round(s / 5) * 5)} s`;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
-import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../metrics/training-metrics.ts';
+import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
 import { FeatureCache, type ImageShape, stackImages } from './feature-cache.ts';

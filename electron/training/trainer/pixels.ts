@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeFile } from '../../imaging/decode/index.ts';
 import type { PreprocessConfig } from '../preprocess/preprocess.ts';
 import { preprocessImage } from '../preprocess/preprocess.ts';
-import type { ManifestItem } from './protocol.ts';
+import type { ManifestItem } from '../../../shared/contract/model-host.ts';
 
 /**
  * Preprocessed pixels for the trainer: decoded and normalised once per image and input size, then

@@ -11,11 +11,11 @@ import { searchLr } from '../finetune/lr-search.ts';
 import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
 import { buildBackbone, strategyOptions, preprocessFor } from './model.ts';
 import { PixelStore } from './pixels.ts';
-import type { EngineToTrainer, ManifestItem, StartMessage, TrainerToEngine } from './protocol.ts';
+import type { ManifestItem, TrainArgs, TrainControl, TrainEvent, TrainResult } from '../../../shared/contract/model-host.ts';
 
 const PROGRESS_INTERVAL_MS = 250;
 
-/** One training (or LR range test) inside the trainer process, driven by engine messages. */
+/** One training (or LR range test) inside the model host, driven by the engine's controls. */
 export class TrainerSession {
   private paused = false;
   private cancelRequested = false;
@@ -23,9 +23,9 @@ export class TrainerSession {
   /** Epochs whose checkpoint the engine has yet to record, with what to do once it has. */
   private readonly unrecorded = new Map<number, (prune: string[]) => void>();
 
-  constructor(private readonly send: (m: TrainerToEngine) => void) {}
+  constructor(private readonly send: (m: TrainEvent) => void) {}
 
-  handle(msg: EngineToTrainer): void {
+  handle(msg: TrainControl | { type: 'cancel' }): void {
     if (msg.type === 'checkpointRecorded') {
       this.unrecorded.get(msg.epoch)?.(msg.prune);
       this.unrecorded.delete(msg.epoch);
@@ -49,7 +49,7 @@ export class TrainerSession {
     if (this.cancelRequested) throw cancelled('The run was cancelled.');
   };
 
-  async run(start: StartMessage): Promise<void> {
+  async run(start: TrainArgs): Promise<TrainResult> {
     const selection = await selectBackend({ prefer: (start.config.backend ?? undefined) as never, log: () => {} });
     const tuner = await this.prepare(start);
     try {
@@ -64,14 +64,14 @@ export class TrainerSession {
       if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
       if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
       else if (start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
-      await this.train(tuner, start);
+      return await this.train(tuner, start);
     } finally {
       tuner.dispose();
       tuner.backbone.dispose();
     }
   }
 
-  private async prepare(start: StartMessage): Promise<FineTuner> {
+  private async prepare(start: TrainArgs): Promise<FineTuner> {
     const { config, manifest } = start;
     const pixels = new PixelStore(start.cacheDir, preprocessFor(config));
     const all = [...manifest.train, ...manifest.val];
@@ -84,7 +84,7 @@ export class TrainerSession {
     return new FineTuner(backbone, strategy, loopConfig(config, start.cacheDir), data(manifest.train), data(manifest.val));
   }
 
-  private async train(tuner: FineTuner, start: StartMessage): Promise<void> {
+  private async train(tuner: FineTuner, start: TrainArgs): Promise<TrainResult> {
     const epochs = start.config.epochs;
     let lastSent = 0;
     const stepStart = performance.now();
@@ -107,14 +107,14 @@ export class TrainerSession {
       throw new EngineError('validation', tuner.stop.message.replace('training stopped', 'no checkpoint was written'));
     }
     const stoppedEarly = tuner.state.epoch < epochs;
-    this.send({ type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch, stop: tuner.stop });
+    return { type: 'finished', stoppedEarly, bestEpoch: tuner.state.bestEpoch, stop: tuner.stop };
   }
 
   /**
    * Write the checkpoint, have the engine record it, and only then delete the ones the engine
    * dropped: a kill between any two steps leaves the database naming files that exist.
    */
-  private async checkpoint(tuner: FineTuner, start: StartMessage, metrics: EpochMetrics): Promise<void> {
+  private async checkpoint(tuner: FineTuner, start: TrainArgs, metrics: EpochMetrics): Promise<void> {
     const checkpoint = await saveCheckpoint(tuner, start.checkpointDir, metrics.epoch);
     crashHook(metrics.epoch, 'written');
     const recorded = new Promise<string[]>((done) => this.unrecorded.set(metrics.epoch, done));
@@ -138,7 +138,7 @@ export class TrainerSession {
     this.send({ type: 'lrSearched', suggestion: found.suggestion, lr: found.used, bodyLr: config.bodyLr * factor });
   }
 
-  private async lrFind(tuner: FineTuner, start: StartMessage): Promise<void> {
+  private async lrFind(tuner: FineTuner, start: TrainArgs): Promise<TrainResult> {
     const opts = start.lrFind ?? { steps: 100, minLr: 1e-7, maxLr: 1 };
     const { curve, suggestion } = await lrFind(tuner, {
       ...opts,
@@ -152,7 +152,7 @@ export class TrainerSession {
           etaSeconds: null,
         }),
     });
-    this.send({ type: 'lrFindDone', curve, suggestion });
+    return { type: 'lrFindDone', curve, suggestion };
   }
 }
 
@@ -213,10 +213,4 @@ function toTrainData(items: ManifestItem[], config: RunConfig, pixels: (id: numb
     });
   }
   return data;
-}
-
-/** The failure message sent to the engine: EngineErrors keep their code. */
-export function failure(e: unknown): TrainerToEngine {
-  if (e instanceof EngineError) return { type: 'failed', reason: e.message, code: e.code };
-  return { type: 'failed', reason: e instanceof Error ? e.message : String(e), code: 'internal' };
 }

@@ -1,7 +1,6 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import { type PretrainedConfig, pretrainedConfig } from '../backbones/pretrained.ts';
-import { tfShapeOf } from './layout.ts';
-import { CLASSIFIER_PREFIX } from './load-weights.ts';
+import { CLASSIFIER_PREFIX, tfShapeOf } from './layout.ts';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.ts';
 import { findNonFinite } from '../backbones/finite.ts';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { Backbone, BackboneFamily } from '../backbones/types.ts';
-import { type HostTensor, tfShapeOf, torchToTf } from './layout.ts';
+import { CLASSIFIER_PREFIX, type HostTensor, tfShapeOf, torchToTf } from './layout.ts';
 import type { SafetensorsFile } from './safetensors.ts';
 
 /** What a load did, key by key (JSON-safe: the UI and the CLI show it). */
@@ -31,8 +31,8 @@ export interface LoadOptions {
   adapt?: (name: string, tensor: HostTensor, expected: number[]) => HostTensor | null;
 }
 
-/** timm's classifier module per family: the part that is replaced when class counts differ. */
-export const CLASSIFIER_PREFIX: Record<BackboneFamily, string> = { resnet: 'fc', vit: 'head' };
+// In layout.ts, which loads no TensorFlow: check-weights.ts (weights.import in the engine) needs it too.
+export { CLASSIFIER_PREFIX } from './layout.ts';
 
 const MAX_LISTED = 8;
 

@@ -14,7 +14,9 @@ vi.mock('uplot', () => import('../lib/testing/fake-uplot.ts'));
 
 afterEach(cleanup);
 
+let planCount = 0;
 function plan(o: RunOptions): RunPlan {
+  planCount++;
   const strategy = o.strategy === 'auto' || !o.strategy ? 'top' : o.strategy;
   return {
     strategy, reason: `${strategy}: 24 training images are few, so only the head trains.`, trainableParams: 1026, totalParams: 11_177_538,
@@ -22,6 +24,7 @@ function plan(o: RunOptions): RunPlan {
     trainImages: 24, valImages: 8, classCounts: { normal: 12, opacity: 12 },
     estimate: { seconds: 40, rung: 'wasm', source: 'gflops', text: 'about 40 s on wasm (a rough estimate from the model\'s GFLOPs)', memory: { peakMb: 700, budgetMb: 3500, text: 'about 0.7 GB at batch 16 of the 3.5 GB wasm can use' } },
     config: { epochs: o.epochs ?? 10, imageSize: o.imageSize ?? 224, batchSize: 8, seed: 1234 } as RunPlan['config'],
+    planId: `plan-${planCount}`,
   };
 }
 
@@ -52,8 +55,8 @@ describe('TrainView', () => {
 
     await fireEvent.click(screen.getByRole('button', { name: 'Fine-tune' }));
     await vi.waitFor(() => expect(screen.getByTestId('run-monitor')).toBeTruthy());
-    // The run trains the plan shown: its options and the seed the plan drew.
-    expect(client.calls.find((c) => c.method === 'runs.start')?.args).toEqual({ ...(plans.at(-1)?.args as object), seed: 1234 });
+    // The run trains the plan shown, the last one the engine answered, by its id.
+    expect(client.calls.find((c) => c.method === 'runs.start')?.args).toEqual({ planId: `plan-${planCount}` });
 
     client.emit('run.progress', {
       runId: 3, jobId: 'j3', phase: 'training', epoch: 1, epochs: 2, step: 3, steps: 6, loss: 0.69,

@@ -12,7 +12,9 @@ import { runCli } from '../../testing/cli.ts';
 
 let tmp: string;
 const previousHome = process.env.LABELTUNE_HOME;
-beforeAll(() => {
+beforeAll(async () => {
+  // The command runs in a model host; the reference model built here needs a backend of its own.
+  await tf.setBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'labeltune-forward-'));
   process.env.LABELTUNE_HOME = join(tmp, 'home');
 });

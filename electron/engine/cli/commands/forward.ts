@@ -1,12 +1,13 @@
 import { isBackendRung } from '../../../../shared/contract/system.ts';
-import type { ForwardFileResult } from '../../../training/backbones/forward-file.ts';
+import type { ForwardResult } from '../../../../shared/contract/model-host.ts';
+import { onHost } from '../../host/host-job.ts';
 import { type Command, UsageError, numberOption } from '../command.ts';
 
 const REQUIRED = ['arch', 'weights', 'input', 'logits'] as const;
 
 /**
  * Runs a model on a .npy batch, so users can check imported weights against PyTorch. There is no
- * engine handler for it: the model runs in this process, like the training process does.
+ * engine handler for it: the CLI sends it to a model host of its own.
  */
 export const forwardCommand: Command = {
   name: 'forward',
@@ -29,24 +30,16 @@ export const forwardCommand: Command = {
     if (backend !== undefined && !isBackendRung(backend)) throw new UsageError(`--backend ${String(backend)} is not a backend (see "labeltune doctor")`);
     const batchSize = numberOption(values, 'batch-size');
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new UsageError('--batch-size expects a whole number ≥ 1');
-    // TensorFlow loads only for this command, so the rest of the CLI starts fast.
-    const { selectBackend } = await import('../../../training/backends/ladder.ts');
-    const { forwardFile } = await import('../../../training/backbones/forward-file.ts');
-    await selectBackend({ prefer: backend, log: json ? err : () => {} });
-    const result = await forwardFile({
-      arch: values.arch as string,
-      weights: values.weights as string,
-      input: values.input as string,
-      logits: values.logits as string,
-      features: values.features as string | undefined,
-      batchSize,
-    });
+    // The model runs in a model host: TensorFlow never loads in the CLI's own process.
+    const args = { arch: values.arch as string, weights: values.weights as string, input: values.input as string, logits: values.logits as string, features: values.features as string | undefined, batchSize, backend };
+    const result = await onHost('forward', args, { what: 'forward pass' });
+    if (json) err(`backend: ${result.backend}`);
     if (!json) out(formatForward(result));
     return result;
   },
 };
 
-export function formatForward(r: ForwardFileResult): string {
+export function formatForward(r: ForwardResult): string {
   return [
     `${r.arch} on ${r.backend}: ${r.images} image(s) at ${r.height}×${r.width} px in ${r.seconds.toFixed(2)} s`,
     `  logits    [${r.logits.shape.join(', ')}] -> ${r.logits.path}`,

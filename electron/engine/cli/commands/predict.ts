@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validation } from '../../../../shared/contract/errors.ts';
+import { filePredictions, predictionsCsv } from '../../evaluation/export-predictions.ts';
+import { onHost } from '../../host/host-job.ts';
 import type { Command } from '../command.ts';
 
 export const predictCommand: Command = {
@@ -10,13 +12,11 @@ export const predictCommand: Command = {
   options: { csv: { type: 'string' } },
   minPositionals: 2,
   async run({ positionals, values, json, out, err }) {
-    // tfjs and the decoders load here, not at start-up, so that `labeltune --help` stays fast.
-    const { selectBackend } = await import('../../../training/backends/ladder.ts');
-    const { predictWithExport, predictionsCsv, readExportFolder } = await import('../../evaluation/export-predict.ts');
+    // The export runs in a model host: TensorFlow never loads in the CLI's own process.
     const [dir, ...paths] = positionals;
-    const { classes } = readExportFolder(dir);
-    await selectBackend({ log: () => {} });
-    const rows = await predictWithExport(dir, paths, (done, total) => err(`${done}/${total} images`));
+    const result = await onHost('predictExport', { dir, paths }, { what: 'prediction', onEvent: (e) => err(e.message) });
+    const { classes } = result;
+    const rows = filePredictions(result);
     if (rows.length === 0) throw validation(`No image files found in ${paths.join(', ')}.`);
     const failed = rows.filter((r) => r.error);
     if (values.csv) writeFileSync(resolve(values.csv as string), predictionsCsv(rows, classes));

@@ -140,9 +140,8 @@ export const trainCommand: Command = {
     if (opts) {
       plan = await client.invoke('runs.plan', opts);
       if (!json) err(describePlan(plan));
-      // The plan's seed: the run trains exactly the plan printed. The strategy stays as asked (auto
-      // resolves the same way again), so the run keeps auto's reason instead of "chosen by the user".
-      started = await client.invoke('runs.start', { ...opts, seed: plan.config.seed });
+      // The run trains exactly the plan printed: its config, seed and parameter counts.
+      started = await client.invoke('runs.start', { planId: plan.planId!, name: opts.name });
     } else {
       if (!json) err(`Resuming run ${resume} from its last checkpoint.`);
       started = await client.invoke('runs.resume', { runId: resume as number });

@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { RunOptions } from '../../../../shared/contract/runs.ts';
+import type { StartArgs } from '../../../../shared/contract/runs.ts';
 import type { RunDetail, RunInfo, RunMetricRow, RunProgress, RunSummary } from '../../../../shared/domain/run.ts';
 import { alignSeries, type ChartData } from '../../components/charts/chart-data.ts';
 import { runLabel } from '../../components/runs/run-format.ts';
@@ -127,9 +127,10 @@ export class RunsState {
     if (detail) live.seed(detail.metrics);
   }
 
-  async startRun(options: RunOptions): Promise<void> {
+  /** Start a run: a plan of `runs.plan` (its planId), or options. */
+  async startRun(args: StartArgs): Promise<void> {
     await this.guard(async () => {
-      const { runId, jobId } = await this.client.invoke('runs.start', options);
+      const { runId, jobId } = await this.client.invoke('runs.start', args);
       const live = new LiveRun(runId, jobId);
       for (const p of this.early.filter((e) => e.runId === runId)) live.apply(p);
       this.early = [];

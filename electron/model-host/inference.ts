@@ -1,22 +1,14 @@
-import { isAbsolute, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EngineError, validation } from '../../../shared/contract/errors.ts';
-import type { RunConfig } from '../../../shared/domain/run.ts';
-import { selectBackend } from '../../training/backends/ladder.ts';
-import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { preprocessFor } from '../../training/trainer/model.ts';
-import { type TrainedModel, loadTrainedModel } from '../../training/trainer/trained-model.ts';
-import type { Database } from '../db/database.ts';
-import { decodeFile } from '../../imaging/decode/index.ts';
-import { checkpointFile } from '../runs/checkpoint-file.ts';
-import { getRun } from '../runs/store.ts';
+import { EngineError, validation } from '../../shared/contract/errors.ts';
+import type { InferenceImage, RunModelRef } from '../../shared/contract/model-host.ts';
+import type { RunConfig } from '../../shared/domain/run.ts';
+import { decodeFile } from '../imaging/decode/index.ts';
+import { selectBackend } from '../training/backends/ladder.ts';
+import { type PreprocessConfig, preprocessImage } from '../training/preprocess/preprocess.ts';
+import { preprocessFor } from '../training/trainer/model.ts';
+import { type TrainedModel, loadTrainedModel } from '../training/trainer/trained-model.ts';
 
-/** An image to run the model on. */
-export interface InferenceImage {
-  id: number;
-  path: string;
-  frame: number;
-}
+export type { InferenceImage } from '../../shared/contract/model-host.ts';
 
 export interface InferenceOptions {
   batchSize?: number;
@@ -42,20 +34,15 @@ export function ensureBackend(config: RunConfig): Promise<unknown> {
   return backendReady;
 }
 
-/** The checkpoint inference uses: the best one (lowest validation loss), else the newest. */
-export { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
-
-/** Load a run's best checkpoint (LoRA merged, adapters as hooks). */
-export async function loadRunModel(db: Database, projectDir: string, runId: number): Promise<RunModel> {
-  const run = getRun(db, runId);
-  const file = checkpointFile(db, projectDir, runId);
-  await ensureBackend(run.config);
-  const model = await loadTrainedModel(file, run.config);
+/** Load a run's checkpoint, as the engine named it (LoRA merged, adapters as hooks). */
+export async function loadRunModel(ref: RunModelRef): Promise<RunModel> {
+  await ensureBackend(ref.config);
+  const model = await loadTrainedModel(ref.checkpoint, ref.config);
   return {
-    runId,
-    config: run.config,
+    runId: ref.runId,
+    config: ref.config,
     model,
-    preprocess: preprocessFor(run.config),
+    preprocess: preprocessFor(ref.config),
     dispose() {
       model.backbone.dispose();
       model.adapters?.dispose();

@@ -1,16 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { unsupported } from '../../../shared/contract/errors.ts';
-import { PARITY_TOLERANCE, type ExportFormat, type ParityCheck } from '../../../shared/domain/export.ts';
-import type { Backbone, ForwardOptions } from '../../training/backbones/types.ts';
-import type { AdapterWeights } from '../../training/export/adapters.ts';
-import { createBackbone } from '../../training/backbones/registry.ts';
-import { ONNX_INPUT, ONNX_OUTPUT, exportOnnx } from '../../training/export/onnx/index.ts';
-import { exportSafetensors, timmLoadSnippet } from '../../training/export/safetensors/index.ts';
-import { folderLoader, writeTfjsModel } from '../../training/export/tfjs/index.ts';
-import { loadWeights } from '../../training/weights/load-weights.ts';
-import { SafetensorsFile } from '../../training/weights/safetensors.ts';
+import { unsupported } from '../../shared/contract/errors.ts';
+import { PARITY_TOLERANCE, type ExportFormat, type ParityCheck } from '../../shared/domain/export.ts';
+import type { Backbone, ForwardOptions } from '../training/backbones/types.ts';
+import type { AdapterWeights } from '../training/export/adapters.ts';
+import { createBackbone } from '../training/backbones/registry.ts';
+import { ONNX_INPUT, ONNX_OUTPUT, exportOnnx } from '../training/export/onnx/index.ts';
+import { exportSafetensors, timmLoadSnippet } from '../training/export/safetensors/index.ts';
+import { folderLoader, writeTfjsModel } from '../training/export/tfjs/index.ts';
+import { loadWeights } from '../training/weights/load-weights.ts';
+import { SafetensorsFile } from '../training/weights/safetensors.ts';
 import { type HeldOut, maxRowRelError, nhwcToNchw } from './held-out.ts';
 
 export interface Written {

@@ -3,7 +3,7 @@
  * order-dependent (every comparison with NaN is false), so any metric computed from them would be a
  * made-up number. The metric functions refuse them instead.
  */
-import { findNonFinite } from '../backbones/finite.ts';
+import { findNonFinite } from './non-finite.ts';
 
 /** How many of `scores` are NaN or +-Infinity. */
 export function countNonFinite(scores: ArrayLike<number>): number {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelled } from '../../../shared/contract/errors.ts';
-import type { RunConfig } from '../../../shared/domain/run.ts';
-import { createTinyResnet } from '../../training/finetune/testing/tiny-resnet.ts';
-import { preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { preprocessFor } from '../../training/trainer/model.ts';
-import { decodeFile } from '../../imaging/decode/index.ts';
+import { cancelled } from '../../shared/contract/errors.ts';
+import type { RunConfig } from '../../shared/domain/run.ts';
+import { createTinyResnet } from '../training/finetune/testing/tiny-resnet.ts';
+import { preprocessImage } from '../training/preprocess/preprocess.ts';
+import { preprocessFor } from '../training/trainer/model.ts';
+import { decodeFile } from '../imaging/decode/index.ts';
 import { type InferenceImage, type RunModel, predictImages } from './inference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-inference-'));

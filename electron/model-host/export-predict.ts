@@ -1,28 +1,20 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EngineError, unsupported, validation } from '../../../shared/contract/errors.ts';
-import { RESIZE_MODES, type ResizeMode } from '../../../shared/domain/run.ts';
-import { findNonFinite } from '../../training/backbones/finite.ts';
-import { folderLoader } from '../../training/export/tfjs/index.ts';
-import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { decodeFile } from '../../imaging/decode/index.ts';
-import { uncertainty } from './store.ts';
+import { EngineError, unsupported, validation } from '../../shared/contract/errors.ts';
+import { RESIZE_MODES, type ResizeMode } from '../../shared/domain/run.ts';
+import { findNonFinite } from '../training/backbones/finite.ts';
+import { folderLoader } from '../training/export/tfjs/index.ts';
+import { type PreprocessConfig, preprocessImage } from '../training/preprocess/preprocess.ts';
+import { decodeFile } from '../imaging/decode/index.ts';
+import type { ExportPredictions } from '../../shared/contract/model-host.ts';
+import { selectBackend } from '../training/backends/ladder.ts';
 
 /** What `labeltune predict` needs from an export folder's preprocessing.json. */
 export interface ExportPreprocessing {
   config: PreprocessConfig;
   classes: string[];
   multiLabel: boolean;
-}
-
-export interface FilePrediction {
-  path: string;
-  predicted: string | null;
-  confidence: number | null;
-  probs: number[] | null;
-  /** Why this file has no prediction (unreadable, not an image). */
-  error: string | null;
 }
 
 /** Image files by extension (DICOM files often have none); other files in a folder are skipped. */
@@ -96,12 +88,13 @@ async function pixelsOf(path: string, config: PreprocessConfig): Promise<Float32
  * Predict image files with a TF.js export (tf.loadGraphModel) and its preprocessing.json, in
  * batches. A file that cannot be decoded gets an error row; the others are still predicted.
  */
-export async function predictWithExport(dir: string, paths: string[], onProgress?: (done: number, total: number) => void): Promise<FilePrediction[]> {
+export async function predictWithExport(dir: string, paths: string[], onProgress?: (done: number, total: number) => void): Promise<ExportPredictions> {
   const pre = readExportFolder(dir);
+  await selectBackend({ log: () => {} });
   const graph = await tf.loadGraphModel(folderLoader(resolve(dir)));
   const files = expandPaths(paths);
   const s = pre.config.size;
-  const rows: FilePrediction[] = [];
+  const rows: ExportPredictions['rows'] = [];
   try {
     for (let start = 0; start < files.length; start += 16) {
       const batch = files.slice(start, start + 16);
@@ -112,18 +105,14 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
       batch.forEach((path, i) => {
         const err = prepared[i];
         const k = ok.findIndex((o) => o.i === i);
-        if (typeof err === 'string') rows.push({ path, predicted: null, confidence: null, probs: null, error: err });
-        else {
-          const u = uncertainty(probs[k], pre.multiLabel);
-          rows.push({ path, predicted: pre.classes[u.predictedClass], confidence: u.confidence, probs: probs[k], error: null });
-        }
+        rows.push(typeof err === 'string' ? { path, probs: null, error: err } : { path, probs: probs[k], error: null });
       });
       onProgress?.(rows.length, files.length);
     }
   } finally {
     graph.dispose();
   }
-  return rows;
+  return { classes: pre.classes, multiLabel: pre.multiLabel, rows };
 }
 
 function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): { logits: number[][]; probs: number[][] } {
@@ -148,14 +137,4 @@ function checkFiniteOutput(dir: string, logits: number[][], paths: string[]): vo
   throw validation(
     `${resolve(dir)}: the model gives NaN or Inf logits for ${paths[k]} although its pixels are finite, so the exported weights very likely hold NaN or Inf values (e.g. from a diverged training). Export the run again from a checkpoint before the divergence.`,
   );
-}
-
-/** CSV with one row per file: path, predicted class, confidence, one probability column per class, error. */
-export function predictionsCsv(rows: FilePrediction[], classes: string[]): string {
-  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const head = ['path', 'predicted', 'confidence', ...classes.map((c) => `p_${c}`), 'error'].map(q).join(',');
-  const lines = rows.map((r) =>
-    [r.path, r.predicted ?? '', r.confidence?.toString() ?? '', ...classes.map((_, k) => r.probs?.[k]?.toString() ?? ''), r.error ?? ''].map(q).join(','),
-  );
-  return `${[head, ...lines].join('\n')}\n`;
 }

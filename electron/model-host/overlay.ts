@@ -1,8 +1,8 @@
 import sharp from 'sharp';
-import type { DecodedImage } from '../../../shared/domain/pixels.ts';
-import { type PreprocessConfig, geometry } from '../../training/preprocess/preprocess.ts';
-import type { CamMap } from '../../training/explain/grad-cam.ts';
-import { toDisplayBytes } from '../../imaging/render.ts';
+import type { DecodedImage } from '../../shared/domain/pixels.ts';
+import { type PreprocessConfig, geometry } from '../training/preprocess/preprocess.ts';
+import type { CamMap } from '../training/explain/grad-cam.ts';
+import { toDisplayBytes } from '../imaging/render.ts';
 
 /** The jet colour map (as matplotlib / cv2.COLORMAP_JET): 0 dark blue → 0.5 green → 1 dark red. */
 export function jet(v: number): [number, number, number] {

@@ -1,6 +1,6 @@
-import type { Database } from '../db/database.ts';
-import { decodeFile } from '../../imaging/decode/index.ts';
-import { type PreprocessConfig, preprocessImage } from '../../training/preprocess/preprocess.ts';
+import type { InferenceImage } from '../../shared/contract/model-host.ts';
+import { decodeFile } from '../imaging/decode/index.ts';
+import { type PreprocessConfig, preprocessImage } from '../training/preprocess/preprocess.ts';
 
 /** Preprocessed held-out images (NHWC float32), for parity checks. */
 export interface HeldOut {
@@ -11,17 +11,10 @@ export interface HeldOut {
 }
 
 /**
- * Up to `limit` images the model did not train on — test split first, then validation — that still
- * decode. Parity is measured on real preprocessed images, not on noise.
+ * The first `limit` of the engine's held-out images that still decode, preprocessed. Parity is
+ * measured on real preprocessed images, not on noise.
  */
-export async function heldOutImages(db: Database, config: PreprocessConfig, limit = 8): Promise<HeldOut> {
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.path, i.frame FROM images i JOIN splits s ON s.image_id = i.id
-       WHERE i.excluded = 0 AND s.split IN ('test', 'val')
-       ORDER BY CASE s.split WHEN 'test' THEN 0 ELSE 1 END, i.id LIMIT ?`,
-    )
-    .all(limit * 2) as { id: number; path: string; frame: number }[];
+export async function heldOutImages(rows: InferenceImage[], config: PreprocessConfig, limit = 8): Promise<HeldOut> {
   const ids: number[] = [];
   const pixels: Float32Array[] = [];
   for (const row of rows) {

@@ -2,27 +2,34 @@ import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { validation } from '../../../shared/contract/errors.ts';
-import type { RunOptions } from '../../../shared/contract/runs.ts';
-import { type BackendRung, isBackendRung } from '../../../shared/contract/system.ts';
-import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../../shared/domain/run.ts';
-import { backboneEntry, isBackboneName } from '../../training/backbones/index.ts';
-import { pretrainedConfig } from '../../training/backbones/pretrained.ts';
-import { classWeightsFromCounts, positiveWeightsFromCounts } from '../../training/finetune/losses.ts';
-import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from '../../training/finetune/budget.ts';
-import { ADAPTER_SHARE } from '../../training/finetune/extensions.ts';
-import { GRADUAL_SHARE } from '../../training/finetune/gradual.ts';
-import { groupLearningRates, lrRule } from '../../training/finetune/lr.ts';
-import { autoStrategy, createStrategy, trainableSummary } from '../../training/finetune/strategies.ts';
-import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '../../training/trainer/model.ts';
-import { WeightCache } from '../../training/weights/cache.ts';
-import { NATIVE_MODULES } from '../../training/backends/ladder.ts';
-import { nodeSystemProbe } from '../../training/backends/system-probe.ts';
-import type { RunData } from './data.ts';
-import { type MeasuredPace, secondsAtPace } from './pace.ts';
+import { validation } from '../../shared/contract/errors.ts';
+import type { RunOptions } from '../../shared/contract/runs.ts';
+import { type BackendRung, isBackendRung } from '../../shared/contract/system.ts';
+import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../shared/domain/run.ts';
+import { backboneEntry, isBackboneName } from '../training/backbones/index.ts';
+import { pretrainedConfig } from '../training/backbones/pretrained.ts';
+import { classWeightsFromCounts, positiveWeightsFromCounts } from '../training/finetune/losses.ts';
+import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, secondsAtPace, stepMemoryMb } from '../training/finetune/budget.ts';
+import { ADAPTER_SHARE } from '../training/finetune/extensions.ts';
+import { GRADUAL_SHARE } from '../training/finetune/gradual.ts';
+import { groupLearningRates, lrRule } from '../training/finetune/lr.ts';
+import { autoStrategy, createStrategy, trainableSummary } from '../training/finetune/strategies.ts';
+import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '../training/trainer/model.ts';
+import { WeightCache } from '../training/weights/cache.ts';
+import { NATIVE_MODULES } from '../training/backends/ladder.ts';
+import { nodeSystemProbe } from '../training/backends/system-probe.ts';
+import type { MeasuredPace, PaceRecord, RunData } from '../../shared/contract/model-host.ts';
 
 /** The pace an earlier run measured on `rung` for this plan's backbone, strategy and size, if any. */
 export type PaceLookup = (rung: BackendRung) => MeasuredPace | null;
+
+/** The lookup over the paces the engine read from the project, for a resolved config. */
+export function paceLookup(config: RunConfig, paces: readonly PaceRecord[]): PaceLookup {
+  return (rung) => {
+    const p = paces.find((r) => r.backbone === config.backbone && r.strategy === config.strategy && r.imageSize === config.imageSize && r.backend === rung);
+    return p ? { runId: p.runId, imagesPerSec: p.imagesPerSec } : null;
+  };
+}
 
 function family(backbone: string): 'resnet' | 'vit' {
   if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
@@ -224,7 +231,7 @@ function estimate(config: RunConfig, data: RunData, pace: PaceLookup): RunPlan['
   const cached = config.strategy === 'linear' || config.strategy === 'top';
   const measured = pace(rung);
   const seconds = measured
-    ? secondsAtPace(measured, input.trainImages, input.valImages, config.epochs)
+    ? secondsAtPace(measured.imagesPerSec, input.trainImages, input.valImages, config.epochs)
     : cached ? cachedRunSeconds(input, config.strategy === 'top' ? 0.1 : 0) : fullRunSeconds(input);
   const source = measured
     ? `measured: run #${measured.runId} trained ${measured.imagesPerSec.toFixed(1)} images/s here`

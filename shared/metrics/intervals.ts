@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../../shared/random.ts';
+import { mulberry32 } from '../random.ts';
 import { rocAuc } from './roc.ts';
 
 export interface Interval {

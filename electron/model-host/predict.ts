@@ -1,0 +1,37 @@
+import { cancelled } from '../../shared/contract/errors.ts';
+import type { HostArgs, HostResult } from '../../shared/contract/model-host.ts';
+import { forwardFile } from '../training/backbones/forward-file.ts';
+import { selectBackend } from '../training/backends/ladder.ts';
+import { predictWithExport } from './export-predict.ts';
+import { loadRunModel, predictImages } from './inference.ts';
+import type { ServiceContext } from './service.ts';
+
+/** A run's checkpoint on the engine's images, in batches, stopping between batches when cancelled. */
+export async function predict(args: HostArgs<'predict'>, ctx: ServiceContext<'predict'>): Promise<HostResult<'predict'>> {
+  const m = await loadRunModel(args.model);
+  const verb = args.verb ?? 'Predicting';
+  try {
+    const probs = await predictImages(m, args.images, {
+      batchSize: args.batchSize,
+      onProgress: (done, total) => ctx.emit({ type: 'work', done, total, message: `${verb} ${done} of ${total} images` }),
+      checkCancelled: () => {
+        if (ctx.signal.aborted) throw cancelled();
+      },
+    });
+    return { probs };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** A TF.js export on image files (`labeltune predict`). */
+export function predictExport(args: HostArgs<'predictExport'>, ctx: ServiceContext<'predictExport'>): Promise<HostResult<'predictExport'>> {
+  return predictWithExport(args.dir, args.paths, (done, total) => ctx.emit({ type: 'work', done, total, message: `${done}/${total} images` }));
+}
+
+/** A backbone with imported weights on a .npy batch (`labeltune forward`). */
+export async function forward(args: HostArgs<'forward'>): Promise<HostResult<'forward'>> {
+  const { backend, ...file } = args;
+  await selectBackend({ prefer: backend as never, log: () => {} });
+  return forwardFile(file);
+}

@@ -1,0 +1,20 @@
+import type { Services } from './service.ts';
+
+/**
+ * Every method the model host serves. Each loads its code when first asked, so a host started for
+ * one job does not load the others' libraries.
+ */
+export const SERVICES: Services = {
+  train: async (args, ctx) => (await import('./train.ts')).train(args, ctx),
+  predict: async (args, ctx) => (await import('./predict.ts')).predict(args, ctx),
+  predictExport: async (args, ctx) => (await import('./predict.ts')).predictExport(args, ctx),
+  forward: async (args) => (await import('./predict.ts')).forward(args),
+  gradcam: async (args) => (await import('./gradcam.ts')).gradcam(args),
+  export: async (args, ctx) => (await import('./export.ts')).exportModel(args, ctx),
+  plan: async (args) => {
+    const { paceLookup, planRun, resolveConfig } = await import('./plan.ts');
+    const config = resolveConfig(args.opts, args.data, args.homeDir);
+    return planRun(config, args.data, paceLookup(config, args.paces));
+  },
+  doctor: async () => (await import('../training/backends/doctor.ts')).doctorReport(),
+};
