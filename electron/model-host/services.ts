@@ -16,5 +16,7 @@ export const SERVICES: Services = {
     const config = resolveConfig(args.opts, args.data, args.homeDir);
     return planRun(config, args.data, paceLookup(config, args.paces));
   },
+  jobExport: async (args) => (await import('./scale-out.ts')).jobExport(args),
+  jobImport: async (args) => (await import('./scale-out.ts')).jobImport(args),
   doctor: async () => (await import('../training/backends/doctor.ts')).doctorReport(),
 };

@@ -28,6 +28,10 @@ export interface HostMethods {
   doctor: { args: Record<string, never>; result: DoctorReport; event: never };
   /** Resolve a run's options against the project's data into its config and plan (counts, LRs, estimate). */
   plan: { args: PlanArgs; result: RunPlan; event: never };
+  /** The model side of a PyTorch job folder: initial weights, preprocessing and the per-epoch training schedule. */
+  jobExport: { args: JobExportArgs; result: JobModelSpec; event: never };
+  /** A finished PyTorch job's best and last weights, checked and written as the app's checkpoint files. */
+  jobImport: { args: JobImportArgs; result: JobImported; event: never };
 }
 
 export type HostMethod = keyof HostMethods;
@@ -313,4 +317,68 @@ export interface PaceRecord extends MeasuredPace {
   strategy: string;
   imageSize: number;
   backend: string;
+}
+
+// ---- jobExport, jobImport (PyTorch jobs, issue 18) ----
+
+export interface JobExportArgs {
+  /** The resolved run the job reproduces (the plan's config). */
+  config: RunConfig;
+  /** The folder (absolute; the engine owns its life) that gets initial.safetensors and preprocessing.json. */
+  dir: string;
+}
+
+/** Which parameters train, and which BatchNorm groups update their statistics, in one epoch (1-based). */
+export interface JobEpoch {
+  epoch: number;
+  trainableGroups: string[];
+  bnTrainGroups: string[];
+  trainParams: string[];
+}
+
+/** What config.json carries about the model, as the app's ParamSet rules decide it. */
+export interface JobModelSpec {
+  /** Files written into the folder. */
+  files: string[];
+  schedule: JobEpoch[];
+  /** Each trained parameter's group. */
+  paramGroups: Record<string, string>;
+  /** Parameters without weight decay (biases, norms, the backbone's exceptions). */
+  noDecay: string[];
+  /** Peak LR per group that trains. */
+  learningRates: Record<string, number>;
+  /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
+  lora: { rank: number; scale: number } | null;
+  /** The augmentation the app's trainer would apply (its defaults spelled out), or null without. */
+  augment: Record<string, number | boolean> | null;
+}
+
+/** The app's training-loop state a converted checkpoint records. */
+export interface JobLoopState {
+  epoch: number;
+  bestLoss: number;
+  /** 0-based. */
+  bestEpoch: number;
+  badEpochs: number;
+}
+
+export interface JobImportArgs {
+  config: RunConfig;
+  /** train.py's best and last weights (absolute, timm names). */
+  best: string;
+  last: string;
+  /** 1-based epochs of those weights; equal when the last epoch was the best (one file is written). */
+  bestEpoch: number;
+  lastEpoch: number;
+  loop: JobLoopState;
+  /** A new folder (absolute) for the app's checkpoint files; the engine moves it into place and records it. */
+  outDir: string;
+}
+
+export interface JobImported {
+  /** File names in outDir. */
+  bestFile: string;
+  lastFile: string;
+  trainableParams: number;
+  totalParams: number;
 }

@@ -3,14 +3,14 @@ import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFile } from '../../imaging/decode/index.ts';
-import { preprocessImage } from '../../training/preprocess/preprocess.ts';
-import { preprocessFor } from '../../training/trainer/model.ts';
-import { encodeNpy } from '../../training/weights/npy.ts';
-import { fillSampleProject } from '../runs/testing/sample-project.ts';
-import { runCli } from '../testing/cli.ts';
-import { requireInCi } from '../testing/require-in-ci.ts';
-import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { decodeFile } from '../../electron/imaging/decode/index.ts';
+import { preprocessImage } from '../../electron/training/preprocess/preprocess.ts';
+import { preprocessFor } from '../../electron/training/trainer/model.ts';
+import { encodeNpy } from '../../electron/training/weights/npy.ts';
+import { fillSampleProject } from '../../electron/engine/runs/testing/sample-project.ts';
+import { runCli } from '../../electron/engine/testing/cli.ts';
+import { requireInCi } from '../../electron/engine/testing/require-in-ci.ts';
+import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
 
 /**
  * The round trip project -> job folder -> train.py under 2 DDP ranks (gloo, CPU) -> job import ->
@@ -18,7 +18,7 @@ import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
  * torchrun is broken on Python 3.11, so the ranks are started here with torchrun's variables.
  */
 const PYTHON = process.env.LABELTUNE_PYTHON ?? '/usr/bin/python3';
-const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/pretrained/resnet18-fmnist0-4/model.safetensors', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/pretrained/resnet18-fmnist0-4/model.safetensors', import.meta.url));
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { encoding: 'utf8' }).status === 0;
 const ready = requireInCi(
   [hasTorch, `${PYTHON} with torch, torchvision and PIL (apt-get install python3-torch python3-torchvision python3-pil)`],
@@ -97,7 +97,7 @@ describe.runIf(ready)('labeltune job: export, train.py under DDP, import, eval',
     ['resnet18', 'resnet18-fmnist0-4', 32],
     ['vit_tiny_patch16_224', 'vit_tiny_patch16_224-fmnist0-4', 64],
   ])("train.py's %s in eval mode equals the app's forward on the fixture weights (< 1e-4)", async (arch, fixture, size) => {
-    const weights = fileURLToPath(new URL(`../../../../shared/fixtures/pretrained/${fixture}/model.safetensors`, import.meta.url));
+    const weights = fileURLToPath(new URL(`../../../shared/fixtures/pretrained/${fixture}/model.safetensors`, import.meta.url));
     const n = 4;
     const x = new Float32Array(n * 3 * size * size);
     let s = 7;
@@ -211,7 +211,7 @@ print(json.dumps(sorted(it['id'] for it, p in zip(items, pred) if p != it['label
   });
 
   it('a ViT LoRA job (r=8 on q/v through the fused qkv) trains on 2 ranks and imports at its reported accuracy', async () => {
-    const vitFixture = fileURLToPath(new URL('../../../../shared/fixtures/pretrained/vit_tiny_patch16_224-fmnist0-4/model.safetensors', import.meta.url));
+    const vitFixture = fileURLToPath(new URL('../../../shared/fixtures/pretrained/vit_tiny_patch16_224-fmnist0-4/model.safetensors', import.meta.url));
     const vit = join(t.tmp, 'job-vit');
     const ex = await runCli('job', 'export', t.projectDir, '--out', vit, '--backbone', 'vit_tiny_patch16_224', '--weights', vitFixture, '--image-size', '32', '--epochs', '1', '--batch-size', '8', '--no-augment', '--strategy', 'lora', '--json');
     expect(ex.code, ex.out).toBe(0);
