@@ -1,3 +1,4 @@
+import type { EpochMetrics, StepInfo } from '../../../shared/contract/model-host.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
@@ -50,32 +51,8 @@ export interface LoopConfig {
   cacheDir: string | null;
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number;
-  valAccuracy: number;
-  valAuc: number | null;
-  /** Single-label only: mean per-class recall (what separates learning from answering the largest class). */
-  valBalancedAccuracy: number | null;
-  alpha: number | null;
-  imagesPerSec: number;
-  learningRates: Record<string, number>;
-  /** Groups whose parameters trained in this epoch. */
-  trainableGroups: string[];
-  /** Number of leading groups served from the feature cache (0: none). */
-  cachedPrefix: number;
-  isBest: boolean;
-}
-
-export interface StepInfo {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  loss: number;
-  learningRates: Record<string, number>;
-  imagesPerSec: number;
-}
+// EpochMetrics and StepInfo travel to the engine as they are: one definition, in the host contract.
+export type { EpochMetrics, StepInfo };
 
 /** What survives a checkpoint besides tensors. */
 export interface LoopState {
