@@ -1,5 +1,5 @@
 import type { CountsDelta, CountsMoved } from '../domain/counts.ts';
-import type { ImageCounts, ImageDetail, ImageFilter, ImageSort, ImageSummary } from '../domain/images.ts';
+import type { ImageCounts, ImageDetail, ImageFilter, ImageSort, ImageSummary, PixelLevels } from '../domain/images.ts';
 import type { CountedWriteArgs } from './labels.ts';
 
 export interface ListImagesArgs {
@@ -19,6 +19,8 @@ export interface ImageHandlers {
   'images.counts': (a: { filter?: ImageFilter }) => Promise<ImageCounts>;
   /** All metadata of one image with its labels and split. */
   'images.get': (a: { id: number }) => Promise<ImageDetail>;
+  /** Minimum, maximum and percentiles of one image's stored values, for the viewer's window presets. */
+  'images.levels': (a: { id: number }) => Promise<PixelLevels>;
   /** Leave images out of training and splits, with a reason shown in the UI; answers how the counts moved. */
   'images.exclude': (a: { imageIds: number[]; reason: string } & CountedWriteArgs) => Promise<{ changed: number } & CountsMoved>;
   /** Take excluded images back in; answers how the counts moved. */

@@ -56,6 +56,17 @@ export interface ImageDetail extends ImageSummary {
   exactDuplicates: number[];
 }
 
+/**
+ * The spread of an image's stored values (Hounsfield units for CT, raw samples otherwise): what the
+ * viewer's percentile presets (full range, soft, bone) are computed from.
+ */
+export interface PixelLevels {
+  min: number;
+  max: number;
+  /** percentiles[k] is the k-th percentile, k = 0..100. */
+  percentiles: number[];
+}
+
 /** Counts for the current filter, for the sidebar. */
 export interface ImageCounts {
   total: number;

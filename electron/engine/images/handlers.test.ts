@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { encodeGrey16Png } from '../../imaging/png16.ts';
 import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { Database } from '../db/database.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
@@ -124,5 +127,24 @@ describe('images.get, exclude, include', () => {
       { imageIds: [ids[11]], excluded: true, counts: moved(1) },
     ]);
     await expect(client.invoke('images.exclude', { imageIds: [ids[11]], reason: ' ' })).rejects.toMatchObject({ code: 'validation' });
+  });
+});
+
+describe('images.levels', () => {
+  it('reads the value spread of a 16-bit radiograph from its file', async () => {
+    // A 64x64 16-bit ramp from 2000 to 2000 + 4095 * 10: the viewer's percentile presets come from it.
+    const px = new Uint16Array(64 * 64).map((_, i) => 2000 + i * 10);
+    const file = join(t.tmp, 'ramp16.png');
+    writeFileSync(file, encodeGrey16Png(64, 64, px));
+    db.prepare('UPDATE images SET path = ? WHERE id = ?').run(file, ids[3]);
+    const levels = await client.invoke('images.levels', { id: ids[3] });
+    expect(levels.min).toBe(2000);
+    expect(levels.max).toBe(2000 + 4095 * 10);
+    expect(levels.percentiles).toHaveLength(101);
+    expect(levels.percentiles[50]).toBeCloseTo(2000 + 2048 * 10, -2);
+  });
+
+  it('names a missing image', async () => {
+    await expect(client.invoke('images.levels', { id: 999_999 })).rejects.toThrow(/999999/);
   });
 });

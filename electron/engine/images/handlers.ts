@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeFile } from '../../imaging/decode/index.ts';
 import type { ImageHandlers } from '../../../shared/contract/images.ts';
 import type { CountedWriteArgs } from '../../../shared/contract/labels.ts';
 import type { EngineContext } from '../context.ts';
@@ -7,6 +8,7 @@ import { requireImages } from '../labels/label-store.ts';
 import { CountDelta } from './count-delta.ts';
 import { countedWrite, imageFilter as filter } from './filter-schema.ts';
 import { imageDetail, setExcluded } from './image-detail.ts';
+import { pixelLevels } from './levels.ts';
 import { countImages, listImages } from './query.ts';
 
 const id = z.number().int().positive();
@@ -36,6 +38,14 @@ export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers>
     },
     'images.counts': { schema: z.object({ filter: filter.optional() }), run: ({ filter }) => countImages(db(), filter) },
     'images.get': { schema: z.object({ id }), run: ({ id }) => imageDetail(db(), id) },
+    'images.levels': {
+      schema: z.object({ id }),
+      run: async ({ id }) => {
+        const { path, frame } = imageDetail(db(), id);
+        const { frames } = await decodeFile(path, { frame });
+        return pixelLevels(frames.length > 1 ? frames[frame] : frames[0]);
+      },
+    },
     'images.exclude': {
       schema: countedWrite.extend({ imageIds: ids, reason: nonEmpty('reason') }),
       run: ({ imageIds, reason, ...write }) => exclude(imageIds, true, reason, write),

@@ -18,6 +18,8 @@ const TASK: LabelTask = {
 };
 
 function engine() {
+  // The viewer remembers windows per pixel hash for the whole app run: each test gets its own hashes.
+  const salt = Math.random().toString(36).slice(2);
   const images: ImageSummary[] = Array.from({ length: 5 }, (_, i) => ({
     id: 201 + i, path: `/hands/${i}.png`, width: 64, height: 64, format: 'png', bitDepth: 8, groupId: null,
     excluded: false, split: null, labels: [], duplicateOf: null,
@@ -31,11 +33,12 @@ function engine() {
       ...countsMoved({ perClass: { [classIds[0]]: imageIds.length }, unlabeled: -imageIds.length, labelledPerTask: { 1: imageIds.length } }),
     }),
     'images.get': ({ id }) => ({
-      ...images[id - 201], hash: 'h', fileHash: null, phash: null, frame: 0, copied: false, channels: 1, modality: 'DX',
+      ...images[id - 201], hash: `h${id}-${salt}`, fileHash: null, phash: null, frame: 0, copied: false, channels: 1, modality: 'DX',
       window: { center: 2048, width: 4096 }, metadata: {}, excludeReason: null, importedAt: '2026-11-28T10:00:00.000Z',
       splitLocked: false, exactDuplicates: [],
     }),
     'labels.history': () => [],
+    'images.levels': () => ({ min: 1000, max: 41_000, percentiles: Array.from({ length: 101 }, (_, p) => 1000 + p * 400) }),
     'labels.undo': () => ({
       batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [],
       ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1, labelledPerTask: { 1: -1 } }),
@@ -103,10 +106,43 @@ describe('DatasetView', () => {
     const viewer = await screen.findByTestId('viewer');
     expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024');
     await vi.waitFor(() => expect(screen.getByTestId('viewer-window').textContent).toContain('W 4096 / L 2048'));
-    await fireEvent.click(screen.getByRole('button', { name: /^Lung/ }));
-    expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024&wc=-600&ww=1500');
+    // A radiograph gets percentile presets, not CT's Hounsfield windows.
+    expect(screen.getAllByTestId('viewer-preset').map((b) => b.textContent)).toEqual(['Auto', 'Full range', 'Soft (2-75%)', 'Bone (40-99%)']);
+    await fireEvent.click(screen.getByRole('button', { name: 'Full range' }));
+    await vi.waitFor(() => expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/202?size=1024&wc=21000&ww=40000'));
     await fireEvent.keyDown(viewer, { key: 'Escape' });
     expect(screen.queryByTestId('viewer')).toBeNull();
+  });
+
+  it('labels in the viewer with the grid\'s keys, advances, steps with arrows and j/k, and keeps each image\'s window', async () => {
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError: vi.fn() });
+    const grid = await screen.findByTestId('dataset-grid');
+    await vi.waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBeGreaterThanOrEqual(3));
+    await fireEvent.keyDown(grid, { key: 'Enter' });
+    const viewer = await screen.findByTestId('viewer');
+    const src = () => viewer.querySelector('img')?.getAttribute('src');
+    expect(screen.getByTestId('viewer-position').textContent).toBe('1 / 5');
+    await fireEvent.keyDown(viewer, { key: '2' });
+    // Labelled 201 and moved on to 202, as the grid does.
+    await vi.waitFor(() => expect(src()).toBe('fake://asset/render/202?size=1024'));
+    expect(screen.getByTestId('viewer-position').textContent).toBe('2 / 5');
+    await fireEvent.keyDown(viewer, { key: 'f' });
+    await vi.waitFor(() => expect(src()).toBe('fake://asset/render/203?size=1024'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Bone (40-99%)' }));
+    await vi.waitFor(() => expect(src()).toBe('fake://asset/render/203?size=1024&wc=28800&ww=23600'));
+    await fireEvent.keyDown(viewer, { key: 'k' });
+    await vi.waitFor(() => expect(src()).toBe('fake://asset/render/202?size=1024'));
+    expect(screen.getAllByTestId('viewer-class').map((b) => b.getAttribute('aria-pressed'))).toEqual(['false', 'true']);
+    await fireEvent.keyDown(viewer, { key: 'ArrowRight' });
+    // Back on 203: the window chosen there is shown again.
+    await vi.waitFor(() => expect(src()).toBe('fake://asset/render/203?size=1024&wc=28800&ww=23600'));
+    await fireEvent.keyDown(viewer, { key: 'j' });
+    await vi.waitFor(() => expect(screen.getByTestId('viewer-position').textContent).toBe('4 / 5'));
+    expect(client.calls.filter((c) => c.method === 'labels.set').map((c) => (c.args as { imageIds: number[]; classIds: number[] }))).toMatchObject([
+      { imageIds: [201], classIds: [12] },
+      { imageIds: [202], classIds: [12] },
+    ]);
   });
 
   it('shows the newest run\'s prediction and Grad-CAM overlay on g', async () => {

@@ -1,9 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { defaultWindow, dragWindow, PRESETS, renderPath, zoomAt } from './window-level.ts';
+import { defaultWindow, dragWindow, fromRange, presetsFor, renderPath, zoomAt } from './window-level.ts';
 
 describe('window/level', () => {
-  it('offers the lung, bone and soft-tissue presets with their radiology values', () => {
-    expect(PRESETS.map((p) => p.window)).toEqual([null, { center: -600, width: 1500 }, { center: 300, width: 2000 }, { center: 40, width: 400 }]);
+  const levels = { min: 1000, max: 41_000, percentiles: Array.from({ length: 101 }, (_, p) => 1000 + p * 400) };
+
+  it('offers Hounsfield presets for CT only', () => {
+    const ct = presetsFor('CT');
+    expect(ct.map((p) => p.window(levels))).toEqual([
+      null,
+      { center: -600, width: 1500 },
+      { center: 40, width: 400 },
+      { center: 300, width: 2000 },
+      { center: 40, width: 80 },
+    ]);
+    for (const modality of ['DX', 'CR', null, 'MR']) expect(presetsFor(modality).map((p) => p.id)).not.toContain('lung');
+  });
+
+  it('reads radiograph presets off the image percentiles, so a 16-bit radiograph is never all white', () => {
+    const [auto, full, soft, bone] = presetsFor('DX');
+    expect(auto.window(levels)).toBeNull();
+    expect(full.window(levels)).toEqual({ center: 21_000, width: 40_000 });
+    expect(soft.window(levels)).toEqual(fromRange(1800, 31_000));
+    expect(bone.window(levels)).toEqual(fromRange(17_000, 40_600));
+    // Every radiograph window lies inside the image's own values.
+    for (const p of [full, soft, bone]) {
+      const w = p.window(levels)!;
+      expect(w.center - w.width / 2).toBeGreaterThanOrEqual(levels.min);
+      expect(w.center + w.width / 2).toBeLessThanOrEqual(levels.max);
+    }
   });
 
   it('drags width horizontally and centre vertically, scaled to the width, never below 1', () => {

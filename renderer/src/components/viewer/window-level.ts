@@ -1,16 +1,59 @@
+import type { PixelLevels } from '../../../../shared/domain/images.ts';
+
 /** A display window in the image's stored values (Hounsfield units for CT, raw values otherwise). */
 export interface WindowLevel {
   center: number;
   width: number;
 }
 
-/** The radiology presets the viewer offers; `auto` is the image's own default window. */
-export const PRESETS: { id: string; label: string; window: WindowLevel | null }[] = [
-  { id: 'auto', label: 'Auto', window: null },
-  { id: 'lung', label: 'Lung W1500/L-600', window: { center: -600, width: 1500 } },
-  { id: 'bone', label: 'Bone W2000/L300', window: { center: 300, width: 2000 } },
-  { id: 'soft', label: 'Soft tissue W400/L40', window: { center: 40, width: 400 } },
+/**
+ * A display preset. CT presets are fixed Hounsfield windows; the others are read off the image's
+ * own value spread (percentiles), because a radiograph's raw values mean nothing absolute: "Lung
+ * W1500/L-600" turns a 16-bit radiograph all white.
+ */
+export interface Preset {
+  id: string;
+  label: string;
+  /** null: the image's own default window. */
+  window: (levels: PixelLevels) => WindowLevel | null;
+  /** True when the window needs the image's percentiles (fetched on first use). */
+  needsLevels: boolean;
+}
+
+const fixed = (id: string, label: string, w: WindowLevel | null): Preset => ({ id, label, window: () => w, needsLevels: false });
+const spread = (id: string, label: string, lo: number, hi: number): Preset => ({
+  id,
+  label,
+  window: (l) => fromRange(lo === 0 ? l.min : l.percentiles[lo], hi === 100 ? l.max : l.percentiles[hi]),
+  needsLevels: true,
+});
+
+/** Hounsfield windows: they mean something only for CT. */
+export const CT_PRESETS: Preset[] = [
+  fixed('auto', 'Auto', null),
+  fixed('lung', 'Lung W1500/L-600', { center: -600, width: 1500 }),
+  fixed('soft', 'Soft tissue W400/L40', { center: 40, width: 400 }),
+  fixed('bone', 'Bone W2000/L300', { center: 300, width: 2000 }),
+  fixed('brain', 'Brain W80/L40', { center: 40, width: 80 }),
 ];
+
+/** Radiographs, photographs, microscopy: full range, and the darker (soft) or brighter (bone) part of the values. */
+export const SPREAD_PRESETS: Preset[] = [
+  fixed('auto', 'Auto', null),
+  spread('full', 'Full range', 0, 100),
+  spread('soft', 'Soft (2-75%)', 2, 75),
+  spread('bone', 'Bone (40-99%)', 40, 99),
+];
+
+/** The presets that make sense for an image of this modality (DICOM Modality tag, null for plain files). */
+export function presetsFor(modality: string | null): Preset[] {
+  return modality?.trim().toUpperCase() === 'CT' ? CT_PRESETS : SPREAD_PRESETS;
+}
+
+/** The window showing exactly the values lo..hi. */
+export function fromRange(lo: number, hi: number): WindowLevel {
+  return { center: Math.round((lo + hi) / 2), width: Math.max(1, Math.round(hi - lo)) };
+}
 
 /** The window an image shows without one set: its stored default, else its full value range. */
 export function defaultWindow(window: WindowLevel | null, bitDepth: number): WindowLevel {

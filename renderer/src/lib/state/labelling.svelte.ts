@@ -17,6 +17,7 @@ export type LabelAction =
   | { kind: 'toggle'; classId: number }
   | { kind: 'toggleActive' }
   | { kind: 'move'; rows: number; cols: number; extend: boolean }
+  | { kind: 'step'; by: number }
   | { kind: 'exclude' }
   | { kind: 'undo' }
   | { kind: 'redo' }
@@ -60,6 +61,21 @@ export function keyToAction(e: KeyInput, classes: readonly LabelClass[], mode: T
   return null;
 }
 
+/** Keys the viewer passes on: labels, undo/redo, and stepping through the filter's order. */
+const VIEWER_KINDS = new Set<LabelAction['kind']>(['label', 'toggle', 'toggleActive', 'undo', 'redo']);
+const STEPS: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, j: 1, ArrowLeft: -1, ArrowUp: -1, k: -1 };
+
+/**
+ * The viewer's key map: the grid's label keys (a class shortcut may claim j or k), and arrows or
+ * j / k to the next / previous image of the current filter and sort, one image at a time.
+ */
+export function viewerKeyToAction(e: KeyInput, classes: readonly LabelClass[], mode: TaskMode): LabelAction | null {
+  const action = keyToAction(e, classes, mode);
+  if (action && VIEWER_KINDS.has(action.kind)) return action;
+  const plain = !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey;
+  return plain && STEPS[e.key] !== undefined ? { kind: 'step', by: STEPS[e.key] } : null;
+}
+
 function classForKey(key: string, classes: readonly LabelClass[]): LabelClass | undefined {
   if (/^[1-9]$/.test(key)) return [...classes].sort((a, b) => a.position - b.position)[Number(key) - 1];
   const lower = key.toLowerCase();
@@ -95,6 +111,20 @@ export class LabellingState {
     return true;
   }
 
+  /** A key pressed in the viewer; returns true when it was ours. The viewer follows the cursor. */
+  handleViewerKey(e: KeyInput): boolean {
+    const action = viewerKeyToAction(e, this.dataset.classes, this.mode);
+    if (!action) return false;
+    void this.run(action);
+    return true;
+  }
+
+  /** Show the image at this position in the viewer, with the cursor (and nothing else selected) on it. */
+  openAt(position: number): void {
+    this.dataset.moveTo(position);
+    this.viewing = this.dataset.itemAt(position)?.id ?? null;
+  }
+
   async run(action: LabelAction): Promise<void> {
     const d = this.dataset;
     switch (action.kind) {
@@ -108,6 +138,8 @@ export class LabellingState {
         return;
       case 'move':
         return d.moveTo(d.cursor + action.rows * d.columns + action.cols, action.extend);
+      case 'step':
+        return d.moveTo(d.cursor + action.by);
       case 'exclude':
         return this.exclude();
       case 'undo':
@@ -115,8 +147,7 @@ export class LabellingState {
       case 'redo':
         return this.history('labels.redo');
       case 'open':
-        this.viewing = d.current?.id ?? null;
-        return;
+        return this.openAt(d.cursor);
       case 'help':
         this.showHelp = !this.showHelp;
         return;

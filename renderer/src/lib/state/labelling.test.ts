@@ -3,7 +3,7 @@ import type { ImageSummary } from '../../../../shared/domain/images.ts';
 import type { LabelClass, LabelTask } from '../../../../shared/domain/labels.ts';
 import { FakeClient, countsMoved } from '../testing/fake-client.ts';
 import { DatasetState } from './dataset.svelte.ts';
-import { keyToAction, LabellingState } from './labelling.svelte.ts';
+import { keyToAction, LabellingState, viewerKeyToAction } from './labelling.svelte.ts';
 
 const cls = (id: number, position: number, name: string, shortcut: string | null = null): LabelClass => ({
   id, taskId: 1, name, position, color: null, shortcut, count: 0,
@@ -64,6 +64,21 @@ describe('keyToAction', () => {
     expect(keyToAction({ key: 'ArrowDown', shiftKey: true }, CLASSES, 'single')).toEqual({ kind: 'move', rows: 1, cols: 0, extend: true });
     expect(keyToAction({ key: 'x' }, CLASSES, 'single')).toEqual({ kind: 'exclude' });
     expect(keyToAction({ key: '1', altKey: true }, CLASSES, 'single')).toBeNull();
+  });
+});
+
+describe('viewerKeyToAction', () => {
+  it('labels like the grid and steps one image with arrows and j/k; a class may claim j', () => {
+    expect(viewerKeyToAction({ key: '2' }, CLASSES, 'single')).toEqual({ kind: 'label', classId: 12 });
+    expect(viewerKeyToAction({ key: 'ArrowDown' }, CLASSES, 'single')).toEqual({ kind: 'step', by: 1 });
+    expect(viewerKeyToAction({ key: 'ArrowLeft' }, CLASSES, 'single')).toEqual({ kind: 'step', by: -1 });
+    expect(viewerKeyToAction({ key: 'j' }, CLASSES, 'single')).toEqual({ kind: 'step', by: 1 });
+    expect(viewerKeyToAction({ key: 'k' }, CLASSES, 'single')).toEqual({ kind: 'step', by: -1 });
+    expect(viewerKeyToAction({ key: 'j' }, [...CLASSES, { ...CLASSES[0], id: 19, position: 3, shortcut: 'j' }], 'single')).toEqual({ kind: 'label', classId: 19 });
+    expect(viewerKeyToAction({ key: 'z', ctrlKey: true }, CLASSES, 'single')).toEqual({ kind: 'undo' });
+    // The viewer's own keys (exclude, close, select all) stay the viewer's.
+    for (const key of ['x', 'Escape', 'Enter', 'i', 'g']) expect(viewerKeyToAction({ key }, CLASSES, 'single')).toBeNull();
+    expect(viewerKeyToAction({ key: 'ArrowRight', shiftKey: true }, CLASSES, 'single')).toBeNull();
   });
 });
 
