@@ -11,6 +11,8 @@ export interface StartImportArgs {
   copy?: boolean;
   /** Which CSV header holds each role, when the usual names (path/file, label/class, group/patient_id, aux_label) do not fit. */
   csvColumns?: CsvColumnMapping;
+  /** The window or tab starting the import: its labels become one undo step of that session. */
+  session?: string;
 }
 
 export interface CsvColumnMapping {

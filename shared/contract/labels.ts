@@ -1,6 +1,6 @@
 import type { CountsDelta, CountsMoved } from '../domain/counts.ts';
 import type { ImageFilter } from '../domain/images.ts';
-import type { LabelChange, LabelClass, LabelEvent, LabelSource, LabelTask, TaskMode, TaskRole } from '../domain/labels.ts';
+import type { LabelChange, LabelClass, LabelEvent, LabelSource, LabelTask, TaskMode, TaskRole, UndoStep, ImageLabels } from '../domain/labels.ts';
 
 /**
  * What a counted write (labels.set, undo, redo, images.exclude/include) may carry, so one call is
@@ -50,6 +50,15 @@ export interface SetLabelsArgs extends CountedWriteArgs {
   source?: Exclude<LabelSource, 'import'>;
   /** The batchId an earlier call of the same action returned: a selection sent in parts stays one undo step. */
   continueBatch?: string;
+  /** The window or tab writing: its undo takes back only its own actions. */
+  session?: string;
+}
+
+export interface UndoArgs extends CountedWriteArgs {
+  /** Only this session's own actions; without it, the project's newest (the CLI). */
+  session?: string;
+  /** The batch undoPreview named and the user confirmed; refused (conflict) when the next step is another one. */
+  expect?: string;
 }
 
 export interface LabelHandlers {
@@ -69,10 +78,12 @@ export interface LabelHandlers {
   'labels.deleteClass': (a: { classId: number; moveTo?: number }) => Promise<LabelChange>;
   /** Label one or many images in one undoable action; answers how the counts moved. */
   'labels.set': (a: SetLabelsArgs) => Promise<LabelChange & CountsMoved>;
-  /** Undo the most recent label action (human or model); `batchId` null when there is nothing to undo. */
-  'labels.undo': (a: CountedWriteArgs) => Promise<LabelChange & CountsMoved>;
+  /** What undo and redo would do next (of the session, when given), so the UI can name it and ask first. */
+  'labels.undoPreview': (a: { session?: string }) => Promise<{ undo: UndoStep | null; redo: UndoStep | null }>;
+  /** Undo the most recent label action (human, model or import); `batchId` null when there is nothing to undo; `step` names it. */
+  'labels.undo': (a: UndoArgs) => Promise<LabelChange & CountsMoved & { step: UndoStep | null }>;
   /** Redo the most recently undone action; `batchId` null when there is nothing to redo. */
-  'labels.redo': (a: CountedWriteArgs) => Promise<LabelChange & CountsMoved>;
+  'labels.redo': (a: UndoArgs) => Promise<LabelChange & CountsMoved & { step: UndoStep | null }>;
   /** The audit trail of one image, newest first. */
   'labels.history': (a: { imageId: number }) => Promise<LabelEvent[]>;
 }
@@ -81,6 +92,7 @@ export interface LabelEvents {
   /**
    * Labels of these images changed (set, undo, redo, merge, delete, predictions). `counts` is the
    * whole-project delta where the write worked it out (set, undo, redo); without it, count again.
+   * `changed` (set, undo, redo) are the images' new classes, so other windows redraw their tiles.
    */
-  'labels.changed': { imageIds: number[]; counts?: CountsDelta; clientId?: string };
+  'labels.changed': { imageIds: number[]; counts?: CountsDelta; clientId?: string; changed?: ImageLabels[] };
 }

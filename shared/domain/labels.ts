@@ -47,6 +47,18 @@ export interface LabelEvent {
   /** Shared by every event of one user action (one bulk label, one undo). */
   batchId: string | null;
   undone: boolean;
+  /** The window or tab (session) whose action wrote it; null for the CLI and older projects. */
+  session: string | null;
+}
+
+/** One undoable action, as undo or redo would take it back or bring it back. */
+export interface UndoStep {
+  batchId: string;
+  source: LabelSource;
+  /** Images the action labelled. */
+  images: number;
+  /** When its last label was written. */
+  at: string;
 }
 
 /** The labels of one image in one task after a change. */

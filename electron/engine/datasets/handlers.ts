@@ -12,7 +12,8 @@ import { inspectLabelCsv } from './import/csv.ts';
 import { absolutePath } from '../projects/paths.ts';
 import { Project } from '../projects/project.ts';
 import type { StartImportArgs } from '../../../shared/contract/datasets.ts';
-import { type ImportTuning, NEAR_DUPLICATE_THRESHOLD, emptyReport, runImport } from './import/import-job.ts';
+import { type ImportTuning, NEAR_DUPLICATE_THRESHOLD, emptyReport, importBatchId, runImport } from './import/import-job.ts';
+import { claimBatch } from '../labels/label-store.ts';
 
 const startSchema = z
   .object({
@@ -21,6 +22,7 @@ const startSchema = z
     classFolders: z.boolean().optional(),
     copy: z.boolean().optional(),
     csvColumns: z.object({ path: z.string().min(1).optional(), label: z.string().min(1).optional(), group: z.string().min(1).optional(), auxLabel: z.string().min(1).optional() }).strict().optional(),
+    session: z.string().min(1).max(100).optional(),
   })
   .strict()
   .refine((a) => a.paths.length > 0 || a.csv !== undefined, { message: 'Give at least one file or folder to import, or a CSV that lists them.' });
@@ -49,7 +51,10 @@ export function datasetHandlers(ctx: EngineContext, tuning: ImportTuning = {}): 
       run: (args) => {
         // A wrong CSV path is a typo to fix now, not a failed job to discover later.
         if (args.csv && !existsSync(args.csv)) throw validation(`The label file ${args.csv} does not exist; check the CSV path.`);
-        return { jobId: startImport(args) };
+        const jobId = startImport(args);
+        // The import's labels are one undo step of the window that started it.
+        if (args.session !== undefined) claimBatch(ctx.project().db, importBatchId(jobId), args.session);
+        return { jobId };
       },
     },
     'demo.create': {

@@ -187,8 +187,8 @@ describe('labels.set with audit', () => {
     // Within "class a" the two images leave the filter with everything they counted for.
     expect(second.filtered).toEqual({ total: -2, perClass: { [a]: -2 }, unlabeled: 0, excluded: 0, perSplit: { none: -2 }, labelledPerTask: { [task]: -2 } });
     expect(seen).toEqual([
-      { imageIds: ids.slice(0, 3), counts, clientId: 'tab-1' },
-      { imageIds: ids.slice(0, 2), counts: second.counts },
+      { imageIds: ids.slice(0, 3), counts, clientId: 'tab-1', changed: first.changed },
+      { imageIds: ids.slice(0, 2), counts: second.counts, changed: second.changed },
     ]);
     expect(projects).toEqual([]);
   });

@@ -9,11 +9,13 @@ import { countedWrite } from '../images/filter-schema.ts';
 import { deleteClass, mergeClasses } from './class-ops.ts';
 import { setLabels } from './label-store.ts';
 import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
-import { history, redoLast, undoLast } from './undo.ts';
+import { history, redoLast, undoLast, undoPreview } from './undo.ts';
 
 const id = z.number().int().positive();
 const role = z.enum(['main', 'aux']);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'colour must look like #1f77b4' });
+const session = z.string().min(1).max(100).optional();
+const undoArgs = countedWrite.extend({ session, expect: z.string().min(1).max(200).optional() }).strict();
 const shortcut = z.string().regex(/^\S{1,12}$/, { message: 'shortcut must be one key name without spaces, e.g. "1" or "n"' });
 
 export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers> {
@@ -28,13 +30,13 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
    * A keystroke's write: the answer carries the count delta and the one event carries it too (with
    * the caller's client id), so no client counts again and the project is not recounted per key.
    */
-  const counted = ({ filter, clientId }: CountedWriteArgs, write: (around: CountAround) => LabelChange): LabelChange & CountsMoved => {
+  const counted = <C extends LabelChange>({ filter, clientId }: CountedWriteArgs, write: (around: CountAround) => C): C & CountsMoved => {
     const delta = new CountDelta(db(), filter);
     const change = write(delta.around);
     const moved = delta.result();
     if (change.changed.length > 0) {
       const imageIds = [...new Set(change.changed.map((c) => c.imageId))];
-      ctx.events.emit('labels.changed', { imageIds, counts: moved.counts, ...(clientId === undefined ? {} : { clientId }) });
+      ctx.events.emit('labels.changed', { imageIds, counts: moved.counts, changed: change.changed, ...(clientId === undefined ? {} : { clientId }) });
     }
     return { ...change, ...moved };
   };
@@ -88,12 +90,20 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
         mode: z.enum(['replace', 'add', 'remove', 'toggle']).optional(),
         source: z.enum(['human', 'model']).optional(),
         continueBatch: z.string().uuid({ message: 'continueBatch must be the batchId an earlier labels.set returned' }).optional(),
+        session,
       }),
-      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch, ...write }) =>
-        counted(write, (around) => setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch }, around)),
+      run: ({ imageIds, taskRole = 'main', classIds, mode = 'replace', source = 'human', continueBatch, session, ...write }) =>
+        counted(write, (around) => setLabels(db(), { imageIds, taskRole, classIds, mode, source, continueBatch, session }, around)),
     },
-    'labels.undo': { schema: countedWrite.strict(), run: (write) => counted(write, (around) => undoLast(db(), around)) },
-    'labels.redo': { schema: countedWrite.strict(), run: (write) => counted(write, (around) => redoLast(db(), around)) },
+    'labels.undoPreview': { schema: z.object({ session }).strict(), run: ({ session }) => undoPreview(db(), session) },
+    'labels.undo': {
+      schema: undoArgs,
+      run: ({ session, expect, ...write }) => counted(write, (around) => undoLast(db(), around, { session, expect })),
+    },
+    'labels.redo': {
+      schema: undoArgs,
+      run: ({ session, expect, ...write }) => counted(write, (around) => redoLast(db(), around, { session, expect })),
+    },
     'labels.history': { schema: z.object({ imageId: id }), run: ({ imageId }) => history(db(), imageId) },
   };
 }

@@ -89,6 +89,8 @@ export interface SetLabelsInput {
   source: LabelSource;
   /** The batch id an earlier part of the same action returned; these images join its undo batch. */
   continueBatch?: string;
+  /** The window or tab writing (label_batches): its undo walks its own actions. */
+  session?: string;
 }
 
 /**
@@ -105,6 +107,11 @@ function joinableBatch(db: Database, batchId: string, source: LabelSource): stri
   if (row.source !== source) throw validation(`Label batch ${batchId} was written by "${row.source}", not "${source}"; start a new action.`);
   if (row.undone > 0) throw conflict(`Label batch ${batchId} was undone meanwhile; label the remaining images as a new action.`);
   return batchId;
+}
+
+/** Record that a session began this batch (labels.set, an import); a batch keeps its first session. */
+export function claimBatch(db: Database, batchId: string, session: string): void {
+  db.prepare('INSERT OR IGNORE INTO label_batches (batch_id, session, at) VALUES (?, ?, ?)').run(batchId, session, now());
 }
 
 /** Writes without anyone counting them. */
@@ -136,6 +143,7 @@ export function setLabels(db: Database, input: SetLabelsInput, around: CountArou
       pending.map((p) => p.imageId),
       () => writeChanges(db, pending, input.source, input.source, batchId),
     );
+    if (input.session !== undefined && pending.length > 0) claimBatch(db, batchId, input.session);
     return { batchId, pending };
   }).immediate();
   return toLabelChange(changes.batchId, changes.pending);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { LabelChange, LabelEvent, LabelEventSource, TaskRole } from '../../../shared/domain/labels.ts';
+import { conflict } from '../../../shared/contract/errors.ts';
+import type { LabelChange, LabelEvent, LabelEventSource, TaskRole, UndoStep } from '../../../shared/domain/labels.ts';
 import type { Database } from '../db/database.ts';
 import type { CountAround } from '../images/count-delta.ts';
-import { type PendingChange, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
+import { type PendingChange, claimBatch, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
 
 /**
  * Undo/redo walk label_events by batch. Human, model and import actions are undoable (an import's
@@ -22,11 +23,34 @@ interface EventRow {
   new_value: string;
 }
 
-function nextUndoBatch(db: Database): string | undefined {
+/** A batch with at least one live (not undone) event: a candidate for undo. */
+const LIVE = `EXISTS (SELECT 1 FROM label_events e WHERE e.batch_id = b.batch_id AND e.undone = 0 AND e.source IN ('human', 'model', 'import'))`;
+
+/**
+ * The next batch to undo: the project's newest live action, or with a session, that session's
+ * newest live action (another window's labels are not this window's to take back).
+ */
+function nextUndoBatch(db: Database, session?: string): string | undefined {
+  if (session !== undefined) {
+    return db.prepare(`SELECT b.batch_id FROM label_batches b WHERE b.session = ? AND ${LIVE} ORDER BY b.id DESC LIMIT 1`).pluck().get(session) as
+      | string
+      | undefined;
+  }
   return db.prepare(`SELECT batch_id FROM label_events WHERE undone = 0 AND ${UNDOABLE} ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
 }
 
-function nextRedoBatch(db: Database): string | undefined {
+function nextRedoBatch(db: Database, session?: string): string | undefined {
+  if (session !== undefined) {
+    return db
+      .prepare(
+        `SELECT b.batch_id FROM label_batches b JOIN label_events e ON e.batch_id = b.batch_id
+         WHERE b.session = ? AND e.undone > 0
+           AND b.id > (SELECT coalesce(max(b.id), 0) FROM label_batches b WHERE b.session = ? AND ${LIVE})
+         GROUP BY b.batch_id ORDER BY max(e.undone) DESC LIMIT 1`,
+      )
+      .pluck()
+      .get(session, session) as string | undefined;
+  }
   return db
     .prepare(
       `SELECT batch_id FROM label_events WHERE undone > 0 AND ${UNDOABLE}
@@ -37,11 +61,24 @@ function nextRedoBatch(db: Database): string | undefined {
     .get() as string | undefined;
 }
 
+/** What undo or redo would take back or bring back, so the UI can name it and ask first for large steps. */
+export function describeBatch(db: Database, batchId: string | undefined): UndoStep | null {
+  if (batchId === undefined) return null;
+  const row = db
+    .prepare(`SELECT min(source) AS source, count(DISTINCT image_id) AS images, max(at) AS at FROM label_events WHERE batch_id = ? AND source IN ('human', 'model', 'import')`)
+    .get(batchId) as { source: UndoStep['source'] | null; images: number; at: string | null };
+  return row.source === null || row.at === null ? null : { batchId, source: row.source, images: row.images, at: row.at };
+}
+
+export function undoPreview(db: Database, session?: string): { undo: UndoStep | null; redo: UndoStep | null } {
+  return { undo: describeBatch(db, nextUndoBatch(db, session)), redo: describeBatch(db, nextRedoBatch(db, session)) };
+}
+
 /**
  * Move each image of a batch from one side of its event to the other, but only when the image still
  * shows the expected side: an image labelled again since (or whose class was deleted) is skipped.
  */
-function replay(db: Database, batchId: string, direction: 'undo' | 'redo', around: CountAround): LabelChange {
+function replay(db: Database, batchId: string, direction: 'undo' | 'redo', around: CountAround, session?: string): LabelChange {
   const events = db.prepare('SELECT id, image_id, task_id, old_value, new_value FROM label_events WHERE batch_id = ? ORDER BY id').all(batchId) as EventRow[];
   const classes = new Set(db.prepare('SELECT id FROM classes').pluck().all() as number[]);
   const pending: PendingChange[] = [];
@@ -65,6 +102,8 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
     }
   }
   const replayId = randomUUID();
+  // The history says who undid; the replay's own events are never undone in turn (LIVE reads real actions only).
+  if (session !== undefined) claimBatch(db, replayId, session);
   around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, 'human', direction as LabelEventSource, replayId));
   const mark =
     direction === 'undo'
@@ -77,29 +116,42 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
   return { ...toLabelChange(replayId, changed, [...new Set(skipped)].sort((x, y) => x - y)), batchId };
 }
 
-/** Undo the newest live action; `batchId` is the batch taken back (null: nothing to undo). */
-export function undoLast(db: Database, around: CountAround = uncounted): LabelChange {
+export interface ReplayOptions {
+  /** Walk only this session's own actions. */
+  session?: string;
+  /** The batch the caller confirmed (from undoPreview); refused when the next step is another one. */
+  expect?: string;
+}
+
+function step(db: Database, direction: 'undo' | 'redo', around: CountAround, { session, expect }: ReplayOptions): LabelChange & { step: UndoStep | null } {
   return db.transaction(() => {
-    const batch = nextUndoBatch(db);
-    return batch ? replay(db, batch, 'undo', around) : { batchId: null, changed: [], skipped: [] };
+    const batch = direction === 'undo' ? nextUndoBatch(db, session) : nextRedoBatch(db, session);
+    if (expect !== undefined && batch !== expect) {
+      throw conflict(`The last action changed meanwhile (another ${direction} or a new label); look at what ${direction} would do now and try again.`);
+    }
+    const described = describeBatch(db, batch);
+    return batch ? { ...replay(db, batch, direction, around, session), step: described } : { batchId: null, changed: [], skipped: [], step: null };
   }).immediate();
 }
 
-/** Redo the most recently undone action that no newer action has superseded. */
-export function redoLast(db: Database, around: CountAround = uncounted): LabelChange {
-  return db.transaction(() => {
-    const batch = nextRedoBatch(db);
-    return batch ? replay(db, batch, 'redo', around) : { batchId: null, changed: [], skipped: [] };
-  }).immediate();
+/** Undo the newest live action (of the session, when given); `batchId` is the batch taken back (null: nothing to undo). */
+export function undoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): LabelChange & { step: UndoStep | null } {
+  return step(db, 'undo', around, options);
+}
+
+/** Redo the most recently undone action that no newer action (of the session, when given) has superseded. */
+export function redoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): LabelChange & { step: UndoStep | null } {
+  return step(db, 'redo', around, options);
 }
 
 export function history(db: Database, imageId: number): LabelEvent[] {
   const rows = db
     .prepare(
-      `SELECT e.id, e.at, e.image_id, e.task_id, t.role, e.old_value, e.new_value, e.source, e.batch_id, e.undone
-       FROM label_events e JOIN tasks t ON t.id = e.task_id WHERE e.image_id = ? ORDER BY e.id DESC`,
+      `SELECT e.id, e.at, e.image_id, e.task_id, t.role, e.old_value, e.new_value, e.source, e.batch_id, e.undone, b.session
+       FROM label_events e JOIN tasks t ON t.id = e.task_id LEFT JOIN label_batches b ON b.batch_id = e.batch_id
+       WHERE e.image_id = ? ORDER BY e.id DESC`,
     )
-    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number })[];
+    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number; session: string | null })[];
   return rows.map((r) => ({
     id: r.id,
     at: r.at,
@@ -111,5 +163,6 @@ export function history(db: Database, imageId: number): LabelEvent[] {
     source: r.source,
     batchId: r.batch_id,
     undone: r.undone > 0,
+    session: r.session,
   }));
 }

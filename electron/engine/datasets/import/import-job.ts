@@ -37,6 +37,9 @@ export const MIN_FILES_FOR_WORKERS = 64;
 /** The same threshold as the image queries' near-duplicate filter, so both name the same pairs. */
 export const NEAR_DUPLICATE_THRESHOLD = NEAR_THRESHOLD;
 
+/** The label batch of an import job: the whole import is one undo step. */
+export const importBatchId = (jobId: string): string => `import:${jobId}`;
+
 /** What the files, folders and CSV of an import amount to before any pixel is read. */
 interface ImportPlan {
   files: string[];
@@ -76,7 +79,7 @@ export async function runImport(
   const near = loadNearIndex(project, report.duplicates.nearThreshold);
   const plan = planImport(project, args);
   report.files = plan.files.length + plan.labelOnly.length;
-  const writer = new ImportWriter(project.db, project.thumbnails, report, near, (p) => plan.labels.get(p), `import:${job.jobId}`);
+  const writer = new ImportWriter(project.db, project.thumbnails, report, near, (p) => plan.labels.get(p), importBatchId(job.jobId));
   writer.commit(plan.issues.map((issue) => ({ kind: 'issue', sourcePath: issue.path, issue })));
   writer.commit(plan.labelOnly.map((p) => ({ kind: 'skipped', sourcePath: p, imageIds: writer.idsAtPath(p) })));
   const env = prepareEnv(project, { copy: args.copy === true, maxPixels });

@@ -1,0 +1,10 @@
+-- Which window or tab (session) wrote each undoable label batch, in the order the batches began:
+-- undo and redo walk one session's own actions, and the label history can say who changed a label.
+-- Batches written without a session (the CLI, older versions) have no row here.
+CREATE TABLE label_batches (
+  id INTEGER PRIMARY KEY,
+  batch_id TEXT NOT NULL UNIQUE,
+  session TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX label_batches_session ON label_batches(session, id);

@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineClient } from '../../../shared/contract/index.ts';
+import type { Database } from '../db/database.ts';
+import { pattern, rawPng } from '../../imaging/testing/fixtures.ts';
+import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
+import { seedImages } from '../testing/seed-images.ts';
+
+/** Issue 14, point 2: undo per window or tab, naming what it takes back; the audit log keeps everything. */
+let t: TestEngine;
+let client: EngineClient;
+let db: Database;
+let ids: number[];
+let a: number;
+let b: number;
+
+beforeEach(async () => {
+  t = await createTestProject();
+  client = t.client;
+  db = t.engine.ctx.project().db;
+  ids = seedImages(db, 10);
+  a = (await client.invoke('labels.addClass', { name: 'normal' })).id;
+  b = (await client.invoke('labels.addClass', { name: 'opacity' })).id;
+});
+afterEach(() => t.dispose());
+
+const labelsOf = (imageId: number) => db.prepare('SELECT class_id FROM labels WHERE image_id = ? ORDER BY class_id').pluck().all(imageId) as number[];
+const auditRows = () => db.prepare('SELECT count(*) FROM label_events').pluck().get() as number;
+
+describe('undo per session', () => {
+  it("takes back only the session's own actions, never another tab's", async () => {
+    const mine = await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], session: 'tab-A' });
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [b], session: 'tab-B' });
+    const undo = await client.invoke('labels.undo', { session: 'tab-A' });
+    expect(undo.batchId).toBe(mine.batchId);
+    expect(undo.step).toMatchObject({ batchId: mine.batchId, source: 'human', images: 1 });
+    expect([labelsOf(ids[0]), labelsOf(ids[1])]).toEqual([[], [b]]);
+    // Tab A has nothing left to undo: tab B's label is not A's to take back.
+    expect((await client.invoke('labels.undo', { session: 'tab-A' })).batchId).toBeNull();
+    expect(labelsOf(ids[1])).toEqual([b]);
+    // Tab B labelling meanwhile does not clear tab A's redo.
+    await client.invoke('labels.set', { imageIds: [ids[2]], classIds: [b], session: 'tab-B' });
+    expect((await client.invoke('labels.redo', { session: 'tab-A' })).batchId).toBe(mine.batchId);
+    expect(labelsOf(ids[0])).toEqual([a]);
+  });
+
+  it("a session's new action clears its own redo", async () => {
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], session: 'tab-A' });
+    await client.invoke('labels.undo', { session: 'tab-A' });
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], session: 'tab-A' });
+    expect((await client.invoke('labels.undoPreview', { session: 'tab-A' })).redo).toBeNull();
+    expect((await client.invoke('labels.redo', { session: 'tab-A' })).batchId).toBeNull();
+  });
+
+  it('previews the next step with its size and refuses an undo whose step changed since the preview', async () => {
+    await client.invoke('labels.set', { imageIds: ids.slice(0, 7), classIds: [a], session: 'tab-A' });
+    const preview = await client.invoke('labels.undoPreview', { session: 'tab-A' });
+    expect(preview.undo).toMatchObject({ source: 'human', images: 7 });
+    expect(preview.redo).toBeNull();
+    const newer = await client.invoke('labels.set', { imageIds: [ids[8]], classIds: [b], session: 'tab-A' });
+    await expect(client.invoke('labels.undo', { session: 'tab-A', expect: preview.undo!.batchId })).rejects.toMatchObject({ code: 'conflict' });
+    expect(labelsOf(ids[0])).toEqual([a]);
+    const done = await client.invoke('labels.undo', { session: 'tab-A', expect: newer.batchId! });
+    expect(done.step).toMatchObject({ images: 1 });
+  });
+
+  it('keeps every action and every undo in the audit log, with the session that wrote it', async () => {
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], session: 'tab-A' });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [b], session: 'tab-B' });
+    await client.invoke('labels.undo', { session: 'tab-B' });
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [b] });
+    expect(auditRows()).toBe(4);
+    const history = await client.invoke('labels.history', { imageId: ids[0] });
+    expect(history.map((e) => [e.source, e.session, e.new])).toEqual([
+      ['human', null, [b]],
+      ['undo', 'tab-B', [a]],
+      ['human', 'tab-B', [b]],
+      ['human', 'tab-A', [a]],
+    ]);
+  });
+
+  it("an import's labels are one undo step of the session that started it", async () => {
+    const dir = join(t.tmp, 'folders');
+    for (const cls of ['cats', 'dogs']) {
+      mkdirSync(join(dir, cls), { recursive: true });
+      for (let i = 0; i < 3; i++) writeFileSync(join(dir, cls, `${i}.png`), await rawPng(pattern(16, 16, 1, i + (cls === 'cats' ? 0 : 10)), 16, 16, 1));
+    }
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], session: 'tab-A' });
+    const { jobId } = await client.invoke('import.start', { paths: [dir], classFolders: true, session: 'tab-A' });
+    expect((await client.invoke('job.wait', { jobId })).status).toBe('completed');
+    const imported = () => db.prepare(`SELECT count(*) FROM labels WHERE source = 'import'`).pluck().get() as number;
+    expect(imported()).toBe(6);
+    // Another tab's undo does not touch the import.
+    expect((await client.invoke('labels.undo', { session: 'tab-B' })).batchId).toBeNull();
+    const preview = await client.invoke('labels.undoPreview', { session: 'tab-A' });
+    expect(preview.undo).toMatchObject({ batchId: `import:${jobId}`, source: 'import', images: 6 });
+    const undo = await client.invoke('labels.undo', { session: 'tab-A', expect: preview.undo!.batchId });
+    expect(undo.changed).toHaveLength(6);
+    expect(imported()).toBe(0);
+    expect(labelsOf(ids[0])).toEqual([a]);
+  });
+
+  it('tells other windows which tiles changed, with their new classes', async () => {
+    const seen: { changed?: unknown }[] = [];
+    client.on('labels.changed', (e) => seen.push(e));
+    await client.invoke('labels.set', { imageIds: [ids[3], ids[4]], classIds: [b], session: 'tab-A', clientId: 'view-A' });
+    await client.invoke('labels.undo', { session: 'tab-A', clientId: 'view-A' });
+    const task = db.prepare(`SELECT id FROM tasks WHERE role = 'main'`).pluck().get() as number;
+    expect(seen.map((e) => e.changed)).toEqual([
+      [
+        { imageId: ids[3], taskId: task, classIds: [b] },
+        { imageId: ids[4], taskId: task, classIds: [b] },
+      ],
+      [
+        { imageId: ids[3], taskId: task, classIds: [] },
+        { imageId: ids[4], taskId: task, classIds: [] },
+      ],
+    ]);
+  });
+});
