@@ -57,9 +57,14 @@ export interface SetLabelsArgs extends CountedWriteArgs {
 export interface UndoArgs extends CountedWriteArgs {
   /** Only this session's own actions; without it, the project's newest (the CLI). */
   session?: string;
-  /** The batch undoPreview named and the user confirmed; refused (conflict) when the next step is another one. */
+  /** The batch undoPreview (or a held answer) named and the user confirmed; refused (conflict) when the next step is another one. */
   expect?: string;
+  /** Without `expect`: when the step labelled more images than this, or is an import, do nothing and answer it with held: true, to ask first. */
+  askAbove?: number;
 }
+
+/** An undo or redo: what changed, the step it took (or held back to ask first). */
+export type UndoResult = LabelChange & CountsMoved & { step: UndoStep | null; held: boolean };
 
 export interface LabelHandlers {
   /** Every label set with its classes (in display order) and the image count of each class. */
@@ -81,9 +86,9 @@ export interface LabelHandlers {
   /** What undo and redo would do next (of the session, when given), so the UI can name it and ask first. */
   'labels.undoPreview': (a: { session?: string }) => Promise<{ undo: UndoStep | null; redo: UndoStep | null }>;
   /** Undo the most recent label action (human, model or import); `batchId` null when there is nothing to undo; `step` names it. */
-  'labels.undo': (a: UndoArgs) => Promise<LabelChange & CountsMoved & { step: UndoStep | null }>;
+  'labels.undo': (a: UndoArgs) => Promise<UndoResult>;
   /** Redo the most recently undone action; `batchId` null when there is nothing to redo. */
-  'labels.redo': (a: UndoArgs) => Promise<LabelChange & CountsMoved & { step: UndoStep | null }>;
+  'labels.redo': (a: UndoArgs) => Promise<UndoResult>;
   /** The audit trail of one image, newest first. */
   'labels.history': (a: { imageId: number }) => Promise<LabelEvent[]>;
 }

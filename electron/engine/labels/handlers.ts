@@ -15,7 +15,7 @@ const id = z.number().int().positive();
 const role = z.enum(['main', 'aux']);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'colour must look like #1f77b4' });
 const session = z.string().min(1).max(100).optional();
-const undoArgs = countedWrite.extend({ session, expect: z.string().min(1).max(200).optional() }).strict();
+const undoArgs = countedWrite.extend({ session, expect: z.string().min(1).max(200).optional(), askAbove: z.number().int().min(0).optional() }).strict();
 const shortcut = z.string().regex(/^\S{1,12}$/, { message: 'shortcut must be one key name without spaces, e.g. "1" or "n"' });
 
 export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers> {
@@ -98,11 +98,11 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
     'labels.undoPreview': { schema: z.object({ session }).strict(), run: ({ session }) => undoPreview(db(), session) },
     'labels.undo': {
       schema: undoArgs,
-      run: ({ session, expect, ...write }) => counted(write, (around) => undoLast(db(), around, { session, expect })),
+      run: ({ session, expect, askAbove, ...write }) => counted(write, (around) => undoLast(db(), around, { session, expect, askAbove })),
     },
     'labels.redo': {
       schema: undoArgs,
-      run: ({ session, expect, ...write }) => counted(write, (around) => redoLast(db(), around, { session, expect })),
+      run: ({ session, expect, askAbove, ...write }) => counted(write, (around) => redoLast(db(), around, { session, expect, askAbove })),
     },
     'labels.history': { schema: z.object({ imageId: id }), run: ({ imageId }) => history(db(), imageId) },
   };

@@ -61,8 +61,12 @@ describe('undo per session', () => {
     const newer = await client.invoke('labels.set', { imageIds: [ids[8]], classIds: [b], session: 'tab-A' });
     await expect(client.invoke('labels.undo', { session: 'tab-A', expect: preview.undo!.batchId })).rejects.toMatchObject({ code: 'conflict' });
     expect(labelsOf(ids[0])).toEqual([a]);
-    const done = await client.invoke('labels.undo', { session: 'tab-A', expect: newer.batchId! });
-    expect(done.step).toMatchObject({ images: 1 });
+    // One image is below askAbove: taken back at once.
+    const done = await client.invoke('labels.undo', { session: 'tab-A', askAbove: 1 });
+    expect(done).toMatchObject({ held: false, batchId: newer.batchId, step: { images: 1 } });
+    const bulk = await client.invoke('labels.undo', { session: 'tab-A', askAbove: 1 });
+    expect(bulk).toMatchObject({ held: true, step: { images: 7 } });
+    expect(labelsOf(ids[0])).toEqual([a]);
   });
 
   it('keeps every action and every undo in the audit log, with the session that wrote it', async () => {
@@ -95,7 +99,12 @@ describe('undo per session', () => {
     expect((await client.invoke('labels.undo', { session: 'tab-B' })).batchId).toBeNull();
     const preview = await client.invoke('labels.undoPreview', { session: 'tab-A' });
     expect(preview.undo).toMatchObject({ batchId: `import:${jobId}`, source: 'import', images: 6 });
+    // Asked to hold large steps, undo answers the import without taking it back.
+    const held = await client.invoke('labels.undo', { session: 'tab-A', askAbove: 1 });
+    expect(held).toMatchObject({ held: true, batchId: null, changed: [], step: { source: 'import', images: 6 } });
+    expect(imported()).toBe(6);
     const undo = await client.invoke('labels.undo', { session: 'tab-A', expect: preview.undo!.batchId });
+    expect(undo.held).toBe(false);
     expect(undo.changed).toHaveLength(6);
     expect(imported()).toBe(0);
     expect(labelsOf(ids[0])).toEqual([a]);

@@ -121,26 +121,34 @@ export interface ReplayOptions {
   session?: string;
   /** The batch the caller confirmed (from undoPreview); refused when the next step is another one. */
   expect?: string;
+  /** Hold (do nothing, answer the step) when the step labelled more images than this or is an import. */
+  askAbove?: number;
 }
 
-function step(db: Database, direction: 'undo' | 'redo', around: CountAround, { session, expect }: ReplayOptions): LabelChange & { step: UndoStep | null } {
+export type StepResult = LabelChange & { step: UndoStep | null; held: boolean };
+
+function step(db: Database, direction: 'undo' | 'redo', around: CountAround, { session, expect, askAbove }: ReplayOptions): StepResult {
   return db.transaction(() => {
     const batch = direction === 'undo' ? nextUndoBatch(db, session) : nextRedoBatch(db, session);
     if (expect !== undefined && batch !== expect) {
       throw conflict(`The last action changed meanwhile (another ${direction} or a new label); look at what ${direction} would do now and try again.`);
     }
     const described = describeBatch(db, batch);
-    return batch ? { ...replay(db, batch, direction, around, session), step: described } : { batchId: null, changed: [], skipped: [], step: null };
+    const nothing = { batchId: null, changed: [], skipped: [] };
+    if (!batch) return { ...nothing, step: null, held: false };
+    const large = described !== null && (described.images > (askAbove ?? Infinity) || (askAbove !== undefined && described.source === 'import'));
+    if (large && expect === undefined) return { ...nothing, step: described, held: true };
+    return { ...replay(db, batch, direction, around, session), step: described, held: false };
   }).immediate();
 }
 
 /** Undo the newest live action (of the session, when given); `batchId` is the batch taken back (null: nothing to undo). */
-export function undoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): LabelChange & { step: UndoStep | null } {
+export function undoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): StepResult {
   return step(db, 'undo', around, options);
 }
 
 /** Redo the most recently undone action that no newer action (of the session, when given) has superseded. */
-export function redoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): LabelChange & { step: UndoStep | null } {
+export function redoLast(db: Database, around: CountAround = uncounted, options: ReplayOptions = {}): StepResult {
   return step(db, 'redo', around, options);
 }
 

@@ -41,6 +41,7 @@ function engine() {
     'images.levels': () => ({ min: 1000, max: 41_000, percentiles: Array.from({ length: 101 }, (_, p) => 1000 + p * 400) }),
     'labels.undo': () => ({
       batchId: 'b', changed: [{ imageId: 201, taskId: 1, classIds: [] }], skipped: [],
+      step: { batchId: 'b', source: 'human', images: 1, at: '2026-12-06T09:00:00.000Z' }, held: false,
       ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1, labelledPerTask: { 1: -1 } }),
     }),
     'runs.list': () => [{ id: 4, status: 'completed' } as never],
@@ -63,8 +64,8 @@ describe('DatasetView', () => {
     await vi.waitFor(() => expect(screen.getAllByTestId('cell-labels').slice(0, 3).map((c) => c.textContent)).toEqual(['fracture', 'fracture', 'unlabeled']));
     const clientId = expect.stringMatching(/^view-/);
     expect(client.calls.filter((c) => c.method === 'labels.set').map((c) => c.args)).toEqual([
-      { imageIds: [201], classIds: [12], mode: 'replace', filter: {}, clientId },
-      { imageIds: [202], classIds: [12], mode: 'replace', filter: {}, clientId },
+      { imageIds: [201], classIds: [12], mode: 'replace', filter: {}, clientId, session: expect.stringMatching(/^s-/) },
+      { imageIds: [202], classIds: [12], mode: 'replace', filter: {}, clientId, session: expect.stringMatching(/^s-/) },
     ]);
     // The answers carry the counts: the class bar moves without asking for counts again.
     const fracture = () => screen.getAllByTestId('class-count')[1].textContent;

@@ -31,7 +31,7 @@ describe('ImportView', () => {
     await fireEvent.click(screen.getByLabelText(/Copy the files/));
     await fireEvent.click(screen.getByRole('button', { name: 'Start import' }));
     await vi.waitFor(() => expect(client.calls.map((c) => c.method)).toEqual(['import.start', 'job.get']));
-    expect(client.calls[0].args).toEqual({ paths: ['/data/hands', '/data/more'], csv: undefined, classFolders: true, copy: true });
+    expect(client.calls[0].args).toEqual({ paths: ['/data/hands', '/data/more'], csv: undefined, classFolders: true, copy: true, session: expect.stringMatching(/^s-/) });
 
     client.emit('job.progress', { jobId: 'j1', kind: 'import', done: 2, total: 4, message: 'hand_01.png' });
     await vi.waitFor(() => expect(screen.getByTestId('import-progress').textContent).toContain('2 / 4'));
@@ -83,7 +83,7 @@ describe('ImportView CSV column mapping', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Start import' }));
     await vi.waitFor(() => expect(client.calls.some((c) => c.method === 'import.start')).toBe(true));
     expect(client.calls.find((c) => c.method === 'import.start')?.args).toEqual({
-      paths: [], csv: '/data/export.csv', csvColumns: { path: 'Scan', label: 'Finding' }, classFolders: true, copy: false,
+      paths: [], csv: '/data/export.csv', csvColumns: { path: 'Scan', label: 'Finding' }, classFolders: true, copy: false, session: expect.stringMatching(/^s-/),
     });
   });
 });

@@ -104,7 +104,31 @@ export class DatasetState {
 
   /** Labels changed by another client (window, CLI, prediction run); our own writes were applied from their answers. */
   onLabelsChanged(e: Events['labels.changed']): void {
-    if (e.clientId !== this.clientId) this.applyForeign(e.counts);
+    if (e.clientId === this.clientId) return;
+    this.applyForeign(e.counts);
+    // Tiles follow other windows live: with the new classes at hand, or by fetching the pages shown.
+    if (e.changed) this.applyChange({ batchId: null, changed: e.changed, skipped: [] });
+    else if (this.showsAny(e.imageIds)) void this.refetchPages();
+  }
+
+  private showsAny(imageIds: number[]): boolean {
+    const ids = new Set(imageIds);
+    return [...this.pages.values()].some((items) => items.some((i) => ids.has(i.id)));
+  }
+
+  /** The loaded pages again, in place (a class merge or delete elsewhere): the cursor and selection stay. */
+  private async refetchPages(): Promise<void> {
+    const generation = this.generation;
+    for (const page of [...this.pages.keys()]) {
+      try {
+        const res = await this.client.invoke('images.list', { filter: this.filter, sort: this.sort, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+        if (generation !== this.generation) return;
+        this.total = res.total;
+        this.pages.set(page, res.items);
+      } catch (e) {
+        this.onError(e);
+      }
+    }
   }
 
   /** Images excluded or included by another client (or the image viewer, which sends no client id). */

@@ -2,6 +2,8 @@ import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
 import { chunks } from '../api/chunks.ts';
 import type { DatasetState } from './dataset.svelte.ts';
+import { SESSION_ID, describeStep } from './session.ts';
+import { toasts } from './toasts.svelte.ts';
 
 /** The parts of a KeyboardEvent the key map reads (a plain object in tests). */
 export interface KeyInput {
@@ -97,6 +99,9 @@ export class LabellingState {
     private readonly client: EngineClient,
     private readonly dataset: DatasetState,
     private readonly onError: (e: unknown) => void,
+    /** Asks before a bulk or import undo; the view passes a confirm dialog. */
+    private readonly ask: (question: string) => boolean | Promise<boolean> = () => false,
+    private readonly session: string = SESSION_ID,
   ) {}
 
   get mode(): TaskMode {
@@ -173,7 +178,7 @@ export class LabellingState {
       for (const part of chunks(imageIds)) {
         const joining: { continueBatch?: string } = batch === null ? {} : { continueBatch: batch };
         const sent = d.countedArgs();
-        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining, ...sent });
+        const change = await this.client.invoke('labels.set', { imageIds: part, classIds: [classId], mode, ...joining, ...sent, session: this.session });
         batch ??= change.batchId;
         d.applyChange(change);
         d.applyCounts(change, sent.filter);
@@ -208,12 +213,26 @@ export class LabellingState {
     return false;
   }
 
+  /**
+   * Undo or redo this window's own last action. One image goes back at once; a bulk label or an
+   * import comes back held, and is taken only once the user says yes. A toast names what was done.
+   */
   private history(method: 'labels.undo' | 'labels.redo'): Promise<void> {
+    const verb = method === 'labels.undo' ? 'Undo' : 'Redo';
     return this.apply(async () => {
-      const sent = this.dataset.countedArgs();
-      const change = await this.client.invoke(method, sent);
+      let sent = this.dataset.countedArgs();
+      let change = await this.client.invoke(method, { ...sent, session: this.session, askAbove: 1 });
+      if (change.held && change.step) {
+        const when = new Date(change.step.at).toLocaleTimeString();
+        if (!(await this.ask(`${verb} the ${describeStep(change.step)} (${when})? Labels made in other windows stay as they are.`))) return;
+        sent = this.dataset.countedArgs();
+        change = await this.client.invoke(method, { ...sent, session: this.session, expect: change.step.batchId });
+      }
       this.dataset.applyChange(change);
       this.dataset.applyCounts(change, sent.filter);
+      const skipped = change.skipped.length > 0 ? `; ${change.skipped.length} image(s) changed since were left as they are` : '';
+      if (change.step) toasts.push('info', `${verb === 'Undo' ? 'Undone' : 'Redone'}: ${describeStep(change.step)}${skipped}.`);
+      else toasts.push('info', `Nothing to ${verb.toLowerCase()} in this window.`);
     });
   }
 

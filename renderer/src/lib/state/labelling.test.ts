@@ -27,8 +27,8 @@ async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
       batchId: continueBatch ?? 'b1', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [],
       ...countsMoved({ perClass: { [classIds[0]]: imageIds.length }, unlabeled: -imageIds.length, labelledPerTask: { 1: imageIds.length } }),
     }),
-    'labels.undo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [] }], skipped: [], ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1 }) }),
-    'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [], ...countsMoved({ perClass: { 12: 1 }, unlabeled: -1 }) }),
+    'labels.undo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [] }], skipped: [], step: STEP, held: false, ...countsMoved({ perClass: { 12: -1 }, unlabeled: 1 }) }),
+    'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [], step: STEP, held: false, ...countsMoved({ perClass: { 12: 1 }, unlabeled: -1 }) }),
     'images.exclude': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: imageIds.length }) }),
     'images.include': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: -imageIds.length }) }),
   });
@@ -46,6 +46,8 @@ async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
   const calls = (method: string) => client.calls.filter((c) => c.method === method).map((c) => c.args);
   return { client, dataset, labelling, press, calls, onError };
 }
+
+const STEP = { batchId: 'b1', source: 'human', images: 1, at: '2026-12-06T09:00:00.000Z' } as const;
 
 describe('keyToAction', () => {
   it('maps digits to classes by position and letters to their shortcut', () => {
@@ -84,6 +86,8 @@ describe('viewerKeyToAction', () => {
 
 /** What every write of the labelling view sends besides its own arguments. */
 const SENT = { filter: {}, clientId: expect.stringMatching(/^view-/) };
+/** Label writes also name this window's session, so its undo walks only its own actions. */
+const LABEL_SENT = { ...SENT, session: expect.stringMatching(/^s-/) };
 
 describe('LabellingState', () => {
   it('number keys persist the label at once and advance the cursor', async () => {
@@ -91,8 +95,8 @@ describe('LabellingState', () => {
     expect(await t.press('2')).toBe(true);
     expect(await t.press('1')).toBe(true);
     expect(t.calls('labels.set')).toEqual([
-      { imageIds: [101], classIds: [12], mode: 'replace', ...SENT },
-      { imageIds: [102], classIds: [11], mode: 'replace', ...SENT },
+      { imageIds: [101], classIds: [12], mode: 'replace', ...LABEL_SENT },
+      { imageIds: [102], classIds: [11], mode: 'replace', ...LABEL_SENT },
     ]);
     expect(t.dataset.cursor).toBe(2);
     expect(t.dataset.itemAt(0)?.labels).toEqual([12]);
@@ -121,7 +125,7 @@ describe('LabellingState', () => {
     t.dataset.select(8, { toggle: true });
     expect(t.dataset.selected.size).toBe(5);
     await t.press('3');
-    expect(t.calls('labels.set')).toEqual([{ imageIds: [103, 104, 105, 106, 109], classIds: [13], mode: 'replace', ...SENT }]);
+    expect(t.calls('labels.set')).toEqual([{ imageIds: [103, 104, 105, 106, 109], classIds: [13], mode: 'replace', ...LABEL_SENT }]);
     expect(t.dataset.cursor).toBe(8);
     t.dataset.moveTo(0);
     await t.press('ArrowRight', { shiftKey: true });
@@ -160,8 +164,8 @@ describe('LabellingState', () => {
     await t.press('2');
     await t.press(' ');
     expect(t.calls('labels.set')).toEqual([
-      { imageIds: [101], classIds: [12], mode: 'toggle', ...SENT },
-      { imageIds: [101], classIds: [12], mode: 'toggle', ...SENT },
+      { imageIds: [101], classIds: [12], mode: 'toggle', ...LABEL_SENT },
+      { imageIds: [101], classIds: [12], mode: 'toggle', ...LABEL_SENT },
     ]);
     expect(t.dataset.cursor).toBe(0);
   });
@@ -221,14 +225,24 @@ describe('LabellingState', () => {
   it("other clients' events move the counts without a call; under a filter they are counted again", async () => {
     const t = await setup();
     const before = t.client.calls.length;
-    t.dataset.onLabelsChanged({ imageIds: [101], counts: countsMoved({ perClass: { 13: 2 }, unlabeled: -2 }).counts, clientId: 'another-window' });
+    t.dataset.onLabelsChanged({
+      imageIds: [101],
+      counts: countsMoved({ perClass: { 13: 2 }, unlabeled: -2 }).counts,
+      clientId: 'another-window',
+      changed: [{ imageId: 101, taskId: 1, classIds: [13] }],
+    });
     t.dataset.onExcluded({ imageIds: [102], excluded: true, counts: countsMoved({ excluded: 1 }).counts });
     expect(t.client.calls.length).toBe(before);
     expect(t.dataset.counts).toMatchObject({ unlabeled: 28, excluded: 1, perClass: { 13: 2 } });
     expect(t.dataset.itemAt(1)?.excluded).toBe(true);
+    // The other window's label shows on the tile at once.
+    expect(t.dataset.itemAt(0)?.labels).toEqual([13]);
     expect(t.dataset.classes.find((c) => c.id === 13)?.count).toBe(2);
-    // Without a delta (a class merge) or under a filter the delta cannot be applied: ask again.
+    // Without a delta (a class merge) or under a filter the delta cannot be applied: ask again,
+    // and fetch the shown tiles again.
+    const listed = t.calls('images.list').length;
     t.dataset.onLabelsChanged({ imageIds: [101] });
+    await vi.waitFor(() => expect(t.calls('images.list').length).toBe(listed + 1));
     await t.dataset.setFilter({ split: 'train' });
     const counted = t.calls('images.counts').length;
     t.dataset.onLabelsChanged({ imageIds: [101], counts: countsMoved({ perClass: { 13: 1 } }).counts });
