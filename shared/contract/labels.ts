@@ -78,9 +78,11 @@ export interface LabelHandlers {
   /** Put a task's classes in this order (every class of the task, once). */
   'labels.reorderClasses': (a: { classIds: number[] }) => Promise<LabelTask>;
   /** Move every label of class `fromId` to `intoId` (same task) and delete `fromId`; audited. */
-  'labels.mergeClasses': (a: { fromId: number; intoId: number }) => Promise<LabelChange>;
+  'labels.mergeClasses': (a: { fromId: number; intoId: number }) => Promise<LabelChange & { restoreId: string }>;
   /** Delete a class; refused while images use it unless `moveTo` names a class of the same task to move them to. */
-  'labels.deleteClass': (a: { classId: number; moveTo?: number }) => Promise<LabelChange>;
+  'labels.deleteClass': (a: { classId: number; moveTo?: number }) => Promise<LabelChange & { restoreId: string }>;
+  /** Undo a merge or delete (its `restoreId`): the class comes back and the images it had get it again; audited. */
+  'labels.restoreClass': (a: { restoreId: string }) => Promise<LabelChange & { restored: LabelClass }>;
   /** Label one or many images in one undoable action; answers how the counts moved. */
   'labels.set': (a: SetLabelsArgs) => Promise<LabelChange & CountsMoved>;
   /** What undo and redo would do next (of the session, when given), so the UI can name it and ask first. */

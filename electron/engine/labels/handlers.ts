@@ -6,7 +6,7 @@ import type { EngineContext } from '../context.ts';
 import { type Implementation, noArgs, typedName } from '../handler.ts';
 import { type CountAround, CountDelta } from '../images/count-delta.ts';
 import { countedWrite } from '../images/filter-schema.ts';
-import { deleteClass, mergeClasses } from './class-ops.ts';
+import { deleteClass, mergeClasses, restoreClass } from './class-ops.ts';
 import { setLabels } from './label-store.ts';
 import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
 import { history, redoLast, undoLast, undoPreview } from './undo.ts';
@@ -21,7 +21,7 @@ const shortcut = z.string().regex(/^\S{1,12}$/, { message: 'shortcut must be one
 export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers> {
   const db = () => ctx.project().db;
   /** Every label change tells the UI which images to redraw and that the counts moved. */
-  const changed = (change: LabelChange): LabelChange => {
+  const changed = <C extends LabelChange>(change: C): C => {
     if (change.changed.length > 0) ctx.events.emit('labels.changed', { imageIds: [...new Set(change.changed.map((c) => c.imageId))] });
     ctx.projectChanged();
     return change;
@@ -81,6 +81,10 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
     'labels.deleteClass': {
       schema: z.object({ classId: id, moveTo: id.optional() }),
       run: ({ classId, moveTo }) => changed(deleteClass(db(), classId, moveTo)),
+    },
+    'labels.restoreClass': {
+      schema: z.object({ restoreId: z.string().regex(/^class:/, { message: 'restoreId must be the restoreId a merge or delete answered' }) }),
+      run: ({ restoreId }) => changed(restoreClass(db(), restoreId)),
     },
     'labels.set': {
       schema: countedWrite.extend({

@@ -83,11 +83,23 @@ export function describeClass(db: Database, id: number): LabelClass {
   return toLabelClass(classById(db, id), classCount(db, id));
 }
 
+/** Names that differ only in case or spaces ("Normal " and "normal") are one class to a person. */
+export const nameKey = (name: string): string => name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase();
+
+/** The name of another class of the task that reads the same as `name`, if any. */
+export function findClashingName(db: Database, taskId: number, name: string, exceptId: number): string | undefined {
+  const names = db.prepare('SELECT name FROM classes WHERE task_id = ? AND id <> ?').pluck().all(taskId, exceptId) as string[];
+  return names.find((n) => nameKey(n) === nameKey(name));
+}
+
 /** Refuse a name or shortcut another class of the same task already has (the keyboard must stay unambiguous). */
 function checkUnique(db: Database, taskId: number, exceptId: number, name?: string, shortcut?: string | null): void {
   if (name !== undefined) {
-    const clash = db.prepare('SELECT id FROM classes WHERE task_id = ? AND name = ? AND id <> ?').get(taskId, name, exceptId);
-    if (clash) throw conflict(`A class called "${name}" already exists; choose another name or merge the two classes.`);
+    const clash = findClashingName(db, taskId, name, exceptId);
+    if (clash === name) throw conflict(`A class called "${name}" already exists; choose another name or merge the two classes.`);
+    if (clash !== undefined) {
+      throw conflict(`"${name}" is the class "${clash}" written differently (case or spaces differ); use "${clash}", or merge the two classes.`);
+    }
   }
   if (shortcut) {
     const other = db.prepare('SELECT name FROM classes WHERE task_id = ? AND shortcut = ? AND id <> ?').pluck().get(taskId, shortcut, exceptId);
