@@ -1,4 +1,4 @@
-import type { LeakageReport, SplitGrouping, SplitReport } from '../domain/splits.ts';
+import type { LeakageReport, SplitGrouping, SplitReport, SplitUser } from '../domain/splits.ts';
 
 export interface CreateSplitsArgs {
   /** Fractions of train, val and test, summing to 1 (default 0.7, 0.15, 0.15). */
@@ -16,6 +16,8 @@ export interface SplitHandlers {
   'splits.report': (a: Record<string, never>) => Promise<SplitReport>;
   /** Lock the test set (re-splitting keeps its images and their groups in test) or unlock it. */
   'splits.lock': (a: { locked: boolean }) => Promise<SplitReport>;
+  /** The runs made since the current splits were created: re-splitting leaves their results on an older split (ask first). */
+  'splits.usage': (a: Record<string, never>) => Promise<{ runs: SplitUser[] }>;
   /** Groups and exact / near duplicates that sit in more than one split. */
   'splits.leakage': (a: Record<string, never>) => Promise<LeakageReport>;
 }

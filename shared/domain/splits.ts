@@ -35,6 +35,18 @@ export interface SplitReport {
   excluded: number;
   /** Test images that are locked. */
   lockedTest: number;
+  /** When the current splits were made (null: never). Runs and evaluations older than this used an older split. */
+  createdAt: string | null;
+  /** What the split cannot do as it is (an empty validation or test set), each with what to do; empty when fine. */
+  warnings: string[];
+}
+
+/** A run made on the current split: re-splitting leaves its results computed on an older one. */
+export interface SplitUser {
+  id: number;
+  name: string;
+  status: string;
+  createdAt: string;
 }
 
 export interface GroupLeak {

@@ -4,7 +4,7 @@ import type { SplitHandlers } from '../../../shared/contract/splits.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, noArgs } from '../handler.ts';
 import { findLeakage } from './leakage.ts';
-import { createSplits, lockSplits, splitReport } from './store.ts';
+import { createSplits, lockSplits, splitReport, splitUsers } from './store.ts';
 
 export const DEFAULT_RATIOS: [number, number, number] = [0.7, 0.15, 0.15];
 
@@ -23,6 +23,7 @@ export function splitHandlers(ctx: EngineContext): Implementation<SplitHandlers>
       }),
       run: ({ ratios = DEFAULT_RATIOS, seed = 0, groupBy = 'patient' }) => {
         if (ratios[0] <= 0) throw validation('The train ratio must be above 0: a model needs images to learn from.');
+        if (ratios[1] <= 0) throw validation('The validation ratio must be above 0: training checks itself (and stops early) on the validation images.');
         const report = createSplits(db(), { ratios, seed, groupBy });
         ctx.projectChanged();
         return report;
@@ -37,6 +38,7 @@ export function splitHandlers(ctx: EngineContext): Implementation<SplitHandlers>
         return report;
       },
     },
+    'splits.usage': { schema: noArgs, run: () => ({ runs: splitUsers(db()) }) },
     'splits.leakage': { schema: noArgs, run: () => findLeakage(db()) },
   };
 }

@@ -1,11 +1,12 @@
 import { conflict, validation } from '../../../shared/contract/errors.ts';
-import { SPLIT_NAMES, type SplitName, type SplitReport, type SplitSettings } from '../../../shared/domain/splits.ts';
+import { SPLIT_NAMES, type SplitName, type SplitReport, type SplitSettings, type SplitUser } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
 import { assignSplits } from './assign.ts';
 import { loadUnits } from './units.ts';
 
 const SETTINGS_KEY = 'splits.settings';
+const CREATED_KEY = 'splits.createdAt';
 const LOCKED_KEY = 'splits.locked';
 
 const meta = (db: Database, key: string) => db.prepare('SELECT value FROM project_meta WHERE key = ?').pluck().get(key) as string | undefined;
@@ -35,6 +36,7 @@ export function createSplits(db: Database, settings: SplitSettings): SplitReport
       put.run(split, locked && split === 'test' ? 1 : 0, at, JSON.stringify(ids));
     }
     setMeta(db, SETTINGS_KEY, JSON.stringify(settings));
+    setMeta(db, CREATED_KEY, at);
   }).immediate();
   return splitReport(db);
 }
@@ -74,11 +76,45 @@ export function splitReport(db: Database): SplitReport {
     unassigned: db.prepare('SELECT count(*) FROM images WHERE excluded = 0 AND id NOT IN (SELECT image_id FROM splits)').pluck().get() as number,
     excluded: db.prepare('SELECT count(*) FROM images WHERE excluded = 1').pluck().get() as number,
     lockedTest: db.prepare(`SELECT count(*) FROM splits WHERE locked = 1 AND split = 'test'`).pluck().get() as number,
+    createdAt: splitsCreatedAt(db),
+    warnings: [],
   };
   for (const p of parts) report.parts[p.split] = { images: p.images, groups: p.groups, unlabeled: p.unlabeled };
   const assigned = SPLIT_NAMES.reduce((n, s) => n + report.parts[s].images, 0);
   for (const s of SPLIT_NAMES) report.achieved[s] = assigned > 0 ? report.parts[s].images / assigned : 0;
+  report.warnings = splitWarnings(report);
   return report;
+}
+
+/** When the current splits were made; projects split before this was recorded fall back to the newest assignment. */
+export function splitsCreatedAt(db: Database): string | null {
+  return meta(db, CREATED_KEY) ?? ((db.prepare('SELECT max(assigned_at) FROM splits').pluck().get() as string | null) || null);
+}
+
+/** An empty validation or test set is legal but rarely what anyone wants: say what it costs and how to fix it. */
+function splitWarnings(report: SplitReport): string[] {
+  if (report.settings === null) return [];
+  const warnings: string[] = [];
+  if (report.parts.val.images - report.parts.val.unlabeled === 0) {
+    warnings.push('The validation split has no labelled image, so training cannot be checked or stopped early: give validation a larger share, or label more groups.');
+  }
+  if (report.parts.test.images - report.parts.test.unlabeled === 0) {
+    warnings.push('The test split has no labelled image, so Evaluate has nothing held out to measure on: give test a share above 0, or label more groups.');
+  }
+  return warnings;
+}
+
+/** Runs made since the current splits were created, i.e. on them (null createdAt: no splits, no such runs). */
+export function splitUsers(db: Database): SplitUser[] {
+  const since = splitsCreatedAt(db);
+  if (since === null) return [];
+  const rows = db.prepare('SELECT id, name, status, created_at FROM runs WHERE created_at >= ? ORDER BY id').all(since) as {
+    id: number;
+    name: string;
+    status: string;
+    created_at: string;
+  }[];
+  return rows.map((r) => ({ id: r.id, name: r.name, status: r.status, createdAt: r.created_at }));
 }
 
 function classCounts(db: Database, taskId: number | undefined): SplitReport['classes'] {

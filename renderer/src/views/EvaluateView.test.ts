@@ -2,9 +2,13 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/sve
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
 import { metrics, point, run } from '../lib/state/evaluation-fixtures.ts';
+import type { SplitReport } from '../../../shared/domain/splits.ts';
 import EvaluateView from './EvaluateView.svelte';
 
 afterEach(cleanup);
+
+/** A split report that only says when the splits were made. */
+const splitsMadeAt = (createdAt: string | null) => ({ createdAt }) as SplitReport;
 
 describe('EvaluateView', () => {
   it('shows the stored evaluation: confusion cells by truth row, per-class rows, ROC data, an operating point and a misclassified image with its Grad-CAM', async () => {
@@ -12,6 +16,7 @@ describe('EvaluateView', () => {
       'runs.list': () => [run()],
       'eval.get': () => metrics(),
       'eval.threshold': () => point,
+      'splits.report': () => splitsMadeAt('2026-11-28T09:00:00.000Z'),
       'labels.tasks': () => [],
       'labels.history': () => [],
       'images.get': ({ id }) => ({
@@ -31,6 +36,8 @@ describe('EvaluateView', () => {
     ]);
     expect(screen.getAllByTestId('class-row').map((r) => r.querySelector('th')?.textContent)).toEqual(['normal', 'effusion', 'nodule']);
     expect(screen.getByTestId('eval-summary').textContent).toContain('12 images · accuracy 75.0%');
+    // Run (10:00) and evaluation (12:00) came after the splits (09:00): current.
+    expect(screen.queryByTestId('stale-split')).toBeNull();
     expect(screen.getAllByTestId('roc-curve').map((p) => p.getAttribute('data-class'))).toEqual(['normal', 'effusion']);
 
     await fireEvent.change(screen.getByTestId('threshold-class'), { target: { value: 'effusion' } });
@@ -58,9 +65,26 @@ describe('EvaluateView', () => {
 
   it('multi-label: names accuracy per label and exact-match accuracy apart', async () => {
     const m = metrics({ multiLabel: true, accuracy: 0.9, exactMatchAccuracy: 0.6, balancedAccuracy: null, confusion: null, macro: null, weighted: null });
-    const client = new FakeClient({ 'runs.list': () => [run()], 'eval.get': () => m });
+    const client = new FakeClient({ 'runs.list': () => [run()], 'eval.get': () => m, 'splits.report': () => splitsMadeAt(null) });
     render(EvaluateView, { client, info: projectInfo(), onError: (e) => { throw e; } });
     const summary = await vi.waitFor(() => screen.getByTestId('eval-summary'));
     expect(summary.textContent?.replace(/\s+/g, ' ')).toContain('12 images · accuracy (per label) 90.0% · exact-match accuracy 60.0% · ECE');
+  });
+
+  it('marks results computed before the splits were re-created as stale, and a run trained before them too', async () => {
+    const after = (createdAt: string) =>
+      new FakeClient({ 'runs.list': () => [run({ createdAt: '2026-11-28T10:00:00.000Z' })], 'eval.get': () => metrics(), 'splits.report': () => splitsMadeAt(createdAt) });
+    render(EvaluateView, { client: after('2026-11-28T11:00:00.000Z'), info: projectInfo(), onError: (e) => { throw e; } });
+    expect((await screen.findByTestId('stale-split')).textContent).toMatch(/^Run #3 was trained on an older split/);
+    cleanup();
+    // A run trained on the current split, evaluated before a later re-split.
+    const client = new FakeClient({
+      'runs.list': () => [run({ createdAt: '2026-11-28T12:30:00.000Z' })],
+      'eval.get': () => metrics({ createdAt: '2026-11-28T12:40:00.000Z' }),
+      'splits.report': () => splitsMadeAt('2026-11-28T12:00:00.000Z'),
+    });
+    render(EvaluateView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+    await screen.findByTestId('eval-summary');
+    expect(screen.queryByTestId('stale-split')).toBeNull();
   });
 });

@@ -56,5 +56,6 @@ export function formatSplitReport(r: SplitReport, leakage: LeakageReport): strin
     leaks === 0
       ? 'Leakage    none found'
       : `Leakage    ${leakage.groups.length} group(s), ${leakage.exact.length} exact duplicate set(s), ${leakage.nearTotal} near pair(s) in more than one split`,
+    ...r.warnings.map((w) => `Warning    ${w}`),
   ].join('\n');
 }

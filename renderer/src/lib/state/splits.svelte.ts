@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { LeakageReport, SplitGrouping, SplitName, SplitReport } from '../../../../shared/domain/splits.ts';
+import type { LeakageReport, SplitGrouping, SplitName, SplitReport, SplitUser } from '../../../../shared/domain/splits.ts';
 
 /** What the Splits form edits; ratios in percent because that is how people type them. */
 export interface SplitForm {
@@ -19,7 +19,18 @@ export function ratioProblem(f: SplitForm): string | null {
   const sum = parts.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 100) > 0.01) return `Train, validation and test add up to ${sum}%; they must add up to 100%.`;
   if (f.train <= 0) return 'The training split needs more than 0%.';
+  if (f.val <= 0) return 'The validation split needs more than 0%: training checks itself (and stops early) on it.';
   return null;
+}
+
+/** The question before a re-split: which runs were trained (and evaluated) on the split it replaces. */
+export function resplitQuestion(runs: SplitUser[]): string {
+  const names = runs.map((r) => `#${r.id} "${r.name}"`);
+  const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+  return (
+    `${runs.length === 1 ? 'Run' : `${runs.length} runs`} ${listed} ${runs.length === 1 ? 'was' : 'were'} trained on the current split. ` +
+    'Re-splitting moves images between train, validation and test, so their results will be marked as computed on an older split. Re-split anyway?'
+  );
 }
 
 /** Per class, per split, the share of that split's labelled images (for the distribution bars). */
@@ -49,6 +60,8 @@ export class SplitsState {
   constructor(
     private readonly client: EngineClient,
     private readonly onError: (e: unknown) => void,
+    /** Asks before a re-split would leave runs on an older split; the view passes a confirm dialog. */
+    private readonly ask: (question: string) => boolean | Promise<boolean> = () => false,
   ) {}
 
   async load(): Promise<void> {
@@ -62,6 +75,8 @@ export class SplitsState {
     if (this.problem) return this.onError(new Error(this.problem));
     const { train, val, test, seed, groupBy } = this.form;
     await this.run(async () => {
+      const { runs } = await this.client.invoke('splits.usage', {});
+      if (runs.length > 0 && !(await this.ask(resplitQuestion(runs)))) return;
       this.adopt(await this.client.invoke('splits.create', { ratios: [train / 100, val / 100, test / 100], seed, groupBy }));
       this.leakage = await this.client.invoke('splits.leakage', {});
     });

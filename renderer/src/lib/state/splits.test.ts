@@ -16,6 +16,8 @@ function report(over: Partial<SplitReport> = {}): SplitReport {
     unassigned: 2,
     excluded: 1,
     lockedTest: 0,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    warnings: [],
     ...over,
   };
 }
@@ -24,13 +26,14 @@ const leakage = { groups: [], exact: [], near: [], nearTotal: 0, nearThreshold: 
 
 describe('SplitsState', () => {
   it('sends the percentages as fractions with seed and grouping, and adopts the settings the engine used', async () => {
-    const client = new FakeClient({ 'splits.create': () => report(), 'splits.leakage': () => leakage });
+    const client = new FakeClient({ 'splits.create': () => report(), 'splits.leakage': () => leakage, 'splits.usage': () => ({ runs: [] }) });
     const splits = new SplitsState(client, (e) => {
       throw e;
     });
     Object.assign(splits.form, { train: 60, val: 20, test: 20, seed: 4 });
     await splits.create();
     expect(client.calls.map((c) => [c.method, c.args])).toEqual([
+      ['splits.usage', {}],
       ['splits.create', { ratios: [0.6, 0.2, 0.2], seed: 4, groupBy: 'patient' }],
       ['splits.leakage', {}],
     ]);
@@ -48,6 +51,28 @@ describe('SplitsState', () => {
     expect(client.calls).toEqual([]);
     expect(ratioProblem(DEFAULT_SPLIT_FORM)).toBeNull();
     expect(ratioProblem({ ...DEFAULT_SPLIT_FORM, train: 0, val: 50, test: 50 })).toBe('The training split needs more than 0%.');
+    expect(ratioProblem({ ...DEFAULT_SPLIT_FORM, train: 100, val: 0, test: 0 })).toMatch(/^The validation split needs more than 0%/);
+    // No test set is allowed (the engine warns about it after splitting).
+    expect(ratioProblem({ ...DEFAULT_SPLIT_FORM, train: 80, val: 20, test: 0 })).toBeNull();
+  });
+
+  it('asks before re-splitting when runs were trained on the current split, naming them, and keeps the split on no', async () => {
+    const runs = [
+      { id: 3, name: 'resnet18 top', status: 'completed', createdAt: '2026-12-01T11:00:00.000Z' },
+      { id: 4, name: 'vit full', status: 'completed', createdAt: '2026-12-01T12:00:00.000Z' },
+    ];
+    const client = new FakeClient({ 'splits.create': () => report(), 'splits.leakage': () => leakage, 'splits.usage': () => ({ runs }) });
+    const questions: string[] = [];
+    const no = new SplitsState(client, (e) => { throw e; }, (q) => (questions.push(q), false));
+    await no.create();
+    expect(questions).toEqual([
+      '2 runs #3 "resnet18 top", #4 "vit full" were trained on the current split. Re-splitting moves images between train, validation and test, ' +
+        'so their results will be marked as computed on an older split. Re-split anyway?',
+    ]);
+    expect(client.calls.map((c) => c.method)).toEqual(['splits.usage']);
+    const yes = new SplitsState(client, (e) => { throw e; }, () => true);
+    await yes.create();
+    expect(client.calls.map((c) => c.method)).toEqual(['splits.usage', 'splits.usage', 'splits.create', 'splits.leakage']);
   });
 
   it('gives each class its share of every split for the distribution bars', () => {
