@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCsv, parseCsv } from './csv-text.ts';
+import { decodeCsv, detectDelimiter, parseCsv } from './csv-text.ts';
 
 const fieldsOf = (text: string) => parseCsv(text).records.map((r) => [r.line, ...r.fields]);
 
@@ -14,7 +14,29 @@ describe('parseCsv', () => {
         { line: 5, fields: ['d.png', ''] },
       ],
       rejected: [],
+      delimiter: ',',
     });
+  });
+
+  it('reads the semicolons and tabs Excel writes in many locales, with the same strictness', () => {
+    const semicolon = 'path;label;group\r\n"a; b.png";Normal;P1\r\nc.png;"3,5 mm nodule";P2\r\nd.png;my "big" cat;P3\r\n';
+    const parsed = parseCsv(semicolon);
+    expect(parsed.delimiter).toBe(';');
+    expect(parsed.records.map((r) => [r.line, ...r.fields])).toEqual([
+      [1, 'path', 'label', 'group'],
+      [2, 'a; b.png', 'Normal', 'P1'],
+      [3, 'c.png', '3,5 mm nodule', 'P2'],
+    ]);
+    expect(parsed.rejected.map((r) => r.line)).toEqual([4]);
+    const tab = parseCsv('path\tlabel\na, b.png\tcat\nc.png\tdog\n');
+    expect(tab.delimiter).toBe('\t');
+    expect(tab.records.map((r) => r.fields)).toEqual([['path', 'label'], ['a, b.png', 'cat'], ['c.png', 'dog']]);
+  });
+
+  it('keeps commas where every row splits on them, and a one-column file', () => {
+    expect(detectDelimiter('path,label\na.png,cat; dog\nb.png,bird\n')).toBe(',');
+    expect(detectDelimiter('path\na.png\nb.png\n')).toBe(',');
+    expect(detectDelimiter('path;label\na.png;x\n')).toBe(';');
   });
 
   it('rejects a row whose quote is never closed, and reads the rows after it', () => {

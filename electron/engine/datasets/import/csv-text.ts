@@ -1,3 +1,4 @@
+import Papa from 'papaparse';
 import { validation } from '../../../../shared/contract/errors.ts';
 
 /**
@@ -22,9 +23,27 @@ export interface CsvRejectedRow {
 export interface ParsedCsv {
   records: CsvRecord[];
   rejected: CsvRejectedRow[];
+  /** The field delimiter read from the file: ',' or, as Excel writes in many locales, ';' or a tab. */
+  delimiter: CsvDelimiter;
 }
 
-export function parseCsv(text: string): ParsedCsv {
+export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/** Rows read to tell the delimiter: a header and a few data rows are plenty. */
+const SNIFF_ROWS = 50;
+
+/**
+ * The delimiter of a CSV: PapaParse's guess (the candidate that splits the first rows into the
+ * same number of fields, more than one) among comma, semicolon and tab; comma when none splits
+ * them (a one-column file).
+ */
+export function detectDelimiter(text: string): CsvDelimiter {
+  const guess = Papa.parse<string[]>(text, { preview: SNIFF_ROWS, delimitersToGuess: [...CSV_DELIMITERS], skipEmptyLines: true }).meta.delimiter;
+  return (CSV_DELIMITERS as readonly string[]).includes(guess) ? (guess as CsvDelimiter) : ',';
+}
+
+export function parseCsv(text: string, delimiter: CsvDelimiter = detectDelimiter(text)): ParsedCsv {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: CsvRecord[] = [];
   const rejected: CsvRejectedRow[] = [];
@@ -32,17 +51,17 @@ export function parseCsv(text: string): ParsedCsv {
   let line = 1;
   while (pos < src.length) {
     const end = lineEnd(src, pos);
-    const r = readRecord(src, pos, end);
+    const r = readRecord(src, pos, end, delimiter);
     if (typeof r === 'string') rejected.push({ line, reason: r });
     else if (r.some((f) => f.trim() !== '')) records.push({ line, fields: r });
     pos = nextLine(src, end);
     line++;
   }
-  return { records, rejected };
+  return { records, rejected, delimiter };
 }
 
 /** The fields of the row in src[pos, end) (one physical line), or why it is not a valid row. */
-function readRecord(src: string, pos: number, end: number): string[] | string {
+function readRecord(src: string, pos: number, end: number, delimiter: CsvDelimiter): string[] | string {
   const fields: string[] = [];
   for (let i = pos; ; ) {
     const column = fields.length + 1;
@@ -61,13 +80,13 @@ function readRecord(src: string, pos: number, end: number): string[] | string {
         } else field += src[j++];
       }
       i = j + 1;
-      if (i < end && src[i] !== ',') {
-        const rest = src.slice(i, end).split(',')[0];
+      if (i < end && src[i] !== delimiter) {
+        const rest = src.slice(i, end).split(delimiter)[0];
         return `field ${column} has text after its closing quote ("${field}"${rest}); quote the whole field and double the quotes inside it`;
       }
     } else {
       let j = i;
-      while (j < end && src[j] !== ',') j++;
+      while (j < end && src[j] !== delimiter) j++;
       field = src.slice(i, j);
       if (field.includes('"')) {
         return `field ${column} (${field}) has a quote but is not quoted; write it as "${field.replaceAll('"', '""')}"`;
@@ -76,7 +95,7 @@ function readRecord(src: string, pos: number, end: number): string[] | string {
     }
     fields.push(field);
     if (i >= end) return fields;
-    i++; // the comma
+    i++; // the delimiter
   }
 }
 

@@ -24,6 +24,17 @@ describe('readLabelCsv', () => {
     ]);
   });
 
+  it('reads a semicolon CSV as Excel writes it in many locales, columns found by their names', () => {
+    const { dir, file } = csvFile('\ufeffPath;Label;Patient ID\r\nimg/a.png;Normal;P1\r\nimg/b.png;pleural effusion, left;P2\r\n');
+    const { rows, issues } = readLabelCsv(file);
+    expect(issues).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, path: join(dir, 'img/a.png'), label: 'Normal', group: 'P1', auxLabel: null },
+      { line: 3, path: join(dir, 'img/b.png'), label: 'pleural effusion, left', group: 'P2', auxLabel: null },
+    ]);
+    expect(inspectLabelCsv(file).detected).toEqual({ path: 'Path', label: 'Label', group: 'Patient ID' });
+  });
+
   it('reports rows with an empty label or no path, and keeps the rest', () => {
     const { dir, file } = csvFile('path,label\na.png,\n,cat\nb.png,dog\n');
     const { rows, issues } = readLabelCsv(file);

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import { validation } from '../../../../shared/contract/errors.ts';
 import { NAME_MAX } from '../../handler.ts';
-import { type CsvRecord, type CsvRejectedRow, decodeCsv, parseCsv } from './csv-text.ts';
+import { type CsvDelimiter, type CsvRecord, type CsvRejectedRow, decodeCsv, parseCsv } from './csv-text.ts';
 
 /** One data row of a label CSV, with its path resolved. */
 export interface CsvLabelRow {
@@ -37,14 +37,14 @@ const COLUMNS = {
 export function readLabelCsv(file: string, columns: CsvColumns = {}): LabelCsv {
   const csvPath = resolve(file);
   const name = basename(csvPath);
-  const { header, records, rejected } = readCsvFile(csvPath, 'check the --csv path');
+  const { header, records, rejected, delimiter } = readCsvFile(csvPath, 'check the --csv path');
   const col = headerColumns(header, csvPath, columns);
   const base = dirname(csvPath);
   const rows: CsvLabelRow[] = [];
   const found: { line: number; issue: ImportIssue }[] = rejected.map((r) => ({ line: r.line, issue: rowIssue(name, r.line, r.reason) }));
   for (const { line, fields } of records) {
     const cell = (k: number | undefined) => (k === undefined ? '' : (fields[k] ?? '').trim());
-    const why = rowProblem(fields, header.length, { label: cell(col.label), group: cell(col.group), auxLabel: cell(col.auxLabel) });
+    const why = rowProblem(fields, header.length, { label: cell(col.label), group: cell(col.group), auxLabel: cell(col.auxLabel) }, delimiter);
     if (why) {
       found.push({ line, issue: rowIssue(name, line, why) });
       continue;
@@ -75,9 +75,12 @@ const ROLE_NAMES = { label: 'label', group: 'group', auxLabel: 'aux label' } as 
 type NamedRole = keyof typeof ROLE_NAMES;
 
 /** Why a parsed row cannot be used as it is, or null. */
-function rowProblem(fields: string[], headerLength: number, names: Record<NamedRole, string>): string | null {
+const DELIMITER_NAMES: Record<CsvDelimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+function rowProblem(fields: string[], headerLength: number, names: Record<NamedRole, string>, delimiter: CsvDelimiter): string | null {
   if (fields.length > headerLength) {
-    return `it has ${fields.length} fields but the header has ${headerLength} (a comma inside an unquoted field shifts the columns; put that field in quotes)`;
+    const what = DELIMITER_NAMES[delimiter];
+    return `it has ${fields.length} fields but the header has ${headerLength} (a ${what} inside an unquoted field shifts the columns; put that field in quotes)`;
   }
   for (const role of Object.keys(ROLE_NAMES) as NamedRole[]) {
     if (names[role].length > NAME_MAX) return `its ${ROLE_NAMES[role]} is ${names[role].length} characters long; names are at most ${NAME_MAX}`;
@@ -123,7 +126,7 @@ function mergeDuplicates(rows: CsvLabelRow[], csvName: string): { rows: CsvLabel
 }
 
 /** The decoded, parsed file: its header row, its data rows, and the rows that could not be parsed. */
-function readCsvFile(csvPath: string, fix: string): { header: string[]; records: CsvRecord[]; rejected: CsvRejectedRow[] } {
+function readCsvFile(csvPath: string, fix: string): { header: string[]; records: CsvRecord[]; rejected: CsvRejectedRow[]; delimiter: CsvDelimiter } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(csvPath);
@@ -132,11 +135,11 @@ function readCsvFile(csvPath: string, fix: string): { header: string[]; records:
     const why = code === 'ENOENT' ? 'does not exist' : 'cannot be read';
     throw validation(`The label file ${csvPath} ${why}; ${fix}.`);
   }
-  const { records, rejected } = parseCsv(decodeCsv(bytes, basename(csvPath)));
+  const { records, rejected, delimiter } = parseCsv(decodeCsv(bytes, basename(csvPath)));
   const [first, ...rest] = records;
   const broken = rejected.find((r) => first === undefined || r.line < first.line);
   if (broken) throw validation(`${basename(csvPath)} line ${broken.line}, its header row: ${broken.reason}. Fix the header and import the CSV again.`);
-  return { header: first?.fields ?? [], records: rest, rejected };
+  return { header: first?.fields ?? [], records: rest, rejected, delimiter };
 }
 
 /** Header names the user picked for each role; roles left out are found by their usual names. */
