@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { SHOTS, serve, type Served } from './serve.ts';
 
@@ -9,9 +10,7 @@ import { SHOTS, serve, type Served } from './serve.ts';
  * keyboard, undo per tab (named, import undo asked first), another tab's labels live, class names
  * that differ only in case refused. Every step is checked on what the engine stores.
  */
-async function writeFolders(dir: string): Promise<void> {
-  // Two class folders (3 images each, imported with labels) and 6 unlabelled images.
-  const folders = { normal: 3, fracture: 3, unsorted: 6 };
+async function writeFolders(dir: string, folders: Record<string, number> = { normal: 3, fracture: 3, unsorted: 6 }): Promise<void> {
   let k = 0;
   for (const [name, n] of Object.entries(folders)) {
     mkdirSync(join(dir, name), { recursive: true });
@@ -125,5 +124,60 @@ test.describe('the expert workflow', () => {
     await expect(page.getByTestId('toast').last()).toHaveText(/"Normal" is the class "normal" written differently/);
     const names = (await invoke<{ classes: { name: string }[] }[]>(request, served, 'labels.tasks', {}))[0].classes.map((c) => c.name);
     expect(names).toEqual(['fracture', 'normal', 'unsorted']);
+  });
+
+  test('re-splitting asks first naming the runs on the current split; an empty test set is warned about; older runs are marked stale', async ({ page, request }) => {
+    test.setTimeout(120_000);
+    const folder = join(served.tmp, 'split-wrists');
+    await writeFolders(folder, { normal: 10, fracture: 10 });
+    await page.goto(served.url);
+    await page.getByRole('tab', { name: 'Import' }).click();
+    await page.locator('#import-paths').fill(folder);
+    await page.getByRole('button', { name: 'Start import' }).click();
+    await expect(page.getByTestId('report-imported')).toHaveText('20', { timeout: 60_000 });
+    type Report = { createdAt: string | null; parts: Record<'train' | 'val' | 'test', { images: number }>; warnings: string[] };
+    const report = () => invoke<Report>(request, served, 'splits.report', {});
+
+    await page.getByRole('tab', { name: 'Splits' }).click();
+    const create = page.getByRole('button', { name: 'Create splits' });
+    await page.locator('#split-train').fill('100');
+    await page.locator('#split-val').fill('0');
+    await page.locator('#split-test').fill('0');
+    await expect(page.getByText(/The validation split needs more than 0%/)).toBeVisible();
+    await expect(create).toBeDisabled();
+    await page.locator('#split-train').fill('80');
+    await page.locator('#split-val').fill('20');
+    await create.click();
+    await expect(page.getByTestId('split-warning')).toHaveText(/The test split has no labelled image/);
+    expect((await report()).parts.test.images).toBe(0);
+    await page.locator('#split-train').fill('70');
+    await page.locator('#split-val').fill('15');
+    await page.locator('#split-test').fill('15');
+    await create.click();
+    await expect(page.getByTestId('split-warning')).toHaveCount(0);
+    const current = (await report()).createdAt!;
+
+    // A run trained on this split (seeded as the run store writes it).
+    const db = new Database(join(served.projectDir, 'project.db'));
+    db.prepare(`INSERT INTO runs (name, status, backbone, strategy, config, created_at) VALUES ('resnet18 top', 'completed', 'resnet18', 'top', '{}', ?)`).run(
+      new Date().toISOString(),
+    );
+    db.close();
+    const questions: string[] = [];
+    page.once('dialog', (d) => (questions.push(d.message()), void d.dismiss()));
+    await page.locator('#split-seed').fill('7');
+    await create.click();
+    await expect.poll(() => questions.length).toBe(1);
+    expect(questions[0]).toMatch(/^Run #1 "resnet18 top" was trained on the current split\. Re-splitting moves images/);
+    expect((await report()).createdAt).toBe(current);
+    page.once('dialog', (d) => void d.accept());
+    await create.click();
+    await expect.poll(async () => (await report()).createdAt).not.toBe(current);
+    expect((await invoke<{ runs: unknown[] }>(request, served, 'splits.usage', {})).runs).toEqual([]);
+
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    await expect(page.getByTestId('run-stale')).toHaveText('older split');
+    await page.getByRole('tab', { name: 'Evaluate' }).click();
+    await expect(page.getByTestId('stale-split')).toHaveText(/^Run #1 was trained on an older split/);
   });
 });
