@@ -173,6 +173,22 @@ describe('labels from the import', () => {
     const groups = Object.fromEntries(rows().map((r) => [r.path.split('/').pop(), r.group_id]));
     expect(groups).toEqual({ '0.png': 'P1', '1.png': 'P1', '2.png': 'P2', '3.png': 'P3' });
   });
+
+  it('labels the existing class when a CSV spells it with other case or spaces, and reads a semicolon CSV', async () => {
+    t = await createTestProject();
+    await t.client.invoke('labels.addClass', { name: 'normal' });
+    const dir = join(t.tmp, 'csv-case');
+    mkdirSync(dir, { recursive: true });
+    for (let k = 0; k < 3; k++) writeFileSync(join(dir, `${k}.png`), await rawPng(pattern(32, 32, 1, k + 50), 32, 32, 1));
+    writeFileSync(join(dir, 'labels.csv'), ['path;label', '0.png;Normal', '1.png;NORMAL ', '2.png;Pleural  effusion'].join('\r\n'));
+    const report = await runImport({ paths: [], csv: join(dir, 'labels.csv') });
+    expect(report.labels.main).toEqual({ normal: 2, 'Pleural  effusion': 1 });
+    const classes = (await t.client.invoke('labels.tasks', {}))[0].classes.map((c) => [c.name, c.count]);
+    expect(classes).toEqual([
+      ['normal', 2],
+      ['Pleural  effusion', 1],
+    ]);
+  });
 });
 
 describe('files that change after their import', () => {

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TaskRole } from '../../../../shared/domain/labels.ts';
 import { now } from '../../db/database.ts';
-import { ensureTask } from '../../labels/tasks.ts';
+import { ensureTask, nameKey } from '../../labels/tasks.ts';
 
 /**
  * Writes labels that come with an import (class folders, CSV) straight into tasks / classes /
@@ -13,7 +13,8 @@ export class ImportLabelWriter {
   readonly applied: Record<TaskRole, Record<string, number>> = { main: {}, aux: {} };
   readonly classesCreated: string[] = [];
   private readonly taskIds = new Map<TaskRole, number>();
-  private readonly classIds = new Map<string, number>();
+  /** Per task and name key: the class a CSV or folder name stands for (case and spaces ignored, as in addClass). */
+  private readonly classIds = new Map<string, { id: number; name: string }>();
   private readonly stmt: Record<'cls' | 'newCls' | 'current' | 'mode' | 'clear' | 'insert' | 'event', Statement>;
 
   constructor(
@@ -22,7 +23,7 @@ export class ImportLabelWriter {
   ) {
     this.stmt = {
       mode: db.prepare('SELECT mode FROM tasks WHERE id = ?'),
-      cls: db.prepare('SELECT id FROM classes WHERE task_id = ? AND name = ?'),
+      cls: db.prepare('SELECT id, name FROM classes WHERE task_id = ?'),
       newCls: db.prepare('INSERT INTO classes (task_id, name, position) VALUES (?, ?, (SELECT coalesce(max(position) + 1, 0) FROM classes WHERE task_id = ?))'),
       current: db.prepare('SELECT class_id FROM labels WHERE image_id = ? AND task_id = ? ORDER BY class_id'),
       clear: db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ?'),
@@ -39,7 +40,8 @@ export class ImportLabelWriter {
    */
   set(imageId: number, role: TaskRole, className: string): boolean {
     const taskId = this.task(role);
-    const classId = this.classId(taskId, role, className);
+    const cls = this.classOf(taskId, role, className);
+    const classId = cls.id;
     const old = (this.stmt.current.pluck().all(imageId, taskId) as number[]);
     if (old.includes(classId) && (old.length === 1 || this.isMulti(taskId))) return false;
     const next = this.isMulti(taskId) ? [...old, classId].sort((a, b) => a - b) : [classId];
@@ -47,7 +49,7 @@ export class ImportLabelWriter {
     if (!this.isMulti(taskId)) this.stmt.clear.run(imageId, taskId);
     this.stmt.insert.run(imageId, taskId, classId, at);
     this.stmt.event.run(at, imageId, taskId, JSON.stringify(old), JSON.stringify(next), this.batchId);
-    this.applied[role][className] = (this.applied[role][className] ?? 0) + 1;
+    this.applied[role][cls.name] = (this.applied[role][cls.name] ?? 0) + 1;
     return true;
   }
 
@@ -64,17 +66,18 @@ export class ImportLabelWriter {
     return this.stmt.mode.pluck().get(taskId) === 'multi';
   }
 
-  private classId(taskId: number, role: TaskRole, name: string): number {
-    const key = `${taskId}\u0000${name}`;
-    let id = this.classIds.get(key);
-    if (id === undefined) {
-      id = this.stmt.cls.pluck().get(taskId, name) as number | undefined;
-      if (id === undefined) {
-        id = Number(this.stmt.newCls.run(taskId, name, taskId).lastInsertRowid);
+  /** "Normal" in a CSV labels the project's "normal" rather than creating a second class that reads the same. */
+  private classOf(taskId: number, role: TaskRole, name: string): { id: number; name: string } {
+    const key = `${taskId}\u0000${nameKey(name)}`;
+    let hit = this.classIds.get(key);
+    if (hit === undefined) {
+      hit = (this.stmt.cls.all(taskId) as { id: number; name: string }[]).find((c) => nameKey(c.name) === nameKey(name));
+      if (hit === undefined) {
+        hit = { id: Number(this.stmt.newCls.run(taskId, name, taskId).lastInsertRowid), name };
         this.classesCreated.push(role === 'main' ? name : `${name} (aux)`);
       }
-      this.classIds.set(key, id);
+      this.classIds.set(key, hit);
     }
-    return id;
+    return hit;
   }
 }
