@@ -96,9 +96,14 @@ test.describe('labelling', () => {
     // The engine renders at the requested size (1024), not the 96 px of the file.
     await expect.poll(rendered).toBe(1024);
     await page.screenshot({ path: join(SHOTS, 'viewer.png') });
-    await page.getByRole('button', { name: /^Soft tissue/ }).click();
-    await expect(page.getByTestId('viewer-window')).toContainText('W 400 / L 40');
-    await expect(viewer.locator('img')).toHaveAttribute('src', /render\/\d+\?size=1024&wc=40&ww=400&token=/);
+    // A PNG radiograph gets presets read off its own values; CT's Hounsfield windows are not offered.
+    await expect(page.getByRole('button', { name: /^Lung/ })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Soft (2-75%)' }).click();
+    const levels = await invoke<{ percentiles: number[] }>(request, served, 'images.levels', { id: all.items[1].id });
+    const [lo, hi] = [levels.percentiles[2], levels.percentiles[75]];
+    const [ww, wc] = [Math.max(1, Math.round(hi - lo)), Math.round((lo + hi) / 2)];
+    await expect(page.getByTestId('viewer-window')).toContainText(`W ${ww} / L ${wc}`);
+    await expect(viewer.locator('img')).toHaveAttribute('src', new RegExp(`render/\\d+\\?size=1024&wc=${wc}&ww=${ww}&token=`));
     await expect.poll(rendered).toBe(1024);
     // x in the viewer excludes the image (the grid and the engine agree), x again takes it back.
     await expect(page.getByTestId('viewer-details')).toContainText('8-bit RGB, PNG');
