@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { RunHandlers, RunOptions, StartArgs } from '../../../shared/contract/runs.ts';
 import { ALPHA_SCHEDULE_NAMES, RESIZE_MODES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
+import { BACKEND_RUNGS } from '../../../shared/contract/system.ts';
 import type { EngineContext } from '../context.ts';
 import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
@@ -41,7 +42,7 @@ export const runOptionsSchema = z
     auxSchedule: z.enum(ALPHA_SCHEDULE_NAMES).optional(),
     auxAlpha: z.number().min(0).max(100).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-    backend: z.enum(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).optional(),
+    backend: z.enum(BACKEND_RUNGS).optional(),
     name: z.string().trim().min(1).max(200).optional(),
   })
   .strict()

@@ -9,9 +9,10 @@ import type { BackendRung } from '../../../shared/contract/system.ts';
 /**
  * Sustained forward GFLOP/s per rung for these small-batch fine-tuning steps. wasm and cpu were
  * measured on the 2-core reference machine (resnet18 at 32 px, full fine-tuning: ~2.5 GFLOP/s
- * with validation included); the native rungs are conservative figures for a workstation.
+ * with validation included); the native rungs are conservative figures for a workstation, webgpu
+ * one for a mid-range GPU (TF.js's WebGPU kernels reach a fraction of cuDNN's speed).
  */
-export const RUNG_GFLOPS: Record<BackendRung, number> = { 'tfjs-node-gpu': 400, 'tfjs-node': 20, wasm: 2.5, cpu: 0.25 };
+export const RUNG_GFLOPS: Record<BackendRung, number> = { 'tfjs-node-gpu': 400, webgpu: 100, 'tfjs-node': 20, wasm: 2.5, cpu: 0.25 };
 
 /** Forward GFLOPs of one image at `size`, from the architecture's figure at its native size. */
 export function gflopsAt(gflops: number, nativeSize: number, size: number): number {
