@@ -110,8 +110,8 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
       },
     },
     'runs.resume': {
-      schema: runId,
-      run: ({ runId }) => {
+      schema: z.object({ runId: z.number().int().positive(), backend: z.enum(BACKEND_RUNGS).optional() }).strict(),
+      run: ({ runId, backend }) => {
         const liveJob = runs.resumeLive(runId);
         if (liveJob) return { runId, jobId: liveJob };
         reconcile();
@@ -120,7 +120,9 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
         const ckpt = tidyRunCheckpoints(db(), ctx.project().dir, runId);
         const data = loadRunData(db(), run.config.aux !== null);
         const resumeFrom = ckpt ? join(ctx.project().dir, ckpt.path) : null;
-        const jobId = runs.launch({ runId, config: run.config, manifest: data.manifest, resumeFrom, mode: 'train' });
+        // Checkpoints hold plain float32 values: a run stopped on one backend (a lost GPU) goes on on another.
+        const config = backend ? { ...run.config, backend } : run.config;
+        const jobId = runs.launch({ runId, config, manifest: data.manifest, resumeFrom, mode: 'train' });
         return { runId, jobId };
       },
     },

@@ -39,8 +39,10 @@ interface WebGpuBackendModule {
 /** The device TF.js trains on, and why it failed if it did. */
 export interface ActiveWebgpu {
   device: DawnDevice;
-  /** Set when the device was lost or reported an out-of-memory or internal error. */
+  /** Set when the device was lost or reported an out-of-memory or other error. */
   failure(): string | null;
+  /** Settles with the failure when there is one: a read from a lost device may never return. */
+  failed: Promise<string>;
 }
 
 let active: ActiveWebgpu | null = null;
@@ -74,22 +76,28 @@ async function openDevice(sys: SystemProbe): Promise<{ device: DawnDevice; info:
   return { device: await adapter.requestDevice({ requiredLimits, requiredFeatures }), info: adapter.info };
 }
 
-/** Watches the device: a loss or an out-of-memory is recorded and logged, to fail the run. */
-function watch(device: DawnDevice, log: (line: string) => void): ActiveWebgpu {
+/**
+ * Watches the device: a loss (driver reset, GPU removed, TDR) or an error TF.js did not catch (out
+ * of memory, a buffer over the adapter's limits) is recorded and logged, to fail the run. We never
+ * destroy the device ourselves, so every loss counts.
+ */
+export function watch(device: DawnDevice, log: (line: string) => void): ActiveWebgpu {
   let failure: string | null = null;
+  let settle: (why: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => (settle = resolve));
   const fail = (why: string) => {
-    failure ??= why;
+    if (failure) return;
+    failure = why;
+    settle(why);
     log(`webgpu: ${why}`);
   };
-  void device.lost.then((info) => {
-    if (info.reason !== 'destroyed') fail(`the GPU device was lost (${info.reason || 'unknown'}): ${info.message}`);
-  });
+  void device.lost.then((info) => fail(`the GPU device was lost (${info.reason || 'unknown'}): ${info.message}`));
   device.addEventListener?.('uncapturederror', (e) => {
     const msg = e.error.message.split('\n')[0];
-    if (/out of memory|OOM|allocation/i.test(msg)) fail(`the GPU ran out of memory: ${msg}`);
+    if (/out of memory|OOM/i.test(msg)) fail(`the GPU ran out of memory: ${msg}`);
     else fail(`GPU error: ${msg}`);
   });
-  return { device, failure: () => failure };
+  return { device, failure: () => failure, failed };
 }
 
 /** Opens the adapter's device and makes TF.js's `webgpu` backend the active one. */

@@ -58,4 +58,20 @@ describe.skipIf(!adapter.ok)(title, () => {
     expect(report[1]).toMatchObject({ ok: true, adapter: { software: true, backend: 'Vulkan', limits: { maxBufferSize: expect.any(Number) } } });
     expect(report[1].reason).toMatch(/^WebGPU on .*software \(emulated on the CPU\)/);
   });
+
+  it('a run stopped on webgpu resumes on wasm from its checkpoint (--resume RUN --backend wasm)', async () => {
+    process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH = '1';
+    const crashed = await runCli('train', t.projectDir, ...tiny, '--backend', 'webgpu', '--json').finally(() => {
+      delete process.env.LABELTUNE_TRAINER_CRASH_AFTER_EPOCH;
+    });
+    expect(crashed.code).toBe(1);
+    const runId = Number(/Run (\d+) failed/.exec(JSON.parse(crashed.out).error.message)?.[1]);
+    expect(runId).toBeGreaterThan(0);
+    const { code, out, err } = await runCli('train', t.projectDir, '--resume', String(runId), '--backend', 'wasm', '--json');
+    expect(code, err).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ runId, status: 'completed', backend: 'wasm', final: { epoch: 2 } });
+    expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    expect((await runCli('train', t.projectDir, '--resume', String(runId), '--backend', 'gpu')).err).toContain('--backend gpu is not a backend');
+  });
 });
