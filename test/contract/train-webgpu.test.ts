@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RungStatus } from '../../../../shared/contract/system.ts';
-import { webgpuTestAdapter } from '../../../training/backends/testing/webgpu-available.ts';
-import { openDatabase } from '../../db/database.ts';
-import { PROJECT_DB } from '../../projects/project.ts';
-import { fillSampleProject } from '../../runs/testing/sample-project.ts';
-import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
-import { runCli } from '../../testing/cli.ts';
+import type { RungStatus } from '../../shared/contract/system.ts';
+import { webgpuTestAdapter } from '../../electron/training/backends/testing/webgpu-available.ts';
+import { openDatabase } from '../../electron/engine/db/database.ts';
+import { PROJECT_DB } from '../../electron/engine/projects/project.ts';
+import { fillSampleProject } from '../../electron/engine/runs/testing/sample-project.ts';
+import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
+import { runCli } from '../../electron/engine/testing/cli.ts';
 
 /**
  * `labeltune train --backend webgpu` end to end: engine, model host and TF.js's webgpu backend on
