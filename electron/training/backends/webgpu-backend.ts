@@ -102,7 +102,8 @@ export function watch(device: DawnDevice, log: (line: string) => void): ActiveWe
 
 /** Opens the adapter's device and makes TF.js's `webgpu` backend the active one. */
 export async function activateWebgpu(sys: SystemProbe, adapter: WebGpuAdapter, log: (line: string) => void): Promise<void> {
-  if (active && tf.findBackend('webgpu')) {
+  // A device that failed is not reused: the next run (a resume) opens a new one.
+  if (active && !active.failure() && tf.findBackend('webgpu')) {
     if (!(await tf.setBackend('webgpu'))) throw new Error('the "webgpu" backend did not initialise');
     return;
   }
