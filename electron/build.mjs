@@ -28,6 +28,7 @@ export const EXTERNALS = [
   '@img/*',
   '@tensorflow/*',
   'onnxruntime-node',
+  'webgpu',
   '@cornerstonejs/*',
   'jpeg-lossless-decoder-js',
   'bindings',

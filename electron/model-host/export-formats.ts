@@ -53,7 +53,7 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
       async logits(held) {
         const graph = await tf.loadGraphModel(folderLoader(dir));
         try {
-          return tf.tidy(() => (graph.predict(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3])) as tf.Tensor).dataSync() as Float32Array);
+          return await readAndDispose(tf.tidy(() => graph.predict(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3])) as tf.Tensor));
         } finally {
           graph.dispose();
         }
@@ -75,7 +75,7 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
         const f = await SafetensorsFile.open(file);
         try {
           await loadWeights(copy, f, { strict: true });
-          return tf.tidy(() => copy.forward(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3])).dataSync() as Float32Array);
+          return await readAndDispose(tf.tidy(() => copy.forward(tf.tensor4d(held.data, [held.ids.length, held.size, held.size, 3]))));
         } finally {
           await f.close();
           copy.dispose();
@@ -85,11 +85,20 @@ export const WRITERS: Record<ExportFormat, (model: Backbone, dir: string, meta: 
   },
 };
 
+/** A result's values, read asynchronously (the webgpu backend cannot read synchronously), then freed. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Compare the exported model's logits with the in-app model's on the same held-out images. */
 export async function parityCheck(model: Backbone, held: HeldOut, written: Written, forwardOptions: ForwardOptions = {}): Promise<ParityCheck | null> {
   const n = held.ids.length;
   if (n === 0) return null;
-  const reference = tf.tidy(() => model.forward(tf.tensor4d(held.data, [n, held.size, held.size, 3]), forwardOptions).dataSync() as Float32Array);
+  const reference = await readAndDispose(tf.tidy(() => model.forward(tf.tensor4d(held.data, [n, held.size, held.size, 3]), forwardOptions)));
   const maxRelError = maxRowRelError(await written.logits(held), reference, n);
   return { runtime: written.runtime, images: n, maxRelError, ok: maxRelError < PARITY_TOLERANCE };
 }

@@ -100,7 +100,7 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
       const batch = files.slice(start, start + 16);
       const prepared = await Promise.all(batch.map((f) => pixelsOf(f, pre.config)));
       const ok = prepared.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
-      const { logits, probs } = batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel);
+      const { logits, probs } = await batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel);
       checkFiniteOutput(dir, logits, ok.map((o) => batch[o.i]));
       batch.forEach((path, i) => {
         const err = prepared[i];
@@ -115,16 +115,20 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
   return { classes: pre.classes, multiLabel: pre.multiLabel, rows };
 }
 
-function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): { logits: number[][]; probs: number[][] } {
+async function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): Promise<{ logits: number[][]; probs: number[][] }> {
   if (pixels.length === 0) return { logits: [], probs: [] };
   const per = s * s * 3;
   const data = new Float32Array(pixels.length * per);
   pixels.forEach((p, i) => data.set(p, i * per));
-  return tf.tidy(() => {
-    const logits = graph.predict(tf.tensor4d(data, [pixels.length, s, s, 3])) as tf.Tensor2D;
-    const probs = multiLabel ? tf.sigmoid(logits) : tf.softmax(logits);
-    return { logits: logits.arraySync(), probs: probs.arraySync() };
+  const [logits, probs] = tf.tidy(() => {
+    const l = graph.predict(tf.tensor4d(data, [pixels.length, s, s, 3])) as tf.Tensor2D;
+    return [l, multiLabel ? tf.sigmoid(l) : tf.softmax(l)];
   });
+  try {
+    return { logits: await logits.array(), probs: await probs.array() };
+  } finally {
+    tf.dispose([logits, probs]);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { cancelled } from '../../shared/contract/errors.ts';
 import type { HostArgs, HostResult } from '../../shared/contract/model-host.ts';
 import { selectBackend } from '../training/backends/ladder.ts';
 import { adapterWeights } from '../training/export/adapters.ts';
+import { withHostWeights } from '../training/export/host-weights.ts';
 import { describePreprocessing } from '../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../training/trainer/model.ts';
 import { loadTrainedModel } from '../training/trainer/trained-model.ts';
@@ -22,8 +23,8 @@ export async function exportModel(args: HostArgs<'export'>, ctx: ServiceContext<
     const pre = preprocessFor(config);
     if (ctx.signal.aborted) throw cancelled();
     ctx.emit({ type: 'work', done: 1, total: 5, message: `Writing ${args.format}` });
-    const adapters = trained.adapters ? adapterWeights(trained.adapters) : undefined;
-    const written = await WRITERS[args.format](trained.backbone, args.dir, args.meta, adapters);
+    const adapters = trained.adapters ? await adapterWeights(trained.adapters) : undefined;
+    const written = await withHostWeights(trained.backbone, () => WRITERS[args.format](trained.backbone, args.dir, args.meta, adapters));
     ctx.emit({ type: 'work', done: 2, total: 5, message: 'Checking parity on held-out images' });
     const held = await heldOutImages(args.heldOut, pre, args.heldOutLimit);
     const parity = await parityCheck(trained.backbone, held, written, trained.forwardOptions);

@@ -35,11 +35,13 @@ export async function gradcam(args: HostArgs<'gradcam'>): Promise<HostResult<'gr
   const s = m.preprocess.size;
   const x = tf.tensor4d(preprocessImage(frames[0], m.preprocess), [1, s, s, 3]);
   try {
-    const cam = gradCam(m.model.backbone, x, args.classIndex, m.model.forwardOptions);
-    const probs = tf.tidy(() => {
+    const cam = await gradCam(m.model.backbone, x, args.classIndex, m.model.forwardOptions);
+    const p = tf.tidy(() => {
       const logits = tf.tensor2d(cam.logits, [1, m.config.classes.length]);
-      return Array.from((m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
+      return m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits);
     });
+    const probs = Array.from(await p.data());
+    p.dispose();
     const overlay = args.overlaySize ? new Uint8Array(await renderOverlay(frames[0], cam.heatmap, m.preprocess, args.overlaySize)) : null;
     return { classIndex: cam.classIndex, probs, grid: plain(cam.grid), heatmap: plain(cam.heatmap), overlay };
   } finally {

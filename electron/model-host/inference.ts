@@ -62,13 +62,16 @@ export async function preparedPixels(image: InferenceImage, config: PreprocessCo
 }
 
 /** Model output → probabilities: softmax over classes, or a sigmoid per label for multi-label runs. */
-export function probabilities(m: RunModel, pixels: Float32Array, n: number): Float32Array {
+export async function probabilities(m: RunModel, pixels: Float32Array, n: number): Promise<Float32Array> {
   const s = m.preprocess.size;
-  return tf.tidy(() => {
+  const probs = tf.tidy(() => {
     const x = tf.tensor4d(pixels, [n, s, s, 3]);
     const logits = m.model.backbone.forward(x, m.model.forwardOptions);
-    return (m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync() as Float32Array;
+    return m.config.multiLabel ? tf.sigmoid(logits) : tf.softmax(logits);
   });
+  const values = (await probs.data()) as Float32Array; // async: webgpu cannot read synchronously
+  probs.dispose();
+  return values;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function predictImages(m: RunModel, images: InferenceImage[], opts:
     const batch = images.slice(start, start + batchSize);
     const pixels = new Float32Array(batch.length * per);
     for (let i = 0; i < batch.length; i++) pixels.set(await preparedPixels(batch[i], m.preprocess), i * per);
-    const probs = probabilities(m, pixels, batch.length);
+    const probs = await probabilities(m, pixels, batch.length);
     for (let i = 0; i < batch.length; i++) out.push(Array.from(probs.subarray(i * k, (i + 1) * k)));
     opts.onProgress?.(out.length, images.length);
   }

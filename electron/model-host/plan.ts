@@ -9,7 +9,10 @@ import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../shared/do
 import { backboneEntry, isBackboneName } from '../training/backbones/index.ts';
 import { pretrainedConfig } from '../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../training/finetune/losses.ts';
-import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, secondsAtPace, stepMemoryMb } from '../training/finetune/budget.ts';
+import {
+  type MemoryInput, bufferLimitedBatch, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, largestBufferFloatsPerImage, memoryBudgetMb,
+  secondsAtPace, stepMemoryMb,
+} from '../training/finetune/budget.ts';
 import { ADAPTER_SHARE } from '../training/finetune/extensions.ts';
 import { GRADUAL_SHARE } from '../training/finetune/gradual.ts';
 import { groupLearningRates, lrRule } from '../training/finetune/lr.ts';
@@ -18,6 +21,9 @@ import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '
 import { WeightCache } from '../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../training/backends/system-probe.ts';
+import { type AdapterProbe, probeAdapter } from '../training/backends/webgpu-adapter.ts';
+import type { ViTConfig } from '../training/backbones/vit.ts';
+import type { WebGpuAdapter } from '../../shared/contract/system.ts';
 import type { MeasuredPace, PaceRecord, RunData } from '../../shared/contract/model-host.ts';
 
 /** The pace an earlier run measured on `rung` for this plan's backbone, strategy and size, if any. */
@@ -50,8 +56,27 @@ function gflops(backbone: string, size: number): number {
  */
 function expectedRung(asked: string | undefined): BackendRung {
   if (isBackendRung(asked)) return asked;
-  for (const rung of ['tfjs-node-gpu', 'tfjs-node'] as const) if (nodeSystemProbe.resolveModule(NATIVE_MODULES[rung])) return rung;
+  if (nodeSystemProbe.resolveModule(NATIVE_MODULES['tfjs-node-gpu'])) return 'tfjs-node-gpu';
+  const gpu = webgpuAdapter();
+  if (gpu && !gpu.software) return 'webgpu';
+  if (nodeSystemProbe.resolveModule(NATIVE_MODULES['tfjs-node'])) return 'tfjs-node';
   return 'wasm';
+}
+
+let probed: AdapterProbe | null = null;
+
+/** The WebGPU adapter Dawn offers here (asked once per host process), or null. */
+function webgpuAdapter(): WebGpuAdapter | null {
+  probed ??= probeAdapter(nodeSystemProbe);
+  return probed.ok ? probed.adapter : null;
+}
+
+/** The largest batch whose biggest buffer the WebGPU adapter accepts (Infinity off webgpu or without an adapter). */
+function adapterBatchCap(backbone: string, size: number, rung: BackendRung): { cap: number; adapter: WebGpuAdapter | null } {
+  const adapter = rung === 'webgpu' ? webgpuAdapter() : null;
+  if (!adapter) return { cap: Infinity, adapter };
+  const vit = family(backbone) === 'vit' && !isTestBackbone(backbone) ? (backboneEntry(backbone).config as ViTConfig) : undefined;
+  return { cap: bufferLimitedBatch(largestBufferFloatsPerImage(family(backbone), size, vit), adapter.limits), adapter };
 }
 
 /** What one training step of `strategy` holds in memory, per the backbone's measured figures. */
@@ -74,9 +99,14 @@ const gb = (mb: number) => `${(mb / 1000).toFixed(1)} GB`;
  */
 function fittingBatch(opts: RunOptions, strategy: StrategyName, size: number, rung: BackendRung): number {
   const m = memoryInput(opts.backbone, strategy, size);
-  const budget = memoryBudgetMb(rung, totalmem() / 1e6);
+  const { cap, adapter } = adapterBatchCap(opts.backbone, size, rung);
+  const budget = memoryBudgetMb(rung, totalmem() / 1e6, adapter?.software);
   const wanted = opts.batchSize ?? DEFAULT_BATCH;
-  const fits = largestBatch(m, wanted, budget);
+  if (opts.batchSize !== undefined && opts.batchSize > cap) {
+    const mib = Math.min(adapter!.limits.maxBufferSize, adapter!.limits.maxStorageBufferBindingSize) / 2 ** 20;
+    throw validation(`Batch ${opts.batchSize} of ${opts.backbone} at ${size} px needs GPU buffers larger than this WebGPU adapter allows (${mib.toFixed(0)} MiB per buffer, ${adapter!.description || adapter!.device}): use batch ${cap} or lower, or a smaller image size.`);
+  }
+  const fits = Math.min(largestBatch(m, wanted, budget), cap);
   const where = `on ${rung} (${gb(budget)} usable)`;
   if (fits === 0) {
     throw validation(`${opts.backbone} at ${size} px needs about ${gb(stepMemoryMb(m, 1))} to train even one image with ${strategy} ${where}: lower the image size, pick a smaller backbone, or use the top or linear strategy.`);
@@ -238,7 +268,7 @@ function estimate(config: RunConfig, data: RunData, pace: PaceLookup): RunPlan['
     : `a rough estimate from the model's GFLOPs; the monitor's ETA is measured from the first steps`;
   const m = memoryInput(config.backbone, config.strategy, config.imageSize);
   const peakMb = stepMemoryMb(m, config.batchSize);
-  const budgetMb = memoryBudgetMb(rung, totalmem() / 1e6);
+  const budgetMb = memoryBudgetMb(rung, totalmem() / 1e6, rung === 'webgpu' ? webgpuAdapter()?.software : false);
   const full = config.batchSize < DEFAULT_BATCH ? ` (batch ${DEFAULT_BATCH} would need about ${gb(stepMemoryMb(m, DEFAULT_BATCH))})` : '';
   return {
     seconds,

@@ -16,7 +16,7 @@ import { describePreprocessing } from '../training/preprocess/preprocess.ts';
 import { buildBackbone, isTestBackbone, preprocessFor, strategyOptions } from '../training/trainer/model.ts';
 import { tfToTorch } from '../training/weights/layout.ts';
 import { loadWeights } from '../training/weights/load-weights.ts';
-import { SafetensorsFile, writeSafetensors } from '../training/weights/safetensors.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../training/weights/safetensors.ts';
 
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
 const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];
@@ -55,12 +55,13 @@ export function trainingSchedule(backbone: Backbone, config: RunConfig) {
 
 /** The backbone as the run would start it (weights loaded, head seeded), under timm's names and layouts. */
 async function writeInitialWeights(backbone: Backbone, extension: Extension | null, file: string): Promise<void> {
-  const tensors = [...backbone.variables].map(([name, v]) => {
-    const t = tfToTorch(name, { shape: v.shape, data: v.dataSync() as Float32Array });
-    return { name, dtype: 'F32' as const, shape: t.shape, data: t.data };
-  });
+  const tensors: TensorToWrite[] = [];
+  for (const [name, v] of backbone.variables) {
+    const t = tfToTorch(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+    tensors.push({ name, dtype: 'F32', shape: t.shape, data: t.data });
+  }
   // LoRA's A [dim, rank] and B [rank, dim] keep the app's layout and names (x A B): train.py uses them as they are.
-  for (const [name, v] of extension?.variables ?? []) tensors.push({ name, dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  for (const [name, v] of extension?.variables ?? []) tensors.push({ name, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
   await writeSafetensors(file, tensors, { format: 'pt', labeltune: 'job initial weights' });
 }
 
@@ -140,8 +141,9 @@ async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
 /** A checkpoint in the app's own format (model.* in TF.js layout + metadata), which Evaluate and Export load. */
 async function writeCheckpoint({ backbone, extension }: Trained, config: RunConfig, dir: string, epoch: number, loop: JobLoopState): Promise<string> {
   const name = checkpointFileName(epoch - 1);
-  const tensors = [...backbone.variables].map(([n, v]) => ({ name: `model.${n}`, dtype: 'F32' as const, shape: v.shape, data: v.dataSync() as Float32Array }));
-  for (const [n, v] of extension?.variables ?? []) tensors.push({ name: `ext.${n}`, dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  const tensors: TensorToWrite[] = [];
+  for (const [n, v] of backbone.variables) tensors.push({ name: `model.${n}`, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
+  for (const [n, v] of extension?.variables ?? []) tensors.push({ name: `ext.${n}`, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, arch: backbone.arch, strategy: config.strategy, imageSize: config.imageSize, epoch: epoch - 1, seed: config.seed, loop, optimizerSteps: {} };
   await writeSafetensors(join(dir, name), tensors, { labeltune: JSON.stringify(meta) });
   return name;

@@ -1,4 +1,5 @@
 import type { JobRef } from '../domain/job.ts';
+import type { BackendRung } from './system.ts';
 import type { AlphaScheduleName, LrFindResult, ResizeMode, RunDetail, RunInfo, RunPlan, RunProgress, StrategyChoice } from '../domain/run.ts';
 
 /** What the user chooses for a run; everything else is resolved by `runs.plan`. */
@@ -51,8 +52,8 @@ export interface RunHandlers {
   'runs.start': (a: StartArgs) => Promise<{ runId: number; jobId: string }>;
   /** Pause a running run after its current step. */
   'runs.pause': (a: { runId: number }) => Promise<RunInfo>;
-  /** Continue a paused run, or restart a failed / interrupted one from its last checkpoint. */
-  'runs.resume': (a: { runId: number }) => Promise<{ runId: number; jobId: string }>;
+  /** Continue a paused run, or restart a failed / interrupted one from its last checkpoint (on another backend when `backend` is given). */
+  'runs.resume': (a: { runId: number; backend?: BackendRung }) => Promise<{ runId: number; jobId: string }>;
   /** Stop a run; its checkpoints so far are kept. */
   'runs.cancel': (a: { runId: number }) => Promise<RunInfo>;
   /** Every run of the project, newest first. */

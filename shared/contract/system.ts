@@ -1,5 +1,5 @@
 /** The TF.js backends training can run on, fastest first (the backend ladder). */
-export const BACKEND_RUNGS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_RUNGS = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendRung = (typeof BACKEND_RUNGS)[number];
 
 export function isBackendRung(x: unknown): x is BackendRung {
@@ -12,6 +12,22 @@ export interface RungStatus {
   ok: boolean;
   /** Why the rung cannot be used (or what it runs on when it can), in words a user can act on. */
   reason: string;
+  /** The WebGPU adapter Dawn offered (webgpu rung only), also when it was not taken. */
+  adapter?: WebGpuAdapter;
+}
+
+/** What Dawn says about the GPU it would train on, as the run record and `labeltune doctor` show it. */
+export interface WebGpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** The native API Dawn drives: Vulkan, Metal or D3D12. */
+  backend: string;
+  /** Emulated on the CPU (SwiftShader, llvmpipe, WARP, or Dawn's fallback adapter): slower than wasm. */
+  software: boolean;
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  features: { shaderF16: boolean };
 }
 
 export interface DoctorReport {
@@ -28,6 +44,9 @@ export interface DoctorReport {
     /** Installed optional native backends (null when not installed). */
     tfjsNode: string | null;
     tfjsNodeGpu: string | null;
+    /** Dawn's Node binding and TF.js's WebGPU backend (null when not installed). */
+    webgpu: string | null;
+    tfjsBackendWebgpu: string | null;
   };
   wasm: { simd: boolean; threads: boolean; binary: string };
   cpu: { count: number; model: string };

@@ -54,7 +54,7 @@ async function measure({ arch, strategy, size }: Row, images: number): Promise<M
   const t = new FineTuner(backbone, s, baseConfig({ epochs: 2, batchSize: BATCH, lr: 1e-4, augment }), syntheticData(images, size, CLASSES, 1), syntheticData(8, size, CLASSES, 2, 10_000));
   // Cached strategies: warm the forward kernels on the validation images (uncached, prefix 0) so
   // that epoch 0, which fills the cache, can be timed as well.
-  if (augment === null) t.validate();
+  if (augment === null) await t.validate();
   const first = await t.runEpoch(0);
   const row = await t.runEpoch(1);
   t.dispose();

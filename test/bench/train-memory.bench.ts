@@ -35,7 +35,7 @@ async function probe(arch: string, size: number, batch: number): Promise<number>
   const t = new FineTuner(b, createStrategy('full', b), cfg, syntheticData(batch, size, 5, 1), syntheticData(2, size, 5, 2, 100));
   const rates = Object.fromEntries(b.groups.map((g) => [g, 1e-4]));
   const rows = Array.from({ length: batch }, (_, i) => i);
-  const profile = await tf.profile(() => void t.stepWith(rows, 0, rates));
+  const profile = await tf.profile(() => t.stepWith(rows, 0, rates));
   t.dispose();
   b.dispose();
   return profile.peakBytes / 1e6;

@@ -62,7 +62,7 @@ describe('resize mode of a run', () => {
         const out: number[][] = [];
         for (const path of stored.paths) {
           const { frames } = await decodeFile(path);
-          out.push(Array.from(probabilities(m, preprocessImage(frames[0], { ...m.preprocess, resize }), 1)));
+          out.push(Array.from(await probabilities(m, preprocessImage(frames[0], { ...m.preprocess, resize }), 1)));
         }
         return out;
       };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { RunHandlers, RunOptions, StartArgs } from '../../../shared/contract/runs.ts';
 import { ALPHA_SCHEDULE_NAMES, RESIZE_MODES, STRATEGY_NAMES } from '../../../shared/domain/run.ts';
+import { BACKEND_RUNGS } from '../../../shared/contract/system.ts';
 import type { EngineContext } from '../context.ts';
 import { now } from '../db/database.ts';
 import { type Implementation, noArgs } from '../handler.ts';
@@ -41,7 +42,7 @@ export const runOptionsSchema = z
     auxSchedule: z.enum(ALPHA_SCHEDULE_NAMES).optional(),
     auxAlpha: z.number().min(0).max(100).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-    backend: z.enum(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).optional(),
+    backend: z.enum(BACKEND_RUNGS).optional(),
     name: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
@@ -109,8 +110,8 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
       },
     },
     'runs.resume': {
-      schema: runId,
-      run: ({ runId }) => {
+      schema: z.object({ runId: z.number().int().positive(), backend: z.enum(BACKEND_RUNGS).optional() }).strict(),
+      run: ({ runId, backend }) => {
         const liveJob = runs.resumeLive(runId);
         if (liveJob) return { runId, jobId: liveJob };
         reconcile();
@@ -119,7 +120,9 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
         const ckpt = tidyRunCheckpoints(db(), ctx.project().dir, runId);
         const data = loadRunData(db(), run.config.aux !== null);
         const resumeFrom = ckpt ? join(ctx.project().dir, ckpt.path) : null;
-        const jobId = runs.launch({ runId, config: run.config, manifest: data.manifest, resumeFrom, mode: 'train' });
+        // Checkpoints hold plain float32 values: a run stopped on one backend (a lost GPU) goes on on another.
+        const config = backend ? { ...run.config, backend } : run.config;
+        const jobId = runs.launch({ runId, config, manifest: data.manifest, resumeFrom, mode: 'train' });
         return { runId, jobId };
       },
     },

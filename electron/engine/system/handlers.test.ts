@@ -18,10 +18,10 @@ describe('system.doctor', () => {
     delete process.env.LABELTUNE_BACKEND;
     t = createTestEngine();
     const r = await t.client.invoke('system.doctor', {});
-    expect(r.rungs.map((s) => s.rung)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
-    const wasm = r.rungs[2];
+    expect(r.rungs.map((s) => s.rung)).toEqual(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']);
+    const wasm = r.rungs[3];
     expect(wasm).toEqual({ rung: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread' });
-    expect(r.rungs[3]).toEqual({ rung: 'cpu', ok: true, reason: 'pure JavaScript on the CPU (slowest)' });
+    expect(r.rungs[4]).toEqual({ rung: 'cpu', ok: true, reason: 'pure JavaScript on the CPU (slowest)' });
     // This machine class has no native TF.js modules (they cannot install here); where they are
     // missing the reason must say so and give the install command.
     if (!nodeSystemProbe.resolveModule('@tensorflow/tfjs-node-gpu')) {
@@ -29,10 +29,16 @@ describe('system.doctor', () => {
       expect(r.versions.tfjsNodeGpu).toBeNull();
     }
     if (!nodeSystemProbe.resolveModule('@tensorflow/tfjs-node')) {
-      expect(r.rungs[1].ok).toBe(false);
+      expect(r.rungs[2].ok).toBe(false);
       expect(r.chosen).toBe('wasm');
       expect(r.warnings[0]).toMatch(/^WARNING: TRAINING WILL RUN ON THE CPU \(wasm\)\./);
-      expect(r.warnings[0]).toContain('no GPU: module not installed: @tensorflow/tfjs-node-gpu');
+      expect(r.warnings[0]).toContain('no GPU: tfjs-node-gpu: module not installed: @tensorflow/tfjs-node-gpu');
+    }
+    // With SwiftShader (CI installs chromium, which ships it) Dawn finds a software adapter: listed, never chosen by default.
+    if (/swiftshader/i.test(process.env.VK_ICD_FILENAMES ?? '')) {
+      expect(r.rungs[1]).toMatchObject({ rung: 'webgpu', ok: false, adapter: { vendor: 'google', software: true, backend: 'Vulkan' } });
+      expect(r.rungs[1].reason).toMatch(/^only a software adapter: google swiftshader .*not chosen unless asked for \(--backend webgpu\)$/);
+      expect(r.versions.webgpu).toBe('0.6.2');
     }
     expect(r.override).toBeNull();
     expect(r.versions.tfjs).toBe('4.22.0');
@@ -58,7 +64,7 @@ describe('system.doctor', () => {
     const bad = await t.client.invoke('system.doctor', {});
     expect(bad.chosen).toBeNull();
     expect(bad.warnings).toEqual([
-      'WARNING: LABELTUNE_BACKEND=gpu is not a training backend. Use one of: tfjs-node-gpu, tfjs-node, wasm, cpu, or unset it to pick automatically. Training will refuse to start.',
+      'WARNING: LABELTUNE_BACKEND=gpu is not a training backend. Use one of: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, or unset it to pick automatically. Training will refuse to start.',
     ]);
   });
 

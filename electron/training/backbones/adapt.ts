@@ -12,13 +12,13 @@ export interface HostArray {
  * compatible shape (a ViT pos_embed trained at 224 px loaded into a 384 px model).
  */
 export function checkpointAdapter(backbone: Backbone) {
-  return (name: string, t: HostArray, expected: number[]): HostArray | null => {
+  return async (name: string, t: HostArray, expected: number[]): Promise<HostArray | null> => {
     if (!backbone.adaptWeight) return null;
     const input = tf.tensor(t.data, t.shape, 'float32');
     try {
       const out = backbone.adaptWeight(name, input);
       if (!out) return null;
-      const result = { shape: [...out.shape], data: out.dataSync() as Float32Array };
+      const result = { shape: [...out.shape], data: (await out.data()) as Float32Array };
       out.dispose();
       return result.shape.length === expected.length && result.shape.every((d, i) => d === expected[i]) ? result : null;
     } finally {

@@ -56,7 +56,7 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
       if (report.headReplaced) {
         throw validation(`${opts.weights}: the classifier does not fit ${opts.arch} with ${numClasses} classes; the file's head and its metadata disagree.`);
       }
-      const { logits, features } = runBatches(model, input, opts.batchSize ?? 16);
+      const { logits, features } = await runBatches(model, input, opts.batchSize ?? 16);
       // A headless model (0 classes) has only its features to check.
       if (numClasses > 0) checkOutputValues(logits, numClasses, 'logits', opts.weights);
       else checkOutputValues(features, model.featureDim, 'features', opts.weights);
@@ -127,7 +127,7 @@ function classesOf(file: SafetensorsFile, classifier: string): number {
   return 0;
 }
 
-function runBatches(model: ReturnType<typeof createBackbone>, input: NpyArray, batchSize: number) {
+async function runBatches(model: ReturnType<typeof createBackbone>, input: NpyArray, batchSize: number) {
   const [n, c, h, w] = input.shape;
   const per = c * h * w;
   const logits = new Float32Array(n * model.numClasses);
@@ -138,8 +138,8 @@ function runBatches(model: ReturnType<typeof createBackbone>, input: NpyArray, b
     const feats = model.forwardFeatures(x);
     const pre = model.forwardHead(feats, { preLogits: true });
     const out = model.forwardHead(feats);
-    if (model.numClasses > 0) logits.set(out.dataSync(), start * model.numClasses);
-    features.set(pre.dataSync(), start * model.featureDim);
+    if (model.numClasses > 0) logits.set(await out.data(), start * model.numClasses);
+    features.set(await pre.data(), start * model.featureDim);
     tf.dispose([x, feats, pre, out]);
   }
   return { logits, features };

@@ -2,9 +2,10 @@ import * as tfjs from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { isEngineError } from '../../../shared/contract/errors.ts';
 import { BACKEND_RUNGS, type BackendRung, type DoctorReport, type RungStatus } from '../../../shared/contract/system.ts';
-import { NATIVE_MODULES, requestedRung, tryRung, type LadderDeps } from './ladder.ts';
+import { NATIVE_MODULES, requestedRung, rungStatus, tryRung, type LadderDeps } from './ladder.ts';
 import { nodeSystemProbe } from './system-probe.ts';
 import { wasmFeatures } from './wasm-backend.ts';
+import { WEBGPU_BACKEND_MODULE, WEBGPU_MODULE } from './webgpu-adapter.ts';
 
 /**
  * `labeltune doctor`: every rung of the backend ladder checked for real (modules loaded, wasm
@@ -14,15 +15,18 @@ import { wasmFeatures } from './wasm-backend.ts';
 export async function doctorReport(deps: LadderDeps = {}): Promise<DoctorReport> {
   const sys = deps.sys ?? nodeSystemProbe;
   const previous = tfjs.engine().backendName;
-  const rungs: RungStatus[] = [];
-  for (const rung of BACKEND_RUNGS) {
-    const attempt = await tryRung(rung, { ...deps, sys });
-    rungs.push({ rung, ok: attempt.ok, reason: attempt.reason });
+  let asked: BackendRung | undefined;
+  try {
+    asked = requestedRung(undefined, sys.env)?.rung;
+  } catch {
+    asked = undefined; // chooseRung turns the bad value into a warning
   }
+  const rungs: RungStatus[] = [];
+  for (const rung of BACKEND_RUNGS) rungs.push(rungStatus(rung, await tryRung(rung, { ...deps, sys, requested: rung === asked })));
   if (previous) await tfjs.setBackend(previous);
   const warnings: string[] = [];
   const chosen = chooseRung(rungs, sys.env, warnings);
-  if (chosen && chosen !== 'tfjs-node-gpu') warnings.unshift(cpuWarning(chosen, rungs));
+  if (chosen && onCpu(chosen, rungs)) warnings.unshift(cpuWarning(chosen, rungs));
   const cpuList = cpus();
   return {
     chosen,
@@ -34,6 +38,8 @@ export async function doctorReport(deps: LadderDeps = {}): Promise<DoctorReport>
       tfjsBackendWasm: sys.moduleVersion('@tensorflow/tfjs-backend-wasm') ?? 'not installed',
       tfjsNode: sys.moduleVersion(NATIVE_MODULES['tfjs-node']),
       tfjsNodeGpu: sys.moduleVersion(NATIVE_MODULES['tfjs-node-gpu']),
+      webgpu: sys.moduleVersion(WEBGPU_MODULE),
+      tfjsBackendWebgpu: sys.moduleVersion(WEBGPU_BACKEND_MODULE),
     },
     wasm: await wasmFeatures(),
     cpu: { count: cpuList.length, model: cpuList[0]?.model.trim() ?? 'unknown' },
@@ -59,9 +65,18 @@ function chooseRung(rungs: RungStatus[], env: Record<string, string | undefined>
   return rungs.find((r) => r.ok)?.rung ?? null;
 }
 
+/** Whether the chosen rung computes on the CPU (a software WebGPU adapter does too). */
+function onCpu(chosen: BackendRung, rungs: RungStatus[]): boolean {
+  if (chosen === 'tfjs-node-gpu') return false;
+  if (chosen === 'webgpu') return rungs.find((r) => r.rung === 'webgpu')?.adapter?.software ?? false;
+  return true;
+}
+
 function cpuWarning(chosen: BackendRung, rungs: RungStatus[]): string {
-  const gpu = rungs.find((r) => r.rung === 'tfjs-node-gpu')!;
-  const why = gpu.ok ? 'the GPU rung is available but not chosen' : `no GPU: ${gpu.reason}`;
+  const gpus = rungs.filter((r) => r.rung === 'tfjs-node-gpu' || r.rung === 'webgpu');
+  const why = chosen === 'webgpu'
+    ? 'the WebGPU adapter is a software one, asked for by name'
+    : gpus.some((g) => g.ok) ? 'a GPU rung is available but not chosen' : `no GPU: ${gpus.map((g) => `${g.rung}: ${g.reason}`).join('; ')}`;
   return `WARNING: TRAINING WILL RUN ON THE CPU (${chosen}). Expect it to be one to two orders of magnitude slower than on a GPU ` +
-    `(${why}). See docs/gpu.md to enable the GPU rung.`;
+    `(${why}). See docs/gpu.md to enable a GPU rung.`;
 }

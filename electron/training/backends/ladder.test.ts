@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../shared/contract/errors.ts';
 import { findLibrary, parseNvidiaSmi } from './gpu-checks.ts';
+import type { WebGpuAdapter } from '../../../shared/contract/system.ts';
 import { selectBackend, type TF } from './ladder.ts';
 import type { CommandResult, SystemProbe } from './system-probe.ts';
 
@@ -30,6 +31,7 @@ function fakeSystem(f: Fake): SystemProbe {
     platform: f.platform ?? 'linux',
     arch: 'x64',
     env: f.env ?? {},
+    nodePath: '/usr/bin/node',
     resolveModule: (name) => (f.installed?.includes(name) ? `/app/node_modules/${name}/dist/index.js` : null),
     moduleVersion: (name) => (f.installed?.includes(name) ? '4.22.0' : null),
     async importModule(name) {
@@ -68,21 +70,22 @@ describe('selectBackend', () => {
     expect(s.backend).toBe('wasm');
     expect(s.report).toEqual([
       { rung: 'tfjs-node-gpu', ok: false, reason: 'module not installed: @tensorflow/tfjs-node-gpu (npm install @tensorflow/tfjs-node-gpu@4.22.0; see docs/gpu.md)' },
+      { rung: 'webgpu', ok: false, reason: 'module not installed: webgpu (npm install webgpu@0.6.2; see docs/gpu.md)' },
       { rung: 'tfjs-node', ok: false, reason: 'module not installed: @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node@4.22.0; see docs/gpu.md)' },
       { rung: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread' },
     ]);
-    expect(lines).toHaveLength(3);
-    expect(lines[2]).toBe('training backend wasm: using it: WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('training backend wasm: using it: WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread');
   });
 
   it('reports wasm\'s thread count, and why it got fewer threads than asked for', async () => {
     const threaded = async () => ({ simd: true, threads: true, binary: 'tfjs-backend-wasm-threaded-simd.wasm', threadCount: 2, threadNote: '' });
     const two = await selectBackend({ sys: fakeSystem({}), activateWasm: threaded, log: () => {} });
-    expect(two.report[2]).toEqual({ rung: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) on the CPU, SIMD on, 2 threads' });
+    expect(two.report[3]).toEqual({ rung: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) on the CPU, SIMD on, 2 threads' });
     const note = 'the threaded wasm binary did not start: boom; running on 1 thread instead of 2';
     const fellBack = async () => ({ simd: true, threads: false, binary: 'tfjs-backend-wasm-simd.wasm', threadCount: 1, threadNote: note });
     const one = await selectBackend({ sys: fakeSystem({}), activateWasm: fellBack, log: () => {} });
-    expect(one.report[2].reason).toBe(`WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread (${note})`);
+    expect(one.report[3].reason).toBe(`WebAssembly (XNNPACK) on the CPU, SIMD on, 1 thread (${note})`);
   });
 
   it('names nvidia-smi missing and both CUDA libraries missing', async () => {
@@ -137,8 +140,80 @@ describe('selectBackend', () => {
   it('takes tfjs-node when the GPU rung fails and the CPU module loads', async () => {
     const s = await selectBackend({ sys: fakeSystem({ installed: [GPU_MOD, NODE_MOD], ldconfig: LDCONFIG_PLAIN }), activateWasm: wasmOk, log: () => {} });
     expect(s.backend).toBe('tfjs-node');
-    expect(s.report.map((r) => [r.rung, r.ok])).toEqual([['tfjs-node-gpu', false], ['tfjs-node', true]]);
-    expect(s.report[1].reason).toBe('native TensorFlow on the CPU');
+    expect(s.report.map((r) => [r.rung, r.ok])).toEqual([['tfjs-node-gpu', false], ['webgpu', false], ['tfjs-node', true]]);
+    expect(s.report[2].reason).toBe('native TensorFlow on the CPU');
+  });
+});
+
+const SWIFTSHADER: WebGpuAdapter = {
+  vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0',
+  backend: 'Vulkan', software: true, limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }, features: { shaderF16: false },
+};
+const RADEON: WebGpuAdapter = {
+  vendor: 'amd', architecture: 'rdna-3', device: '', description: 'AMD Radeon RX 7900 XT (RADV NAVI31)',
+  backend: 'Vulkan', software: false, limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 - 4 }, features: { shaderF16: true },
+};
+
+/** selectBackend with a fake Dawn: `adapter` is what the probe finds; activations are counted. */
+async function withAdapter(adapter: WebGpuAdapter | string, opts: { prefer?: 'webgpu'; activateError?: string } = {}) {
+  const activated: string[] = [];
+  const s = await selectBackend({
+    prefer: opts.prefer,
+    sys: fakeSystem({ installed: ['webgpu', '@tensorflow/tfjs-backend-webgpu'] }),
+    activateWasm: wasmOk,
+    log: () => {},
+    probeWebgpu: () => (typeof adapter === 'string' ? { ok: false, reason: adapter } : { ok: true, adapter }),
+    activateWebgpu: async (_sys, a) => {
+      if (opts.activateError) throw new Error(opts.activateError);
+      activated.push(a.description);
+    },
+  });
+  return { s, activated };
+}
+
+describe('the webgpu rung', () => {
+  it('takes a hardware adapter before tfjs-node and wasm, and records it', async () => {
+    const { s, activated } = await withAdapter(RADEON);
+    expect(s.backend).toBe('webgpu');
+    expect(activated).toEqual(['AMD Radeon RX 7900 XT (RADV NAVI31)']);
+    expect(s.report[1]).toEqual({
+      rung: 'webgpu', ok: true, adapter: RADEON,
+      reason: 'WebGPU on amd rdna-3 (AMD Radeon RX 7900 XT (RADV NAVI31)) on Vulkan, hardware, max buffer 4.0 GiB, storage binding 2.0 GiB, shader-f16 yes',
+    });
+  });
+
+  it('refuses a software adapter by default, says why, and takes wasm', async () => {
+    const { s, activated } = await withAdapter(SWIFTSHADER);
+    expect(s.backend).toBe('wasm');
+    expect(activated).toEqual([]);
+    expect(s.report[1]).toEqual({
+      rung: 'webgpu', ok: false, adapter: SWIFTSHADER,
+      reason: 'only a software adapter: google swiftshader swiftshader-device-subzero- (SwiftShader driver 5.0.0) on Vulkan, software (emulated on the CPU), ' +
+        'max buffer 1.0 GiB, storage binding 1.0 GiB, shader-f16 no; it is slower than wasm, so it is not chosen unless asked for (--backend webgpu)',
+    });
+  });
+
+  it('takes the software adapter when asked for by name, and says it is software', async () => {
+    const { s, activated } = await withAdapter(SWIFTSHADER, { prefer: 'webgpu' });
+    expect(s.backend).toBe('webgpu');
+    expect(activated).toEqual(['SwiftShader driver 5.0.0']);
+    expect(s.report[0].reason).toBe('not tried: --backend webgpu asks for webgpu');
+    expect(s.report[1].reason).toMatch(/^WebGPU on google swiftshader .* software \(emulated on the CPU\)/);
+  });
+
+  it('passes the probe\'s reason on, and fails a request for webgpu with it', async () => {
+    const why = 'no WebGPU adapter on Vulkan; Dawn refused: Vulkan shaderUniform*ArrayDynamicIndexing required';
+    const { s } = await withAdapter(why);
+    expect(s.report[1]).toEqual({ rung: 'webgpu', ok: false, reason: why });
+    await expect(withAdapter(why, { prefer: 'webgpu' })).rejects.toMatchObject({
+      code: 'unsupported', message: expect.stringContaining(`The webgpu training backend was requested (--backend webgpu) but cannot be used: ${why}.`),
+    });
+  });
+
+  it('reports a device that will not open, with the adapter it was on', async () => {
+    const { s } = await withAdapter(RADEON, { activateError: 'requestDevice: Out of memory\nstack' });
+    expect(s.backend).toBe('wasm');
+    expect(s.report[1]).toMatchObject({ ok: false, adapter: RADEON, reason: 'the adapter was found but TF.js\'s webgpu backend did not start on it: requestDevice: Out of memory' });
   });
 });
 
@@ -147,6 +222,7 @@ describe('LABELTUNE_BACKEND and --backend', () => {
     const s = await selectBackend({ sys: fakeSystem({ env: { LABELTUNE_BACKEND: 'cpu' } }), activateWasm: wasmOk, log: () => {} });
     expect(s.backend).toBe('cpu');
     expect(s.report.map((r) => r.reason)).toEqual([
+      'not tried: LABELTUNE_BACKEND=cpu asks for cpu',
       'not tried: LABELTUNE_BACKEND=cpu asks for cpu',
       'not tried: LABELTUNE_BACKEND=cpu asks for cpu',
       'not tried: LABELTUNE_BACKEND=cpu asks for cpu',
@@ -166,7 +242,7 @@ describe('LABELTUNE_BACKEND and --backend', () => {
   it('a misspelt LABELTUNE_BACKEND is a validation error listing the rungs', async () => {
     await expect(selectBackend({ sys: fakeSystem({ env: { LABELTUNE_BACKEND: 'gpu' } }), log: () => {} })).rejects.toMatchObject({
       code: 'validation',
-      message: 'LABELTUNE_BACKEND=gpu is not a training backend. Use one of: tfjs-node-gpu, tfjs-node, wasm, cpu, or unset it to pick automatically.',
+      message: 'LABELTUNE_BACKEND=gpu is not a training backend. Use one of: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, or unset it to pick automatically.',
     });
   });
 });

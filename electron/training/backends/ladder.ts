@@ -1,14 +1,16 @@
 import * as tfjs from '@tensorflow/tfjs';
 import { unsupported, validation } from '../../../shared/contract/errors.ts';
-import { BACKEND_RUNGS, isBackendRung, type BackendRung, type RungStatus } from '../../../shared/contract/system.ts';
+import { BACKEND_RUNGS, isBackendRung, type BackendRung, type RungStatus, type WebGpuAdapter } from '../../../shared/contract/system.ts';
 import { gpuBlockers, type GpuInfo } from './gpu-checks.ts';
 import { nodeSystemProbe, type SystemProbe } from './system-probe.ts';
 import { activateWasm, type ActiveWasm, type WasmFeatures } from './wasm-backend.ts';
+import { type AdapterProbe, adapterSummary, probeAdapter } from './webgpu-adapter.ts';
+import { activateWebgpu } from './webgpu-backend.ts';
 
 /**
- * The backend ladder: CUDA (tfjs-node-gpu) -> native CPU (tfjs-node) -> wasm -> pure JS, taking the
- * first rung that works and saying why each faster one did not. Nothing falls back silently: the
- * report is returned (the run records it) and logged.
+ * The backend ladder: CUDA (tfjs-node-gpu) -> WebGPU (Dawn: Vulkan, Metal, D3D12) -> native CPU
+ * (tfjs-node) -> wasm -> pure JS, taking the first rung that works and saying why each faster one
+ * did not. Nothing falls back silently: the report is returned (the run records it) and logged.
  */
 
 export type TF = typeof tfjs;
@@ -26,6 +28,12 @@ export interface LadderDeps {
   /** Initialises wasm with the training kernels (replaced by a fake in tests). */
   activateWasm?: () => Promise<WasmFeatures & Partial<Pick<ActiveWasm, 'threadCount' | 'threadNote'>>>;
   log?: (line: string) => void;
+  /** Asks Dawn for an adapter (a child process; replaced by a fake in tests). */
+  probeWebgpu?: (sys: SystemProbe) => AdapterProbe;
+  /** Opens the adapter's device and activates TF.js's webgpu backend (replaced by a fake in tests). */
+  activateWebgpu?: (sys: SystemProbe, adapter: WebGpuAdapter, log: (line: string) => void) => Promise<void>;
+  /** The rung was asked for by name: a software WebGPU adapter is then taken instead of refused. */
+  requested?: boolean;
 }
 
 export interface SelectOptions extends LadderDeps {
@@ -36,7 +44,7 @@ export interface SelectOptions extends LadderDeps {
 export const NATIVE_MODULES = { 'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu', 'tfjs-node': '@tensorflow/tfjs-node' } as const;
 const NATIVE_VERSION = '4.22.0';
 
-type Attempt = { ok: true; tf: TF; reason: string } | { ok: false; reason: string };
+type Attempt = ({ ok: true; tf: TF } | { ok: false }) & { reason: string; adapter?: WebGpuAdapter };
 
 function defaultLog(line: string): void {
   if (!process.env.LABELTUNE_QUIET) process.stderr.write(`${line}\n`);
@@ -65,10 +73,31 @@ async function tryNative(rung: 'tfjs-node-gpu' | 'tfjs-node', sys: SystemProbe):
   }
 }
 
+/**
+ * The webgpu rung. A software adapter (SwiftShader, llvmpipe, WARP) is a CPU running GPU code,
+ * several times slower than wasm's XNNPACK, so it is taken only when asked for by name.
+ */
+async function tryWebgpu(deps: LadderDeps, sys: SystemProbe): Promise<Attempt> {
+  const probe = (deps.probeWebgpu ?? probeAdapter)(sys);
+  if (!probe.ok) return { ok: false, reason: probe.reason };
+  const { adapter } = probe;
+  const summary = adapterSummary(adapter);
+  if (adapter.software && !deps.requested) {
+    return { ok: false, adapter, reason: `only a software adapter: ${summary}; it is slower than wasm, so it is not chosen unless asked for (--backend webgpu)` };
+  }
+  try {
+    await (deps.activateWebgpu ?? activateWebgpu)(sys, adapter, deps.log ?? defaultLog);
+    return { ok: true, tf: tfjs, adapter, reason: `WebGPU on ${summary}` };
+  } catch (e) {
+    return { ok: false, adapter, reason: `the adapter was found but TF.js's webgpu backend did not start on it: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
 /** Tries one rung and, when it works, leaves it as TF.js's active backend. */
 export async function tryRung(rung: BackendRung, deps: LadderDeps = {}): Promise<Attempt> {
   const sys = deps.sys ?? nodeSystemProbe;
   if (rung === 'tfjs-node-gpu' || rung === 'tfjs-node') return tryNative(rung, sys);
+  if (rung === 'webgpu') return tryWebgpu(deps, sys);
   if (rung === 'wasm') {
     try {
       const f = await (deps.activateWasm ?? activateWasm)();
@@ -81,6 +110,11 @@ export async function tryRung(rung: BackendRung, deps: LadderDeps = {}): Promise
   }
   await tfjs.setBackend('cpu');
   return { ok: true, tf: tfjs, reason: 'pure JavaScript on the CPU (slowest)' };
+}
+
+/** The report line of one attempt (the adapter only where there was one). */
+export function rungStatus(rung: BackendRung, a: Attempt): RungStatus {
+  return { rung, ok: a.ok, reason: a.reason, ...(a.adapter ? { adapter: a.adapter } : {}) };
 }
 
 /** The rung asked for by `prefer` or LABELTUNE_BACKEND, with where the request came from. */
@@ -106,8 +140,8 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendSe
       report.push({ rung, ok: false, reason: `not tried: ${request.source} asks for ${request.rung}` });
       continue;
     }
-    const attempt = await tryRung(rung, { ...opts, sys });
-    report.push({ rung, ok: attempt.ok, reason: attempt.reason });
+    const attempt = await tryRung(rung, { ...opts, sys, requested: request !== null });
+    report.push(rungStatus(rung, attempt));
     log(`training backend ${rung}: ${attempt.ok ? 'using it' : 'unavailable'}: ${attempt.reason}`);
     if (attempt.ok) return { backend: rung, tf: attempt.tf, report };
     if (request) {

@@ -10,6 +10,8 @@ export interface SystemProbe {
   platform: string;
   arch: string;
   env: Record<string, string | undefined>;
+  /** The Node (or Electron-as-Node: the host inherits ELECTRON_RUN_AS_NODE) that runs child probes. */
+  nodePath: string;
   /** Resolved path of an installed package's entry, or null when it is not installed. */
   resolveModule(name: string): string | null;
   /** A package's version from its package.json, or null. */
@@ -35,6 +37,7 @@ export const nodeSystemProbe: SystemProbe = {
   platform: process.platform,
   arch: process.arch,
   env: process.env,
+  nodePath: process.execPath,
   resolveModule(name) {
     try {
       return require.resolve(name);

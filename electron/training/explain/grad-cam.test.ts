@@ -58,7 +58,7 @@ describe('Grad-CAM on a tiny ResNet (head trained) finding a square in the top-l
   }, 120_000);
   afterAll(() => net.dispose());
 
-  it('is accurate on held-out images, then puts most heatmap mass for class 1 in the top-left quadrant', () => {
+  it('is accurate on held-out images, then puts most heatmap mass for class 1 in the top-left quadrant', async () => {
     const predicted = tf.tidy(() => net.forward(tf.tensor4d(test.x, [40, SIZE, SIZE, 3])).argMax(-1).dataSync());
     const accuracy = test.labels.filter((c, i) => predicted[i] === c).length / 40;
     expect(accuracy).toBeGreaterThanOrEqual(0.9);
@@ -67,7 +67,7 @@ describe('Grad-CAM on a tiny ResNet (head trained) finding a square in the top-l
     const before = tf.memory().numTensors;
     for (let i = 1; i < 40; i += 2) {
       const x = tf.tensor4d(test.x.subarray(i * per, (i + 1) * per), [1, SIZE, SIZE, 3]);
-      const cam = gradCam(net, x, 1);
+      const cam = await gradCam(net, x, 1);
       x.dispose();
       expect(cam.classIndex).toBe(1);
       expect([cam.grid.width, cam.grid.height]).toEqual([16, 16]);
@@ -81,10 +81,10 @@ describe('Grad-CAM on a tiny ResNet (head trained) finding a square in the top-l
     expect(Math.min(...masses)).toBeGreaterThan(0.5); // every class-1 image, not only on average
   });
 
-  it('defaults to the predicted class and keeps heatmaps in [0, 1]', () => {
+  it('defaults to the predicted class and keeps heatmaps in [0, 1]', async () => {
     const per = SIZE * SIZE * 3;
     const x = tf.tensor4d(test.x.subarray(0, per), [1, SIZE, SIZE, 3]);
-    const cam = gradCam(net, x);
+    const cam = await gradCam(net, x);
     x.dispose();
     expect(cam.classIndex).toBe(cam.logits[1] > cam.logits[0] ? 1 : 0);
     expect(Math.min(...cam.heatmap.values)).toBeGreaterThanOrEqual(0);
@@ -107,7 +107,7 @@ describe('Grad-CAM on a tiny ViT', () => {
       // Patch (row 1, col 2) is token 1 + 1·4 + 2.
       const want = tokens.slice([0, 7, 0], [1, 1, -1]).dataSync();
       expect(Array.from(grid.slice([0, 1, 2, 0], [1, 1, 1, -1]).dataSync())).toEqual(Array.from(want));
-      const cams = [0, 1, 2].map((k) => gradCam(vit, x, k));
+      const cams = await Promise.all([0, 1, 2].map((k) => gradCam(vit, x, k)));
       for (const cam of cams) {
         expect([cam.grid.width, cam.grid.height, cam.grid.values.length]).toEqual([4, 4, 16]);
         expect([cam.heatmap.width, cam.heatmap.height]).toEqual([16, 16]);

@@ -42,9 +42,10 @@ export function tokensToGrid(tokens: tf.Tensor): tf.Tensor4D {
  * Grad-CAM (Selvaraju et al. 2017) for one image [1, S, S, 3]: channel weights are the spatial
  * mean of d(class score)/d(activations); cam = relu(Σ_c w_c · A_c), min-max normalised to [0, 1],
  * then bilinearly upsampled (half-pixel centres, as cv2.resize) to the input size.
- * `classIndex` defaults to the predicted class.
+ * `classIndex` defaults to the predicted class, picked on the device (a one-hot of the argmax) so
+ * that nothing is read back before the end: the webgpu backend can only read asynchronously.
  */
-export function gradCam(backbone: Backbone, image: tf.Tensor4D, classIndex?: number, opts: ForwardOptions = {}): GradCamOutput {
+export async function gradCam(backbone: Backbone, image: tf.Tensor4D, classIndex?: number, opts: ForwardOptions = {}): Promise<GradCamOutput> {
   const split = camSplit(backbone);
   const end = backbone.groups.length;
   const size = image.shape[1];
@@ -52,8 +53,9 @@ export function gradCam(backbone: Backbone, image: tf.Tensor4D, classIndex?: num
   const [logits, grid, up, k] = tf.tidy(() => {
     const acts = backbone.runGroups(image, 0, split, eval_);
     const out = backbone.runGroups(acts, split, end, eval_);
-    const k = classIndex ?? (out.argMax(-1).dataSync()[0] as number);
-    const score = (a: tf.Tensor) => tf.sum(tf.slice(backbone.runGroups(a, split, end, eval_), [0, k], [1, 1])) as tf.Scalar;
+    const k = classIndex === undefined ? tf.argMax(out, -1) : tf.tensor1d([classIndex], 'int32');
+    const pick = tf.oneHot(k, out.shape[1]!);
+    const score = (a: tf.Tensor) => tf.sum(tf.mul(backbone.runGroups(a, split, end, eval_), pick)) as tf.Scalar;
     const grads = tf.grad(score)(acts);
     const vit = backbone.family === 'vit';
     const a4 = vit ? tokensToGrid(acts) : (acts as tf.Tensor4D);
@@ -65,14 +67,14 @@ export function gradCam(backbone: Backbone, image: tf.Tensor4D, classIndex?: num
     // A flat map (no evidence anywhere) stays all zeros instead of dividing by zero.
     const norm = tf.where(tf.greater(range, 1e-12), tf.div(tf.sub(cam, lo), tf.maximum(range, 1e-12)), tf.zerosLike(cam));
     const upsampled = tf.image.resizeBilinear(tf.expandDims(norm, -1) as tf.Tensor4D, [size, size], false, true);
-    return [out, norm, tf.clipByValue(upsampled, 0, 1), tf.scalar(k, 'int32')] as const;
+    return [out, norm, tf.clipByValue(upsampled, 0, 1), k] as const;
   });
   const [, h, w] = grid.shape;
   const result: GradCamOutput = {
-    classIndex: k.dataSync()[0],
-    logits: logits.dataSync() as Float32Array,
-    grid: { width: w, height: h, values: grid.dataSync() as Float32Array },
-    heatmap: { width: size, height: size, values: up.dataSync() as Float32Array },
+    classIndex: (await k.data())[0],
+    logits: (await logits.data()) as Float32Array,
+    grid: { width: w, height: h, values: (await grid.data()) as Float32Array },
+    heatmap: { width: size, height: size, values: (await up.data()) as Float32Array },
   };
   tf.dispose([logits, grid, up, k]);
   return result;

@@ -18,7 +18,7 @@ describe.each(['resnet18', 'vit_tiny_patch16_224'])('exporting a model with bott
     const ext = createAdapters(model, { seed: 2 });
     // `up` starts at zero (identity); give it values so that a missing adapter would show.
     for (const [name, v] of ext.variables) if (name.includes('.up.')) v.assign(tf.randomNormal(v.shape, 0, 0.05, 'float32', 5));
-    const adapters = adapterWeights(ext, 'relu');
+    const adapters = await adapterWeights(ext, 'relu');
     const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
     try {
       const withHooks = model.forward(x, ext.hooks).dataSync();

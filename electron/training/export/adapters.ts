@@ -12,9 +12,9 @@ export interface AdapterWeights {
   activation: 'relu' | 'gelu';
 }
 
-export function adapterWeights(ext: Extension, activation: 'relu' | 'gelu' = 'relu'): AdapterWeights {
+export async function adapterWeights(ext: Extension, activation: 'relu' | 'gelu' = 'relu'): Promise<AdapterWeights> {
   const weights: HostWeights = new Map();
-  for (const [name, v] of ext.variables) weights.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+  for (const [name, v] of ext.variables) weights.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
   return { weights, activation };
 }
 

@@ -4,10 +4,31 @@ import type { Backbone } from '../backbones/types.ts';
 /** Host copies of a backbone's variables (TF.js layouts), read once per export. */
 export type HostWeights = Map<string, { shape: number[]; data: Float32Array }>;
 
+/** Weights read ahead by withHostWeights, for the duration of its callback. */
+const preRead = new Map<Backbone, HostWeights>();
+
 export function hostWeights(model: Backbone): HostWeights {
+  const ready = preRead.get(model);
+  if (ready) return ready;
   const out: HostWeights = new Map();
   for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
   return out;
+}
+
+/**
+ * Reads the model's weights asynchronously, then runs `fn`, inside which hostWeights(model) returns
+ * them: the webgpu backend cannot read synchronously (dataSync needs an OffscreenCanvas in Node),
+ * and the exporters that call hostWeights are synchronous.
+ */
+export async function withHostWeights<T>(model: Backbone, fn: () => Promise<T>): Promise<T> {
+  const out: HostWeights = new Map();
+  for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
+  preRead.set(model, out);
+  try {
+    return await fn();
+  } finally {
+    preRead.delete(model);
+  }
 }
 
 /**

@@ -54,6 +54,11 @@ export class AuxHead {
     return alphaAt(this.config.schedule as Exclude<AlphaSchedule, 'uncertainty'>, this.config.alpha, epoch, epochs);
   }
 
+  /** Reads what α depends on after a step (the learned log-variances; nothing for the fixed schedules). */
+  async refresh(): Promise<void> {
+    await this.uncertainty?.refresh();
+  }
+
   dispose(): void {
     this.variables.forEach((v) => v.dispose());
     this.uncertainty?.dispose();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RUNG_GFLOPS, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, stepMemoryMb } from './budget.ts';
+import {
+  RUNG_GFLOPS, bufferLimitedBatch, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, largestBufferFloatsPerImage, memoryBudgetMb, stepMemoryMb,
+} from './budget.ts';
 
 describe('training-time estimates', () => {
   it('scales GFLOPs with the pixel count', () => {
@@ -39,5 +41,28 @@ describe('memory plan', () => {
     expect(largestBatch({ ...vitSmall, mbPerImage: 5000 }, 16, 3500)).toBe(0);
     // A cached prefix keeps a tenth of the activations: ResNet-50 top fits batch 16 on wasm.
     expect(largestBatch({ paramsMillions: 25.56, mbPerImage: 938, throughBody: false, trainsBody: false }, 16, 3500)).toBe(16);
+  });
+});
+
+describe('webgpu limits', () => {
+  const mib128 = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 128 * 2 ** 20 };
+
+  it('sizes the largest buffer of one image: the ResNet stem\'s patch matrix, the ViT\'s MLP or attention', () => {
+    expect(largestBufferFloatsPerImage('resnet', 224)).toBe(37 * 224 * 224);
+    const vitS = { patchSize: 16, embedDim: 384, numHeads: 6, mlpRatio: 4 };
+    expect(largestBufferFloatsPerImage('vit', 224, vitS)).toBe(197 * 384 * 4); // MLP 302,592 > attention 6·197² = 232,854
+    expect(largestBufferFloatsPerImage('vit', 448, vitS)).toBe(6 * 785 * 785); // attention grows with T²
+  });
+
+  it('caps the batch by the smaller of maxBufferSize and maxStorageBufferBindingSize', () => {
+    expect(bufferLimitedBatch(37 * 224 * 224, mib128)).toBe(18); // 134,217,728 / 7,426,048 bytes
+    expect(bufferLimitedBatch(37 * 224 * 224, { ...mib128, maxStorageBufferBindingSize: 2 ** 31 })).toBe(144);
+    expect(bufferLimitedBatch(197 * 384 * 4, mib128)).toBe(110);
+  });
+
+  it('budgets 4 GB on a hardware adapter and half the machine on a software one', () => {
+    expect(memoryBudgetMb('webgpu', 16_000)).toBe(4000);
+    expect(memoryBudgetMb('webgpu', 16_000, true)).toBe(8000);
+    expect(memoryBudgetMb('wasm', 16_000, true)).toBe(3500);
   });
 });

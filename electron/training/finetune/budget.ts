@@ -9,9 +9,10 @@ import type { BackendRung } from '../../../shared/contract/system.ts';
 /**
  * Sustained forward GFLOP/s per rung for these small-batch fine-tuning steps. wasm and cpu were
  * measured on the 2-core reference machine (resnet18 at 32 px, full fine-tuning: ~2.5 GFLOP/s
- * with validation included); the native rungs are conservative figures for a workstation.
+ * with validation included); the native rungs are conservative figures for a workstation, webgpu
+ * one for a mid-range GPU (TF.js's WebGPU kernels reach a fraction of cuDNN's speed).
  */
-export const RUNG_GFLOPS: Record<BackendRung, number> = { 'tfjs-node-gpu': 400, 'tfjs-node': 20, wasm: 2.5, cpu: 0.25 };
+export const RUNG_GFLOPS: Record<BackendRung, number> = { 'tfjs-node-gpu': 400, webgpu: 100, 'tfjs-node': 20, wasm: 2.5, cpu: 0.25 };
 
 /** Forward GFLOPs of one image at `size`, from the architecture's figure at its native size. */
 export function gflopsAt(gflops: number, nativeSize: number, size: number): number {
@@ -56,12 +57,36 @@ export function describeSeconds(s: number): string {
 /**
  * Memory a rung can give one training process, in MB. wasm32 addresses 4 GiB; TF.js's heap grows
  * to it, and 3.5 GB leaves room for fragmentation. The others get half the machine's memory (the
- * GPU rung: a conservative 6 GB of device memory, which this process cannot query).
+ * CUDA rung: a conservative 6 GB of device memory, which this process cannot query; webgpu: 4 GB,
+ * as WebGPU reports no memory size at all, except for a software adapter, whose "GPU memory" is
+ * the machine's).
  */
-export function memoryBudgetMb(rung: BackendRung, totalMb: number): number {
+export function memoryBudgetMb(rung: BackendRung, totalMb: number, softwareAdapter = false): number {
   if (rung === 'wasm') return 3500;
   if (rung === 'tfjs-node-gpu') return 6000;
+  if (rung === 'webgpu' && !softwareAdapter) return 4000;
   return totalMb / 2;
+}
+
+/**
+ * Float32 values of the largest single buffer one image needs in a training step on webgpu. ResNet:
+ * the 7×7 stem's patch matrix ((S/2)² × 147) and a 3×3 conv's at S/4 with 64 channels ((S/4)² × 576)
+ * are both about 37·S² (an upper bound: TF.js may not materialise them). ViT: the attention scores
+ * (heads × T²) or the MLP's hidden activations (T × 4·dim), T tokens.
+ */
+export function largestBufferFloatsPerImage(family: 'resnet' | 'vit', size: number, vit?: { patchSize: number; embedDim: number; numHeads: number; mlpRatio: number }): number {
+  if (family === 'resnet' || !vit) return 37 * size * size;
+  const tokens = (size / vit.patchSize) ** 2 + 1;
+  return Math.max(vit.numHeads * tokens * tokens, tokens * vit.embedDim * vit.mlpRatio);
+}
+
+/**
+ * The largest batch whose biggest buffer fits the adapter: WebGPU refuses a buffer over
+ * maxBufferSize and a binding over maxStorageBufferBindingSize (128 MiB on many adapters) however
+ * much memory the GPU has.
+ */
+export function bufferLimitedBatch(floatsPerImage: number, limits: { maxBufferSize: number; maxStorageBufferBindingSize: number }): number {
+  return Math.floor(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize) / (4 * floatsPerImage));
 }
 
 export interface MemoryInput {

@@ -47,12 +47,8 @@ export async function saveCheckpoint(t: FineTuner, dir: string, epoch: number): 
   mkdirSync(dir, { recursive: true });
   const file = join(dir, checkpointFileName(epoch));
   const tmp = join(dir, `.${basename(file)}.tmp`);
-  const tensors: TensorToWrite[] = [...checkpointVariables(t)].map(([name, v]) => ({
-    name,
-    dtype: 'F32',
-    shape: v.shape,
-    data: v.dataSync() as Float32Array,
-  }));
+  const tensors: TensorToWrite[] = [];
+  for (const [name, v] of checkpointVariables(t)) tensors.push({ name, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     arch: t.backbone.arch,

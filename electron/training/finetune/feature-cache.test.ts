@@ -14,11 +14,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('frozen-prefix feature cache', () => {
-  it('equals the direct forward pass, and a second cache on the same folder computes nothing', () => {
+  it('equals the direct forward pass, and a second cache on the same folder computes nothing', async () => {
     const b = createTinyResnet({ numClasses: 2, imageSize: 16 });
     const data = syntheticData(5, 16, 2, 1);
     const first = new FeatureCache(b, dir);
-    const cached = first.batch(2, data.ids, data.pixels);
+    const cached = await first.batch(2, data.ids, data.pixels);
     const flat = new Float32Array(5 * 16 * 16 * 3);
     data.ids.forEach((id, j) => flat.set(data.pixels(id), j * 768));
     const direct = b.runGroups(tf.tensor4d(flat, [5, 16, 16, 3]), 0, 2, { training: false });
@@ -27,7 +27,7 @@ describe('frozen-prefix feature cache', () => {
     expect(first.computed).toBe(5);
 
     const second = new FeatureCache(b, dir);
-    const again = second.batch(2, [data.ids[3], data.ids[1]], data.pixels);
+    const again = await second.batch(2, [data.ids[3], data.ids[1]], data.pixels);
     expect(second.computed).toBe(0);
     const d = direct.dataSync();
     expect(again.dataSync()).toEqual(new Float32Array([...d.slice(3 * 512, 4 * 512), ...d.slice(512, 1024)]));

@@ -45,12 +45,12 @@ export class FeatureCache {
    * Prefix outputs of `prefix` groups for the batch of image ids, as one tensor [B, ...]. The
    * images are `shape` (default: the backbone's square imageSize); each shape has its own entries.
    */
-  batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array, shape?: ImageShape): tf.Tensor {
+  async batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array, shape?: ImageShape): Promise<tf.Tensor> {
     const input = shape ?? [this.backbone.imageSize, this.backbone.imageSize];
     const slot = this.slot(prefix, input);
     const found = ids.map((id) => this.lookup(slot, id));
     const missing = ids.filter((_, i) => !found[i]);
-    const computed = missing.length ? this.compute(prefix, slot, missing, pixels, input) : new Map<number, Float32Array>();
+    const computed = missing.length ? await this.compute(prefix, slot, missing, pixels, input) : new Map<number, Float32Array>();
     const rows = ids.map((id, i) => found[i] ?? computed.get(id)!);
     const flat = new Float32Array(rows.length * rows[0].length);
     rows.forEach((r, i) => flat.set(r, i * r.length));
@@ -77,7 +77,7 @@ export class FeatureCache {
     return data;
   }
 
-  private compute(prefix: number, slot: string, ids: number[], pixels: (id: number) => Float32Array, input: ImageShape): Map<number, Float32Array> {
+  private async compute(prefix: number, slot: string, ids: number[], pixels: (id: number) => Float32Array, input: ImageShape): Promise<Map<number, Float32Array>> {
     const result = new Map<number, Float32Array>();
     const chunk = 16;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -85,7 +85,7 @@ export class FeatureCache {
       const out = tf.tidy(() => this.backbone.runGroups(stackImages(part, pixels, input), 0, prefix, { training: false }));
       this.shapes.set(slot, out.shape.slice(1));
       if (this.dir) this.saveShape(slot, out.shape.slice(1));
-      const data = out.dataSync() as Float32Array;
+      const data = (await out.data()) as Float32Array;
       out.dispose();
       const per = data.length / part.length;
       part.forEach((id, j) => {

@@ -43,11 +43,11 @@ const train = wideData(24, 1, 0);
 const val = wideData(24, 2, 1000);
 
 describe('non-square images in training', () => {
-  it('the feature cache stores 12×20 prefixes apart from square ones and equals the direct forward pass', () => {
+  it('the feature cache stores 12×20 prefixes apart from square ones and equals the direct forward pass', async () => {
     const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
     const cache = new FeatureCache(b, dir);
     const ids = train.ids.slice(0, 5);
-    const cached = cache.batch(2, ids, train.pixels, SHAPE);
+    const cached = await cache.batch(2, ids, train.pixels, SHAPE);
     const direct = b.runGroups(stackImages(ids, train.pixels, SHAPE), 0, 2, { training: false });
     expect(cached.shape).toEqual(direct.shape);
     expect(cached.shape.slice(1, 3)).toEqual([6, 10]);
@@ -55,7 +55,7 @@ describe('non-square images in training', () => {
     expect(existsSync(join(dir, 'tiny_resnet-12x20px-g2', `${ids[0]}.f32`))).toBe(true);
     // A second cache on the folder reads them back without computing.
     const again = new FeatureCache(b, dir);
-    const read = again.batch(2, ids, train.pixels, SHAPE);
+    const read = await again.batch(2, ids, train.pixels, SHAPE);
     expect(again.computed).toBe(0);
     expect(read.dataSync()).toEqual(direct.dataSync());
     tf.dispose([cached, direct, read]);
@@ -75,7 +75,7 @@ describe('non-square images in training', () => {
   ] as const)('a ResNet learns 12×20 images (%s, augmentation %s, %i epochs)', async (strategy, augment, epochs) => {
     const backbone = createTinyResnet({ numClasses: 3, imageSize: 16 });
     const t = new FineTuner(backbone, createStrategy(strategy, backbone), baseConfig({ epochs, augment }), train, val);
-    const before = t.validate().accuracy;
+    const before = (await t.validate()).accuracy;
     const rows = await t.fit();
     expect(before).toBeLessThan(0.85);
     expect(rows[rows.length - 1].valAccuracy).toBeGreaterThanOrEqual(0.85);

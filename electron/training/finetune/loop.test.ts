@@ -37,7 +37,7 @@ describe('training loop', () => {
     ['adapter', true, 4],
   ] as const)('%s (vit: %s) learns well above chance (1/3) in %i epochs of 3 steps', async (strategy, vit, epochs) => {
     const t = tuner(strategy, { epochs }, vit);
-    const before = t.validate().accuracy;
+    const before = (await t.validate()).accuracy;
     const rows = await t.fit();
     expect(rows).toHaveLength(epochs);
     expect(rows[epochs - 1].valAccuracy).toBeGreaterThanOrEqual(0.85);

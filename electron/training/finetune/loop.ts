@@ -178,14 +178,14 @@ export class FineTuner {
       await hooks.beforeStep?.();
       const rows = order.slice(s * bs, (s + 1) * bs);
       lrs = this.learningRates(epoch * steps + s);
-      const loss = this.step(rows, prefix, trainable, vars, lrs, epoch, augRng);
+      const loss = await this.step(rows, prefix, trainable, vars, lrs, epoch, augRng);
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, s + 1, 'training');
       lossSum += loss;
       const elapsed = (performance.now() - started) / 1000;
       hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRates: lrs, imagesPerSec: ((s + 1) * bs) / elapsed });
     }
     const imagesPerSec = (steps * bs) / ((performance.now() - started) / 1000);
-    const v = this.validate(this.val, prefix);
+    const v = await this.validate(this.val, prefix);
     if (!Number.isFinite(v.loss)) throw new NonFiniteLossError(epoch, null, 'validation');
     const isBest = this.state.bestLoss === null || v.loss < this.state.bestLoss - 1e-7;
     this.state = {
@@ -217,7 +217,7 @@ export class FineTuner {
   }
 
   /** The input of group `prefix` for a batch: cached features, or computed (augmented) pixels. */
-  private prefixInput(data: TrainData, rows: number[], prefix: number, augRng: Rng | null): tf.Tensor {
+  private async prefixInput(data: TrainData, rows: number[], prefix: number, augRng: Rng | null): Promise<tf.Tensor> {
     const ids = rows.map((r) => data.ids[r]);
     const shape = data.imageShape ?? [this.backbone.imageSize, this.backbone.imageSize];
     if (!augRng && prefix > 0) return this.cache.batch(prefix, ids, (id) => data.pixels(id), shape);
@@ -229,14 +229,14 @@ export class FineTuner {
   }
 
   /** One optimisation step on train rows `rows` with explicit LRs (the LR range test drives this). */
-  stepWith(rows: number[], epoch: number, lrs: Record<string, number>): number {
+  stepWith(rows: number[], epoch: number, lrs: Record<string, number>): Promise<number> {
     const trainable = new Set(this.strategy.trainableGroups(epoch));
     const rng = Rng.forEpoch(this.config.seed + 1, epoch);
     return this.step(rows, this.frozenPrefix(epoch), trainable, this.params.trainableVariables(trainable, epoch), lrs, epoch, rng);
   }
 
-  private step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): number {
-    const input = this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
+  private async step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): Promise<number> {
+    const input = await this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
     const opts = this.forwardOptions(trainable, epoch);
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.loss(this.train, rows, input, prefix, opts, epoch), vars);
@@ -244,8 +244,10 @@ export class FineTuner {
       return value;
     });
     input.dispose();
-    const v = loss.dataSync()[0];
+    // Read asynchronously: the webgpu backend cannot read synchronously in Node (no OffscreenCanvas).
+    const v = (await loss.data())[0];
     loss.dispose();
+    await this.aux?.refresh();
     return v;
   }
 
@@ -270,7 +272,7 @@ export class FineTuner {
   }
 
   /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. `prefix` groups may come from the cache. */
-  validate(data: TrainData = this.val, prefix = 0): { loss: number; accuracy: number; auc: number | null; balancedAccuracy: number | null; scores: Float32Array } {
+  async validate(data: TrainData = this.val, prefix = 0): Promise<{ loss: number; accuracy: number; auc: number | null; balancedAccuracy: number | null; scores: Float32Array }> {
     const k = this.config.numClasses;
     const n = data.ids.length;
     const scores = new Float32Array(n * k);
@@ -278,7 +280,7 @@ export class FineTuner {
     const bs = Math.max(1, this.config.batchSize * 2);
     for (let i = 0; i < n; i += bs) {
       const rows = Array.from({ length: Math.min(bs, n - i) }, (_, j) => i + j);
-      const input = this.prefixInput(data, rows, prefix, null);
+      const input = await this.prefixInput(data, rows, prefix, null);
       const [loss, probs] = tf.tidy(() => {
         const features = this.backbone.runGroups(input, prefix, this.backbone.groups.length - 1, this.forwardOptions(null));
         const logits = this.backbone.forwardHead(features);
@@ -287,8 +289,8 @@ export class FineTuner {
         return [softmaxCrossEntropy(logits, targets), tf.softmax(logits)];
       });
       input.dispose();
-      lossSum += loss.dataSync()[0] * rows.length;
-      scores.set(probs.dataSync(), i * k);
+      lossSum += (await loss.data())[0] * rows.length;
+      scores.set(await probs.data(), i * k);
       tf.dispose([loss, probs]);
     }
     const acc = this.config.multiLabel ? multiLabelAccuracy(scores, data.targets) : accuracy(scores, data.targets, k);

@@ -55,11 +55,13 @@ describe('multi-task weighting', () => {
     expect(cos[2]).toBeCloseTo(0, 12);
   });
 
-  it('uncertainty weighting computes Σ exp(-s)·L + s and learns to down-weight the noisy task', () => {
+  it('uncertainty weighting computes Σ exp(-s)·L + s and learns to down-weight the noisy task', async () => {
     const u = new UncertaintyWeighting();
     u.logVars.assign(tf.tensor1d([0.5, -1]));
     const l = u.combine(tf.scalar(2), tf.scalar(3)).dataSync()[0];
     expect(l).toBeCloseTo(Math.exp(-0.5) * 2 + 0.5 + Math.exp(1) * 3 - 1, 5);
+    expect(u.alpha()).toBe(1); // not read yet
+    await u.refresh();
     expect(u.alpha()).toBeCloseTo(Math.exp(1.5), 5);
     // Gradient descent on s with a big auxiliary loss drives s_aux up, i.e. α down: optimum s = log L.
     u.logVars.assign(tf.zeros([2]));
@@ -68,6 +70,7 @@ describe('multi-task weighting', () => {
     const s = u.logVars.dataSync();
     expect(s[0]).toBeCloseTo(0, 2);
     expect(s[1]).toBeCloseTo(Math.log(4), 2);
+    await u.refresh();
     expect(u.alpha()).toBeCloseTo(0.25, 2);
     u.dispose();
   });

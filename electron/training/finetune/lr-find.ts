@@ -30,7 +30,7 @@ export async function lrFind(t: FineTuner, opts: LrFindOptions): Promise<{ curve
     const start = (i * bs) % Math.max(1, n - bs + 1);
     if (start === 0 && i > 0) order = new Rng(t.config.seed + i).permutation(n);
     const lrs = Object.fromEntries(Object.entries(base).map(([g, b]) => [g, (b / ref) * lr]));
-    const loss = t.stepWith(order.slice(start, start + bs), 0, lrs);
+    const loss = await t.stepWith(order.slice(start, start + bs), 0, lrs);
     avg = 0.9 * avg + 0.1 * loss;
     const smoothed = avg / (1 - 0.9 ** (i + 1));
     if (!Number.isFinite(smoothed)) break;

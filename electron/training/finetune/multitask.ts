@@ -21,6 +21,8 @@ export function alphaAt(schedule: Exclude<AlphaSchedule, 'uncertainty'>, alpha0:
 export class UncertaintyWeighting {
   /** [s_main, s_aux], initialised to 0 (both weights 1). */
   readonly logVars: tf.Variable;
+  /** logVars as last read (refresh): α is logged from steps' synchronous callbacks. */
+  private last: Float32Array = new Float32Array(2);
 
   constructor(name = 'multitask.log_vars') {
     this.logVars = tf.variable(tf.zeros([2]), true, `${name}#${Math.random().toString(36).slice(2)}`);
@@ -35,8 +37,12 @@ export class UncertaintyWeighting {
 
   /** The auxiliary task's weight relative to the main one, exp(s_main - s_aux): logged as α. */
   alpha(): number {
-    const s = this.logVars.dataSync();
-    return Math.exp(s[0] - s[1]);
+    return Math.exp(this.last[0] - this.last[1]);
+  }
+
+  /** Reads logVars after a step (asynchronously: the webgpu backend cannot read synchronously). */
+  async refresh(): Promise<void> {
+    this.last = (await this.logVars.data()) as Float32Array;
   }
 
   dispose(): void {

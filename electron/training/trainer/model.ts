@@ -59,15 +59,15 @@ export async function buildBackbone(config: RunConfig): Promise<Backbone> {
 }
 
 /** Bridge loadWeights' host tensors to the backbone's tensor-based adaptWeight (ViT pos_embed resampling). */
-function adaptHost(
+async function adaptHost(
   adapt: NonNullable<Backbone['adaptWeight']>,
   name: string,
   t: HostTensor,
   expected: number[],
-): HostTensor | null {
+): Promise<HostTensor | null> {
   const out = adapt(name, tf.tensor(t.data, t.shape));
   if (!out || out.shape.join('x') !== expected.join('x')) return null;
-  const data = out.dataSync() as Float32Array;
+  const data = (await out.data()) as Float32Array;
   const shape = out.shape;
   out.dispose();
   return { shape, data };

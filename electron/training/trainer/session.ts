@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
 import type { RunConfig } from '../../../shared/domain/run.ts';
 import { selectBackend } from '../backends/ladder.ts';
+import { activeWebgpu } from '../backends/webgpu-backend.ts';
 import { loadCheckpoint, saveCheckpoint } from '../finetune/checkpoint.ts';
 import { type EpochMetrics, type LoopConfig, FineTuner, type TrainData } from '../finetune/loop.ts';
 import { lrFind } from '../finetune/lr-find.ts';
@@ -47,6 +48,8 @@ export class TrainerSession {
       if (!this.cancelRequested) this.send({ type: 'resumed' });
     }
     if (this.cancelRequested) throw cancelled('The run was cancelled.');
+    const gpu = activeWebgpu()?.failure();
+    if (gpu) throw gpuFailed(gpu);
   };
 
   async run(start: TrainArgs): Promise<TrainResult> {
@@ -61,10 +64,12 @@ export class TrainerSession {
         backend: { backend: selection.backend, report: selection.report },
         plan: { trainableParams: summary.trainableParams + aux, totalParams: summary.totalParams + aux, groups: [...summary.groups, ...Object.keys(tuner.aux?.groups() ?? {})] },
       });
-      if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
-      if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
-      else if (start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
-      return await this.train(tuner, start);
+      return await failOnGpuLoss(async () => {
+        if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
+        if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
+        else if (start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
+        return await this.train(tuner, start);
+      });
     } finally {
       tuner.dispose();
       tuner.backbone.dispose();
@@ -153,6 +158,28 @@ export class TrainerSession {
         }),
     });
     return { type: 'lrFindDone', curve, suggestion };
+  }
+}
+
+/** The job's error when the GPU device was lost or ran out of memory: what happened, what is kept, how to go on. */
+export function gpuFailed(reason: string): EngineError {
+  return new EngineError('internal', `Training stopped on the GPU: ${reason}. The checkpoints of the finished epochs are kept: ` +
+    'resume the run to continue from the last one, on another backend if the GPU stays unusable (labeltune train PROJECT --resume RUN --backend wasm).');
+}
+
+/**
+ * Runs `work`, failing with the GPU's reason as soon as the webgpu device fails: a read from a
+ * lost device may never return, and any other error it causes is a symptom of the loss.
+ */
+export async function failOnGpuLoss<T>(work: () => Promise<T>): Promise<T> {
+  const gpu = activeWebgpu();
+  if (!gpu) return work();
+  const lost = gpu.failed.then((why) => Promise.reject(gpuFailed(why)));
+  try {
+    return await Promise.race([work(), lost]);
+  } catch (e) {
+    const why = gpu.failure();
+    throw why && !(e instanceof EngineError && e.message.startsWith('Training stopped on the GPU')) ? gpuFailed(why) : e;
   }
 }
 

@@ -28,7 +28,7 @@ export interface LoadOptions {
    * already in TF.js layout; returns it reshaped to `expected` (pos_embed resampling for another
    * image size) or null to report the mismatch.
    */
-  adapt?: (name: string, tensor: HostTensor, expected: number[]) => HostTensor | null;
+  adapt?: (name: string, tensor: HostTensor, expected: number[]) => HostTensor | null | Promise<HostTensor | null>;
 }
 
 // In layout.ts, which loads no TensorFlow: check-weights.ts (weights.import in the engine) needs it too.
@@ -90,7 +90,7 @@ async function adaptMismatches(plan: Plan, file: SafetensorsFile, opts: LoadOpti
   const adapted = new Map<string, HostTensor>();
   if (!opts.adapt) return adapted;
   for (const m of plan.mismatched.filter((x) => !isHead(x.name))) {
-    const fixed = opts.adapt(m.name, await readTf(file, m.name), m.expected);
+    const fixed = await opts.adapt(m.name, await readTf(file, m.name), m.expected);
     if (fixed && sameShape(fixed.shape, m.expected)) adapted.set(m.name, fixed);
   }
   plan.mismatched = plan.mismatched.filter((m) => !adapted.has(m.name));

@@ -4,7 +4,7 @@ import type { Command } from '../command.ts';
 export const doctorCommand: Command = {
   name: 'doctor',
   usage: 'doctor [--json]',
-  summary: 'Check which training backend this machine can use (CUDA, native CPU, wasm, JS) and why the faster ones cannot.',
+  summary: 'Check which training backend this machine can use (CUDA, WebGPU, native CPU, wasm, JS) and why the faster ones cannot.',
   maxPositionals: 0,
   async run({ client, json, out, err }) {
     const report = await client.invoke('system.doctor', {});
@@ -28,7 +28,8 @@ export function formatDoctor(r: DoctorReport): string {
     `Training backend  ${r.chosen ?? 'none (see the warning above)'}${r.override ? `  (LABELTUNE_BACKEND=${r.override})` : ''}`,
     ...rungLines,
     `Versions          node ${v.node}, tfjs ${v.tfjs}, tfjs-backend-wasm ${v.tfjsBackendWasm}, ` +
-      `tfjs-node ${v.tfjsNode ?? 'not installed'}, tfjs-node-gpu ${v.tfjsNodeGpu ?? 'not installed'}`,
+      `tfjs-node ${v.tfjsNode ?? 'not installed'}, tfjs-node-gpu ${v.tfjsNodeGpu ?? 'not installed'}, ` +
+      `webgpu (Dawn) ${v.webgpu ?? 'not installed'}, tfjs-backend-webgpu ${v.tfjsBackendWebgpu ?? 'not installed'}`,
     `wasm              SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.binary})`,
     `CPU               ${r.cpu.count} x ${r.cpu.model}`,
   ].join('\n');

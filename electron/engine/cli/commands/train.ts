@@ -1,6 +1,7 @@
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import { accuracyName } from '../../../../shared/metric-names.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
+import { type BackendRung, isBackendRung } from '../../../../shared/contract/system.ts';
 import type { LrFindResult, RunDetail, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
 import { ALPHA_SCHEDULE_NAMES, GUIDE_SHARES, RESIZE_MODES, STRATEGY_NAMES } from '../../../../shared/domain/run.ts';
 import { type Command, type CommandContext, type OptionSpec, UsageError, numberOption, shellPath } from '../command.ts';
@@ -114,19 +115,20 @@ export function runSummary(run: RunDetail, plan: RunPlan | null) {
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
-/** `--resume RUN`: the run id, and no run option beside it (a resumed run keeps its own settings). */
+/** `--resume RUN`: the run id, and no run option beside it but --backend (a resumed run keeps its own settings; a lost GPU may force another backend). */
 function resumeOption(values: CommandContext['values']): number | null {
   if (values.resume === undefined) return null;
   const id = Number(values.resume);
   if (!Number.isInteger(id) || id < 1) throw new UsageError(`--resume expects a run id (see "labeltune runs"), got "${String(values.resume)}"`);
-  const extra = Object.keys(RUN_OPTIONS).filter((k) => values[k] !== undefined);
+  const extra = Object.keys(RUN_OPTIONS).filter((k) => k !== 'backend' && values[k] !== undefined);
   if (extra.length) throw new UsageError(`--resume continues run ${id} with its own settings; drop ${extra.map((k) => `--${k}`).join(', ')}`);
+  if (values.backend !== undefined && !isBackendRung(values.backend)) throw new UsageError(`--backend ${String(values.backend)} is not a backend (see "labeltune doctor")`);
   return id;
 }
 
 export const trainCommand: Command = {
   name: 'train',
-  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X | --no-lr-search] [--body-lr X] [--unfreeze-share X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN)',
+  usage: 'train <project> (--backbone NAME [--weights FILE | --pretrained] [--strategy auto|full|top|linear|gradual|adapter|lora] [--epochs N] [--image-size N] [--resize crop|pad] [--lr X | --no-lr-search] [--body-lr X] [--unfreeze-share X] [--batch-size N] [--aux SCHEDULE] [--backend RUNG] | --resume RUN [--backend RUNG])',
   summary: 'Fine-tune a backbone on the project\'s labelled train split, or continue a stopped run from its last checkpoint (--resume); prints the run summary.',
   options: { ...RUN_OPTIONS, resume: { type: 'string' } },
   minPositionals: 1,
@@ -144,7 +146,8 @@ export const trainCommand: Command = {
       started = await client.invoke('runs.start', { planId: plan.planId!, name: opts.name });
     } else {
       if (!json) err(`Resuming run ${resume} from its last checkpoint.`);
-      started = await client.invoke('runs.resume', { runId: resume as number });
+      const backend = values.backend === undefined ? {} : { backend: values.backend as BackendRung };
+      started = await client.invoke('runs.resume', { runId: resume as number, ...backend });
     }
     const { runId, jobId } = started;
     const stop = reportProgress(client, jobId);

@@ -11,7 +11,7 @@ import { type TensorToWrite, writeSafetensors } from '../../weights/safetensors.
 export async function exportSafetensors(model: Backbone, path: string, metadata: Record<string, string> = {}): Promise<number> {
   const tensors: TensorToWrite[] = [];
   for (const [name, v] of model.variables) {
-    const torch = tfToTorch(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+    const torch = tfToTorch(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
     tensors.push({ name, dtype: 'F32', shape: torch.shape, data: torch.data });
   }
   tensors.sort((a, b) => a.name.localeCompare(b.name));

@@ -108,7 +108,7 @@ async function trainAndTest(backbone: Backbone, name: StrategyName, cfg: LoopCon
   const tuner = new FineTuner(backbone, strategy, cfg, d.train, d.val);
   await tuner.fit();
   const seconds = (performance.now() - t0) / 1000;
-  const accuracy = tuner.validate(d.test).accuracy;
+  const accuracy = (await tuner.validate(d.test)).accuracy;
   tuner.dispose();
   strategy.extension?.dispose();
   return { accuracy, trainableShare: share, seconds };
