@@ -19,12 +19,12 @@ export interface NearClusterPage {
 
 export interface DuplicateHandlers {
   /** Near-duplicate clusters of the included images, biggest first, with their members. */
-  'duplicates.clusters': (a: { offset?: number; limit?: number }) => Promise<NearClusterPage>;
+  'images.nearClusters': (a: { offset?: number; limit?: number }) => Promise<NearClusterPage>;
   /** The near twins of one image (any image of the project within the threshold), closest first. */
-  'duplicates.twins': (a: { imageId: number }) => Promise<{ imageId: number; distance: number }[]>;
+  'images.nearTwins': (a: { imageId: number }) => Promise<{ imageId: number; distance: number }[]>;
   /**
    * Put these images in one group, so that a split keeps them together: the group one of them
    * already has (the most common), or a new one named after the first image.
    */
-  'duplicates.sameGroup': (a: { imageIds: number[] }) => Promise<{ groupId: string; changed: number }>;
+  'images.sameGroup': (a: { imageIds: number[] }) => Promise<{ groupId: string; changed: number }>;
 }

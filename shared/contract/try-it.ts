@@ -1,4 +1,4 @@
-/** Where an image to try comes from: a file sent with `tryit.upload`, or a path on the engine's machine. */
+/** Where an image to try comes from: a file sent with `predict.upload`, or a path on the engine's machine. */
 export type TrySource = { uploadId: string } | { path: string };
 
 export interface TryUploadArgs {
@@ -10,7 +10,7 @@ export interface TryUploadArgs {
   data: string;
 }
 
-/** Bytes per `tryit.upload` call: base64 of this stays well under browser mode's 1 MiB message limit. */
+/** Bytes per `predict.upload` call: base64 of this stays well under browser mode's 1 MiB message limit. */
 export const TRY_UPLOAD_PART = 512 * 1024;
 
 /** One tried image: the run's probabilities and the Grad-CAM overlay of the predicted class, or why there are none. */
@@ -33,10 +33,10 @@ export interface TryResult {
 
 export interface TryItHandlers {
   /** Send one part of a file to try (the first call answers a new uploadId); nothing enters the project. */
-  'tryit.upload': (a: TryUploadArgs) => Promise<{ uploadId: string; bytes: number }>;
+  'predict.upload': (a: TryUploadArgs) => Promise<{ uploadId: string; bytes: number }>;
   /**
    * A run's best checkpoint on images that are not in the project: probabilities and Grad-CAM of
    * each, through the model host. Uploaded files are deleted afterwards; the project is not touched.
    */
-  'tryit.predict': (a: { runId: number; sources: TrySource[]; overlaySize?: number }) => Promise<TryResult>;
+  'predict.files': (a: { runId: number; sources: TrySource[]; overlaySize?: number }) => Promise<TryResult>;
 }

@@ -38,7 +38,7 @@ async function outsideImage(name: string, c: number): Promise<string> {
   return file;
 }
 
-describe('tryit', () => {
+describe('predict.upload and predict.files (try it)', () => {
   it('predicts uploaded and pasted files as `labeltune predict` does, with Grad-CAM, and leaves the project as it was', async () => {
     const dropped = await outsideImage('dropped.png', 1);
     const pasted = await outsideImage('pasted.png', 2);
@@ -50,10 +50,10 @@ describe('tryit', () => {
 
     // The dropped file arrives in two parts, as the UI sends a large one.
     const bytes = (await import('node:fs')).readFileSync(dropped);
-    const first = await t.client.invoke('tryit.upload', { name: 'dropped.png', data: bytes.subarray(0, 100).toString('base64') });
-    const second = await t.client.invoke('tryit.upload', { uploadId: first.uploadId, name: 'dropped.png', data: bytes.subarray(100).toString('base64') });
+    const first = await t.client.invoke('predict.upload', { name: 'dropped.png', data: bytes.subarray(0, 100).toString('base64') });
+    const second = await t.client.invoke('predict.upload', { uploadId: first.uploadId, name: 'dropped.png', data: bytes.subarray(100).toString('base64') });
     expect(second.bytes).toBe(bytes.length);
-    const tried = await t.client.invoke('tryit.predict', { runId, sources: [{ uploadId: first.uploadId }, { path: pasted }, { path: broken }], overlaySize: 64 });
+    const tried = await t.client.invoke('predict.files', { runId, sources: [{ uploadId: first.uploadId }, { path: pasted }, { path: broken }], overlaySize: 64 });
 
     expect(tried.classes).toEqual(classes);
     expect(tried.items.map((i) => i.source)).toEqual(['dropped.png', pasted, broken]);
@@ -78,13 +78,13 @@ describe('tryit', () => {
     expect(events).toEqual([]);
     // The uploaded copy is gone; the upload cannot be used twice.
     expect(readdirSync(tmpdir()).filter((d) => d.startsWith('labeltune-try-')).flatMap((d) => readdirSync(join(tmpdir(), d))).some((f) => f.startsWith(first.uploadId))).toBe(false);
-    await expect(t.client.invoke('tryit.predict', { runId, sources: [{ uploadId: first.uploadId }] })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.client.invoke('predict.files', { runId, sources: [{ uploadId: first.uploadId }] })).rejects.toMatchObject({ code: 'not-found' });
   });
 
   it('refuses a relative or missing path with the path in the message', async () => {
-    await expect(t.client.invoke('tryit.predict', { runId, sources: [{ path: 'scan.png' }] })).rejects.toThrow('scan.png is not an absolute path');
+    await expect(t.client.invoke('predict.files', { runId, sources: [{ path: 'scan.png' }] })).rejects.toThrow('scan.png is not an absolute path');
     const missing = join(t.tmp, 'nowhere.png');
     expect(existsSync(missing)).toBe(false);
-    await expect(t.client.invoke('tryit.predict', { runId, sources: [{ path: missing }] })).rejects.toThrow(`${missing} is not a file on this machine`);
+    await expect(t.client.invoke('predict.files', { runId, sources: [{ path: missing }] })).rejects.toThrow(`${missing} is not a file on this machine`);
   });
 });

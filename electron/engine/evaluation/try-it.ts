@@ -62,7 +62,7 @@ class TryUploads {
 }
 
 const source = z.union([
-  z.object({ uploadId: z.string().uuid({ message: 'uploadId must be the id tryit.upload answered' }) }).strict(),
+  z.object({ uploadId: z.string().uuid({ message: 'uploadId must be the id predict.upload answered' }) }).strict(),
   z.object({ path: z.string().trim().min(1, { message: 'path must not be empty' }) }).strict(),
 ]);
 
@@ -82,7 +82,7 @@ export function tryItHandlers(ctx: EngineContext, explainer: () => Promise<Expla
     return { label: s.path, path: s.path, upload: null };
   };
   return {
-    'tryit.upload': {
+    'predict.upload': {
       schema: z.object({ uploadId: z.string().uuid().optional(), name: z.string().trim().min(1).max(500), data: z.string().base64({ message: 'data must be base64' }) }),
       run: ({ uploadId, name, data }) => {
         ctx.project(); // uploads belong to an open project's session
@@ -90,7 +90,7 @@ export function tryItHandlers(ctx: EngineContext, explainer: () => Promise<Expla
         return { uploadId: upload.id, bytes: upload.bytes };
       },
     },
-    'tryit.predict': {
+    'predict.files': {
       schema: z.object({ runId: z.number().int().positive(), sources: z.array(source).min(1).max(50), overlaySize: z.number().int().min(32).max(MAX_OVERLAY).optional() }),
       run: async ({ runId, sources, overlaySize = 384 }) => {
         const { config } = getRun(ctx.project().db, runId);

@@ -56,7 +56,7 @@ export function putInOneGroup(db: Database, imageIds: number[]): { groupId: stri
 export function duplicateHandlers(ctx: EngineContext): Implementation<DuplicateHandlers> {
   const db = () => ctx.project().db;
   return {
-    'duplicates.clusters': {
+    'images.nearClusters': {
       schema: z.object({ offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000).optional() }),
       run: ({ offset = 0, limit = 100 }) => {
         const all = nearClusters(db());
@@ -68,7 +68,7 @@ export function duplicateHandlers(ctx: EngineContext): Implementation<DuplicateH
         };
       },
     },
-    'duplicates.twins': {
+    'images.nearTwins': {
       schema: z.object({ imageId: id }),
       run: ({ imageId }) => {
         requireImages(db(), [imageId]);
@@ -78,7 +78,7 @@ export function duplicateHandlers(ctx: EngineContext): Implementation<DuplicateH
           .sort((a, b) => a.distance - b.distance || a.imageId - b.imageId);
       },
     },
-    'duplicates.sameGroup': {
+    'images.sameGroup': {
       schema: z.object({ imageIds: z.array(id).min(2, { message: 'give at least two images to put in one group' }).max(100_000) }),
       run: ({ imageIds }) => {
         requireImages(db(), imageIds);

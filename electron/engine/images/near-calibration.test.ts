@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => demo?.dispose());
 
 async function allClusters(client: EngineClient) {
-  return client.invoke('duplicates.clusters', { limit: 1000 });
+  return client.invoke('images.nearClusters', { limit: 1000 });
 }
 
 describe('near duplicates on the sample project (160 images, patients with 2-4 visits)', () => {
@@ -30,7 +30,7 @@ describe('near duplicates on the sample project (160 images, patients with 2-4 v
     for (const c of page.clusters) expect(new Set(c.groups).size, `cluster ${c.imageIds.join(',')} spans ${c.groups.join(',')}`).toBe(1);
     // Every twin named for an image is a visit of the same patient.
     const [first] = page.clusters;
-    const twins = await demo.client.invoke('duplicates.twins', { imageId: first.imageIds[0] });
+    const twins = await demo.client.invoke('images.nearTwins', { imageId: first.imageIds[0] });
     expect(twins.length).toBeGreaterThan(0);
     for (const t of twins) {
       expect(first.imageIds).toContain(t.imageId);

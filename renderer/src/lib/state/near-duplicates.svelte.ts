@@ -26,7 +26,7 @@ export class NearDuplicates {
 
   async load(limit = PAGE): Promise<void> {
     try {
-      this.page = await this.client.invoke('duplicates.clusters', { limit });
+      this.page = await this.client.invoke('images.nearClusters', { limit });
       this.selected = [];
     } catch (e) {
       this.onError(e);
@@ -64,7 +64,7 @@ export class NearDuplicates {
   sameGroup(sets: number[][] = this.sets()): Promise<void> {
     return this.act(async () => {
       let changed = 0;
-      for (const imageIds of sets) changed += (await this.client.invoke('duplicates.sameGroup', { imageIds })).changed;
+      for (const imageIds of sets) changed += (await this.client.invoke('images.sameGroup', { imageIds })).changed;
       return `Put ${sets.length} set${sets.length === 1 ? '' : 's'} in one group each (${changed} image${changed === 1 ? '' : 's'} moved). Re-create the splits to apply it.`;
     });
   }

@@ -44,7 +44,7 @@ export class TryIt {
     // An empty file still makes one (empty) part, so the engine can say it is not an image.
     for (let offset = 0; offset === 0 || offset < bytes.length; offset += TRY_UPLOAD_PART) {
       const part = bytes.subarray(offset, offset + TRY_UPLOAD_PART);
-      ({ uploadId } = await this.client.invoke('tryit.upload', { ...(uploadId ? { uploadId } : {}), name: file.name, data: toBase64(part) }));
+      ({ uploadId } = await this.client.invoke('predict.upload', { ...(uploadId ? { uploadId } : {}), name: file.name, data: toBase64(part) }));
       if (bytes.length === 0) break;
     }
     return uploadId!;
@@ -56,7 +56,7 @@ export class TryIt {
     try {
       const list = await sources();
       this.busy = `Predicting ${list.length} image${list.length === 1 ? '' : 's'} with Grad-CAM`;
-      this.result = await this.client.invoke('tryit.predict', { runId, sources: list });
+      this.result = await this.client.invoke('predict.files', { runId, sources: list });
     } catch (e) {
       this.onError(e);
     } finally {
