@@ -114,3 +114,30 @@ describe('annotation export and re-import', () => {
     expect(JSON.parse(missing.out).error.message).toContain('does not exist');
   });
 });
+
+describe('multi-label sets in the CSV', () => {
+  it('writes several classes as "a|b" and reads them back as several into a multi-label set', async () => {
+    const files = join(t.tmp, 'multi');
+    mkdirSync(files);
+    for (const [k, name] of ['m1.png', 'm2.png'].entries()) {
+      await sharp(Buffer.alloc(16 * 16, 60 + k * 90), { raw: { width: 16, height: 16, channels: 1 } }).png().toFile(join(files, name));
+    }
+    const a = join(t.tmp, 'multi-a');
+    const b = join(t.tmp, 'multi-b');
+    for (const dir of [a, b]) {
+      expect((await runCli('init', dir)).code).toBe(0);
+      await t.client.invoke('project.open', { dir });
+      await t.client.invoke('labels.configureTask', { role: 'main', mode: 'multi' });
+      await t.client.invoke('project.close', {});
+    }
+    writeFileSync(join(files, 'in.csv'), 'path,label\nm1.png,nodule\nm2.png,effusion\n');
+    expect((await runCli('import', a, '--csv', join(files, 'in.csv'))).code).toBe(0);
+    expect((await runCli('label', a, 'set', 'effusion', '--images', '1', '--mode', 'add')).code).toBe(0);
+    const out = join(t.tmp, 'multi.csv');
+    expect((await runCli('label', a, 'export', '--out', out)).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain(`${join(files, 'm1.png')},0,nodule|effusion,`);
+    expect((await runCli('import', b, '--csv', out)).code).toBe(0);
+    expect(await decisions(t.client, b)).toEqual(await decisions(t.client, a));
+    expect((await decisions(t.client, b))[join(files, 'm1.png')].labels).toEqual(['main:effusion', 'main:nodule']);
+  });
+});

@@ -80,8 +80,8 @@ export class ImportWriter {
     const extra = this.labelsFor(p.sourcePath);
     if (!extra) return;
     for (const id of ids) {
-      if (extra.main) this.labels.set(id, 'main', extra.main);
-      if (extra.aux) this.labels.set(id, 'aux', extra.aux);
+      if (extra.main) this.labels.setCell(id, 'main', extra.main);
+      if (extra.aux) this.labels.setCell(id, 'aux', extra.aux);
       if (extra.group && p.kind === 'skipped') this.stmt.group.run(extra.group, id);
       if (extra.exclusion) this.stmt.exclude.run(extra.exclusion.excluded ? 1 : 0, extra.exclusion.excluded ? extra.exclusion.reason : null, id);
     }
