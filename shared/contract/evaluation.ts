@@ -35,4 +35,4 @@ export interface PredictHandlers {
   'predict.accept': (a: { runId: number; imageIds: number[] }) => Promise<AcceptResult>;
 }
 
-export type EvaluationHandlers = EvalHandlers & ExplainHandlers & PredictHandlers;
+export type EvaluationHandlers = EvalHandlers & ExplainHandlers & PredictHandlers & import('./try-it.ts').TryItHandlers;

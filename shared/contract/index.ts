@@ -22,7 +22,8 @@ export type Handlers =
   & import('./system.ts').SystemHandlers
   & import('./runs.ts').RunHandlers
   & import('./evaluation.ts').EvaluationHandlers
-  & import('./exports.ts').ExportHandlers;
+  & import('./exports.ts').ExportHandlers
+  & import('./duplicates.ts').DuplicateHandlers;
 
 export type Method = keyof Handlers & string;
 export type Args<M extends Method> = Parameters<Handlers[M]>[0];

@@ -19,6 +19,8 @@ export interface JobProgressEvent {
   done: number;
   total: number | null;
   message: string;
+  /** The step of a job with several, when it has steps: done/total count within it. */
+  phase?: string;
 }
 
 export interface JobEvents {

@@ -1,4 +1,5 @@
 import type { CountsDelta, CountsMoved } from '../domain/counts.ts';
+import type { AnnotationFormat } from '../domain/annotations.ts';
 import type { ImageFilter } from '../domain/images.ts';
 import type { LabelChange, LabelClass, LabelEvent, LabelSource, LabelTask, TaskMode, TaskRole, UndoStep, ImageLabels } from '../domain/labels.ts';
 
@@ -66,6 +67,24 @@ export interface UndoArgs extends CountedWriteArgs {
 /** An undo or redo: what changed, the step it took (or held back to ask first). */
 export type UndoResult = LabelChange & CountsMoved & { step: UndoStep | null; held: boolean };
 
+export interface ExportAnnotationsArgs {
+  format: AnnotationFormat;
+  /** Write the file here (absolute path; its folder must exist). Without it the text comes back in the answer. */
+  outFile?: string;
+}
+
+export interface AnnotationExport {
+  format: AnnotationFormat;
+  /** Images in the file (all of them, excluded ones included, with their reason). */
+  images: number;
+  /** A file name to offer when saving, e.g. "chest-xray-labels.csv". */
+  fileName: string;
+  /** The file's content, when no outFile was given. */
+  text?: string;
+  /** Where the file was written, when outFile was given. */
+  path?: string;
+}
+
 export interface LabelHandlers {
   /** Every label set with its classes (in display order) and the image count of each class. */
   'labels.tasks': (a: Record<string, never>) => Promise<LabelTask[]>;
@@ -91,6 +110,8 @@ export interface LabelHandlers {
   'labels.undo': (a: UndoArgs) => Promise<UndoResult>;
   /** Redo the most recently undone action; `batchId` null when there is nothing to redo. */
   'labels.redo': (a: UndoArgs) => Promise<UndoResult>;
+  /** Labels, aux labels, groups, splits and exclusions of every image as CSV (re-importable as is), JSON or COCO-style JSON. */
+  'labels.export': (a: ExportAnnotationsArgs) => Promise<AnnotationExport>;
   /** The audit trail of one image, newest first. */
   'labels.history': (a: { imageId: number }) => Promise<LabelEvent[]>;
 }

@@ -10,6 +10,8 @@ export interface JobState {
   done: number;
   total: number | null;
   message: string;
+  /** The step of a job with several ("Reading images", "Training"): done/total count within it. */
+  phase?: string;
   startedAt: string;
   finishedAt: string | null;
   /** JSON-safe result of a completed job. */

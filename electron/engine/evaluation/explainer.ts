@@ -40,6 +40,19 @@ export class Explainer {
     return { config, maps };
   }
 
+  /**
+   * Grad-CAM of a file that is not in the project ("try it"), on the same host, so a run's model
+   * loaded for the viewer serves it too.
+   */
+  async explainFile(runId: number, path: string, overlaySize: number): Promise<{ config: RunConfig; maps: GradCamMaps }> {
+    const project = this.ctx.project();
+    const { config } = getRun(project.db, runId);
+    const model = { runId, config, checkpoint: bestCheckpointFile(project.db, project.dir, runId) };
+    // id 0: no project image has it; the host only names the id in its messages.
+    const maps = await this.liveHost().request('gradcam', { model, image: { id: 0, path, frame: 0 }, overlaySize }, { what: 'Grad-CAM' }).done;
+    return { config, maps };
+  }
+
   /** The model's view of the image with the heatmap blended on, as PNG. */
   async overlay(runId: number, imageId: number, classIndex: number | undefined, size: number): Promise<Buffer> {
     const { maps } = await this.explain(runId, imageId, classIndex, size);

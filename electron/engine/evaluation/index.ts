@@ -5,8 +5,9 @@ import { explainHandlers, registerGradCamAsset } from './explain-handlers.ts';
 import type { Explainer } from './explainer.ts';
 import { evalHandlers } from './handlers.ts';
 import { predictHandlers } from './predict-handlers.ts';
+import { tryItHandlers } from './try-it.ts';
 
-/** Evaluation, Grad-CAM (handler and `gradcam/` overlay asset) and model-assisted labelling. */
+/** Evaluation, Grad-CAM (handler and `gradcam/` overlay asset), model-assisted labelling and trying a run on new files. */
 export function evaluationHandlers(ctx: EngineContext): Implementation<EvaluationHandlers> {
   // Grad-CAM's model host starts with the first request, not with the engine.
   let explainer: Promise<Explainer> | null = null;
@@ -16,5 +17,5 @@ export function evaluationHandlers(ctx: EngineContext): Implementation<Evaluatio
     if (event === 'project.changed' && payload === null) void explainer?.then((e) => e.dispose());
   });
   registerGradCamAsset(ctx, getExplainer);
-  return { ...evalHandlers(ctx), ...explainHandlers(getExplainer), ...predictHandlers(ctx) };
+  return { ...evalHandlers(ctx), ...explainHandlers(getExplainer), ...predictHandlers(ctx), ...tryItHandlers(ctx, getExplainer) };
 }

@@ -37,7 +37,7 @@ describe('findNearPairs', () => {
         if (d <= 6 && items[i].hash !== items[j].hash) brute.push(`${Math.min(items[i].id, items[j].id)}-${Math.max(items[i].id, items[j].id)}-${d}`);
       }
     }
-    const found = findNearPairs(items).map((p) => `${p.a}-${p.b}-${p.distance}`);
+    const found = findNearPairs(items, 6).map((p) => `${p.a}-${p.b}-${p.distance}`);
     expect(found.sort()).toEqual(brute.sort());
     for (let d = 0; d <= 6; d++) expect(found).toContain(`${d + 1}-${1000 + d}-${d}`);
     expect(found.some((p) => p.startsWith('8-1007') || p.startsWith('9-1008'))).toBe(false);

@@ -7,8 +7,8 @@ import type { EventBus } from '../events.ts';
 export interface JobContext {
   readonly jobId: string;
   readonly signal: AbortSignal;
-  /** Report progress; cheap to call often (events are throttled). */
-  progress(done: number, total: number | null, message?: string): void;
+  /** Report progress; cheap to call often (events are throttled). `phase`: the step it counts within, for jobs with several. */
+  progress(done: number, total: number | null, message?: string, phase?: string): void;
   /** Throws a `cancelled` EngineError when the user asked the job to stop. */
   throwIfCancelled(): void;
 }
@@ -62,14 +62,17 @@ export class JobManager {
     const ctx: JobContext = {
       jobId: id,
       signal: controller.signal,
-      progress: (done, total, message) => {
+      progress: (done, total, message, phase) => {
         state.done = done;
         state.total = total;
         if (message !== undefined) state.message = message;
+        // A new phase is always sent: its first numbers must not be taken for the last phase's.
+        const newPhase = phase !== state.phase;
+        if (newPhase) state.phase = phase;
         const t = Date.now();
-        if (t - lastEmit >= PROGRESS_INTERVAL_MS || (total !== null && done >= total)) {
+        if (newPhase || t - lastEmit >= PROGRESS_INTERVAL_MS || (total !== null && done >= total)) {
           lastEmit = t;
-          this.events.emit('job.progress', { jobId: id, kind, done, total, message: state.message });
+          this.events.emit('job.progress', { jobId: id, kind, done, total, message: state.message, ...(phase === undefined ? {} : { phase }) });
         }
       },
       throwIfCancelled: () => {

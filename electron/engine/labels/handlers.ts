@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { CountedWriteArgs, LabelHandlers } from '../../../shared/contract/labels.ts';
 import type { CountsMoved } from '../../../shared/domain/counts.ts';
+import { ANNOTATION_FORMATS } from '../../../shared/domain/annotations.ts';
 import type { LabelChange } from '../../../shared/domain/labels.ts';
 import type { EngineContext } from '../context.ts';
-import { type Implementation, noArgs, typedName } from '../handler.ts';
+import { type Implementation, noArgs, nonEmpty, typedName } from '../handler.ts';
 import { type CountAround, CountDelta } from '../images/count-delta.ts';
 import { countedWrite } from '../images/filter-schema.ts';
+import { exportAnnotations } from './annotation-export.ts';
 import { deleteClass, mergeClasses, restoreClass } from './class-ops.ts';
 import { setLabels } from './label-store.ts';
 import { addClass, configureTask, describeTask, listTasks, reorderClasses, updateClass } from './tasks.ts';
@@ -107,6 +109,10 @@ export function labelHandlers(ctx: EngineContext): Implementation<LabelHandlers>
     'labels.redo': {
       schema: undoArgs,
       run: ({ session, expect, askAbove, ...write }) => counted(write, (around) => redoLast(db(), around, { session, expect, askAbove })),
+    },
+    'labels.export': {
+      schema: z.object({ format: z.enum(ANNOTATION_FORMATS), outFile: nonEmpty('outFile').optional() }),
+      run: (args) => exportAnnotations(ctx.project(), args),
     },
     'labels.history': { schema: z.object({ imageId: id }), run: ({ imageId }) => history(db(), imageId) },
   };

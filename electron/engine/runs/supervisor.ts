@@ -107,7 +107,7 @@ export class RunSupervisor {
         if (this.train) updateRun(db, this.runId, { backend: m.backend.backend, backend_report: m.backend.report, trainable_params: m.plan.trainableParams, total_params: m.plan.totalParams });
         return this.emit({ phase: 'training', backend: m.backend.backend });
       case 'loading':
-        this.job.progress(m.done, m.total, `Reading images ${m.done}/${m.total}`);
+        this.job.progress(m.done, m.total, `Reading images ${m.done}/${m.total}`, 'Reading images');
         return this.emit({ phase: 'loading', step: m.done, steps: m.total });
       case 'progress':
         return this.onProgress(m);
@@ -119,7 +119,7 @@ export class RunSupervisor {
         if (this.train) updateRun(db, this.runId, { status: this.paused ? 'paused' : 'running' });
         return this.emit({ phase: this.paused ? 'paused' : 'training' });
       case 'lrSearching':
-        this.job.progress(m.step, m.steps, `Finding the learning rate: ${m.point.lr.toExponential(1)} · loss ${m.point.loss.toFixed(4)}`);
+        this.job.progress(m.step, m.steps, `Finding the learning rate: ${m.point.lr.toExponential(1)} · loss ${m.point.loss.toFixed(4)}`, 'Finding the learning rate');
         return this.emit({ phase: 'lr-search', epoch: 0, step: m.step, steps: m.steps, loss: m.point.loss, learningRates: { lr: m.point.lr } });
       case 'lrSearched':
         return this.onLrSearched(m);
@@ -132,7 +132,7 @@ export class RunSupervisor {
     const message = this.train
       ? `Epoch ${s.epoch + 1}/${m.epochs} · step ${s.step}/${s.stepsPerEpoch} · loss ${s.loss.toFixed(4)}`
       : `LR ${s.learningRates.lr?.toExponential(1)} · loss ${s.loss.toFixed(4)}`;
-    this.job.progress(s.epoch * s.stepsPerEpoch + s.step, total, message);
+    this.job.progress(s.epoch * s.stepsPerEpoch + s.step, total, message, this.train ? 'Training' : 'Learning-rate range test');
     this.emit({ phase: 'training', epoch: s.epoch + 1, step: s.step, steps: s.stepsPerEpoch, loss: s.loss, learningRates: s.learningRates, alpha: m.alpha, imagesPerSec: s.imagesPerSec, etaSeconds: m.etaSeconds });
   }
 

@@ -186,7 +186,7 @@ describe('splits.leakage', () => {
       group: (i) => (i < 2 ? 'P1' : null),
       hash: (i) => (i === 3 ? 'same' : i === 4 ? 'same' : `h${i}`),
       duplicateOf: (i) => (i === 6 ? 5 : null),
-      phash: (i) => ['1111111111111111', 'aaaaaaaaaaaaaaaa', '0000000000000000', null, null, null, null, '000000000000000f'][i],
+      phash: (i) => ['1111111111111111', 'aaaaaaaaaaaaaaaa', '0000000000000000', null, null, null, null, '0000000000000003'][i],
     });
     const put = db.prepare(`INSERT INTO splits (image_id, split, assigned_at) VALUES (?, ?, 'x')`);
     ['train', 'test', 'val', 'train', 'val', 'train', 'test', 'test'].forEach((s, i) => put.run(ids[i], s));
@@ -196,7 +196,7 @@ describe('splits.leakage', () => {
       { images: [{ id: ids[3], split: 'train' }, { id: ids[4], split: 'val' }] },
       { images: [{ id: ids[5], split: 'train' }, { id: ids[6], split: 'test' }] },
     ]);
-    expect(leakage.near).toEqual([{ a: { id: ids[2], split: 'val' }, b: { id: ids[7], split: 'test' }, distance: 4 }]);
+    expect(leakage.near).toEqual([{ a: { id: ids[2], split: 'val' }, b: { id: ids[7], split: 'test' }, distance: 2 }]);
     expect(leakage.nearTotal).toBe(1);
     expect(leakage.withoutPhash).toBe(4);
   });

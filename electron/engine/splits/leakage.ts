@@ -54,7 +54,7 @@ function groupLeaks(rows: Row[]): GroupLeak[] {
 
 /**
  * Everything that could let a model see its test images during training: groups (patients) in two
- * splits, the same pixels in two splits, and perceptually near images (phash distance <= 6) in two
+ * splits, the same pixels in two splits, and perceptually near images (phash distance <= NEAR_THRESHOLD) in two
  * splits. Only included images with a split are checked.
  */
 export function findLeakage(db: Database): LeakageReport {

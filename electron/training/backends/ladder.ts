@@ -93,8 +93,20 @@ async function tryWebgpu(deps: LadderDeps, sys: SystemProbe): Promise<Attempt> {
   }
 }
 
+/**
+ * TF.js's CPU backend prints a banner on its first use in Node ("install our node backend, visit
+ * github.com/tensorflow/tfjs-node"). The ladder already reports which rung runs and what to install
+ * for a faster one (docs/gpu.md), so that advice is noise, and on stderr it reads like an error.
+ * The flag is the backend's own "already said it" switch; if a later TF.js drops it, nothing breaks.
+ */
+export function silenceNodeBackendBanner(tf: Pick<TF, 'findBackend'> = tfjs): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
 /** Tries one rung and, when it works, leaves it as TF.js's active backend. */
 export async function tryRung(rung: BackendRung, deps: LadderDeps = {}): Promise<Attempt> {
+  silenceNodeBackendBanner();
   const sys = deps.sys ?? nodeSystemProbe;
   if (rung === 'tfjs-node-gpu' || rung === 'tfjs-node') return tryNative(rung, sys);
   if (rung === 'webgpu') return tryWebgpu(deps, sys);

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineError, notFound } from '../../../shared/contract/errors.ts';
+import { EngineError, notFound, validation } from '../../../shared/contract/errors.ts';
 import { handleError, ToastState } from '../lib/state/toasts.svelte.ts';
 import ToastList from './ToastList.svelte';
 
@@ -34,5 +34,21 @@ describe('ToastList + handleError', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByRole('status').textContent).toContain('Import cancelled after 120 of 400 files.');
     expect(toasts.items.map((t) => t.kind)).toEqual(['info']);
+  });
+});
+
+describe('toasts and the open project', () => {
+  it("drops another project's toasts when a project opens, keeps those said outside any project, and dismisses all at once", async () => {
+    const toasts = new ToastState();
+    toasts.setScope('/data/chest');
+    handleError(notFound('scan_0042.dcm: the file was moved'), toasts);
+    toasts.setScope(null);
+    handleError(validation('/data/hands is not a LabelTune project'), toasts);
+    toasts.setScope('/data/hands');
+    expect(toasts.items.map((t) => t.message)).toEqual(['/data/hands is not a LabelTune project']);
+    handleError(validation('hands: disk full'), toasts);
+    render(ToastList, { items: toasts.items, onDismiss: (id: number) => toasts.dismiss(id), onDismissAll: () => toasts.dismissAll() });
+    await fireEvent.click(screen.getByRole('button', { name: 'Dismiss all (2)' }));
+    expect(toasts.items).toEqual([]);
   });
 });

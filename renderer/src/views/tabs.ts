@@ -9,6 +9,7 @@ import ExportView from './ExportView.svelte';
 import ImportView from './ImportView.svelte';
 import DatasetView from './DatasetView.svelte';
 import WeightsView from './WeightsView.svelte';
+import AssistView from './AssistView.svelte';
 
 export interface WorkspaceTab {
   id: string;
@@ -28,4 +29,5 @@ export const WORKSPACE_TABS: WorkspaceTab[] = [{ id: 'overview', label: 'Overvie
   { id: 'runs', label: 'Runs', component: RunsView },
   { id: 'evaluate', label: 'Evaluate', component: EvaluateView },
   { id: 'export', label: 'Export', component: ExportView },
-  { id: 'weights', label: 'Weights', component: WeightsView }];
+  { id: 'weights', label: 'Weights', component: WeightsView },
+  { id: 'assist', label: 'Label with the model', component: AssistView }];

@@ -1,16 +1,17 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
+import { ANNOTATION_FORMATS, type AnnotationFormat } from '../../../../shared/domain/annotations.ts';
 import type { ImageFilter } from '../../../../shared/domain/images.ts';
 import type { LabelTask, TaskRole } from '../../../../shared/domain/labels.ts';
 import { type Command, type CommandContext, UsageError, shellPath } from '../command.ts';
 
-const ACTIONS = ['list', 'add-class', 'set', 'undo', 'redo', 'exclude', 'include'] as const;
+const ACTIONS = ['list', 'add-class', 'set', 'undo', 'redo', 'exclude', 'include', 'export'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export const labelCommand: Command = {
   name: 'label',
   usage:
-    'label <project> list | add-class <name> [--shortcut K] [--color #rrggbb] | set <class[,class]|none> (--images 1,4-9 | --search TEXT | --unlabeled) [--mode replace|add|remove|toggle] | undo | redo | exclude --images IDS --reason TEXT | include --images IDS   [--aux]',
-  summary: 'List, add and apply classes, undo/redo label changes, exclude or include images.',
+    'label <project> list | add-class <name> [--shortcut K] [--color #rrggbb] | set <class[,class]|none> (--images 1,4-9 | --search TEXT | --unlabeled) [--mode replace|add|remove|toggle] | undo | redo | exclude --images IDS --reason TEXT | include --images IDS | export --format csv|json|coco --out FILE   [--aux]',
+  summary: 'List, add and apply classes, undo/redo label changes, exclude or include images, export the annotations.',
   options: {
     images: { type: 'string' },
     search: { type: 'string' },
@@ -20,6 +21,8 @@ export const labelCommand: Command = {
     shortcut: { type: 'string' },
     color: { type: 'string' },
     reason: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
   },
   minPositionals: 2,
   maxPositionals: 3,
@@ -70,6 +73,14 @@ async function runAction(ctx: CommandContext, action: Action, arg: string | unde
       const result = action === 'exclude' ? await client.invoke('images.exclude', { imageIds, reason: reason! }) : await client.invoke('images.include', { imageIds });
       say(`${action === 'exclude' ? 'Excluded' : 'Included'} ${result.changed} image(s).`);
       return result;
+    }
+    case 'export': {
+      const format = values.format ?? 'csv';
+      if (!(ANNOTATION_FORMATS as readonly unknown[]).includes(format)) throw new UsageError(`--format expects ${ANNOTATION_FORMATS.join(', ')}; got "${String(format)}"`);
+      if (typeof values.out !== 'string') throw new UsageError('export needs --out FILE');
+      const done = await client.invoke('labels.export', { format: format as AnnotationFormat, outFile: shellPath(values.out) });
+      say(`Wrote the annotations of ${done.images} image(s) to ${done.path}.`);
+      return done;
     }
   }
 }

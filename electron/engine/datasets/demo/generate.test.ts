@@ -93,11 +93,13 @@ describe('generateDemoImages', () => {
     for (let i = 0; i < originals.length; i++) {
       for (let j = i + 1; j < originals.length; j++) (originals[i].patient === originals[j].patient ? visits : cross).push(hammingDistance(hashes[i], hashes[j]));
     }
-    const within = (ds: number[]) => ds.filter((d) => d <= NEAR_THRESHOLD).length / ds.length;
+    const within = (ds: number[], bits: number) => ds.filter((d) => d <= bits).length / ds.length;
     // Before patients had their own framing (collimation, marker, heart, height), 19% of the pairs
     // of different patients were "near duplicates", and the sample's leakage report was all noise.
-    expect(within(cross)).toBeLessThan(0.02);
-    expect(within(visits)).toBeGreaterThan(0.9);
+    expect(within(cross, NEAR_THRESHOLD)).toBe(0);
+    // A patient's visits stay close in the generator's own terms (within 6 bits), whether or not
+    // the near-duplicate threshold calls them duplicates.
+    expect(within(visits, 6)).toBeGreaterThan(0.9);
   });
 });
 

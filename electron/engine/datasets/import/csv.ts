@@ -13,6 +13,8 @@ export interface CsvLabelRow {
   label: string | null;
   group: string | null;
   auxLabel: string | null;
+  /** Absent when the CSV has no "excluded" column: the image's exclusion is left as it is. */
+  exclusion?: { excluded: boolean; reason: string | null };
 }
 
 export interface LabelCsv {
@@ -26,7 +28,12 @@ const COLUMNS = {
   label: ['label', 'class', 'class_name', 'category'],
   group: ['group', 'group_id', 'patient', 'patient_id', 'patientid', 'lot'],
   auxLabel: ['aux_label', 'aux', 'auxiliary_label'],
+  excluded: ['excluded'],
+  excludeReason: ['exclude_reason', 'exclusion_reason'],
 } as const;
+
+/** Cells of an "excluded" column that mean yes (case ignored); anything else, an empty cell included, means no. */
+const YES = new Set(['true', 'yes', '1', 'x']);
 
 /**
  * Read a label CSV. The header decides which column is which; relative paths resolve against the
@@ -59,7 +66,8 @@ export function readLabelCsv(file: string, columns: CsvColumns = {}): LabelCsv {
     if (col.label !== undefined && label === null) {
       found.push({ line, issue: { path, code: 'label', message: `${name} line ${line} gives no label for ${basename(path)}; it is imported unlabelled.` } });
     }
-    rows.push({ line, path, label, group: cell(col.group) || null, auxLabel: cell(col.auxLabel) || null });
+    const exclusion = col.excluded === undefined ? {} : { exclusion: { excluded: YES.has(cell(col.excluded).toLowerCase()), reason: cell(col.excludeReason) || null } };
+    rows.push({ line, path, label, group: cell(col.group) || null, auxLabel: cell(col.auxLabel) || null, ...exclusion });
   }
   const merged = mergeDuplicates(rows, name);
   found.push(...merged.issues);
@@ -159,7 +167,7 @@ function headerColumns(header: string[], csvPath: string, chosen: CsvColumns): P
     const k = norm.findIndex((h) => (COLUMNS[role] as readonly string[]).includes(h));
     return k < 0 ? undefined : k;
   };
-  const col = { path: find('path'), label: find('label'), group: find('group'), auxLabel: find('auxLabel') };
+  const col = { path: find('path'), label: find('label'), group: find('group'), auxLabel: find('auxLabel'), excluded: find('excluded'), excludeReason: find('excludeReason') };
   if (col.path === undefined) {
     throw validation(
       `${csvPath} needs a header row with a "path" column (and "label", optionally "group" and "aux_label"), ` +

@@ -168,6 +168,7 @@ function addCsv(project: Project, csvFile: string, plan: ImportPlan, columns?: C
     if (row.label) entry.main = row.label;
     if (row.auxLabel) entry.aux = row.auxLabel;
     if (row.group) entry.group = row.group;
+    if (row.exclusion) entry.exclusion = row.exclusion;
     plan.labels.set(row.path, entry);
     if (listed.has(row.path)) continue;
     listed.add(row.path);

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TaskRole } from '../../../../shared/domain/labels.ts';
 import { now } from '../../db/database.ts';
+import { MULTI_LABEL_SEPARATOR } from '../../labels/annotations.ts';
 import { ensureTask, nameKey } from '../../labels/tasks.ts';
 
 /**
@@ -51,6 +52,16 @@ export class ImportLabelWriter {
     this.stmt.event.run(at, imageId, taskId, JSON.stringify(old), JSON.stringify(next), this.batchId);
     this.applied[role][cls.name] = (this.applied[role][cls.name] ?? 0) + 1;
     return true;
+  }
+
+  /**
+   * A CSV cell: in a multi-label set, "a|b" is two classes (the annotation export writes them so);
+   * in a single-label set the cell is one class name, whatever it holds.
+   */
+  setCell(imageId: number, role: TaskRole, cell: string): void {
+    const multi = this.isMulti(this.task(role));
+    const names = multi ? cell.split(MULTI_LABEL_SEPARATOR).map((n) => n.trim()).filter((n) => n !== '') : [cell];
+    for (const name of names) this.set(imageId, role, name);
   }
 
   private task(role: TaskRole): number {

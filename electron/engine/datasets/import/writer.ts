@@ -11,6 +11,8 @@ export interface FileLabels {
   main?: string;
   aux?: string;
   group?: string;
+  /** From a CSV with an "excluded" column: the image is set to exactly this. */
+  exclusion?: { excluded: boolean; reason: string | null };
 }
 
 /** The near-duplicate list in a report stops here; `nearTotal` keeps counting. */
@@ -23,7 +25,7 @@ const MAX_NEAR_LISTED = 1000;
  */
 export class ImportWriter {
   private readonly labels: ImportLabelWriter;
-  private readonly stmt: Record<'insert' | 'original' | 'pathOf' | 'group' | 'byPath', Statement>;
+  private readonly stmt: Record<'insert' | 'original' | 'pathOf' | 'group' | 'byPath' | 'exclude', Statement>;
 
   constructor(
     private readonly db: Database,
@@ -44,6 +46,7 @@ export class ImportWriter {
       pathOf: db.prepare('SELECT path FROM images WHERE id = ?'),
       group: db.prepare('UPDATE images SET group_id = ? WHERE id = ? AND group_id IS NULL'),
       byPath: db.prepare('SELECT id FROM images WHERE path = ? ORDER BY frame'),
+      exclude: db.prepare('UPDATE images SET excluded = ?, exclude_reason = ? WHERE id = ?'),
     };
   }
 
@@ -77,9 +80,10 @@ export class ImportWriter {
     const extra = this.labelsFor(p.sourcePath);
     if (!extra) return;
     for (const id of ids) {
-      if (extra.main) this.labels.set(id, 'main', extra.main);
-      if (extra.aux) this.labels.set(id, 'aux', extra.aux);
+      if (extra.main) this.labels.setCell(id, 'main', extra.main);
+      if (extra.aux) this.labels.setCell(id, 'aux', extra.aux);
       if (extra.group && p.kind === 'skipped') this.stmt.group.run(extra.group, id);
+      if (extra.exclusion) this.stmt.exclude.run(extra.exclusion.excluded ? 1 : 0, extra.exclusion.excluded ? extra.exclusion.reason : null, id);
     }
   }
 

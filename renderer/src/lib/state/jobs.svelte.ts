@@ -43,7 +43,7 @@ export class JobsState {
     if (job) {
       // A late progress event must not resurrect a job that already ended.
       if (job.status !== 'running') return;
-      Object.assign(job, { done: p.done, total: p.total, message: p.message });
+      Object.assign(job, { done: p.done, total: p.total, message: p.message, phase: p.phase });
       return;
     }
     this.jobs.unshift({
@@ -53,6 +53,7 @@ export class JobsState {
       done: p.done,
       total: p.total,
       message: p.message,
+      phase: p.phase,
       startedAt: new Date().toISOString(),
       finishedAt: null,
       result: null,
@@ -82,9 +83,14 @@ export function fraction(job: Pick<JobState, 'done' | 'total'>): number | null {
 /** Job kinds whose done/total count bytes: shown as "12.3 MB of 45.0 MB (27%)", not raw numbers. */
 const BYTE_JOBS = new Set(['weights.download']);
 
-/** The amount a running job has done, as the tray shows it. */
-export function amountLabel(job: Pick<JobState, 'kind' | 'done' | 'total'>): string {
+/**
+ * The amount a running job has done, as the tray shows it. Within a phase the count is that
+ * phase's ("Reading images 160 / 160"), never a share of the whole job: a run that has read all its
+ * images has not done 100% of its work.
+ */
+export function amountLabel(job: Pick<JobState, 'kind' | 'done' | 'total' | 'phase'>): string {
   if (BYTE_JOBS.has(job.kind)) return progressLabel(job.done, job.total);
   const share = fraction(job);
+  if (job.phase) return share === null ? `${job.phase}: ${job.done}` : `${job.phase}: ${job.done} / ${job.total}`;
   return share === null ? `${job.done} done` : `${job.done} / ${job.total} (${Math.round(share * 100)}%)`;
 }

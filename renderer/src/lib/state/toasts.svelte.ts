@@ -7,24 +7,41 @@ export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  /** The project (folder) open when it was said; null: said outside any project. */
+  scope: string | null;
 }
 
-/** Messages shown in the corner. Errors stay until dismissed: the user may need to read the file name. */
+/**
+ * Messages shown in the corner. Errors stay until dismissed (the user may need to read the file
+ * name), but only while their project is open: another project's errors are not about this one.
+ */
 export class ToastState {
   items = $state<Toast[]>([]);
   private nextId = 1;
+  private scope: string | null = null;
 
   constructor(private readonly infoMs = 4000) {}
 
   push(kind: ToastKind, message: string): number {
     const id = this.nextId++;
-    this.items.push({ id, kind, message });
+    this.items.push({ id, kind, message, scope: this.scope });
     if (kind === 'info') setTimeout(() => this.dismiss(id), this.infoMs);
     return id;
   }
 
   dismiss(id: number): void {
     this.items = this.items.filter((t) => t.id !== id);
+  }
+
+  dismissAll(): void {
+    this.items = [];
+  }
+
+  /** The open project changed (its folder, or null when none is open): drop what was said about another one. */
+  setScope(dir: string | null): void {
+    if (dir === this.scope) return;
+    this.scope = dir;
+    this.items = this.items.filter((t) => t.scope === null || t.scope === dir);
   }
 }
 

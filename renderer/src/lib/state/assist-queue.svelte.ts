@@ -1,0 +1,132 @@
+import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { Prediction, PredictionSort } from '../../../../shared/domain/evaluation.ts';
+import type { RunInfo } from '../../../../shared/domain/run.ts';
+
+/** What became of one image of the queue: the model's guess taken, or a class the person chose. */
+export interface QueueDecision {
+  imageId: number;
+  className: string;
+  source: 'model' | 'human';
+}
+
+/** Predictions fetched per page; the queue fetches the next page when it runs out. */
+const PAGE = 50;
+
+/**
+ * "Label with the model": a run's predictions of unlabelled images, most uncertain first (the
+ * engine's entropy / margin ranking). The current item's guess is pre-selected; accepting records
+ * it with source `model` (predict.accept), a correction is a human label (labels.set).
+ */
+export class AssistQueue {
+  runs = $state<RunInfo[]>([]);
+  runId = $state<number | null>(null);
+  sort = $state<PredictionSort>('entropy');
+  classes = $state<string[]>([]);
+  items = $state<Prediction[]>([]);
+  /** Unlabelled images the run has a prediction for, before this session's decisions. */
+  total = $state(0);
+  decisions = $state<QueueDecision[]>([]);
+  /** A predict job under way: its progress message. */
+  predicting = $state<string | null>(null);
+  busy = $state(false);
+  readonly completed = $derived(this.runs.filter((r) => r.status === 'completed'));
+  readonly current = $derived(this.items[0] ?? null);
+  private predictJob: string | null = null;
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  /** Load the runs and follow a predict job's progress; returns the unsubscribe function. */
+  start(): () => void {
+    const off = this.client.on('job.progress', (p) => {
+      if (p.jobId === this.predictJob) this.predicting = `${p.message} (${p.done}${p.total ? ` of ${p.total}` : ''})`;
+    });
+    void this.loadRuns();
+    return off;
+  }
+
+  async loadRuns(): Promise<void> {
+    try {
+      this.runs = await this.client.invoke('runs.list', {});
+      if (this.runId === null && this.completed.length) await this.select(this.completed[0].id);
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  async select(runId: number, sort: PredictionSort = this.sort): Promise<void> {
+    [this.runId, this.sort, this.items, this.decisions] = [runId, sort, [], []];
+    await this.refill();
+  }
+
+  /** Predict the project's unlabelled images with the chosen run, then show the queue. */
+  async predict(): Promise<void> {
+    const runId = this.runId;
+    if (runId === null || this.predicting !== null) return;
+    this.predicting = 'Starting';
+    try {
+      const { jobId } = await this.client.invoke('predict.start', { runId, scope: 'unlabeled' });
+      this.predictJob = jobId;
+      const end = await this.client.invoke('job.wait', { jobId });
+      if (end.status !== 'completed') throw new Error(end.error?.message ?? `The prediction ended ${end.status}.`);
+      if (this.runId === runId) await this.select(runId);
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      [this.predicting, this.predictJob] = [null, null];
+    }
+  }
+
+  /** Take the model's guess for the current image (label source `model`). */
+  async accept(): Promise<void> {
+    const item = this.current;
+    if (!item || this.runId === null || this.busy) return;
+    await this.decide(item, item.predictedName, 'model', () => this.client.invoke('predict.accept', { runId: this.runId!, imageIds: [item.imageId] }));
+  }
+
+  /** Label the current image with another class of the run (a human label). */
+  async correct(className: string): Promise<void> {
+    const item = this.current;
+    if (!item || this.busy) return;
+    await this.decide(item, className, 'human', async () => {
+      const main = (await this.client.invoke('labels.tasks', {})).find((t) => t.role === 'main');
+      const cls = main?.classes.find((c) => c.name === className);
+      if (!cls) throw new Error(`The class "${className}" of this run is no longer in the project (renamed or deleted); label this image in the Dataset view.`);
+      await this.client.invoke('labels.set', { imageIds: [item.imageId], classIds: [cls.id], source: 'human' });
+    });
+  }
+
+  /** Leave the current image for later: it moves to the end of the loaded queue. */
+  skip(): void {
+    if (this.items.length > 1) this.items = [...this.items.slice(1), this.items[0]];
+  }
+
+  private async decide(item: Prediction, className: string, source: QueueDecision['source'], write: () => Promise<unknown>): Promise<void> {
+    this.busy = true;
+    try {
+      await write();
+      this.decisions = [{ imageId: item.imageId, className, source }, ...this.decisions];
+      this.items = this.items.filter((i) => i.imageId !== item.imageId);
+      if (this.items.length === 0) await this.refill();
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The most uncertain predictions of images still unlabelled (labelled ones leave the engine's list by themselves). */
+  private async refill(): Promise<void> {
+    const runId = this.runId;
+    if (runId === null) return;
+    try {
+      const page = await this.client.invoke('predict.list', { runId, sort: this.sort, scope: 'unlabeled', limit: PAGE });
+      if (runId !== this.runId) return;
+      [this.classes, this.items, this.total] = [page.classes, page.items, page.total];
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+}
