@@ -92,9 +92,9 @@ describe('runs: training through the trainer process', () => {
     expect(run.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(run.metrics[7].valAccuracy).toBeGreaterThanOrEqual(0.85);
     expect(run.metrics[7].learningRates.head).toBeGreaterThan(0);
-    expect(run.metrics[7].extra).toMatchObject({ backend: 'cpu', cachedPrefix: 2 });
+    expect(run.metrics[7].extra).toMatchObject({ backend: 'cpu', cachedPrefix: 5 });
     expect(run.summary).toMatchObject({ epochs: 8, valAccuracy: run.metrics[7].valAccuracy });
-    expect(run.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(run.trainableShare).toBeCloseTo(27 / 6195, 12);
     expect(run.checkpoints.at(-1)).toMatchObject({ epoch: 8, path: `checkpoints/${runId}/epoch-008.safetensors` });
     expect(run.checkpoints.filter((c) => c.isBest)).toHaveLength(1);
     expect(events.filter((e) => e.phase === 'epoch-end').map((e) => e.metrics?.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

@@ -1,5 +1,18 @@
 /** The backbones' public surface: the registry and the types. */
-export { createBackbone, backboneEntry, isBackboneName, BACKBONES, BACKBONE_NAMES, type BackboneName, type BackboneEntry } from './registry.ts';
+export {
+  createBackbone,
+  backboneLayout,
+  backboneEntry,
+  isBackboneName,
+  isTestBackbone,
+  BACKBONES,
+  BACKBONE_NAMES,
+  TEST_BACKBONES,
+  REGISTERED_NAMES,
+  type BackboneName,
+  type BackboneEntry,
+} from './registry.ts';
+export type { BackboneLayout, ParamShapes } from './layout.ts';
 export type { BackboneBuildOptions } from './base.ts';
 export { resamplePosEmbed } from './pos-embed.ts';
 export type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';

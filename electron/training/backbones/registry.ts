@@ -1,14 +1,17 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { BackboneBuildOptions } from './base.ts';
+import type { BackboneLayout } from './layout.ts';
 import { resnet } from './resnet.ts';
 import type { Backbone, BackboneFamily } from './types.ts';
 import { vit } from './vit.ts';
 
-/** One registered architecture: its family, the family's config, and how to build it. */
+/** One registered architecture: its family, the family's config, how to build it and how to lay it out. */
 export interface BackboneEntry {
   family: BackboneFamily;
   config: object;
   build(arch: string, opts: BackboneBuildOptions): Backbone;
+  /** The parameters' names and shapes at these options, without allocating them. */
+  layout(arch: string, opts: BackboneBuildOptions): BackboneLayout;
 }
 
 /**
@@ -24,23 +27,39 @@ export const BACKBONES = {
   vit_base_patch16_224: vit({ patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, mlpRatio: 4 }),
 } satisfies Record<string, BackboneEntry>;
 
+/**
+ * Tiny configs of the same classes, for tests and smoke runs of the whole pipeline (CLI, model
+ * host, resume) in a second; never offered in the UI's model list, never pretrained.
+ */
+export const TEST_BACKBONES = {
+  'test-tiny-resnet': resnet({ block: 'basic', layers: [1, 1, 1, 1], widths: [8, 8, 8, 8], stemWidth: 8 }),
+  'test-tiny-vit': vit({ patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2 }),
+} satisfies Record<string, BackboneEntry>;
+
 export type BackboneName = keyof typeof BACKBONES;
 
 export const BACKBONE_NAMES = Object.keys(BACKBONES) as BackboneName[];
+
+/** Every registered name, the test configs included. */
+export const REGISTERED_NAMES = [...BACKBONE_NAMES, ...Object.keys(TEST_BACKBONES)];
 
 export function isBackboneName(name: string): name is BackboneName {
   return Object.hasOwn(BACKBONES, name);
 }
 
+export function isTestBackbone(name: string): name is keyof typeof TEST_BACKBONES {
+  return Object.hasOwn(TEST_BACKBONES, name);
+}
+
 export function backboneEntry(name: string): BackboneEntry {
+  if (isTestBackbone(name)) return TEST_BACKBONES[name];
   if (!isBackboneName(name)) {
     throw validation(`Unknown model architecture "${name}". Available: ${BACKBONE_NAMES.join(', ')}.`);
   }
   return BACKBONES[name];
 }
 
-/** Build a randomly initialised backbone (timm's init); load weights into it afterwards. */
-export function createBackbone(name: string, opts: Partial<BackboneBuildOptions> = {}): Backbone {
+function buildOptions(opts: Partial<BackboneBuildOptions>): BackboneBuildOptions {
   const numClasses = opts.numClasses ?? 1000;
   const imageSize = opts.imageSize ?? 224;
   if (!Number.isInteger(numClasses) || numClasses < 0) {
@@ -49,5 +68,15 @@ export function createBackbone(name: string, opts: Partial<BackboneBuildOptions>
   if (!Number.isInteger(imageSize) || imageSize < 16) {
     throw validation(`The image size must be a whole number of pixels ≥ 16, got ${imageSize}.`);
   }
-  return backboneEntry(name).build(name, { numClasses, imageSize, seed: opts.seed });
+  return { numClasses, imageSize, seed: opts.seed };
+}
+
+/** Build a randomly initialised backbone (timm's init); load weights into it afterwards. */
+export function createBackbone(name: string, opts: Partial<BackboneBuildOptions> = {}): Backbone {
+  return backboneEntry(name).build(name, buildOptions(opts));
+}
+
+/** The parameters `createBackbone(name, opts)` would allocate, as names and shapes only. */
+export function backboneLayout(name: string, opts: Partial<BackboneBuildOptions> = {}): BackboneLayout {
+  return backboneEntry(name).layout(name, buildOptions(opts));
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
+import { type BackboneLayout, LayoutBuilder, makeLayout } from './layout.ts';
 import { conv2d, gelu, layerNorm, linear } from './ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';
 import type { ForwardOptions } from './types.ts';
@@ -17,55 +18,56 @@ export interface ViTConfig {
 const LN_EPS = 1e-6;
 const NUM_PREFIX_TOKENS = 1;
 
+/** Every parameter of the ViT, by timm name, with its shape and timm's init; no tensor allocated. */
+export function vitLayout(arch: string, config: ViTConfig, opts: BackboneBuildOptions): BackboneLayout {
+  if (opts.imageSize % config.patchSize !== 0) {
+    throw validation(`${arch} needs an image size that is a multiple of ${config.patchSize} px, got ${opts.imageSize}.`);
+  }
+  const { patchSize: ps, embedDim: d, depth, mlpRatio } = config;
+  const grid = opts.imageSize / ps;
+  const p = new LayoutBuilder();
+  p.add('patch_embed.proj.weight', [ps, ps, 3, d], { normal: 0.02 });
+  p.add('patch_embed.proj.bias', [d], 'zeros');
+  p.add('cls_token', [1, 1, d], { normal: 1e-6 });
+  p.add('pos_embed', [1, NUM_PREFIX_TOKENS + grid * grid, d], { normal: 0.02 });
+  const hidden = Math.round(d * mlpRatio);
+  const blocks = Array.from({ length: depth }, (_, i) => `blocks.${i}`);
+  for (const b of blocks) {
+    p.layerNorm(`${b}.norm1`, d);
+    p.truncLinear(`${b}.attn.qkv`, d, 3 * d);
+    p.truncLinear(`${b}.attn.proj`, d, d);
+    p.layerNorm(`${b}.norm2`, d);
+    p.truncLinear(`${b}.mlp.fc1`, d, hidden);
+    p.truncLinear(`${b}.mlp.fc2`, hidden, d);
+  }
+  p.layerNorm('norm', d);
+  return makeLayout({
+    arch,
+    family: 'vit',
+    featureDim: d,
+    numClasses: opts.numClasses,
+    imageSize: opts.imageSize,
+    groups: ['stem', ...blocks, 'norm', 'head'],
+    classifier: 'head',
+    body: p,
+    hookWidths: new Map(blocks.map((b) => [b, d])),
+    groupOfName: (name) => {
+      if (name.startsWith('blocks.')) return name.split('.', 2).join('.');
+      if (name.startsWith('norm.')) return 'norm';
+      if (name.startsWith('head.')) return 'head';
+      return 'stem';
+    },
+  });
+}
+
 /** timm VisionTransformer: patch conv, class token, pre-norm blocks with fused qkv, final norm, token pooling. */
 export class ViT extends BaseBackbone {
   readonly family = 'vit' as const;
-  readonly groups: readonly string[];
   private readonly grid: number;
 
   constructor(arch: string, readonly config: ViTConfig, opts: BackboneBuildOptions) {
-    super(arch, config.embedDim, opts, 'head');
-    if (opts.imageSize % config.patchSize !== 0) {
-      throw validation(`${arch} needs an image size that is a multiple of ${config.patchSize} px, got ${opts.imageSize}.`);
-    }
+    super(vitLayout(arch, config, opts), opts.seed);
     this.grid = opts.imageSize / config.patchSize;
-    this.groups = ['stem', ...Array.from({ length: config.depth }, (_, i) => `blocks.${i}`), 'norm', 'head'];
-    this.build();
-  }
-
-  private build(): void {
-    const { patchSize: ps, embedDim: d, depth, mlpRatio } = this.config;
-    const p = this.params;
-    p.add('patch_embed.proj.weight', p.truncNormal([ps, ps, 3, d]));
-    p.add('patch_embed.proj.bias', tf.zeros([d]));
-    p.add('cls_token', p.rng.normal([1, 1, d], 1e-6));
-    p.add('pos_embed', p.truncNormal([1, NUM_PREFIX_TOKENS + this.grid * this.grid, d]));
-    const hidden = Math.round(d * mlpRatio);
-    for (let i = 0; i < depth; i++) {
-      const b = `blocks.${i}`;
-      p.addLayerNorm(`${b}.norm1`, d);
-      this.addLinear(`${b}.attn.qkv`, d, 3 * d);
-      this.addLinear(`${b}.attn.proj`, d, d);
-      p.addLayerNorm(`${b}.norm2`, d);
-      this.addLinear(`${b}.mlp.fc1`, d, hidden);
-      this.addLinear(`${b}.mlp.fc2`, hidden, d);
-    }
-    p.addLayerNorm('norm', d);
-    this.addClassifier();
-  }
-
-  /** timm's ViT init for linears: trunc_normal(0.02) weight, zero bias. */
-  private addLinear(name: string, inDim: number, outDim: number): void {
-    this.params.add(`${name}.weight`, this.params.truncNormal([inDim, outDim]));
-    this.params.add(`${name}.bias`, tf.zeros([outDim]));
-  }
-
-  groupOf(variableName: string): string {
-    this.params.get(variableName);
-    if (variableName.startsWith('blocks.')) return variableName.split('.', 2).join('.');
-    if (variableName.startsWith('norm.')) return 'norm';
-    if (variableName.startsWith('head.')) return 'head';
-    return 'stem';
   }
 
   protected override noDecayExtra(): readonly string[] {
@@ -151,5 +153,10 @@ export class ViT extends BaseBackbone {
 
 /** Registry entry factory: `vit({ patchSize: 16, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4 })`. */
 export function vit(config: ViTConfig) {
-  return { family: 'vit' as const, config, build: (arch: string, opts: BackboneBuildOptions) => new ViT(arch, config, opts) };
+  return {
+    family: 'vit' as const,
+    config,
+    build: (arch: string, opts: BackboneBuildOptions) => new ViT(arch, config, opts),
+    layout: (arch: string, opts: BackboneBuildOptions) => vitLayout(arch, config, opts),
+  };
 }
