@@ -14,6 +14,6 @@ export {
 } from './registry.ts';
 export type { BackboneLayout, ParamShapes } from './layout.ts';
 export type { BackboneBuildOptions } from './base.ts';
-export { resamplePosEmbed } from './pos-embed.ts';
+export { resamplePosEmbed } from './vit/pos-embed.ts';
 export type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 export { checkpointAdapter } from './adapt.ts';

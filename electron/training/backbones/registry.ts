@@ -1,9 +1,9 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { BackboneBuildOptions } from './base.ts';
 import type { BackboneLayout } from './layout.ts';
-import { resnet } from './resnet.ts';
+import { resnet } from './resnet/model.ts';
 import type { Backbone, BackboneFamily } from './types.ts';
-import { vit } from './vit.ts';
+import { vit } from './vit/model.ts';
 
 /** One registered architecture: its family, the family's config, how to build it and how to lay it out. */
 export interface BackboneEntry {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
-import { type BackboneLayout, LayoutBuilder, makeLayout } from './layout.ts';
-import { convBn, maxPoolAfterRelu } from './ops.ts';
-import type { ForwardOptions } from './types.ts';
+import { BaseBackbone, type BackboneBuildOptions } from '../base.ts';
+import { type BackboneLayout, LayoutBuilder, makeLayout } from '../layout.ts';
+import { convBn, maxPoolAfterRelu } from '../ops.ts';
+import type { ForwardOptions } from '../types.ts';
 
 /** timm's ResNet family knobs: BasicBlock (18/34) or Bottleneck v1.5 (50+, stride on the 3×3). */
 export interface ResNetConfig {
@@ -17,14 +17,14 @@ export interface ResNetConfig {
 const STAGE_WIDTHS = [64, 128, 256, 512] as const;
 const GROUPS = ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'] as const;
 
-interface BlockSpec {
+export interface BlockSpec {
   name: string;
   stride: number;
   downsample: boolean;
 }
 
-/** The blocks of each stage, in order. */
-function stageBlocks(config: ResNetConfig): BlockSpec[][] {
+/** The blocks of each stage, in order: the model, the layout and the exporters walk the same list. */
+export function stageBlocks(config: ResNetConfig): BlockSpec[][] {
   const widths = config.widths ?? STAGE_WIDTHS;
   const expansion = config.block === 'basic' ? 1 : 4;
   let inC = config.stemWidth ?? 64;

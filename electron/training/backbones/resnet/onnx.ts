@@ -1,9 +1,9 @@
-import type { Backbone } from '../../backbones/types.ts';
-import type { ResNetConfig } from '../../backbones/resnet.ts';
+import type { Backbone } from '../types.ts';
+import { type ResNetConfig, stageBlocks } from './model.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
-import { type HostWeights, foldBatchNorm, resnetBlocks } from '../host-weights.ts';
-import { type AdapterWeights, hasAdapter } from '../adapters.ts';
-import type { OnnxGraph } from './graph.ts';
+import { type HostWeights, foldBatchNorm } from '../../export/host-weights.ts';
+import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';
+import type { OnnxGraph } from '../../export/onnx/graph.ts';
 
 /**
  * ResNet as ONNX: NCHW input, each convolution with its BatchNorm folded in (eval mode:
@@ -23,7 +23,7 @@ export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig
   };
   let x = g.node('Relu', [convBn(input, 'conv1', 'bn1', 2, 3)]);
   x = g.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  const blocks = resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4);
+  const blocks = stageBlocks(config).flat();
   blocks.forEach(({ name: n, stride, downsample }, i) => {
     let y: string;
     if (config.block === 'basic') {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { validation } from '../../../shared/contract/errors.ts';
-import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
-import { type BackboneLayout, LayoutBuilder, makeLayout } from './layout.ts';
-import { conv2d, gelu, layerNorm, linear } from './ops.ts';
+import { validation } from '../../../../shared/contract/errors.ts';
+import { BaseBackbone, type BackboneBuildOptions } from '../base.ts';
+import { type BackboneLayout, LayoutBuilder, makeLayout } from '../layout.ts';
+import { conv2d, gelu, layerNorm, linear } from '../ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';
-import type { ForwardOptions } from './types.ts';
+import type { ForwardOptions } from '../types.ts';
 
 /** timm's VisionTransformer knobs for the plain class-token ViTs (vit_{tiny,small,base}_patch16_224). */
 export interface ViTConfig {
