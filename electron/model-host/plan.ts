@@ -6,14 +6,14 @@ import type { RunOptions } from '../../shared/contract/runs.ts';
 import { type BackendRung, isBackendRung } from '../../shared/contract/system.ts';
 import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../shared/domain/run.ts';
 import { backboneEntry, backboneLayout } from '../training/backbones/index.ts';
-import { pretrainedConfig } from '../training/backbones/pretrained.ts';
+import { architectureConfig, pretrainedConfig } from '../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../training/finetune/losses.ts';
 import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, secondsAtPace, stepMemoryMb } from '../training/finetune/budget.ts';
 import { ADAPTER_SHARE } from '../training/finetune/extensions.ts';
 import { GRADUAL_SHARE } from '../training/finetune/gradual.ts';
 import { groupLearningRates, lrRule } from '../training/finetune/lr.ts';
 import { autoStrategy, plannedExtension, strategyRules, trainableSummary } from '../training/finetune/strategies.ts';
-import { isTestBackbone, strategyOptions } from '../training/trainer/model.ts';
+import { strategyOptions } from '../training/trainer/model.ts';
 import { WeightCache } from '../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../training/backends/system-probe.ts';
@@ -35,10 +35,9 @@ function family(backbone: string): 'resnet' | 'vit' {
   return backboneEntry(backbone).family;
 }
 
-/** Forward GFLOPs of one image at `size` (test backbones: next to nothing). */
+/** Forward GFLOPs of one image at `size`. */
 function gflops(backbone: string, size: number): number {
-  if (isTestBackbone(backbone)) return 1e-4;
-  const cfg = pretrainedConfig(backbone);
+  const cfg = architectureConfig(backbone);
   return gflopsAt(cfg.gflops, cfg.inputSize, size);
 }
 
@@ -54,7 +53,7 @@ function expectedRung(asked: string | undefined): BackendRung {
 
 /** What one training step of `strategy` holds in memory, per the backbone's measured figures. */
 function memoryInput(backbone: string, strategy: StrategyName, size: number): MemoryInput {
-  const cfg = isTestBackbone(backbone) ? { paramsMillions: 0.01, trainMbPerImage: 1, inputSize: 32 } : pretrainedConfig(backbone);
+  const cfg = architectureConfig(backbone);
   return {
     paramsMillions: cfg.paramsMillions,
     mbPerImage: cfg.trainMbPerImage * (size / cfg.inputSize) ** 2,
@@ -86,7 +85,7 @@ function fittingBatch(opts: RunOptions, strategy: StrategyName, size: number, ru
 }
 
 function defaultImageSize(backbone: string): number {
-  return isTestBackbone(backbone) ? 32 : pretrainedConfig(backbone).inputSize;
+  return architectureConfig(backbone).inputSize;
 }
 
 /** The weights file a run starts from: an explicit file, the pretrained cache, or none. */
@@ -96,7 +95,10 @@ function resolveWeights(opts: RunOptions, homeDir: string): string | null {
     if (!existsSync(abs)) throw validation(`The weights file ${abs} does not exist. Check the path, or use --pretrained.`);
     return abs;
   }
-  if (!opts.pretrained || isTestBackbone(opts.backbone)) return null;
+  if (!opts.pretrained) return null;
+  if (!architectureConfig(opts.backbone).offered) {
+    throw validation(`${opts.backbone} is a test configuration without pretrained weights: train it from scratch (without --pretrained), or pass --weights FILE.`);
+  }
   const w = pretrainedConfig(opts.backbone).weights;
   const entry = WeightCache.forHome(homeDir).get(w.repo, w.file);
   if (!entry) {

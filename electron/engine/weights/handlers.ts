@@ -63,6 +63,7 @@ function describeEntry(cfg: PretrainedConfig, cache: WeightCache, running: Reado
     file: cfg.weights.file,
     url: weightsUrl(cfg.weights.repo, cfg.weights.file, endpoint),
     paramsMillions: cfg.paramsMillions,
+    gflops: cfg.gflops,
     featureDim: cfg.featureDim,
     inputSize: cfg.inputSize,
     expectedSha256: cfg.weights.sha256,

@@ -4,7 +4,6 @@ export {
   backboneLayout,
   backboneEntry,
   isBackboneName,
-  isTestBackbone,
   BACKBONES,
   BACKBONE_NAMES,
   TEST_BACKBONES,

@@ -47,12 +47,8 @@ export function isBackboneName(name: string): name is BackboneName {
   return Object.hasOwn(BACKBONES, name);
 }
 
-export function isTestBackbone(name: string): name is keyof typeof TEST_BACKBONES {
-  return Object.hasOwn(TEST_BACKBONES, name);
-}
-
 export function backboneEntry(name: string): BackboneEntry {
-  if (isTestBackbone(name)) return TEST_BACKBONES[name];
+  if (Object.hasOwn(TEST_BACKBONES, name)) return TEST_BACKBONES[name as keyof typeof TEST_BACKBONES];
   if (!isBackboneName(name)) {
     throw validation(`Unknown model architecture "${name}". Available: ${BACKBONE_NAMES.join(', ')}.`);
   }

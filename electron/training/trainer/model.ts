@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/domain/run.ts';
-import { createBackbone, isTestBackbone } from '../backbones/index.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, pretrainedConfig } from '../backbones/pretrained.ts';
+import { createBackbone } from '../backbones/index.ts';
+import { architectureConfig } from '../backbones/pretrained.ts';
 import type { Backbone } from '../backbones/types.ts';
 import type { StrategyOptions } from '../finetune/strategies.ts';
 import type { PreprocessConfig } from '../preprocess/preprocess.ts';
@@ -9,8 +9,6 @@ import { preprocessConfigFor } from '../preprocess/preprocess.ts';
 import type { HostTensor } from '../weights/layout.ts';
 import { loadWeights } from '../weights/load-weights.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
-
-export { isTestBackbone };
 
 /** The strategy options a run's config implies: the same in the trainer, the plan and the model loader. */
 export function strategyOptions(config: RunConfig): StrategyOptions {
@@ -63,8 +61,5 @@ function adaptHost(
 export function preprocessFor(config: RunConfig): PreprocessConfig {
   // Configs written before resize modes existed (and partial ones) centre-crop, as they always did.
   const resize = config.resize ?? 'crop';
-  if (isTestBackbone(config.backbone)) {
-    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize };
-  }
-  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize, resize });
+  return preprocessConfigFor(architectureConfig(config.backbone), { size: config.imageSize, resize });
 }
