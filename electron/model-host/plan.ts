@@ -5,7 +5,7 @@ import { validation } from '../../shared/contract/errors.ts';
 import type { RunOptions } from '../../shared/contract/runs.ts';
 import { type BackendRung, isBackendRung } from '../../shared/contract/system.ts';
 import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../shared/domain/run.ts';
-import { backboneEntry, backboneLayout } from '../training/backbones/index.ts';
+import { backboneLayout, configOf } from '../training/backbones/configs.ts';
 import { architectureConfig, pretrainedConfig } from '../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../training/finetune/losses.ts';
 import { type MemoryInput, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, memoryBudgetMb, secondsAtPace, stepMemoryMb } from '../training/finetune/budget.ts';
@@ -32,7 +32,7 @@ export function paceLookup(config: RunConfig, paces: readonly PaceRecord[]): Pac
 
 /** The architecture's family; an unknown name is refused with the list of known ones. */
 function family(backbone: string): 'resnet' | 'vit' {
-  return backboneEntry(backbone).family;
+  return configOf(backbone).family;
 }
 
 /** Forward GFLOPs of one image at `size`. */

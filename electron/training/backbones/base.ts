@@ -5,14 +5,7 @@ import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts
 import { ParamStore } from './params.ts';
 import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 
-export interface BackboneBuildOptions {
-  /** Classifier width; 0 builds no classifier (forwardHead then returns the pooled features). */
-  numClasses: number;
-  /** Square input size in pixels (ResNets also run on other H x W; see Backbone.checkInputSize). */
-  imageSize: number;
-  /** Seed of the random initialisation (and of later resetClassifier calls); random when absent. */
-  seed?: number;
-}
+export type { BackboneBuildOptions } from './layout.ts';
 
 /**
  * What every family shares: the group walk (runGroups/forward), the classifier, weight-decay and

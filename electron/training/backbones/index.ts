@@ -6,11 +6,11 @@ export {
   isBackboneName,
   BACKBONES,
   BACKBONE_NAMES,
-  TEST_BACKBONES,
   REGISTERED_NAMES,
   type BackboneName,
   type BackboneEntry,
 } from './registry.ts';
+export { TEST_CONFIGS, configOf, type ArchitectureConfig } from './configs.ts';
 export type { BackboneLayout, ParamShapes } from './layout.ts';
 export type { BackboneBuildOptions } from './base.ts';
 export { resamplePosEmbed } from './vit/pos-embed.ts';

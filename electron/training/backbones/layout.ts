@@ -7,6 +7,15 @@
 
 export type BackboneFamily = 'resnet' | 'vit';
 
+export interface BackboneBuildOptions {
+  /** Classifier width; 0 builds no classifier (forwardHead then returns the pooled features). */
+  numClasses: number;
+  /** Square input size in pixels (ResNets also run on other H x W; see Backbone.checkInputSize). */
+  imageSize: number;
+  /** Seed of the random initialisation (and of later resetClassifier calls); random when absent. */
+  seed?: number;
+}
+
 /** How a parameter starts: normal(0, std²), uniform(±bound), or a constant. */
 export type Init = { normal: number } | { uniform: number } | 'zeros' | 'ones';
 

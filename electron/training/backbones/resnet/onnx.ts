@@ -1,5 +1,5 @@
 import type { Backbone } from '../types.ts';
-import { type ResNetConfig, stageBlocks } from './model.ts';
+import { type ResNetConfig, stageBlocks } from './layout.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import { type HostWeights, foldBatchNorm } from '../../export/host-weights.ts';
 import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';

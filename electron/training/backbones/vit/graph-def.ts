@@ -1,5 +1,5 @@
 import type { Backbone } from '../types.ts';
-import type { ViTConfig } from './model.ts';
+import type { ViTConfig } from './layout.ts';
 import type { HostWeights } from '../../export/host-weights.ts';
 import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';
 import type { TfGraph } from '../../export/tfjs/graph-def.ts';

@@ -1,5 +1,5 @@
 import type { Backbone } from '../types.ts';
-import type { ViTConfig } from './model.ts';
+import type { ViTConfig } from './layout.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import type { OnnxGraph } from '../../export/onnx/graph.ts';
 import type { HostWeights } from '../../export/host-weights.ts';

@@ -1,7 +1,7 @@
 import { backboneEntry } from '../../backbones/registry.ts';
-import type { ResNetConfig } from '../../backbones/resnet/model.ts';
+import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
 import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit/model.ts';
+import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
