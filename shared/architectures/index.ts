@@ -1,3 +1,4 @@
+import { notFound } from '../contract/errors.ts';
 import { RESNET_PRETRAINED, RESNET_TEST } from './resnet.ts';
 import type { ArchitectureCard, PretrainedConfig } from './types.ts';
 import { VIT_PRETRAINED, VIT_TEST } from './vit.ts';
@@ -18,6 +19,18 @@ export function architectureCard(arch: string): ArchitectureCard | undefined {
 /** The pretrained configuration of `arch`, or undefined (unknown, or a test config). */
 export function pretrainedOf(arch: string): PretrainedConfig | undefined {
   return Object.hasOwn(PRETRAINED, arch) ? PRETRAINED[arch] : undefined;
+}
+
+/** The pretrained configuration of `arch`, or a `not-found` error listing the known names. */
+export function pretrainedConfig(arch: string): PretrainedConfig {
+  const cfg = pretrainedOf(arch);
+  if (!cfg) throw notFound(`Unknown architecture "${arch}". Available: ${Object.keys(PRETRAINED).join(', ')}.`);
+  return cfg;
+}
+
+/** All pretrained configurations, in table order (small to large within each family). */
+export function listPretrained(): PretrainedConfig[] {
+  return Object.values(PRETRAINED);
 }
 
 /** The architectures the app offers, in table order. */

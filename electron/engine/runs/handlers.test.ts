@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunProgress } from '../../../shared/domain/run.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
-import { HEAD_LR, SCRATCH_LR } from '../../training/finetune/lr.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { fillSampleProject } from './testing/sample-project.ts';
 
@@ -19,6 +18,10 @@ afterEach(async () => {
 
 const db = () => t.engine.ctx.project().db;
 const fill = (perClass = 12, classes = ['normal', 'effusion', 'nodule']) => fillSampleProject(db(), t.projectDir, { perClass, classes });
+/** The LR rule's head rate for pretrained ResNets, and its rate for every group from scratch (docs/training.md). */
+const HEAD_LR = { resnet: 1e-2 };
+const SCRATCH_LR = 1e-3;
+
 const tiny = { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7 } as const;
 
 describe('runs: data checks and plan', () => {

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { WeightsDownloadResult, WeightsEntry, WeightsHandlers } from '../../../shared/contract/weights.ts';
-import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../training/backbones/pretrained.ts';
+import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../../shared/architectures/index.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
 import { downloadWeights, weightsUrl } from '../../training/weights/download.ts';
 import { importWeightsFile } from '../../training/weights/import-weights.ts';
