@@ -4,7 +4,7 @@ import { hwioToOihw } from '../../weights/layout.ts';
 import type { OnnxGraph } from '../../export/onnx/graph.ts';
 import type { HostWeights } from '../../export/host-weights.ts';
 import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';
-import { activation, gemm } from '../resnet/onnx.ts';
+import { activation, gemm } from '../../export/onnx/ops.ts';
 
 const LN_EPS = 1e-6;
 
