@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../shared/contract/errors.ts';
 import type { RunOptions } from '../../shared/contract/runs.ts';
 import { type BackendRung, isBackendRung } from '../../shared/contract/system.ts';
 import type { LrSearch, RunConfig, RunPlan, StrategyName } from '../../shared/domain/run.ts';
-import { backboneEntry, isBackboneName } from '../training/backbones/index.ts';
-import { pretrainedConfig } from '../training/backbones/pretrained.ts';
+import { backboneLayout, configOf } from '../training/backbones/configs.ts';
+import { architectureConfig, pretrainedConfig } from '../training/backbones/pretrained.ts';
 import { classWeightsFromCounts, positiveWeightsFromCounts } from '../training/finetune/losses.ts';
 import {
   type MemoryInput, bufferLimitedBatch, cachedRunSeconds, describeSeconds, fullRunSeconds, gflopsAt, largestBatch, largestBufferFloatsPerImage, memoryBudgetMb,
@@ -16,8 +15,8 @@ import {
 import { ADAPTER_SHARE } from '../training/finetune/extensions.ts';
 import { GRADUAL_SHARE } from '../training/finetune/gradual.ts';
 import { groupLearningRates, lrRule } from '../training/finetune/lr.ts';
-import { autoStrategy, createStrategy, trainableSummary } from '../training/finetune/strategies.ts';
-import { TEST_BACKBONES, buildBackbone, isTestBackbone, strategyOptions } from '../training/trainer/model.ts';
+import { autoStrategy, plannedExtension, strategyRules, trainableSummary } from '../training/finetune/strategies.ts';
+import { strategyOptions } from '../training/trainer/model.ts';
 import { WeightCache } from '../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../training/backends/system-probe.ts';
@@ -37,16 +36,14 @@ export function paceLookup(config: RunConfig, paces: readonly PaceRecord[]): Pac
   };
 }
 
+/** The architecture's family; an unknown name is refused with the list of known ones. */
 function family(backbone: string): 'resnet' | 'vit' {
-  if (isTestBackbone(backbone)) return backbone.includes('vit') ? 'vit' : 'resnet';
-  if (!isBackboneName(backbone)) backboneEntry(backbone); // throws the list of known names
-  return backboneEntry(backbone).family;
+  return configOf(backbone).family;
 }
 
-/** Forward GFLOPs of one image at `size` (test backbones: next to nothing). */
+/** Forward GFLOPs of one image at `size`. */
 function gflops(backbone: string, size: number): number {
-  if (isTestBackbone(backbone)) return 1e-4;
-  const cfg = pretrainedConfig(backbone);
+  const cfg = architectureConfig(backbone);
   return gflopsAt(cfg.gflops, cfg.inputSize, size);
 }
 
@@ -81,7 +78,7 @@ function adapterBatchCap(backbone: string, size: number, rung: BackendRung): { c
 
 /** What one training step of `strategy` holds in memory, per the backbone's measured figures. */
 function memoryInput(backbone: string, strategy: StrategyName, size: number): MemoryInput {
-  const cfg = isTestBackbone(backbone) ? { paramsMillions: 0.01, trainMbPerImage: 1, inputSize: 32 } : pretrainedConfig(backbone);
+  const cfg = architectureConfig(backbone);
   return {
     paramsMillions: cfg.paramsMillions,
     mbPerImage: cfg.trainMbPerImage * (size / cfg.inputSize) ** 2,
@@ -118,7 +115,7 @@ function fittingBatch(opts: RunOptions, strategy: StrategyName, size: number, ru
 }
 
 function defaultImageSize(backbone: string): number {
-  return isTestBackbone(backbone) ? 32 : pretrainedConfig(backbone).inputSize;
+  return architectureConfig(backbone).inputSize;
 }
 
 /** The weights file a run starts from: an explicit file, the pretrained cache, or none. */
@@ -128,7 +125,10 @@ function resolveWeights(opts: RunOptions, homeDir: string): string | null {
     if (!existsSync(abs)) throw validation(`The weights file ${abs} does not exist. Check the path, or use --pretrained.`);
     return abs;
   }
-  if (!opts.pretrained || isTestBackbone(opts.backbone)) return null;
+  if (!opts.pretrained) return null;
+  if (!architectureConfig(opts.backbone).offered) {
+    throw validation(`${opts.backbone} is a test configuration without pretrained weights: train it from scratch (without --pretrained), or pass --weights FILE.`);
+  }
   const w = pretrainedConfig(opts.backbone).weights;
   const entry = WeightCache.forHome(homeDir).get(w.repo, w.file);
   if (!entry) {
@@ -218,39 +218,39 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
   };
 }
 
-/** Build the model once (random init is enough) to count what the strategy trains. */
-export async function planRun(config: RunConfig, data: RunData, pace: PaceLookup = () => null): Promise<RunPlan> {
-  await tf.ready();
-  const backbone = await buildBackbone({ ...config, weights: null });
-  try {
-    const strategy = createStrategy(config.strategy, backbone, strategyOptions(config));
-    const s = trainableSummary(backbone, strategy, config.epochs);
-    strategy.extension?.dispose();
-    // The auxiliary head (and the learned log-variances) train alongside, at the head's LR.
-    const auxClasses = config.aux?.classes.length ?? 0;
-    const aux = config.aux ? backbone.featureDim * auxClasses + auxClasses + (config.aux.schedule === 'uncertainty' ? 2 : 0) : 0;
-    const groups = config.aux ? [...s.groups, 'aux_head', ...(config.aux.schedule === 'uncertainty' ? ['multitask'] : [])] : s.groups;
-    const peak = groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay);
-    const learningRates = Object.fromEntries(groups.map((g) => [g, peak[g] ?? config.lr]));
-    return {
-      strategy: config.strategy,
-      reason: config.strategyReason,
-      trainableParams: s.trainableParams + aux,
-      totalParams: s.totalParams + aux,
-      trainableShare: (s.trainableParams + aux) / (s.totalParams + aux),
-      trainableGroups: groups,
-      lr: config.lr,
-      lrNote: config.lrNote,
-      learningRates,
-      trainImages: data.manifest.train.length,
-      valImages: data.manifest.val.length,
-      classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.trainCounts[i]])),
-      estimate: estimate(config, data, pace),
-      config,
-    };
-  } finally {
-    backbone.dispose();
-  }
+/** The parameters the run's model will have, counted from the architecture's shapes: no weight is allocated. */
+export function countPlanned(config: RunConfig): { trainableParams: number; totalParams: number; groups: string[]; learningRates: Record<string, number> } {
+  const layout = backboneLayout(config.backbone, { numClasses: config.classes.length, imageSize: config.imageSize });
+  const opts = strategyOptions(config);
+  const s = trainableSummary(layout, strategyRules(config.strategy, layout, opts), config.epochs, plannedExtension(config.strategy, layout, opts));
+  // The auxiliary head (and the learned log-variances) train alongside, at the head's LR.
+  const auxClasses = config.aux?.classes.length ?? 0;
+  const aux = config.aux ? layout.featureDim * auxClasses + auxClasses + (config.aux.schedule === 'uncertainty' ? 2 : 0) : 0;
+  const groups = config.aux ? [...s.groups, 'aux_head', ...(config.aux.schedule === 'uncertainty' ? ['multitask'] : [])] : s.groups;
+  const peak = groupLearningRates(layout.groups, config.lr, config.bodyLr, config.layerDecay);
+  const learningRates = Object.fromEntries(groups.map((g) => [g, peak[g] ?? config.lr]));
+  return { trainableParams: s.trainableParams + aux, totalParams: s.totalParams + aux, groups, learningRates };
+}
+
+/** The plan the user confirms: counts from shapes (the model host confirms them when it builds the model), rates, estimate. */
+export function planRun(config: RunConfig, data: RunData, pace: PaceLookup = () => null): RunPlan {
+  const counts = countPlanned(config);
+  return {
+    strategy: config.strategy,
+    reason: config.strategyReason,
+    trainableParams: counts.trainableParams,
+    totalParams: counts.totalParams,
+    trainableShare: counts.trainableParams / counts.totalParams,
+    trainableGroups: counts.groups,
+    lr: config.lr,
+    lrNote: config.lrNote,
+    learningRates: counts.learningRates,
+    trainImages: data.manifest.train.length,
+    valImages: data.manifest.val.length,
+    classCounts: Object.fromEntries(data.classes.map((c, i) => [c, data.trainCounts[i]])),
+    estimate: estimate(config, data, pace),
+    config,
+  };
 }
 
 /** Rough duration of the planned run on the rung it will most likely use. */
@@ -278,5 +278,3 @@ function estimate(config: RunConfig, data: RunData, pace: PaceLookup): RunPlan['
     memory: { peakMb, budgetMb, text: `about ${gb(peakMb)} at batch ${config.batchSize} of the ${gb(budgetMb)} ${rung} can use${full}` },
   };
 }
-
-export const KNOWN_TEST_BACKBONES = Object.keys(TEST_BACKBONES);

@@ -10,6 +10,8 @@ export interface WeightsEntry {
   file: string;
   url: string;
   paramsMillions: number;
+  /** Forward GFLOPs of one image at `inputSize` (timm's model cards): the Train view's speed note. */
+  gflops: number;
   featureDim: number;
   inputSize: number;
   /** sha256 the catalog pins, null where unknown. */

@@ -31,8 +31,8 @@ const PER_CLASS = 8;
  *
  * The run is what a user starts: resnet18 from pretrained weights with the default settings (auto's
  * strategy, learning rates, batch, epochs), only at the weights' own 32 px so it stays quick. Not a
- * test backbone: the hand-written test networks have no export architecture, and exporting is part
- * of the path.
+ * tiny test config: pretrained weights, their download cache and their preprocessing are part of the
+ * path.
  */
 describe('the desktop bundle', () => {
   let scratch: string;

@@ -38,12 +38,9 @@ const TENSORFLOW = (target: string) => target.startsWith('@tensorflow/');
 export const ENGINE_ML_IMPORTS_PENDING: readonly string[] = [
   'electron/engine/cli/commands/forward.test.ts',
   'electron/engine/cli/commands/predict.test.ts',
-  'electron/engine/cli/commands/weights.test.ts',
   'electron/engine/evaluation/handlers.test.ts',
   'electron/engine/evaluation/resize-mode.test.ts',
-  'electron/engine/runs/handlers.test.ts',
   'electron/engine/system/handlers.test.ts',
-  'electron/engine/weights/handlers.test.ts',
   'electron/engine/weights/handlers.ts',
 ];
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   testIds = imageIds.filter((_, i) => i % 14 >= 10);
   const move = db().prepare(`UPDATE splits SET split = 'test', locked = 1 WHERE image_id = ?`);
   for (const id of testIds) move.run(id);
-  const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7, strategy: 'full', epochs: 10, augment: false });
+  const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 64, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7, strategy: 'full', epochs: 10, augment: false });
   runId = started.runId;
   expect((await t.client.invoke('job.wait', { jobId: started.jobId })).status).toBe('completed');
 }, 120_000);
@@ -187,8 +187,8 @@ describe('explain.gradcam and the gradcam/ overlay', () => {
     expect(r.probs).toHaveLength(3);
     expect(r.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(r.classIndex).toBe(argmaxRows([r.probs])[0]);
-    expect([r.grid.width, r.grid.height, r.grid.values.length]).toEqual([8, 8, 64]); // stem stride 2 on 16 px
-    expect([r.heatmap.width, r.heatmap.height, r.heatmap.values.length]).toEqual([16, 16, 256]);
+    expect([r.grid.width, r.grid.height, r.grid.values.length]).toEqual([2, 2, 4]); // a ResNet's stride 32 on 64 px
+    expect([r.heatmap.width, r.heatmap.height, r.heatmap.values.length]).toEqual([64, 64, 4096]);
     expect(Math.max(...r.grid.values)).toBeLessThanOrEqual(1);
     expect(Math.min(...r.heatmap.values)).toBeGreaterThanOrEqual(0);
     const other = await t.client.invoke('explain.gradcam', { runId, imageId: testIds[0], classIndex: 2 });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunProgress } from '../../../shared/domain/run.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
-import { HEAD_LR, SCRATCH_LR } from '../../training/finetune/lr.ts';
 import { coordinatorFor } from './coordinator.ts';
 import { fillSampleProject } from './testing/sample-project.ts';
 
@@ -19,6 +18,10 @@ afterEach(async () => {
 
 const db = () => t.engine.ctx.project().db;
 const fill = (perClass = 12, classes = ['normal', 'effusion', 'nodule']) => fillSampleProject(db(), t.projectDir, { perClass, classes });
+/** The LR rule's head rate for pretrained ResNets, and its rate for every group from scratch (docs/training.md). */
+const HEAD_LR = { resnet: 1e-2 };
+const SCRATCH_LR = 1e-3;
+
 const tiny = { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7 } as const;
 
 describe('runs: data checks and plan', () => {
@@ -92,9 +95,9 @@ describe('runs: training through the trainer process', () => {
     expect(run.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(run.metrics[7].valAccuracy).toBeGreaterThanOrEqual(0.85);
     expect(run.metrics[7].learningRates.head).toBeGreaterThan(0);
-    expect(run.metrics[7].extra).toMatchObject({ backend: 'cpu', cachedPrefix: 2 });
+    expect(run.metrics[7].extra).toMatchObject({ backend: 'cpu', cachedPrefix: 5 });
     expect(run.summary).toMatchObject({ epochs: 8, valAccuracy: run.metrics[7].valAccuracy });
-    expect(run.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(run.trainableShare).toBeCloseTo(27 / 6195, 12);
     expect(run.checkpoints.at(-1)).toMatchObject({ epoch: 8, path: `checkpoints/${runId}/epoch-008.safetensors` });
     expect(run.checkpoints.filter((c) => c.isBest)).toHaveLength(1);
     expect(events.filter((e) => e.phase === 'epoch-end').map((e) => e.metrics?.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);

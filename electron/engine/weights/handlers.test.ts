@@ -4,10 +4,10 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WeightsDownloadResult } from '../../../shared/contract/weights.ts';
-import { fixturePath } from '../../training/weights/testing/fixtures.ts';
+import { sharedFixture } from '../testing/fixtures.ts';
 import { type TestEngine, createTestEngine } from '../testing/test-engine.ts';
 
-const RESNET18 = readFileSync(fixturePath('resnet18/model.safetensors'));
+const RESNET18 = readFileSync(sharedFixture('backbones/resnet18/model.safetensors'));
 const SHA = createHash('sha256').update(RESNET18).digest('hex');
 let server: Server;
 let endpoint: string;
@@ -57,7 +57,7 @@ describe('weights handlers', () => {
       message: `resnet18 is already being downloaded (job ${jobId}). Wait for that job or cancel it first.`,
     });
     expect((await t.client.invoke('weights.list', {})).find((e) => e.arch === 'resnet18')?.downloadJob).toBe(jobId);
-    await expect(t.client.invoke('weights.import', { path: fixturePath('resnet18/model.safetensors'), arch: 'resnet18' })).rejects.toMatchObject({
+    await expect(t.client.invoke('weights.import', { path: sharedFixture('backbones/resnet18/model.safetensors'), arch: 'resnet18' })).rejects.toMatchObject({
       code: 'conflict',
       message: `resnet18 is being downloaded (job ${jobId}). Cancel that job before importing a file for it.`,
     });
@@ -76,8 +76,8 @@ describe('weights handlers', () => {
   });
 
   it('imports a local file offline and refuses unknown architectures', async () => {
-    const r = await t.client.invoke('weights.import', { path: fixturePath('vit_tiny_patch16_224/model.safetensors'), arch: 'vit_tiny_patch16_224' });
-    const sha = createHash('sha256').update(readFileSync(fixturePath('vit_tiny_patch16_224/model.safetensors'))).digest('hex');
+    const r = await t.client.invoke('weights.import', { path: sharedFixture('backbones/vit_tiny_patch16_224/model.safetensors'), arch: 'vit_tiny_patch16_224' });
+    const sha = createHash('sha256').update(readFileSync(sharedFixture('backbones/vit_tiny_patch16_224/model.safetensors'))).digest('hex');
     expect(r).toMatchObject({ arch: 'vit_tiny_patch16_224', cached: true, source: 'import', sha256: sha, matchesCatalog: null });
     await expect(t.client.invoke('weights.download', { arch: 'resnet101' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/Unknown architecture "resnet101"/) });
     await expect(t.client.invoke('weights.import', { path: '', arch: 'resnet18' })).rejects.toMatchObject({ code: 'validation' });

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { WeightsDownloadResult, WeightsEntry, WeightsHandlers } from '../../../shared/contract/weights.ts';
-import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../training/backbones/pretrained.ts';
+import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../../shared/architectures/index.ts';
 import { WeightCache } from '../../training/weights/cache.ts';
 import { downloadWeights, weightsUrl } from '../../training/weights/download.ts';
 import { importWeightsFile } from '../../training/weights/import-weights.ts';
@@ -63,6 +63,7 @@ function describeEntry(cfg: PretrainedConfig, cache: WeightCache, running: Reado
     file: cfg.weights.file,
     url: weightsUrl(cfg.weights.repo, cfg.weights.file, endpoint),
     paramsMillions: cfg.paramsMillions,
+    gflops: cfg.gflops,
     featureDim: cfg.featureDim,
     inputSize: cfg.inputSize,
     expectedSha256: cfg.weights.sha256,

@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import { linear } from './ops.ts';
+import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts';
 import { ParamStore } from './params.ts';
 import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 
-export interface BackboneBuildOptions {
-  /** Classifier width; 0 builds no classifier (forwardHead then returns the pooled features). */
-  numClasses: number;
-  /** Square input size in pixels (ResNets also run on other H x W; see Backbone.checkInputSize). */
-  imageSize: number;
-  /** Seed of the random initialisation (and of later resetClassifier calls); random when absent. */
-  seed?: number;
-}
+export type { BackboneBuildOptions } from './layout.ts';
 
 /**
  * What every family shares: the group walk (runGroups/forward), the classifier, weight-decay and
@@ -19,21 +13,25 @@ export interface BackboneBuildOptions {
  */
 export abstract class BaseBackbone implements Backbone {
   abstract readonly family: BackboneFamily;
-  abstract readonly groups: readonly string[];
+  readonly arch: string;
+  readonly featureDim: number;
   readonly imageSize: number;
+  readonly groups: readonly string[];
   protected readonly params: ParamStore;
   private classes: number;
+  /** Variable prefix of the classifier: timm's `fc` (ResNet) or `head` (ViT). */
+  private readonly classifier: string;
 
-  constructor(
-    readonly arch: string,
-    readonly featureDim: number,
-    opts: BackboneBuildOptions,
-    /** Variable prefix of the classifier: timm's `fc` (ResNet) or `head` (ViT). */
-    private readonly classifier: string,
-  ) {
-    this.imageSize = opts.imageSize;
-    this.classes = opts.numClasses;
-    this.params = new ParamStore(opts.seed);
+  /** Allocates every parameter the layout declares, in its order (the seed's draws follow it). */
+  constructor(private readonly layout: BackboneLayout, seed?: number) {
+    this.arch = layout.arch;
+    this.featureDim = layout.featureDim;
+    this.imageSize = layout.imageSize;
+    this.groups = layout.groups;
+    this.classes = layout.numClasses;
+    this.classifier = layout.classifier;
+    this.params = new ParamStore(seed);
+    for (const [name, spec] of layout.params) this.params.addSpec(name, spec);
   }
 
   get numClasses(): number {
@@ -44,7 +42,14 @@ export abstract class BaseBackbone implements Backbone {
     return this.params.variables;
   }
 
-  abstract groupOf(variableName: string): string;
+  get shapes(): ReadonlyMap<string, readonly number[]> {
+    return new Map([...this.params.variables].map(([name, v]) => [name, v.shape]));
+  }
+
+  groupOf(variableName: string): string {
+    this.params.get(variableName);
+    return this.layout.groupOf(variableName);
+  }
 
   /** Run group `index` on x (inside a tidy). */
   protected abstract runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor;
@@ -68,8 +73,8 @@ export abstract class BaseBackbone implements Backbone {
     return [];
   }
 
-  protected addClassifier(): void {
-    if (this.classes > 0) this.params.addTorchLinear(this.classifier, this.featureDim, this.classes);
+  private addClassifier(): void {
+    for (const [name, spec] of classifierParams(this.classifier, this.featureDim, this.classes)) this.params.addSpec(name, spec);
   }
 
   /** Whether BatchNorm in `group` runs in training mode. */
@@ -90,7 +95,7 @@ export abstract class BaseBackbone implements Backbone {
   }
 
   isBuffer(variableName: string): boolean {
-    return variableName.endsWith('.running_mean') || variableName.endsWith('.running_var');
+    return isBufferName(variableName);
   }
 
   runGroups(x: tf.Tensor, from: number, to: number, opts: ForwardOptions = {}): tf.Tensor {

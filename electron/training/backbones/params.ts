@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { LayoutBuilder, type ParamSpec } from './layout.ts';
 import type { BatchNormParams } from './ops.ts';
 
 let nextModelId = 0;
@@ -46,12 +47,11 @@ export class ParamStore {
     this.variables.clear();
   }
 
-  /** A BatchNorm2d: weight 1, bias 0, running mean 0, running var 1 (PyTorch's init). */
-  addBatchNorm(name: string, channels: number, zeroGamma = false): void {
-    this.add(`${name}.weight`, zeroGamma ? tf.zeros([channels]) : tf.ones([channels]));
-    this.add(`${name}.bias`, tf.zeros([channels]));
-    this.add(`${name}.running_mean`, tf.zeros([channels]), false);
-    this.add(`${name}.running_var`, tf.ones([channels]), false);
+  /** A BatchNorm2d as the layouts declare it (weight 1, bias 0, running mean 0, running var 1). */
+  addBatchNorm(name: string, channels: number): void {
+    const layout = new LayoutBuilder();
+    layout.batchNorm(name, channels);
+    for (const [n, spec] of layout.params) this.addSpec(n, spec);
   }
 
   batchNorm(name: string): BatchNormParams {
@@ -63,30 +63,16 @@ export class ParamStore {
     };
   }
 
-  /** A LayerNorm: weight 1, bias 0. */
-  addLayerNorm(name: string, dim: number): void {
-    this.add(`${name}.weight`, tf.ones([dim]));
-    this.add(`${name}.bias`, tf.zeros([dim]));
+  /** Allocate `spec` under `name`, drawing its random init from this store's generator. */
+  addSpec(name: string, spec: ParamSpec): tf.Variable {
+    return this.add(name, this.initial(spec), !spec.buffer);
   }
 
-  /** PyTorch nn.Linear's default init, U(±1/sqrt(in)) for weight and bias: what timm's reset_classifier gives. */
-  addTorchLinear(name: string, inDim: number, outDim: number): void {
-    const bound = 1 / Math.sqrt(inDim);
-    this.add(`${name}.weight`, this.rng.uniform([inDim, outDim], -bound, bound));
-    this.add(`${name}.bias`, this.rng.uniform([outDim], -bound, bound));
-  }
-
-  /** Kaiming normal, fan_out, ReLU gain: timm's ResNet conv init. Layout [kh, kw, in, out]. */
-  kaimingConv(kh: number, kw: number, inC: number, outC: number): tf.Tensor {
-    return this.rng.normal([kh, kw, inC, outC], Math.sqrt(2 / (outC * kh * kw)));
-  }
-
-  /**
-   * timm's trunc_normal_(std=0.02) cuts at ±2 absolute, i.e. at 100 std: in effect a plain normal
-   * (TF's truncatedNormal would cut at 2 std, a different distribution).
-   */
-  truncNormal(shape: number[], std = 0.02): tf.Tensor {
-    return this.rng.normal(shape, std);
+  private initial({ shape, init }: ParamSpec): tf.Tensor {
+    if (init === 'zeros') return tf.zeros([...shape]);
+    if (init === 'ones') return tf.ones([...shape]);
+    if ('normal' in init) return this.rng.normal([...shape], init.normal);
+    return this.rng.uniform([...shape], -init.uniform, init.uniform);
   }
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PRETRAINED, listPretrained, pretrainedConfig } from './pretrained.ts';
+import { ARCHITECTURES } from '../../../shared/architectures/index.ts';
+import { PRETRAINED, architectureConfig, listPretrained, pretrainedConfig } from './pretrained.ts';
+import { BACKBONE_NAMES, REGISTERED_NAMES, backboneLayout } from './registry.ts';
+import { totalParams } from '../finetune/groups.ts';
 
 describe('pretrained catalog', () => {
   it('has the six architectures with timm’s preprocessing values', () => {
@@ -23,5 +26,22 @@ describe('pretrained catalog', () => {
   it('names the known architectures when one is unknown', () => {
     expect(() => pretrainedConfig('resnet101')).toThrow(/Unknown architecture "resnet101"\. Available: resnet18, resnet34, resnet50, vit_tiny/);
     expect(() => pretrainedConfig('toString')).toThrow(/Unknown architecture "toString"/);
+  });
+
+  it('has one card per registered model and no other; the offered ones are the pretrained ones', () => {
+    expect(Object.keys(ARCHITECTURES).sort()).toEqual([...REGISTERED_NAMES].sort());
+    expect(Object.values(ARCHITECTURES).filter((c) => c.offered).map((c) => c.arch)).toEqual(BACKBONE_NAMES);
+    expect(() => pretrainedConfig('test-tiny-resnet')).toThrow(/Unknown architecture/);
+    expect(architectureConfig('test-tiny-resnet')).toMatchObject({ family: 'resnet', offered: false, cropPct: 1 });
+  });
+
+  it('states each card family, feature width and parameter count as the model declares them', () => {
+    for (const name of REGISTERED_NAMES) {
+      const card = architectureConfig(name);
+      const layout = backboneLayout(name, { numClasses: 1000, imageSize: card.inputSize });
+      expect([card.family, card.featureDim], name).toEqual([layout.family, layout.featureDim]);
+      // timm's cards round to 0.01 M.
+      expect(Math.abs(totalParams(layout) / 1e6 - card.paramsMillions), name).toBeLessThan(0.006);
+    }
   });
 });

@@ -1,53 +1,34 @@
-import { validation } from '../../../shared/contract/errors.ts';
 import type { BackboneBuildOptions } from './base.ts';
-import { resnet } from './resnet.ts';
+import { type ArchitectureConfig, BACKBONE_CONFIGS, type BackboneName, buildOptions, configOf } from './configs.ts';
+import type { BackboneLayout } from './layout.ts';
+import { ResNet } from './resnet/model.ts';
 import type { Backbone, BackboneFamily } from './types.ts';
-import { vit } from './vit.ts';
+import { ViT } from './vit/model.ts';
 
-/** One registered architecture: its family, the family's config, and how to build it. */
+export { BACKBONE_NAMES, REGISTERED_NAMES, backboneLayout, isBackboneName, type BackboneName } from './configs.ts';
+
+/** One registered architecture: its family, the family's config, how to build it and how to lay it out. */
 export interface BackboneEntry {
   family: BackboneFamily;
   config: object;
   build(arch: string, opts: BackboneBuildOptions): Backbone;
 }
 
-/**
- * timm name → builder. Adding an architecture of a known family is one line here; a new family
- * is one file (like resnet.ts) plus its lines here.
- */
-export const BACKBONES = {
-  resnet18: resnet({ block: 'basic', layers: [2, 2, 2, 2] }),
-  resnet34: resnet({ block: 'basic', layers: [3, 4, 6, 3] }),
-  resnet50: resnet({ block: 'bottleneck', layers: [3, 4, 6, 3] }),
-  vit_tiny_patch16_224: vit({ patchSize: 16, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4 }),
-  vit_small_patch16_224: vit({ patchSize: 16, embedDim: 384, depth: 12, numHeads: 6, mlpRatio: 4 }),
-  vit_base_patch16_224: vit({ patchSize: 16, embedDim: 768, depth: 12, numHeads: 12, mlpRatio: 4 }),
-} satisfies Record<string, BackboneEntry>;
-
-export type BackboneName = keyof typeof BACKBONES;
-
-export const BACKBONE_NAMES = Object.keys(BACKBONES) as BackboneName[];
-
-export function isBackboneName(name: string): name is BackboneName {
-  return Object.hasOwn(BACKBONES, name);
+function entry(a: ArchitectureConfig): BackboneEntry {
+  if (a.family === 'resnet') return { ...a, build: (arch, opts) => new ResNet(arch, a.config, opts) };
+  return { ...a, build: (arch, opts) => new ViT(arch, a.config, opts) };
 }
 
+/** timm name → builder, from configs.ts (a new family is a folder like resnet/ plus its lines there). */
+export const BACKBONES = Object.fromEntries(Object.entries(BACKBONE_CONFIGS).map(([name, a]) => [name, entry(a)])) as Record<BackboneName, BackboneEntry>;
+
 export function backboneEntry(name: string): BackboneEntry {
-  if (!isBackboneName(name)) {
-    throw validation(`Unknown model architecture "${name}". Available: ${BACKBONE_NAMES.join(', ')}.`);
-  }
-  return BACKBONES[name];
+  return entry(configOf(name));
 }
 
 /** Build a randomly initialised backbone (timm's init); load weights into it afterwards. */
 export function createBackbone(name: string, opts: Partial<BackboneBuildOptions> = {}): Backbone {
-  const numClasses = opts.numClasses ?? 1000;
-  const imageSize = opts.imageSize ?? 224;
-  if (!Number.isInteger(numClasses) || numClasses < 0) {
-    throw validation(`The number of classes must be a whole number ≥ 0, got ${numClasses}.`);
-  }
-  if (!Number.isInteger(imageSize) || imageSize < 16) {
-    throw validation(`The image size must be a whole number of pixels ≥ 16, got ${imageSize}.`);
-  }
-  return backboneEntry(name).build(name, { numClasses, imageSize, seed: opts.seed });
+  return backboneEntry(name).build(name, buildOptions(opts));
 }
+
+export type { BackboneLayout };

@@ -1,4 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { BackboneFamily, ParamShapes } from './layout.ts';
+
+export type { BackboneFamily };
 
 /**
  * The one surface every backbone offers (timm's idea), so that freezing, gradual unfreezing,
@@ -7,7 +10,6 @@ import type * as tf from '@tensorflow/tfjs';
  * Tensors are NHWC float32 inside the model. Variable names are timm's state-dict names
  * (e.g. `layer1.0.conv1.weight`, `blocks.3.attn.qkv.weight`), with TF.js layouts.
  */
-export type BackboneFamily = 'resnet' | 'vit';
 
 export interface ForwardOptions {
   /**
@@ -21,9 +23,7 @@ export interface ForwardOptions {
   projectionDelta?: (block: number, which: 'q' | 'k' | 'v', input: tf.Tensor) => tf.Tensor | null;
 }
 
-export interface Backbone {
-  readonly arch: string;
-  readonly family: BackboneFamily;
+export interface Backbone extends ParamShapes {
   /** Width of the pre-logits embedding. */
   readonly featureDim: number;
   readonly numClasses: number;
@@ -37,14 +37,8 @@ export interface Backbone {
   checkInputSize(height: number, width: number): void;
   /** All parameters and buffers (BatchNorm running stats) by timm name. */
   readonly variables: ReadonlyMap<string, tf.Variable>;
-  /** Layer groups from input to output, e.g. stem, layer1..layer4, head / stem, blocks.0..11, norm, head. */
-  readonly groups: readonly string[];
-  /** The group a variable belongs to (every variable is in exactly one group). */
-  groupOf(variableName: string): string;
   /** Parameters that get no weight decay: norms, biases, pos_embed, cls_token. */
   noWeightDecay(variableName: string): boolean;
-  /** True for BatchNorm running statistics (buffers, never trained by gradients). */
-  isBuffer(variableName: string): boolean;
   /**
    * Run groups [from, to) of the network. `runGroups(x, 0, groups.length)` is the whole model;
    * splitting lets a frozen prefix be computed once and cached.

@@ -53,17 +53,3 @@ export function foldBatchNorm(w: HostWeights, conv: string, bn: string): { weigh
   return { weight: { shape: kernel.shape, data }, bias };
 }
 
-/** Walk a ResNet's blocks as the backbone builds them: (name, stride, downsample) per block. */
-export function resnetBlocks(layers: readonly number[], expansion: number): { name: string; stride: number; downsample: boolean }[] {
-  const blocks: { name: string; stride: number; downsample: boolean }[] = [];
-  let inC = 64;
-  layers.forEach((count, s) => {
-    const width = 64 * 2 ** s * expansion;
-    for (let b = 0; b < count; b++) {
-      const stride = b === 0 && s > 0 ? 2 : 1;
-      blocks.push({ name: `layer${s + 1}.${b}`, stride, downsample: stride !== 1 || inC !== width });
-      inC = width;
-    }
-  });
-  return blocks;
-}

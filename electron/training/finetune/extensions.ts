@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackboneLayout } from '../backbones/layout.ts';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
+import { totalParams } from './groups.ts';
 import { Rng } from './rng.ts';
 
 /**
@@ -69,15 +71,24 @@ export const ADAPTER_SHARE = 0.04;
 
 /**
  * Bottleneck width per site: channels × k, with k such that the adapters (2·c·r weights each)
- * add `targetShare` of the backbone's parameters; or channels / reduction for old runs.
+ * add `targetShare` of the backbone's `params`; or channels / reduction for old runs.
  */
-function bottleneckWidth(backbone: Backbone, widths: Map<string, number>, opts: AdapterOptions): (c: number) => number {
+function bottleneckWidth(params: number, widths: ReadonlyMap<string, number>, opts: AdapterOptions): (c: number) => number {
   if (opts.reduction !== undefined) return (c) => Math.max(4, Math.round(c / opts.reduction!));
-  let params = 0;
-  for (const [name, v] of backbone.variables) if (!backbone.isBuffer(name)) params += v.size;
   const squares = [...widths.values()].reduce((s, c) => s + 2 * c * c, 0);
   const k = ((opts.targetShare ?? ADAPTER_SHARE) * params) / squares;
   return (c) => Math.max(4, Math.round(k * c));
+}
+
+/** What createAdapters would add to a backbone of this layout: down and up weights and biases per site. */
+export function adapterParamCount(layout: BackboneLayout, opts: AdapterOptions = {}): number {
+  const width = bottleneckWidth(totalParams(layout), layout.hookWidths, opts);
+  let n = 0;
+  for (const c of layout.hookWidths.values()) {
+    const r = width(c);
+    n += c * r + r + r * c + c;
+  }
+  return n;
 }
 
 /**
@@ -88,7 +99,7 @@ export function createAdapters(backbone: Backbone, opts: AdapterOptions = {}): E
   const widths = probeGroupWidths(backbone);
   const rng = new Rng(opts.seed ?? 7);
   const variables = new Map<string, tf.Variable>();
-  const width = bottleneckWidth(backbone, widths, opts);
+  const width = bottleneckWidth(totalParams(backbone), widths, opts);
   for (const [g, c] of widths) {
     const r = width(c);
     variables.set(`adapters.${g}.down.weight`, namedVariable(`adapters.${g}.down.weight`, tf.tensor(rng.normalArray(c * r, Math.sqrt(2 / c)), [c, r])));

@@ -1,4 +1,4 @@
-import type { Backbone } from '../backbones/types.ts';
+import type { ParamShapes } from '../backbones/layout.ts';
 import { countParams, headGroup, parameterGroups, totalParams } from './groups.ts';
 
 /**
@@ -26,7 +26,7 @@ export function unitOf(param: string, group: string): string {
 }
 
 /** The body's units from the head down (the head is not one: it trains from the first epoch). */
-export function unfreezeUnits(backbone: Backbone): UnfreezeUnit[] {
+export function unfreezeUnits(backbone: ParamShapes): UnfreezeUnit[] {
   const total = totalParams(backbone);
   const head = headGroup(backbone);
   const inputFirst: UnfreezeUnit[] = [];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { unsupported } from '../../../shared/contract/errors.ts';
+import type { ParamShapes } from '../backbones/layout.ts';
 import type { Backbone } from '../backbones/types.ts';
 import { type Extension, denseLast, namedVariable } from './extensions.ts';
 import { Rng } from './rng.ts';
@@ -13,11 +14,24 @@ export interface LoraOptions {
 const TARGETS = ['q', 'v'] as const;
 
 /** Blocks of a ViT (`blocks.0` ... `blocks.N-1`), read from its groups. */
-function vitBlocks(backbone: Backbone): number[] {
+function vitBlocks(backbone: Pick<ParamShapes, 'groups'>): number[] {
   return backbone.groups.flatMap((g) => {
     const m = /^blocks\.(\d+)$/.exec(g);
     return m ? [Number(m[1])] : [];
   });
+}
+
+function checkLora(backbone: ParamShapes): void {
+  if (backbone.family !== 'vit') {
+    throw unsupported(`LoRA adapts attention layers and ${backbone.arch} has none. Choose a ViT backbone, or the adapter, gradual, top or full strategy.`);
+  }
+}
+
+/** What createLora would add: A [d, r] and B [r, d] for q and v of every block. */
+export function loraParamCount(backbone: ParamShapes, opts: LoraOptions = {}): number {
+  checkLora(backbone);
+  const rank = opts.rank ?? 8;
+  return vitBlocks(backbone).reduce((n, i) => n + TARGETS.length * 2 * backbone.shapes.get(`blocks.${i}.attn.qkv.weight`)![0] * rank, 0);
 }
 
 /**
@@ -26,9 +40,7 @@ function vitBlocks(backbone: Backbone): number[] {
  * have no attention projections.
  */
 export function createLora(backbone: Backbone, opts: LoraOptions = {}): Extension & { scale: number; rank: number } {
-  if (backbone.family !== 'vit') {
-    throw unsupported(`LoRA adapts attention layers and ${backbone.arch} has none. Choose a ViT backbone, or the adapter, gradual, top or full strategy.`);
-  }
+  checkLora(backbone);
   const rank = opts.rank ?? 8;
   const scale = (opts.alpha ?? 32) / rank;
   const rng = new Rng(opts.seed ?? 11);

@@ -1,10 +1,11 @@
 import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
+import type { BackboneLayout, ParamShapes } from '../backbones/layout.ts';
 import type { Backbone } from '../backbones/types.ts';
-import { type AdapterOptions, type Extension, createAdapters } from './extensions.ts';
+import { type AdapterOptions, type Extension, adapterParamCount, createAdapters } from './extensions.ts';
 import { unfreezeUnits, unfrozenCount, unitsForShare } from './gradual.ts';
 import { countParams, headGroup, parameterGroups, totalParams } from './groups.ts';
 import { describeSeconds } from './budget.ts';
-import { type LoraOptions, createLora } from './lora.ts';
+import { type LoraOptions, createLora, loraParamCount } from './lora.ts';
 
 export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -36,37 +37,51 @@ export interface Strategy {
 }
 
 /** Whether `param` of `group` trains in `epoch`, given that `group` is unfrozen then. */
-export function paramTrains(strategy: Strategy, group: string, param: string, epoch: number): boolean {
+export function paramTrains(strategy: StrategyRules, group: string, param: string, epoch: number): boolean {
   const only = strategy.partialAt?.(epoch).get(group);
   return !only || only.has(param);
 }
 
+/** A strategy's freezing schedule, without its extension's weights: all a plan needs besides counts. */
+export type StrategyRules = Omit<Strategy, 'extension'>;
+
 export function createStrategy(name: StrategyName, backbone: Backbone, opts: StrategyOptions = {}): Strategy {
+  const extension = name === 'adapter' ? createAdapters(backbone, opts.adapter) : name === 'lora' ? createLora(backbone, opts.lora) : null;
+  return { ...strategyRules(name, backbone, opts), extension };
+}
+
+/** Which groups (and parameters) of `backbone` train when, from its shapes alone. */
+export function strategyRules(name: StrategyName, backbone: ParamShapes, opts: StrategyOptions = {}): StrategyRules {
   const groups = backbone.groups;
   const head = headGroup(backbone);
   switch (name) {
     case 'full':
-      return { name, extension: null, trainableGroups: () => [...groups] };
+      return { name, trainableGroups: () => [...groups] };
     case 'top': {
       const top = topLayers(backbone);
-      return { name, extension: null, trainableGroups: () => top.groups, partialAt: () => top.partial };
+      return { name, trainableGroups: () => top.groups, partialAt: () => top.partial };
     }
+    case 'gradual':
+      return gradualRules(backbone, opts);
     case 'linear':
-      return { name, extension: null, trainableGroups: () => [head] };
-    case 'gradual': {
-      if (opts.gradual) return gradualByBlocks(backbone, opts.gradual.share, opts.gradual.epochs, opts.gradualEvery);
-      const every = Math.max(1, opts.gradualEvery ?? 1);
-      return {
-        name,
-        extension: null,
-        trainableGroups: (epoch) => groups.slice(Math.max(0, groups.length - 1 - Math.floor(epoch / every))),
-      };
-    }
     case 'adapter':
-      return { name, extension: createAdapters(backbone, opts.adapter), trainableGroups: () => [head] };
     case 'lora':
-      return { name, extension: createLora(backbone, opts.lora), trainableGroups: () => [head] };
+      return { name, trainableGroups: () => [head] };
   }
+}
+
+function gradualRules(backbone: ParamShapes, opts: StrategyOptions): StrategyRules {
+  if (opts.gradual) return gradualByBlocks(backbone, opts.gradual.share, opts.gradual.epochs, opts.gradualEvery);
+  const groups = backbone.groups;
+  const every = Math.max(1, opts.gradualEvery ?? 1);
+  return { name: 'gradual', trainableGroups: (epoch) => groups.slice(Math.max(0, groups.length - 1 - Math.floor(epoch / every))) };
+}
+
+/** The extension `name` would graft onto a backbone of this layout, counted without building it. */
+export function plannedExtension(name: StrategyName, layout: BackboneLayout, opts: StrategyOptions = {}): ExtensionCount | null {
+  if (name === 'adapter') return { group: 'adapters', params: adapterParamCount(layout, opts.adapter) };
+  if (name === 'lora') return { group: 'lora', params: loraParamCount(layout, opts.lora) };
+  return null;
 }
 
 /**
@@ -74,12 +89,12 @@ export function createStrategy(name: StrategyName, backbone: Backbone, opts: Str
  * a ViT's last block and final norm (~8% of ViT-Ti/S/B); a ResNet's last convolution and the
  * BatchNorm after it (resnet50 4%, resnet34 11%, resnet18 21%: its 3x3 convolutions are large).
  */
-function topLayers(backbone: Backbone): { groups: string[]; partial: Map<string, Set<string>> } {
+function topLayers(backbone: ParamShapes): { groups: string[]; partial: Map<string, Set<string>> } {
   const groups = backbone.groups;
   const head = headGroup(backbone);
   if (backbone.family === 'vit') return { groups: groups.slice(-3), partial: new Map() };
   const body = parameterGroups(backbone)[groups.length - 2];
-  const lastConv = body.params.findLastIndex((n) => backbone.variables.get(n)!.rank === 4);
+  const lastConv = body.params.findLastIndex((n) => backbone.shapes.get(n)!.length === 4);
   return { groups: [body.name, head], partial: new Map([[body.name, new Set(body.params.slice(Math.max(0, lastConv)))]]) };
 }
 
@@ -96,7 +111,7 @@ export interface TrainableSummary {
  * The blocks of the top `share` of the body, unfrozen from the head down (see gradual.ts); a group
  * whose blocks are only partly unfrozen keeps its BatchNorm statistics.
  */
-function gradualByBlocks(backbone: Backbone, share: number, epochs: number, every?: number): Strategy {
+function gradualByBlocks(backbone: ParamShapes, share: number, epochs: number, every?: number): StrategyRules {
   const units = unitsForShare(unfreezeUnits(backbone), share);
   const head = headGroup(backbone);
   const groupSize = new Map(parameterGroups(backbone).map((g) => [g.name, g.params.length]));
@@ -115,11 +130,31 @@ function gradualByBlocks(backbone: Backbone, share: number, epochs: number, ever
     cache.set(n, { groups: backbone.groups.filter((g) => g === head || byGroup.has(g)), partial });
     return cache.get(n)!;
   };
-  return { name: 'gradual', extension: null, trainableGroups: (e) => at(e).groups, partialAt: (e) => at(e).partial };
+  return { name: 'gradual', trainableGroups: (e) => at(e).groups, partialAt: (e) => at(e).partial };
 }
 
-/** Trainable parameters over a run of `epochs` (gradual: by its last epoch). */
-export function trainableSummary(backbone: Backbone, strategy: Strategy, epochs: number): TrainableSummary {
+/** An extension as a plan counts it: its parameter group and its number of parameters. */
+export interface ExtensionCount {
+  group: string;
+  params: number;
+}
+
+function countExtension(extension: Extension): ExtensionCount {
+  let params = 0;
+  for (const v of extension.variables.values()) params += v.size;
+  return { group: extension.group, params };
+}
+
+/**
+ * Trainable parameters over a run of `epochs` (gradual: by its last epoch), from shapes: the same
+ * for a built model with its strategy and for a layout with its rules and planned extension.
+ */
+export function trainableSummary(
+  backbone: ParamShapes,
+  strategy: StrategyRules & { extension?: Extension | null },
+  epochs: number,
+  extension: ExtensionCount | null = strategy.extension ? countExtension(strategy.extension) : null,
+): TrainableSummary {
   const groups = new Set<string>();
   const trains = new Set<string>();
   const paramsOf = new Map(parameterGroups(backbone).map((g) => [g.name, g.params]));
@@ -129,13 +164,11 @@ export function trainableSummary(backbone: Backbone, strategy: Strategy, epochs:
       for (const p of paramsOf.get(g) ?? []) if (paramTrains(strategy, g, p, e)) trains.add(p);
     }
   }
-  const params = [...trains];
-  let extra = 0;
-  for (const v of strategy.extension?.variables.values() ?? []) extra += v.size;
-  const trainable = countParams(backbone, params) + extra;
+  const extra = extension?.params ?? 0;
+  const trainable = countParams(backbone, trains) + extra;
   const total = totalParams(backbone) + extra;
   const ordered = backbone.groups.filter((g) => groups.has(g));
-  if (strategy.extension) ordered.push(strategy.extension.group);
+  if (extension) ordered.push(extension.group);
   return { trainableParams: trainable, totalParams: total, share: trainable / total, groups: ordered };
 }
 

@@ -1,7 +1,7 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import type { DecodedImage } from '../../../shared/domain/pixels.ts';
 import { RESIZE_MODES, type ResizeMode } from '../../../shared/domain/run.ts';
-import type { PretrainedConfig, Rgb } from '../backbones/pretrained.ts';
+import type { ArchitectureCard, Rgb } from '../backbones/pretrained.ts';
 import { type CropBox, type FloatImage, type Interpolation, resizeAndCrop } from './resample.ts';
 
 /**
@@ -38,7 +38,7 @@ export interface PreprocessConfig {
 }
 
 /** The preprocessing of a pretrained model, optionally at another size (ViT pos_embed is resampled). */
-export function preprocessConfigFor(cfg: PretrainedConfig, overrides: Partial<PreprocessConfig> = {}): PreprocessConfig {
+export function preprocessConfigFor(cfg: Pick<ArchitectureCard, 'inputSize' | 'cropPct' | 'mean' | 'std'>, overrides: Partial<PreprocessConfig> = {}): PreprocessConfig {
   return {
     size: cfg.inputSize,
     cropPct: cfg.cropPct,

@@ -1,29 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../../shared/domain/run.ts';
 import { createBackbone } from '../backbones/index.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, pretrainedConfig } from '../backbones/pretrained.ts';
+import { architectureConfig } from '../backbones/pretrained.ts';
 import type { Backbone } from '../backbones/types.ts';
 import type { StrategyOptions } from '../finetune/strategies.ts';
-import { createTinyResnet } from '../finetune/testing/tiny-resnet.ts';
-import { createTinyVit } from '../finetune/testing/tiny-vit.ts';
 import type { PreprocessConfig } from '../preprocess/preprocess.ts';
 import { preprocessConfigFor } from '../preprocess/preprocess.ts';
 import type { HostTensor } from '../weights/layout.ts';
 import { loadWeights } from '../weights/load-weights.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
-
-/**
- * Tiny nets for tests and smoke runs of the whole pipeline (CLI, trainer process, resume); they
- * are not offered in the UI's model list.
- */
-export const TEST_BACKBONES: Record<string, (numClasses: number, imageSize: number, seed: number) => Backbone> = {
-  'test-tiny-resnet': (numClasses, imageSize, seed) => createTinyResnet({ numClasses, imageSize, seed }),
-  'test-tiny-vit': (numClasses, imageSize, seed) => createTinyVit({ numClasses, imageSize, seed }),
-};
-
-export function isTestBackbone(name: string): boolean {
-  return Object.hasOwn(TEST_BACKBONES, name);
-}
 
 /** The strategy options a run's config implies: the same in the trainer, the plan and the model loader. */
 export function strategyOptions(config: RunConfig): StrategyOptions {
@@ -38,7 +23,6 @@ export function strategyOptions(config: RunConfig): StrategyOptions {
 /** Build the run's backbone with a fresh head for the project's classes and load its weights. */
 export async function buildBackbone(config: RunConfig): Promise<Backbone> {
   const numClasses = config.classes.length;
-  if (isTestBackbone(config.backbone)) return TEST_BACKBONES[config.backbone](numClasses, config.imageSize, config.seed);
   // The seed fixes the new head's initialisation: the same seed gives the same run.
   const backbone = createBackbone(config.backbone, { numClasses, imageSize: config.imageSize, seed: config.seed });
   if (!config.weights) return backbone;
@@ -77,8 +61,5 @@ async function adaptHost(
 export function preprocessFor(config: RunConfig): PreprocessConfig {
   // Configs written before resize modes existed (and partial ones) centre-crop, as they always did.
   const resize = config.resize ?? 'crop';
-  if (isTestBackbone(config.backbone)) {
-    return { size: config.imageSize, cropPct: 1, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize };
-  }
-  return preprocessConfigFor(pretrainedConfig(config.backbone), { size: config.imageSize, resize });
+  return preprocessConfigFor(architectureConfig(config.backbone), { size: config.imageSize, resize });
 }

@@ -9,7 +9,7 @@ import { FineTuner } from '../finetune/loop.ts';
 import { createStrategy } from '../finetune/strategies.ts';
 import { baseConfig } from '../finetune/testing/config.ts';
 import { syntheticData } from '../finetune/testing/synthetic.ts';
-import { TEST_BACKBONES } from './model.ts';
+import { createBackbone } from '../backbones/index.ts';
 import { loadTrainedModel } from './trained-model.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-trained-'));
@@ -26,7 +26,7 @@ const runConfig = (backbone: string, strategy: 'lora' | 'adapter'): RunConfig =>
 
 describe('loading a trained model for export', () => {
   it.each([['test-tiny-vit', 'lora'], ['test-tiny-resnet', 'adapter']] as const)('%s / %s reproduces the trained outputs', async (arch, strategy) => {
-    const backbone = TEST_BACKBONES[arch](3, 16, 5);
+    const backbone = createBackbone(arch, { numClasses: 3, imageSize: 16, seed: 5 });
     const s = createStrategy(strategy, backbone, { lora: { seed: 5 }, adapter: { seed: 5 } });
     const t = new FineTuner(backbone, s, baseConfig({ epochs: 2 }), syntheticData(16, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
     await t.fit();

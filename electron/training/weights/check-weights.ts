@@ -3,6 +3,7 @@ import { type PretrainedConfig, pretrainedConfig } from '../backbones/pretrained
 import { CLASSIFIER_PREFIX, tfShapeOf } from './layout.ts';
 import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.ts';
 import { findNonFinite } from '../backbones/finite.ts';
+import { backboneLayout } from '../backbones/configs.ts';
 
 /** A tensor every timm checkpoint of the family has: a cheap first check that the file is for this arch. */
 const FAMILY_MARKER = { resnet: 'conv1.weight', vit: 'patch_embed.proj.weight' } as const;
@@ -19,7 +20,7 @@ export async function checkWeightsFile(path: string, arch: string): Promise<void
   const file = await SafetensorsFile.open(path);
   try {
     checkIdentity(file, arch, cfg);
-    const expected = await bodyShapes(arch, cfg);
+    const expected = bodyShapes(arch, cfg);
     checkTensors(file, arch, expected, `${CLASSIFIER_PREFIX[cfg.family]}.`);
     await checkFinite(file, arch);
   } finally {
@@ -41,16 +42,10 @@ function checkIdentity(file: SafetensorsFile, arch: string, cfg: PretrainedConfi
   if (saved && saved !== arch) throw validation(`${file.path} was saved from ${saved}, not ${arch}. Import it with --arch ${saved}.`);
 }
 
-/** The TF.js shape of every variable of `arch` without its classifier (the model is built, read, disposed). */
-async function bodyShapes(arch: string, cfg: PretrainedConfig): Promise<Map<string, number[]>> {
-  // TensorFlow loads only when a file is imported, so the engine and the CLI start fast.
-  const { createBackbone } = await import('../backbones/registry.ts');
-  const model = createBackbone(arch, { numClasses: 0, imageSize: cfg.inputSize });
-  try {
-    return new Map([...model.variables].map(([name, v]) => [name, [...v.shape]]));
-  } finally {
-    model.dispose();
-  }
+/** The TF.js shape of every variable of `arch` without its classifier, from its layout: no model built, no TensorFlow loaded. */
+function bodyShapes(arch: string, cfg: PretrainedConfig): Map<string, number[]> {
+  const layout = backboneLayout(arch, { numClasses: 0, imageSize: cfg.inputSize });
+  return new Map([...layout.shapes].map(([name, shape]) => [name, [...shape]]));
 }
 
 function checkTensors(file: SafetensorsFile, arch: string, expected: Map<string, number[]>, headPrefix: string): void {

@@ -25,12 +25,13 @@ const tiny = ['--backbone', 'test-tiny-resnet', '--image-size', '16', '--batch-s
 
 describe('labeltune train', () => {
   it('--json prints run id, backend, strategy, trainable share, per-epoch and final metrics', async () => {
-    const { code, out } = await run('train', t.projectDir, ...tiny, '--strategy', 'linear', '--epochs', '8', '--lr', '0.05', '--json');
+    const { code, out } = await run('train', t.projectDir, ...tiny, '--strategy', 'top', '--epochs', '8', '--lr', '0.05', '--json');
     expect(code).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc).toMatchObject({ status: 'completed', backend: 'cpu', strategy: 'linear', trainableParams: 27, totalParams: 851 });
+    // top on the tiny ResNet: layer4's last convolution (its block's 1×1 downsample, 8·8) and its BatchNorm (2·8), and the head (8·3 + 3), of 6195.
+    expect(doc).toMatchObject({ status: 'completed', backend: 'cpu', strategy: 'top', trainableParams: 107, totalParams: 6195 });
     expect(doc.runId).toBeGreaterThan(0);
-    expect(doc.trainableShare).toBeCloseTo(27 / 851, 12);
+    expect(doc.trainableShare).toBeCloseTo(107 / 6195, 12);
     expect(doc.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(doc.final.epoch).toBe(8);
     expect(doc.final.valAccuracy).toBeGreaterThanOrEqual(0.85);

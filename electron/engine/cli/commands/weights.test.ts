@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath } from '../../../training/weights/testing/fixtures.ts';
+import { sharedFixture } from '../../testing/fixtures.ts';
 import { runCli } from '../../testing/cli.ts';
 
-const VIT = fixturePath('vit_tiny_patch16_224/model.safetensors');
+const VIT = sharedFixture('backbones/vit_tiny_patch16_224/model.safetensors');
 const VIT_BYTES = readFileSync(VIT);
 let home: string;
 let server: Server;
@@ -51,10 +51,10 @@ describe('labeltune weights', () => {
   });
 
   it('imports a file with --arch, and reports user and usage errors with exit codes 1 and 2', async () => {
-    const ok = await cli('weights', 'import', fixturePath('resnet18/model.safetensors'), '--arch', 'resnet18');
+    const ok = await cli('weights', 'import', sharedFixture('backbones/resnet18/model.safetensors'), '--arch', 'resnet18');
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^Imported .*resnet18\/model\.safetensors as resnet18\n .*timm\/resnet18\.a1_in1k\/model\.safetensors\n  sha256 [0-9a-f]{64}$/);
-    const wrong = await cli('weights', 'import', fixturePath('resnet18/model.safetensors'), '--arch', 'resnet50', '--json');
+    const wrong = await cli('weights', 'import', sharedFixture('backbones/resnet18/model.safetensors'), '--arch', 'resnet50', '--json');
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.out).error).toMatchObject({ code: 'validation' });
     expect((await cli('weights', 'import', 'x.safetensors')).code).toBe(2);

@@ -1,12 +1,12 @@
 import { backboneEntry } from '../../backbones/registry.ts';
-import type { ResNetConfig } from '../../backbones/resnet.ts';
+import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
 import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit.ts';
+import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
-import { resnetToOnnx } from './resnet.ts';
-import { vitToOnnx } from './vit.ts';
+import { resnetToOnnx } from '../../backbones/resnet/onnx.ts';
+import { vitToOnnx } from '../../backbones/vit/onnx.ts';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'logits';

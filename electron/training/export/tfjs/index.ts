@@ -2,13 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { backboneEntry } from '../../backbones/registry.ts';
-import type { ResNetConfig } from '../../backbones/resnet.ts';
+import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
 import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit.ts';
+import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
 import { type GraphModelArtifacts, TfGraph } from './graph-def.ts';
-import { resnetGraph, vitGraph } from './models.ts';
+import { resnetGraph } from '../../backbones/resnet/graph-def.ts';
+import { vitGraph } from '../../backbones/vit/graph-def.ts';
 
 export const TFJS_INPUT = 'input';
 export const TFJS_OUTPUT = 'logits';

@@ -59,6 +59,9 @@ export function createTinyResnet(opts: TinyOptions): Backbone {
     imageSize: opts.imageSize,
     checkInputSize: () => {}, // any H x W, as the real ResNets
     variables: vs.vars,
+    get shapes() {
+      return new Map([...vs.vars].map(([n, v]) => [n, v.shape]));
+    },
     groups,
     groupOf,
     noWeightDecay: noWeightDecayName,

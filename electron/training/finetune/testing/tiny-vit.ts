@@ -97,6 +97,9 @@ export function createTinyVit(opts: TinyOptions & { depth?: number; patch?: numb
       }
     },
     variables: vs.vars,
+    get shapes() {
+      return new Map([...vs.vars].map(([n, v]) => [n, v.shape]));
+    },
     groups,
     groupOf,
     noWeightDecay: noWeightDecayName,

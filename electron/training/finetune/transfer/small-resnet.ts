@@ -60,6 +60,9 @@ export function createSmallResnet(opts: SmallResnetOptions): Backbone {
     imageSize: opts.imageSize,
     checkInputSize: () => {}, // any H x W, as the real ResNets
     variables: vs.vars,
+    get shapes() {
+      return new Map([...vs.vars].map(([n, v]) => [n, v.shape]));
+    },
     groups: GROUPS,
     groupOf,
     noWeightDecay: noWeightDecayName,

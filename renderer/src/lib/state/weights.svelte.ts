@@ -159,8 +159,8 @@ export class WeightsState {
 
 /** The entry part of a download or import result (the rest describes the action, not the file). */
 function catalogFields(r: WeightsEntry): WeightsEntry {
-  const { arch, family, repo, file, url, paramsMillions, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path } = r;
-  return { arch, family, repo, file, url, paramsMillions, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path, downloadJob: null };
+  const { arch, family, repo, file, url, paramsMillions, gflops, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path } = r;
+  return { arch, family, repo, file, url, paramsMillions, gflops, featureDim, inputSize, expectedSha256, cached, sha256, size, source, path, downloadJob: null };
 }
 
 function downloadedMessage(r: WeightsDownloadResult): string {

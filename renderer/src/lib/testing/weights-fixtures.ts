@@ -7,7 +7,7 @@ export function weightsEntry(arch: string, o: Partial<WeightsEntry> = {}): Weigh
   const repo = `timm/${arch}.${vit ? 'augreg_in21k_ft_in1k' : 'a1_in1k'}`;
   return {
     arch, family: vit ? 'vit' : 'resnet', repo, file: 'model.safetensors', url: `https://huggingface.co/${repo}/resolve/main/model.safetensors`,
-    paramsMillions: vit ? 5.72 : 11.69, featureDim: vit ? 192 : 512, inputSize: 224, expectedSha256: null,
+    paramsMillions: vit ? 5.72 : 11.69, gflops: vit ? 1.26 : 1.82, featureDim: vit ? 192 : 512, inputSize: 224, expectedSha256: null,
     cached: false, sha256: null, size: null, source: null, path: null, downloadJob: null, ...o,
   };
 }

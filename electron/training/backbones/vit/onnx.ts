@@ -1,10 +1,10 @@
-import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit.ts';
+import type { Backbone } from '../types.ts';
+import type { ViTConfig } from './layout.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
-import type { OnnxGraph } from './graph.ts';
-import type { HostWeights } from '../host-weights.ts';
-import { type AdapterWeights, hasAdapter } from '../adapters.ts';
-import { activation, gemm } from './resnet.ts';
+import type { OnnxGraph } from '../../export/onnx/graph.ts';
+import type { HostWeights } from '../../export/host-weights.ts';
+import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';
+import { activation, gemm } from '../../export/onnx/ops.ts';
 
 const LN_EPS = 1e-6;
 

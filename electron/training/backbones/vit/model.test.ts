@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWeights } from '../weights/load-weights.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
-import { checkpointAdapter } from './adapt.ts';
-import { linear } from './ops.ts';
+import { loadWeights } from '../../weights/load-weights.ts';
+import { SafetensorsFile } from '../../weights/safetensors.ts';
+import { checkpointAdapter } from '../adapt.ts';
+import { linear } from '../ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';
-import { createBackbone } from './registry.ts';
-import { FIXTURE_DIR, useTestBackend } from './testing.ts';
-import type { Backbone, ForwardOptions } from './types.ts';
+import { createBackbone } from '../registry.ts';
+import { FIXTURE_DIR, useTestBackend } from '../testing.ts';
+import type { Backbone, ForwardOptions } from '../types.ts';
 
 beforeAll(useTestBackend);
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bicubicAaWeights, resamplePosEmbed } from './pos-embed.ts';
-import { useTestBackend } from './testing.ts';
+import { useTestBackend } from '../testing.ts';
 
 beforeAll(useTestBackend);
 

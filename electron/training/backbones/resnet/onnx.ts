@@ -1,9 +1,10 @@
-import type { Backbone } from '../../backbones/types.ts';
-import type { ResNetConfig } from '../../backbones/resnet.ts';
+import type { Backbone } from '../types.ts';
+import { type ResNetConfig, stageBlocks } from './layout.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
-import { type HostWeights, foldBatchNorm, resnetBlocks } from '../host-weights.ts';
-import { type AdapterWeights, hasAdapter } from '../adapters.ts';
-import type { OnnxGraph } from './graph.ts';
+import { type HostWeights, foldBatchNorm } from '../../export/host-weights.ts';
+import { type AdapterWeights, hasAdapter } from '../../export/adapters.ts';
+import type { OnnxGraph } from '../../export/onnx/graph.ts';
+import { activation, gemm } from '../../export/onnx/ops.ts';
 
 /**
  * ResNet as ONNX: NCHW input, each convolution with its BatchNorm folded in (eval mode:
@@ -23,7 +24,7 @@ export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig
   };
   let x = g.node('Relu', [convBn(input, 'conv1', 'bn1', 2, 3)]);
   x = g.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  const blocks = resnetBlocks(config.layers, config.block === 'basic' ? 1 : 4);
+  const blocks = stageBlocks(config).flat();
   blocks.forEach(({ name: n, stride, downsample }, i) => {
     let y: string;
     if (config.block === 'basic') {
@@ -44,13 +45,6 @@ export function resnetToOnnx(g: OnnxGraph, model: Backbone, config: ResNetConfig
   return model.numClasses > 0 ? gemm(g, pooled, w, 'fc') : pooled;
 }
 
-/** y = x·W + b with W stored [in, out] (TF.js layout). */
-export function gemm(g: OnnxGraph, x: string, w: HostWeights, prefix: string, output?: string): string {
-  const weight = w.get(`${prefix}.weight`)!;
-  const bias = w.get(`${prefix}.bias`)!;
-  return g.node('Gemm', [x, g.weight(`${prefix}.weight`, weight.shape, weight.data), g.weight(`${prefix}.bias`, bias.shape, bias.data)], {}, output);
-}
-
 /** An adapter on an NCHW map: 1×1 convolutions down and up, the activation between, a residual add. */
 function convAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string): string {
   const conv = (input: string, name: string) => {
@@ -63,10 +57,4 @@ function convAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string):
   };
   const h = activation(g, conv(x, 'down'), a.activation, `adapters.${group}`);
   return g.node('Add', [x, conv(h, 'up')]);
-}
-
-export function activation(g: OnnxGraph, x: string, kind: 'relu' | 'gelu', prefix: string): string {
-  if (kind === 'relu') return g.node('Relu', [x]);
-  const erf = g.node('Erf', [g.node('Mul', [x, g.scalar(`${prefix}.rsqrt2`, Math.SQRT1_2)])]);
-  return g.node('Mul', [g.node('Mul', [x, g.scalar(`${prefix}.half`, 0.5)]), g.node('Add', [erf, g.scalar(`${prefix}.one`, 1)])]);
 }

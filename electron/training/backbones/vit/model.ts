@@ -1,71 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import { validation } from '../../../shared/contract/errors.ts';
-import { BaseBackbone, type BackboneBuildOptions } from './base.ts';
-import { conv2d, gelu, layerNorm, linear } from './ops.ts';
+import { BaseBackbone, type BackboneBuildOptions } from '../base.ts';
+import { NUM_PREFIX_TOKENS, type ViTConfig, vitLayout } from './layout.ts';
+import { conv2d, gelu, layerNorm, linear } from '../ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';
-import type { ForwardOptions } from './types.ts';
+import type { ForwardOptions } from '../types.ts';
 
-/** timm's VisionTransformer knobs for the plain class-token ViTs (vit_{tiny,small,base}_patch16_224). */
-export interface ViTConfig {
-  patchSize: number;
-  embedDim: number;
-  depth: number;
-  numHeads: number;
-  mlpRatio: number;
-}
+export type { ViTConfig };
 
 const LN_EPS = 1e-6;
-const NUM_PREFIX_TOKENS = 1;
 
 /** timm VisionTransformer: patch conv, class token, pre-norm blocks with fused qkv, final norm, token pooling. */
 export class ViT extends BaseBackbone {
   readonly family = 'vit' as const;
-  readonly groups: readonly string[];
   private readonly grid: number;
 
   constructor(arch: string, readonly config: ViTConfig, opts: BackboneBuildOptions) {
-    super(arch, config.embedDim, opts, 'head');
-    if (opts.imageSize % config.patchSize !== 0) {
-      throw validation(`${arch} needs an image size that is a multiple of ${config.patchSize} px, got ${opts.imageSize}.`);
-    }
+    super(vitLayout(arch, config, opts), opts.seed);
     this.grid = opts.imageSize / config.patchSize;
-    this.groups = ['stem', ...Array.from({ length: config.depth }, (_, i) => `blocks.${i}`), 'norm', 'head'];
-    this.build();
-  }
-
-  private build(): void {
-    const { patchSize: ps, embedDim: d, depth, mlpRatio } = this.config;
-    const p = this.params;
-    p.add('patch_embed.proj.weight', p.truncNormal([ps, ps, 3, d]));
-    p.add('patch_embed.proj.bias', tf.zeros([d]));
-    p.add('cls_token', p.rng.normal([1, 1, d], 1e-6));
-    p.add('pos_embed', p.truncNormal([1, NUM_PREFIX_TOKENS + this.grid * this.grid, d]));
-    const hidden = Math.round(d * mlpRatio);
-    for (let i = 0; i < depth; i++) {
-      const b = `blocks.${i}`;
-      p.addLayerNorm(`${b}.norm1`, d);
-      this.addLinear(`${b}.attn.qkv`, d, 3 * d);
-      this.addLinear(`${b}.attn.proj`, d, d);
-      p.addLayerNorm(`${b}.norm2`, d);
-      this.addLinear(`${b}.mlp.fc1`, d, hidden);
-      this.addLinear(`${b}.mlp.fc2`, hidden, d);
-    }
-    p.addLayerNorm('norm', d);
-    this.addClassifier();
-  }
-
-  /** timm's ViT init for linears: trunc_normal(0.02) weight, zero bias. */
-  private addLinear(name: string, inDim: number, outDim: number): void {
-    this.params.add(`${name}.weight`, this.params.truncNormal([inDim, outDim]));
-    this.params.add(`${name}.bias`, tf.zeros([outDim]));
-  }
-
-  groupOf(variableName: string): string {
-    this.params.get(variableName);
-    if (variableName.startsWith('blocks.')) return variableName.split('.', 2).join('.');
-    if (variableName.startsWith('norm.')) return 'norm';
-    if (variableName.startsWith('head.')) return 'head';
-    return 'stem';
   }
 
   protected override noDecayExtra(): readonly string[] {
@@ -147,9 +98,4 @@ export class ViT extends BaseBackbone {
     const [n, , d] = features.shape;
     return tf.reshape(tf.slice(features, [0, 0, 0], [n, 1, d]), [n, d]);
   }
-}
-
-/** Registry entry factory: `vit({ patchSize: 16, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: 4 })`. */
-export function vit(config: ViTConfig) {
-  return { family: 'vit' as const, config, build: (arch: string, opts: BackboneBuildOptions) => new ViT(arch, config, opts) };
 }

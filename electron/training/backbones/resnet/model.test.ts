@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackbone } from './registry.ts';
-import { useTestBackend } from './testing.ts';
-import type { Backbone } from './types.ts';
+import { createBackbone } from '../registry.ts';
+import { useTestBackend } from '../testing.ts';
+import type { Backbone } from '../types.ts';
 
 beforeAll(useTestBackend);
 
