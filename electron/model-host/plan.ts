@@ -21,7 +21,6 @@ import { WeightCache } from '../training/weights/cache.ts';
 import { NATIVE_MODULES } from '../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../training/backends/system-probe.ts';
 import { type AdapterProbe, probeAdapter } from '../training/backends/webgpu-adapter.ts';
-import type { ViTConfig } from '../training/backbones/vit.ts';
 import type { WebGpuAdapter } from '../../shared/contract/system.ts';
 import type { MeasuredPace, PaceRecord, RunData } from '../../shared/contract/model-host.ts';
 
@@ -72,7 +71,8 @@ function webgpuAdapter(): WebGpuAdapter | null {
 function adapterBatchCap(backbone: string, size: number, rung: BackendRung): { cap: number; adapter: WebGpuAdapter | null } {
   const adapter = rung === 'webgpu' ? webgpuAdapter() : null;
   if (!adapter) return { cap: Infinity, adapter };
-  const vit = family(backbone) === 'vit' && !isTestBackbone(backbone) ? (backboneEntry(backbone).config as ViTConfig) : undefined;
+  const arch = configOf(backbone);
+  const vit = arch.family === 'vit' ? arch.config : undefined;
   return { cap: bufferLimitedBatch(largestBufferFloatsPerImage(family(backbone), size, vit), adapter.limits), adapter };
 }
 
