@@ -7,6 +7,7 @@ import { decodeFile } from '../../electron/imaging/decode/index.ts';
 import { preprocessImage } from '../../electron/training/preprocess/preprocess.ts';
 import { preprocessFor } from '../../electron/training/trainer/model.ts';
 import { encodeNpy } from '../../electron/training/weights/npy.ts';
+import { macroAuc } from '../../shared/metrics/training-metrics.ts';
 import { fillSampleProject } from '../../electron/engine/runs/testing/sample-project.ts';
 import { runCli } from '../../electron/engine/testing/cli.ts';
 import { requireInCi } from '../../electron/engine/testing/require-in-ci.ts';
@@ -117,6 +118,24 @@ print(float(np.abs(app - y).max()))`, job));
     expect(diff).toBeLessThan(1e-4);
   });
 
+  it("train.py's macro one-vs-rest AUC equals the app's (shared/metrics) on the same scores, ties and absent classes included", () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 1000) / 1000;
+    const n = 40;
+    const k = 4;
+    // Scores on a coarse grid (many ties); class 3 never present, so it is left out of the mean.
+    const probs = Array.from({ length: n }, () => Array.from({ length: k }, () => Math.round(rand() * 20) / 20));
+    const single = Array.from({ length: n }, (_, i) => Array.from({ length: k }, (_, c) => (c === i % 3 ? 1 : 0)));
+    const multi = Array.from({ length: n }, () => Array.from({ length: k }, (_, c) => (c < 3 && rand() < 0.4 ? 1 : 0)));
+    for (const targets of [single, multi]) {
+      const app = macroAuc(probs.flat(), targets.flat(), k)!;
+      const mine = Number(py(`print(repr(train.macro_auc(${JSON.stringify(probs)}, ${JSON.stringify(targets)})))`, job));
+      expect(app).toBeGreaterThan(0.3);
+      expect(Math.abs(mine - app)).toBeLessThan(1e-12);
+    }
+    expect(py(`print(train.macro_auc([[0.2, 0.8], [0.4, 0.6]], [[1, 0], [1, 0]]))`, job)).toBe('None');
+  });
+
   it('job export --copy puts the images in the folder and the manifest points there', async () => {
     const copied = join(t.tmp, 'job-copy');
     const { code, out } = await runCli('job', 'export', t.projectDir, '--out', copied, ...JOB_OPTS, '--strategy', 'linear', '--copy', '--json');
@@ -190,6 +209,8 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     const rows = readFileSync(join(job, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(doc).toMatchObject({ status: 'completed', backend: 'pytorch', backbone: 'resnet18', strategy: 'top' });
     expect(doc.epochs.map((e: { valAccuracy: number }) => e.valAccuracy)).toEqual(rows.map((r) => r.valAccuracy));
+    expect(rows.every((r) => r.valAuc > 0.3 && r.valAuc <= 1)).toBe(true);
+    expect(doc.epochs.map((e: { valAuc: number }) => e.valAuc)).toEqual(rows.map((r) => r.valAuc));
     expect(doc.final.valAccuracy).toBe(rows[1].valAccuracy);
     expect(doc.best.epoch).toBe(before.bestEpoch);
     const ev = await runCli('eval', t.projectDir, '--run', String(doc.runId), '--split', 'val', '--json');
@@ -198,6 +219,14 @@ print(max(float((a[k] - b[k]).abs().max()) for k in a))`, resumed));
     expect(metrics.images).toBe(15);
     expect(metrics.accuracy).toBe(rows[before.bestEpoch - 1].valAccuracy);
     timings.importedValAccuracy = metrics.accuracy;
+    // The script's AUC is the app's: the mean of the evaluation's one-vs-rest AUCs on the same images.
+    const aucs = metrics.perClass.map((c: { auc: number | null }) => c.auc).filter((x: number | null) => x !== null);
+    expect(aucs).toHaveLength(3);
+    const appAuc = aucs.reduce((x: number, y: number) => x + y, 0) / aucs.length;
+    timings.importedValAucDiff = Math.abs(appAuc - rows[before.bestEpoch - 1].valAuc);
+    expect(timings.importedValAucDiff).toBeLessThan(1e-6);
+    const last = await runCli('eval', t.projectDir, '--run', String(doc.runId), '--split', 'val', '--checkpoint', 'last', '--json');
+    expect(JSON.parse(last.out)).toMatchObject({ checkpoint: { which: 'last', epoch: 2 }, accuracy: rows[1].valAccuracy });
     // Not only the same count: the same images wrong, by the script's model on its best checkpoint.
     const wrong = JSON.parse(py(`
 import json, torch

@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # labeltune_job/ beside this file, also under runpy (Ray)
 
 from labeltune_job.distributed import all_sum, setup, use_global_batchnorm  # noqa: E402
+from labeltune_job.metrics import macro_auc  # noqa: E402,F401
 from labeltune_job.models import add_lora, build_model, load_timm  # noqa: E402,F401
 from labeltune_job.preprocess import geometry, preprocess, resample_matrix  # noqa: E402,F401
 from labeltune_job.safetensors import read_safetensors, timm_state, write_safetensors  # noqa: E402,F401
@@ -87,9 +88,12 @@ def set_bn_modes(model, bn_train_groups, group_of_module):
 
 
 def evaluate(model, data, cfg, device, world, rank, batch):
-    """Eval mode over this rank's share of the split; sums over ranks: loss, correct, count."""
+    """Eval mode over this rank's share of the split, summed over ranks: mean loss, accuracy, macro AUC (the app's validate)."""
     model.eval()
     rows = list(range(rank, len(data.items), world))
+    k = data.targets.shape[1]
+    # Every rank fills its rows; the sum over ranks is every row's probabilities (a + 0 is exact).
+    probs = torch.zeros(len(data.items), k, dtype=torch.float64, device=device)
     loss_sum, correct, count = 0.0, 0.0, 0.0
     with torch.no_grad():
         for i in range(0, len(rows), batch):
@@ -98,15 +102,21 @@ def evaluate(model, data, cfg, device, world, rank, batch):
             t = data.targets[r].to(device)
             if cfg['multiLabel']:
                 loss = weighted_bce(logits, t, None, 0)
-                correct += float(((torch.sigmoid(logits) >= 0.5) == (t > 0.5)).sum())
+                p = torch.sigmoid(logits)
+                correct += float(((p >= 0.5) == (t > 0.5)).sum())
                 count += t.numel()
             else:
                 loss = weighted_ce(logits, t, None, 0)
+                p = torch.softmax(logits, 1)
                 correct += float(t[torch.arange(len(r)), logits.argmax(1)].sum())
                 count += len(r)
+            probs[r] = p.double()
             loss_sum += float(loss) * len(r)
+    if world > 1:
+        dist.all_reduce(probs)
     loss_sum, correct, count, n = all_sum([loss_sum, correct, count, len(rows)], device, world)
-    return loss_sum / max(n, 1), correct / max(count, 1)
+    auc = macro_auc(probs.cpu().float().tolist(), data.targets.tolist())
+    return loss_sum / max(n, 1), correct / max(count, 1), auc
 
 
 def main(job_dir=HERE):
@@ -200,7 +210,7 @@ def main(job_dir=HERE):
         if stop_reason:
             break
         train_seconds = time.time() - t0
-        val_loss, val_acc = evaluate(model, val, cfg, device, world, rank, max(1, 2 * B // world))
+        val_loss, val_acc, val_auc = evaluate(model, val, cfg, device, world, rank, max(1, 2 * B // world))
         best = loop['bestLoss'] is None or val_loss < loop['bestLoss'] - 1e-7
         loop = {
             'epoch': epoch + 1,
@@ -210,7 +220,7 @@ def main(job_dir=HERE):
             'wallSeconds': loop['wallSeconds'] + time.time() - t0,
         }
         row = {
-            'epoch': epoch + 1, 'trainLoss': loss_sum / steps, 'valLoss': val_loss, 'valAccuracy': val_acc, 'valAuc': None,
+            'epoch': epoch + 1, 'trainLoss': loss_sum / steps, 'valLoss': val_loss, 'valAccuracy': val_acc, 'valAuc': val_auc,
             'learningRates': lrs, 'imagesPerSec': steps * bs / max(train_seconds, 1e-9), 'trainableGroups': sched['trainableGroups'],
             'isBest': best, 'worldSize': world, 'seconds': time.time() - t0,
         }
