@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError, validation } from '../../shared/contract/errors.ts';
-import type { HostArgs, HostResult, JobLoopState } from '../../shared/contract/model-host.ts';
+import type { HostArgs, HostResult, JobAdapters, JobLoopState } from '../../shared/contract/model-host.ts';
 import type { RunConfig } from '../../shared/domain/run.ts';
 import { createBackbone } from '../training/backbones/index.ts';
 import type { Backbone } from '../training/backbones/types.ts';
@@ -20,7 +20,7 @@ import { SafetensorsFile, writeSafetensors } from '../training/weights/safetenso
 
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
 const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];
-const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual', 'lora'];
+const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'];
 
 /** Which parameters train and which BatchNorm layers update their statistics, per epoch: the app's ParamSet rules. */
 export function trainingSchedule(backbone: Backbone, config: RunConfig) {
@@ -50,16 +50,27 @@ export function trainingSchedule(backbone: Backbone, config: RunConfig) {
   const all = { ...groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay), ...(ext ? { [ext.group]: config.lr } : {}) };
   const learningRates = Object.fromEntries(Object.entries(all).filter(([g]) => used.has(g)));
   const lora = ext?.kind === 'lora' ? { rank: (ext as unknown as { rank: number }).rank, scale: (ext as unknown as { scale: number }).scale } : null;
-  return { schedule, paramGroups, noDecay, learningRates, lora, extension: ext };
+  return { schedule, paramGroups, noDecay, learningRates, lora, adapters: ext?.kind === 'adapter' ? adapterSites(ext) : null, extension: ext };
 }
 
-/** The backbone as the run would start it (weights loaded, head seeded), under timm's names and layouts. */
-async function writeInitialWeights(backbone: Backbone, extension: Extension | null, file: string): Promise<void> {
+/** The adapters' sites and widths, read off their down projections ([channels, bottleneck]). */
+function adapterSites(ext: Extension): JobAdapters {
+  const sites: JobAdapters['sites'] = {};
+  for (const [name, v] of ext.variables) {
+    const site = /^adapters\.(.+)\.down\.weight$/.exec(name)?.[1];
+    if (site) sites[site] = v.shape as [number, number];
+  }
+  // strategyOptions sets no activation, so createAdapters uses its default, ReLU.
+  return { activation: 'relu', sites };
+}
+
+/** A backbone and its extension under timm's names and layouts: the run's starting weights (initial.safetensors), or a test's. */
+export async function writeJobWeights(backbone: Backbone, extension: Extension | null, file: string): Promise<void> {
   const tensors = [...backbone.variables].map(([name, v]) => {
     const t = tfToTorch(name, { shape: v.shape, data: v.dataSync() as Float32Array });
     return { name, dtype: 'F32' as const, shape: t.shape, data: t.data };
   });
-  // LoRA's A [dim, rank] and B [rank, dim] keep the app's layout and names (x A B): train.py uses them as they are.
+  // LoRA's A [dim, rank] and B [rank, dim], the adapters' down [c, r] and up [r, c] keep the app's layout and names (x A B): train.py uses them as they are.
   for (const [name, v] of extension?.variables ?? []) tensors.push({ name, dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
   await writeSafetensors(file, tensors, { format: 'pt', labeltune: 'job initial weights' });
 }
@@ -89,7 +100,7 @@ export async function jobExport(args: HostArgs<'jobExport'>): Promise<HostResult
   try {
     const { extension, ...sched } = trainingSchedule(backbone, config);
     try {
-      await writeInitialWeights(backbone, extension, join(dir, 'initial.safetensors'));
+      await writeJobWeights(backbone, extension, join(dir, 'initial.safetensors'));
     } finally {
       extension?.dispose();
     }

@@ -349,8 +349,16 @@ export interface JobModelSpec {
   learningRates: Record<string, number>;
   /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
   lora: { rank: number; scale: number } | null;
+  /** Bottleneck adapters: the hooked group outputs (ResNet stages, ViT blocks) with [channels, bottleneck]; null for the other strategies. */
+  adapters: JobAdapters | null;
   /** The augmentation the app's trainer would apply (its defaults spelled out), or null without. */
   augment: Record<string, number | boolean> | null;
+}
+
+/** x + up(act(down(x))) on the channels of each site's output; the tensors are adapters.<site>.down.weight [c, r] … in the app's layout. */
+export interface JobAdapters {
+  activation: 'relu' | 'gelu';
+  sites: Record<string, [channels: number, bottleneck: number]>;
 }
 
 /** The app's training-loop state a converted checkpoint records. */

@@ -1,11 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../electron/imaging/decode/index.ts';
 import { preprocessImage } from '../../electron/training/preprocess/preprocess.ts';
 import { preprocessFor } from '../../electron/training/trainer/model.ts';
+import * as tf from '@tensorflow/tfjs';
+import { writeJobWeights } from '../../electron/model-host/scale-out.ts';
+import { RUNNER_FILES, jobRunnerDir } from '../../electron/engine/scale-out/script.ts';
+import { createBackbone } from '../../electron/training/backbones/index.ts';
+import { createAdapters } from '../../electron/training/finetune/extensions.ts';
+import { Rng } from '../../electron/training/finetune/rng.ts';
+import { loadWeights } from '../../electron/training/weights/load-weights.ts';
+import { SafetensorsFile } from '../../electron/training/weights/safetensors.ts';
 import { encodeNpy } from '../../electron/training/weights/npy.ts';
 import { macroAuc } from '../../shared/metrics/training-metrics.ts';
 import { fillSampleProject } from '../../electron/engine/runs/testing/sample-project.ts';
@@ -115,6 +123,45 @@ app = np.load(${JSON.stringify(join(t.tmp, 'app.npy'))}); assert app.shape == y.
 assert np.abs(app).max() > 0.1, 'logits too small to compare'
 print(float(np.abs(app - y).max()))`, job));
     timings[`forwardParity_${arch}`] = diff;
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  it.each([
+    ['resnet18', 'resnet18-fmnist0-4', 32],
+    ['vit_tiny_patch16_224', 'vit_tiny_patch16_224-fmnist0-4', 64],
+  ])("train.py's %s with the app's adapters (trained, non-zero up projections) equals the app's forward (< 1e-4)", async (arch, fixture, size) => {
+    const weights = fileURLToPath(new URL(`../../../shared/fixtures/pretrained/${fixture}/model.safetensors`, import.meta.url));
+    const backbone = createBackbone(arch, { numClasses: 5, imageSize: size, seed: 1 });
+    const file = await SafetensorsFile.open(weights);
+    await loadWeights(backbone, file, { strict: false }).finally(() => file.close());
+    const adapters = createAdapters(backbone, { seed: 3, reduction: 16 });
+    const rng = new Rng(9);
+    // As after training: up is no longer zero, so each adapter changes its site's output.
+    for (const [name, v] of adapters.variables) if (name.includes('.up.')) v.assign(tf.tensor(Array.from({ length: v.size }, () => rng.uniform(-0.05, 0.05)), v.shape));
+    const n = 3;
+    const x = tf.randomUniform([n, size, size, 3], -2, 2, 'float32', 4) as tf.Tensor4D;
+    const logits = tf.tidy(() => backbone.forwardHead(backbone.forwardFeatures(x, { afterGroup: adapters.hooks.afterGroup })));
+    const plain = tf.tidy(() => backbone.forwardHead(backbone.forwardFeatures(x)));
+    const effect = tf.max(tf.abs(tf.sub(logits, plain))).dataSync()[0];
+    expect(effect, 'the adapters must change the logits').toBeGreaterThan(1e-2);
+    const dir = join(t.tmp, `adapters-${arch}`);
+    mkdirSync(dir, { recursive: true });
+    for (const f of RUNNER_FILES) cpSync(join(jobRunnerDir(), f), join(dir, f), { recursive: true });
+    await writeJobWeights(backbone, adapters, join(dir, 'w.safetensors'));
+    writeFileSync(join(dir, 'x.npy'), encodeNpy([n, 3, size, size], tf.transpose(x, [0, 3, 1, 2]).dataSync() as Float32Array));
+    writeFileSync(join(dir, 'app.npy'), encodeNpy([n, 5], logits.dataSync() as Float32Array));
+    const sites = Object.fromEntries([...adapters.variables].filter(([k]) => k.endsWith('.down.weight')).map(([k, v]) => [k.slice('adapters.'.length, -'.down.weight'.length), v.shape]));
+    expect(Object.keys(sites)).toEqual(arch === 'resnet18' ? ['layer1', 'layer2', 'layer3', 'layer4'] : Array.from({ length: 12 }, (_, i) => `blocks.${i}`));
+    tf.dispose([x, logits, plain]);
+    adapters.dispose();
+    backbone.dispose();
+    const diff = Number(py(`
+import numpy as np, torch
+w, _ = train.read_safetensors('w.safetensors'); m = train.build_model(${JSON.stringify(arch)}, 5, ${size})
+train.add_adapters(m, ${JSON.stringify(sites)}, 'relu'); train.load_timm(m, w, 'w.safetensors'); m.eval()
+with torch.no_grad(): y = m(torch.from_numpy(np.load('x.npy'))).numpy()
+print(float(np.abs(np.load('app.npy') - y).max()))`, dir));
+    timings[`adapterParity_${arch}`] = diff;
     expect(diff).toBeLessThan(1e-4);
   });
 
@@ -264,6 +311,36 @@ print(float(a['lora.blocks.11.v.B'].abs().max()), float((a['blocks.11.attn.qkv.w
     expect(JSON.parse(ev.out).accuracy).toBe(reported);
   });
 
+  it('an adapter job trains only its adapters and the head, and imports at its reported accuracy', async () => {
+    const dir = join(t.tmp, 'job-adapter');
+    const ex = await runCli('job', 'export', t.projectDir, '--out', dir, ...JOB_OPTS, '--epochs', '1', '--strategy', 'adapter', '--json');
+    expect(ex.code, ex.out).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.adapters.activation).toBe('relu');
+    // After each stage, bottlenecks proportional to the channels, together ~4% of the backbone (the plan's share).
+    const sites = cfg.adapters.sites as Record<string, [number, number]>;
+    expect(Object.entries(sites).map(([k, [c]]) => [k, c])).toEqual([['layer1', 64], ['layer2', 128], ['layer3', 256], ['layer4', 512]]);
+    for (const [c, r] of Object.values(sites)) expect(Math.abs(r - (sites.layer4[1] * c) / 512)).toBeLessThanOrEqual(1);
+    const added = Object.values(sites).reduce((sum, [c, r]) => sum + 2 * c * r, 0);
+    expect(added / (cfg.plan.totalParams - added)).toBeCloseTo(0.04, 2);
+    expect(new Set(Object.values(cfg.paramGroups))).toEqual(new Set(['head', 'adapters']));
+    timings.adapterWorldSize1 = await ranks(dir, 1, 29516);
+    const moved = py(`
+a, _ = train.read_safetensors('output/checkpoints/last.safetensors'); i, _ = train.read_safetensors('initial.safetensors')
+print(float(a['adapters.layer3.up.weight'].abs().max()), float((a['layer3.0.conv1.weight'] - i['layer3.0.conv1.weight']).abs().max()))`, dir).split(' ').map(Number);
+    expect(moved[0]).toBeGreaterThan(1e-4); // up starts at zero
+    expect(moved[1]).toBe(0);
+    const { code, out, err } = await runCli('job', 'import', t.projectDir, dir, '--json');
+    expect(code, err).toBe(0);
+    const reported = JSON.parse(readFileSync(join(dir, 'output', 'metrics.jsonl'), 'utf8').trim());
+    const ev = await runCli('eval', t.projectDir, '--run', String(JSON.parse(out).runId), '--split', 'val', '--json');
+    expect(ev.code, ev.err).toBe(0);
+    const metrics = JSON.parse(ev.out);
+    expect(metrics.accuracy).toBe(reported.valAccuracy);
+    const aucs = metrics.perClass.map((c: { auc: number }) => c.auc);
+    expect(Math.abs(aucs.reduce((x: number, y: number) => x + y, 0) / aucs.length - reported.valAuc)).toBeLessThan(1e-6);
+  });
+
   it('a partial job folder is refused with the file named, and nothing is registered', async () => {
     const broken = join(t.tmp, 'job-broken');
     cpSync(job, broken, { recursive: true });
@@ -276,6 +353,6 @@ print(float(a['lora.blocks.11.v.B'].abs().max()), float((a['blocks.11.attn.qkv.w
     rmSync(join(broken, 'output', 'result.json'));
     const r2 = await runCli('job', 'import', t.projectDir, broken, '--json');
     expect(JSON.parse(r2.out).error.message).toMatch(/result\.json is missing/);
-    expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(2);
+    expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(3);
   });
 });

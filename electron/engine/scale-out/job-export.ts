@@ -72,6 +72,8 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
       initialWeights: 'initial.safetensors',
       /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
       lora: sched.lora,
+      /** Bottleneck adapters after each ResNet stage / ViT block (sites, widths, activation); null for the other strategies. */
+      adapters: sched.adapters,
       /** Peak LR per group from the plan (the same numbers `labeltune train` prints). */
       learningRates: { ...sched.learningRates, ...pick(plan.learningRates, Object.keys(sched.learningRates)) },
       paramGroups: sched.paramGroups,

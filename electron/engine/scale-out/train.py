@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))  # labeltune_job/ beside this file, also under run
 
 from labeltune_job.distributed import all_sum, setup, use_global_batchnorm  # noqa: E402
 from labeltune_job.metrics import macro_auc  # noqa: E402,F401
-from labeltune_job.models import add_lora, build_model, load_timm  # noqa: E402,F401
+from labeltune_job.models import add_adapters, add_lora, build_model, load_timm  # noqa: E402,F401
 from labeltune_job.preprocess import geometry, preprocess, resample_matrix  # noqa: E402,F401
 from labeltune_job.safetensors import read_safetensors, timm_state, write_safetensors  # noqa: E402,F401
 from labeltune_job.training import GroupAdamW, augment_batch, lr_multiplier, weighted_bce, weighted_ce  # noqa: E402
@@ -134,6 +134,8 @@ def main(job_dir=HERE):
     model = build_model(cfg['arch'], len(classes), cfg['imageSize'])
     if cfg.get('lora'):
         add_lora(model, cfg['lora']['rank'], cfg['lora']['scale'])
+    if cfg.get('adapters'):
+        add_adapters(model, cfg['adapters']['sites'], cfg['adapters']['activation'])
     init, _ = read_safetensors(job_dir / cfg['initialWeights'])
     load_timm(model, init, cfg['initialWeights'])
     model.to(device)
