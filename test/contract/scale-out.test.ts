@@ -12,6 +12,9 @@ import { RUNNER_FILES, jobRunnerDir } from '../../electron/engine/scale-out/scri
 import { createBackbone } from '../../electron/training/backbones/index.ts';
 import { createAdapters } from '../../electron/training/finetune/extensions.ts';
 import { Rng } from '../../electron/training/finetune/rng.ts';
+import { AuxHead } from '../../electron/training/finetune/aux-head.ts';
+import { softmaxCrossEntropy } from '../../electron/training/finetune/losses.ts';
+import { ALPHA_SCHEDULES, alphaAt } from '../../electron/training/finetune/multitask.ts';
 import { loadWeights } from '../../electron/training/weights/load-weights.ts';
 import { SafetensorsFile } from '../../electron/training/weights/safetensors.ts';
 import { encodeNpy } from '../../electron/training/weights/npy.ts';
@@ -163,6 +166,61 @@ with torch.no_grad(): y = m(torch.from_numpy(np.load('x.npy'))).numpy()
 print(float(np.abs(np.load('app.npy') - y).max()))`, dir));
     timings[`adapterParity_${arch}`] = diff;
     expect(diff).toBeLessThan(1e-4);
+  });
+
+  it("train.py's α(t) equals the app's schedules, epoch by epoch", () => {
+    const cases = ALPHA_SCHEDULES.filter((x) => x !== 'uncertainty').flatMap((sched) => [1, 2, 5].flatMap((epochs) => Array.from({ length: epochs }, (_, e) => [sched, 0.7, e, epochs] as const)));
+    const mine = JSON.parse(py(`import json; print(json.dumps([train.alpha_at(*c) for c in ${JSON.stringify(cases)}]))`, job));
+    expect(mine).toEqual(cases.map(([sched, a0, e, n]) => alphaAt(sched, a0, e, n)));
+    expect(new Set(mine).size).toBeGreaterThan(4); // the schedules do decay
+  });
+
+  it.each(['cosine', 'uncertainty'] as const)("train.py's auxiliary head and %s-weighted loss equal the app's on the same weights", async (schedule) => {
+    const size = 32;
+    const backbone = createBackbone('resnet18', { numClasses: 3, imageSize: size, seed: 1 });
+    const file = await SafetensorsFile.open(FIXTURE);
+    await loadWeights(backbone, file, { strict: false }).finally(() => file.close());
+    const aux = new AuxHead({ numClasses: 2, multiLabel: false, schedule, alpha: 0.7 }, backbone.featureDim, 5);
+    aux.uncertainty?.logVars.assign(tf.tensor1d([0.3, -0.2])); // as learned: the tasks weigh differently
+    const n = 4;
+    const x = tf.randomUniform([n, size, size, 3], -2, 2, 'float32', 6) as tf.Tensor4D;
+    const targets = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]];
+    const auxTargets = [[1, 0], [0, 1], [1, 0], [0, 1]];
+    const mask = [1, 0, 1, 1]; // the second image has no auxiliary label
+    const [auxLogits, loss] = tf.tidy(() => {
+      const features = backbone.forwardFeatures(x);
+      const main = softmaxCrossEntropy(backbone.forwardHead(features), tf.tensor2d(targets));
+      const al = aux.logits(backbone.forwardHead(features, { preLogits: true }));
+      const auxLoss = softmaxCrossEntropy(al, tf.tensor2d(auxTargets), { sampleWeights: tf.tensor1d(mask) });
+      return [al, aux.combine(main, auxLoss, 1, 4)];
+    });
+    const dir = join(t.tmp, `aux-${schedule}`);
+    mkdirSync(dir, { recursive: true });
+    for (const f of RUNNER_FILES) cpSync(join(jobRunnerDir(), f), join(dir, f), { recursive: true });
+    await writeJobWeights(backbone, null, join(dir, 'w.safetensors'), aux);
+    writeFileSync(join(dir, 'x.npy'), encodeNpy([n, 3, size, size], tf.transpose(x, [0, 3, 1, 2]).dataSync() as Float32Array));
+    const app = { auxLogits: Array.from(auxLogits.dataSync()), loss: loss.dataSync()[0], alpha: aux.alpha(1, 4) };
+    tf.dispose([x, auxLogits, loss]);
+    aux.dispose();
+    backbone.dispose();
+    const got = JSON.parse(py(`
+import json, numpy as np, torch
+w, _ = train.read_safetensors('w.safetensors'); m = train.build_model('resnet18', 3, ${size})
+cfg = {'numClasses': 2, 'multiLabel': False, 'schedule': ${JSON.stringify(schedule)}, 'alpha': 0.7}
+train.add_aux_head(m, 2, cfg['schedule'] == 'uncertainty'); train.load_timm(m, w, 'w.safetensors'); m.eval()
+with torch.no_grad():
+    logits = m(torch.from_numpy(np.load('x.npy')))
+    main = train.weighted_ce(logits, torch.tensor(${JSON.stringify(targets)}, dtype=torch.float32), None, 0)
+    aux = train.weighted_ce(m.aux_logits, torch.tensor(${JSON.stringify(auxTargets)}, dtype=torch.float32), None, 0, sample_weights=torch.tensor(${JSON.stringify(mask)}, dtype=torch.float32))
+    lv = m.multitask.log_vars if hasattr(m, 'multitask') else None
+    loss = train.combine_losses(main, aux, cfg, lv, 1, 4, 1)
+print(json.dumps({'auxLogits': m.aux_logits.flatten().tolist(), 'loss': float(loss), 'alpha': train.logged_alpha(cfg, lv, 1, 4)}))`, dir));
+    const diff = Math.max(...app.auxLogits.map((v, i) => Math.abs(v - got.auxLogits[i])));
+    timings[`auxParity_${schedule}`] = diff;
+    expect(Math.max(...app.auxLogits.map(Math.abs))).toBeGreaterThan(0.1);
+    expect(diff).toBeLessThan(1e-4);
+    expect(got.loss).toBeCloseTo(app.loss, 5);
+    expect(got.alpha).toBeCloseTo(app.alpha, 6);
   });
 
   it("train.py's macro one-vs-rest AUC equals the app's (shared/metrics) on the same scores, ties and absent classes included", () => {
@@ -354,5 +412,63 @@ print(float(a['adapters.layer3.up.weight'].abs().max()), float((a['layer3.0.conv
     const r2 = await runCli('job', 'import', t.projectDir, broken, '--json');
     expect(JSON.parse(r2.out).error.message).toMatch(/result\.json is missing/);
     expect(readdirSync(join(t.projectDir, 'checkpoints'))).toHaveLength(3);
+  });
+});
+
+describe.runIf(ready)('labeltune job: a multi-label project with an auxiliary task', () => {
+  let m: TestEngine;
+  const AUX_OPTS = ['--backbone', 'resnet18', '--weights', FIXTURE, '--image-size', '32', '--epochs', '2', '--batch-size', '8', '--no-augment', '--seed', '3', '--strategy', 'top'];
+  beforeAll(async () => {
+    m = await createTestProject();
+    process.env.LABELTUNE_HOME = join(m.tmp, 'cli-home');
+    const db = m.engine.ctx.project().db;
+    const { imageIds } = await fillSampleProject(db, m.projectDir, { perClass: 12, classes: ['a', 'b', 'c'], size: 40, aux: true });
+    // Multi-label: every third image carries the next class too; a few images lose their auxiliary label.
+    db.prepare(`UPDATE tasks SET mode = 'multi' WHERE role = 'main'`).run();
+    const main = db.prepare(`SELECT id FROM tasks WHERE role = 'main'`).pluck().get() as number;
+    const classIds = db.prepare('SELECT id FROM classes WHERE task_id = ? ORDER BY position').pluck().all(main) as number[];
+    imageIds.forEach((id, i) => {
+      if (i % 3 === 0) db.prepare(`INSERT INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, 'human', '2026-01-01')`).run(id, main, classIds[(Math.floor(i / 12) + 1) % 3]);
+      if (i % 5 === 1) db.prepare(`DELETE FROM labels WHERE image_id = ? AND task_id = (SELECT id FROM tasks WHERE role = 'aux')`).run(id);
+    });
+    await m.engine.ctx.setProject(null);
+  });
+  afterAll(async () => {
+    process.env.LABELTUNE_HOME = previousHome;
+    await m?.dispose();
+  });
+
+  it('exports sigmoid/BCE with the auxiliary labels, trains on 2 ranks with the app’s α(t), imports at the reported per-label accuracy and AUC', async () => {
+    const dir = join(m.tmp, 'job-multi-aux');
+    const ex = await runCli('job', 'export', m.projectDir, '--out', dir, ...AUX_OPTS, '--aux', 'cosine', '--json');
+    expect(ex.code, ex.out).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg.multiLabel).toBe(true);
+    expect(cfg.aux).toMatchObject({ numClasses: 2, multiLabel: false, schedule: 'cosine' });
+    expect(cfg.schedule[0].trainParams).toEqual(expect.arrayContaining(['aux_head.weight', 'aux_head.bias']));
+    const manifest = readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest.filter((it) => it.labels.length === 2).length).toBe(12);
+    expect(manifest.filter((it) => it.aux === null).length).toBeGreaterThan(0);
+    expect(manifest.find((it) => it.aux !== null).aux).toHaveLength(1);
+    timings.multiAuxWorldSize2 = await ranks(dir, 2, 29521);
+    const rows = readFileSync(join(dir, 'output', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.alpha)).toEqual([0, 1].map((e) => alphaAt('cosine', cfg.aux.alpha, e, 2)));
+    const moved = Number(py(`
+a, _ = train.read_safetensors('output/checkpoints/last.safetensors'); i, _ = train.read_safetensors('initial.safetensors')
+print(float((a['aux_head.weight'] - i['aux_head.weight']).abs().max()))`, dir));
+    expect(moved).toBeGreaterThan(1e-4); // the auxiliary head trained
+    const { code, out, err } = await runCli('job', 'import', m.projectDir, dir, '--json');
+    expect(code, err).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.epochs.map((e: { alpha: number }) => e.alpha)).toEqual(rows.map((r) => r.alpha));
+    const best = doc.best.epoch;
+    const ev = await runCli('eval', m.projectDir, '--run', String(doc.runId), '--split', 'val', '--json');
+    expect(ev.code, ev.err).toBe(0);
+    const metrics = JSON.parse(ev.out);
+    expect(metrics.multiLabel).toBe(true);
+    // Per-label accuracy at p >= 0.5 (sigmoid), the script's and the app's, on the same images.
+    expect(metrics.accuracy).toBeCloseTo(rows[best - 1].valAccuracy, 12);
+    const aucs = metrics.perClass.map((c: { auc: number | null }) => c.auc).filter((x: number | null) => x !== null);
+    expect(Math.abs(aucs.reduce((x: number, y: number) => x + y, 0) / aucs.length - rows[best - 1].valAuc)).toBeLessThan(1e-6);
   });
 });

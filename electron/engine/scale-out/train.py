@@ -30,10 +30,10 @@ sys.path.insert(0, str(HERE))  # labeltune_job/ beside this file, also under run
 
 from labeltune_job.distributed import all_sum, setup, use_global_batchnorm  # noqa: E402
 from labeltune_job.metrics import macro_auc  # noqa: E402,F401
-from labeltune_job.models import add_adapters, add_lora, build_model, load_timm  # noqa: E402,F401
+from labeltune_job.models import add_adapters, add_aux_head, add_lora, build_model, load_timm  # noqa: E402,F401
 from labeltune_job.preprocess import geometry, preprocess, resample_matrix  # noqa: E402,F401
 from labeltune_job.safetensors import read_safetensors, timm_state, write_safetensors  # noqa: E402,F401
-from labeltune_job.training import GroupAdamW, augment_batch, lr_multiplier, weighted_bce, weighted_ce  # noqa: E402
+from labeltune_job.training import GroupAdamW, alpha_at, augment_batch, combine_losses, logged_alpha, lr_multiplier, weighted_bce, weighted_ce  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------- the job
@@ -41,12 +41,19 @@ from labeltune_job.training import GroupAdamW, augment_batch, lr_multiplier, wei
 class Data:
     """Preprocessed images of one split in the manifest's order, kept in memory when they fit (2 GB)."""
 
-    def __init__(self, items, pre, classes, multi):
+    def __init__(self, items, pre, classes, aux):
         self.items, self.pre = items, pre
         k = len(classes)
         self.targets = torch.zeros(len(items), k)
         for i, it in enumerate(items):
             self.targets[i, it['labels']] = 1.0
+        # The auxiliary labels, and a mask of the images that have them (the others add nothing to L_aux).
+        self.aux_targets = torch.zeros(len(items), aux['numClasses'] if aux else 0)
+        self.aux_mask = torch.zeros(len(items))
+        for i, it in enumerate(items):
+            if aux and it.get('aux') is not None:
+                self.aux_targets[i, it['aux']] = 1.0
+                self.aux_mask[i] = 1.0
         fits = len(items) * 3 * pre['inputSize'] ** 2 * 4 < 2 ** 31
         self.cache = {} if fits else None
 
@@ -129,13 +136,16 @@ def main(job_dir=HERE):
         ckpt.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg['seed'])
     classes = cfg['classes']
-    train = Data([it for it in items if it['split'] == 'train'], pre, classes, cfg['multiLabel'])
-    val = Data([it for it in items if it['split'] == 'val'], pre, classes, cfg['multiLabel'])
+    aux = cfg.get('aux')
+    train = Data([it for it in items if it['split'] == 'train'], pre, classes, aux)
+    val = Data([it for it in items if it['split'] == 'val'], pre, classes, aux)
     model = build_model(cfg['arch'], len(classes), cfg['imageSize'])
     if cfg.get('lora'):
         add_lora(model, cfg['lora']['rank'], cfg['lora']['scale'])
     if cfg.get('adapters'):
         add_adapters(model, cfg['adapters']['sites'], cfg['adapters']['activation'])
+    if aux:
+        add_aux_head(model, aux['numClasses'], aux['schedule'] == 'uncertainty')
     init, _ = read_safetensors(job_dir / cfg['initialWeights'])
     load_timm(model, init, cfg['initialWeights'])
     model.to(device)
@@ -199,6 +209,11 @@ def main(job_dir=HERE):
             logits = ddp(x)
             lossf = weighted_bce if cfg['multiLabel'] else weighted_ce
             loss = lossf(logits, t, cw, cfg['labelSmoothing'], denominator=denom)
+            if aux:
+                auxf = weighted_bce if aux['multiLabel'] else weighted_ce
+                mask = train.aux_mask[mine].to(device)
+                aux_loss = auxf(model.aux_logits, train.aux_targets[mine].to(device), None, 0, denominator=max(float(train.aux_mask[rows].sum()), 1e-12), sample_weights=mask)
+                loss = combine_losses(loss, aux_loss, aux, getattr(getattr(model, 'multitask', None), 'log_vars', None), epoch, epochs, world)
             # DDP averages gradients over ranks; each rank's share of the global weighted mean is scaled back by world.
             (loss * world).backward()
             opt.step(lrs)
@@ -224,6 +239,7 @@ def main(job_dir=HERE):
         row = {
             'epoch': epoch + 1, 'trainLoss': loss_sum / steps, 'valLoss': val_loss, 'valAccuracy': val_acc, 'valAuc': val_auc,
             'learningRates': lrs, 'imagesPerSec': steps * bs / max(train_seconds, 1e-9), 'trainableGroups': sched['trainableGroups'],
+            'alpha': logged_alpha(aux, model.multitask.log_vars if hasattr(model, 'multitask') else None, epoch, epochs) if aux else None,
             'isBest': best, 'worldSize': world, 'seconds': time.time() - t0,
         }
         if rank == 0:

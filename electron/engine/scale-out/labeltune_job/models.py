@@ -124,6 +124,20 @@ def add_adapters(model, sites, activation):
         model.get_submodule(site).register_forward_hook(lambda _m, _inputs, out, a=adapter: a(out))
 
 
+def add_aux_head(model, num_classes, uncertainty):
+    """The auxiliary head on the pre-logits features (aux-head.ts), run inside the model's forward so that DDP sees it:
+    a hook on the classifier keeps its logits in model.aux_logits. Learned task weights as multitask.log_vars."""
+    classifier = model.fc if hasattr(model, 'fc') else model.head
+    model.aux_head = Dense(classifier.in_features, num_classes)
+    if uncertainty:
+        model.multitask = nn.Module()
+        model.multitask.log_vars = nn.Parameter(torch.zeros(2))
+
+    def keep(_m, inputs, _out):
+        model.aux_logits = model.aux_head(inputs[0])
+    classifier.register_forward_hook(keep)
+
+
 class PatchEmbed(nn.Module):
     def __init__(self, patch, dim):
         super().__init__()
