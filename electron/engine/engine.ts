@@ -13,6 +13,7 @@ import { systemHandlers } from './system/handlers.ts';
 import { runHandlers } from './runs/handlers.ts';
 import { evaluationHandlers } from './evaluation/index.ts';
 import { exportHandlers } from './export/handlers.ts';
+import { scaleOutHandlers } from './scale-out/handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -35,6 +36,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     runHandlers(ctx),
     evaluationHandlers(ctx),
     exportHandlers(ctx),
+    scaleOutHandlers(ctx),
   );
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }
