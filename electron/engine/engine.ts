@@ -13,7 +13,7 @@ import { systemHandlers } from './system/handlers.ts';
 import { runHandlers } from './runs/handlers.ts';
 import { evaluationHandlers } from './evaluation/index.ts';
 import { exportHandlers } from './export/handlers.ts';
-import { scaleOutHandlers } from './scale-out/handlers.ts';
+import { scaleOutHandlers } from './runs/job-folder-handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {

@@ -3,9 +3,9 @@ import type { JobFolder, ScaleOutHandlers } from '../../../shared/contract/runs.
 import type { EngineContext } from '../context.ts';
 import type { Implementation } from '../handler.ts';
 import type { JobContext } from '../jobs/job-manager.ts';
-import { planRun, runOptionsSchema } from '../runs/handlers.ts';
-import { exportJob } from './job-export.ts';
-import { importJob } from './job-import.ts';
+import { planRun, runOptionsSchema } from './handlers.ts';
+import { exportJob } from '../scale-out/job-export.ts';
+import { importJob } from '../scale-out/job-import.ts';
 
 /** Quote a path for a POSIX shell when it needs it. */
 const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);
