@@ -14,6 +14,7 @@ import { runHandlers } from './runs/handlers.ts';
 import { evaluationHandlers } from './evaluation/index.ts';
 import { exportHandlers } from './export/handlers.ts';
 import { duplicateHandlers } from './images/duplicate-handlers.ts';
+import { scaleOutHandlers } from './runs/job-folder-handlers.ts';
 
 /** The engine: shared context plus one dispatcher over every feature's handlers. */
 export interface Engine {
@@ -37,6 +38,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     evaluationHandlers(ctx),
     exportHandlers(ctx),
     duplicateHandlers(ctx),
+    scaleOutHandlers(ctx),
   );
   return { ctx, dispatcher: new Dispatcher(table), close: () => ctx.close() };
 }

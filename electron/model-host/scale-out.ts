@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError, validation } from '../../shared/contract/errors.ts';
-import type { HostArgs, HostResult, JobLoopState } from '../../shared/contract/model-host.ts';
+import type { HostArgs, HostResult, JobAdapters, JobAux, JobLoopState, JobModelSpec } from '../../shared/contract/model-host.ts';
 import type { RunConfig } from '../../shared/domain/run.ts';
 import { createBackbone } from '../training/backbones/index.ts';
 import type { Backbone } from '../training/backbones/types.ts';
 import { DEFAULT_AUGMENT } from '../training/finetune/augment.ts';
+import { AuxHead } from '../training/finetune/aux-head.ts';
 import { CHECKPOINT_FORMAT, type CheckpointMeta, checkpointFileName } from '../training/finetune/checkpoint.ts';
 import type { Extension } from '../training/finetune/extensions.ts';
 import { parameterGroups } from '../training/finetune/groups.ts';
@@ -20,7 +21,7 @@ import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../traini
 
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
 const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];
-const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual', 'lora'];
+const SUPPORTED_STRATEGIES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'];
 
 /** Which parameters train and which BatchNorm layers update their statistics, per epoch: the app's ParamSet rules. */
 export function trainingSchedule(backbone: Backbone, config: RunConfig) {
@@ -50,19 +51,52 @@ export function trainingSchedule(backbone: Backbone, config: RunConfig) {
   const all = { ...groupLearningRates(backbone.groups, config.lr, config.bodyLr, config.layerDecay), ...(ext ? { [ext.group]: config.lr } : {}) };
   const learningRates = Object.fromEntries(Object.entries(all).filter(([g]) => used.has(g)));
   const lora = ext?.kind === 'lora' ? { rank: (ext as unknown as { rank: number }).rank, scale: (ext as unknown as { scale: number }).scale } : null;
-  return { schedule, paramGroups, noDecay, learningRates, lora, extension: ext };
+  return { schedule, paramGroups, noDecay, learningRates, lora, adapters: ext?.kind === 'adapter' ? adapterSites(ext) : null, aux: null as JobAux | null, extension: ext };
 }
 
-/** The backbone as the run would start it (weights loaded, head seeded), under timm's names and layouts. */
-async function writeInitialWeights(backbone: Backbone, extension: Extension | null, file: string): Promise<void> {
+/** The adapters' sites and widths, read off their down projections ([channels, bottleneck]). */
+function adapterSites(ext: Extension): JobAdapters {
+  const sites: JobAdapters['sites'] = {};
+  for (const [name, v] of ext.variables) {
+    const site = /^adapters\.(.+)\.down\.weight$/.exec(name)?.[1];
+    if (site) sites[site] = v.shape as [number, number];
+  }
+  // strategyOptions sets no activation, so createAdapters uses its default, ReLU.
+  return { activation: 'relu', sites };
+}
+
+/** A backbone and its extension under timm's names and layouts: the run's starting weights (initial.safetensors), or a test's. */
+export async function writeJobWeights(backbone: Backbone, extension: Extension | null, file: string, aux: AuxHead | null = null): Promise<void> {
   const tensors: TensorToWrite[] = [];
   for (const [name, v] of backbone.variables) {
     const t = tfToTorch(name, { shape: v.shape, data: (await v.data()) as Float32Array });
     tensors.push({ name, dtype: 'F32', shape: t.shape, data: t.data });
   }
-  // LoRA's A [dim, rank] and B [rank, dim] keep the app's layout and names (x A B): train.py uses them as they are.
-  for (const [name, v] of extension?.variables ?? []) tensors.push({ name, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
+  // LoRA's A [dim, rank] and B [rank, dim], the adapters' down [c, r] and up [r, c] keep the app's layout and names (x A B): train.py uses them as they are.
+  for (const [name, v] of [...(extension?.variables ?? []), ...auxVariables(aux)]) tensors.push({ name, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
   await writeSafetensors(file, tensors, { format: 'pt', labeltune: 'job initial weights' });
+}
+
+/** The auxiliary task as the trainer configures it (session.ts). */
+function auxTaskOf(aux: NonNullable<RunConfig['aux']>): JobAux {
+  return { numClasses: aux.classes.length, multiLabel: aux.multiLabel, schedule: aux.schedule, alpha: aux.alpha };
+}
+
+function auxVariables(aux: AuxHead | null): [string, tf.Variable][] {
+  return Object.values(aux?.groups() ?? {}).flatMap((vars) => [...vars]);
+}
+
+/** The auxiliary head (and learned task weights) train in every epoch, each group at the head's rate, without decay on biases and log-variances (ParamSet). */
+function addAuxTask(sched: Omit<JobModelSpec, 'files' | 'augment'>, aux: AuxHead, lr: number): void {
+  for (const [group, vars] of Object.entries(aux.groups())) {
+    sched.learningRates[group] = lr;
+    for (const name of vars.keys()) {
+      sched.paramGroups[name] = group;
+      if (/(^|\.)(bias|log_vars)$/.test(name)) sched.noDecay.push(name);
+      for (const s of sched.schedule) s.trainParams.push(name);
+    }
+  }
+  sched.aux = aux.config as JobAux;
 }
 
 function checkSupported(config: RunConfig): void {
@@ -72,7 +106,6 @@ function checkSupported(config: RunConfig): void {
   if (!SUPPORTED_STRATEGIES.includes(config.strategy)) {
     throw validation(`train.py reproduces the strategies ${SUPPORTED_STRATEGIES.join(', ')} so far; ${config.strategy} cannot be sent as a job yet. Pass --strategy with one of those.`);
   }
-  if (config.aux) throw validation('Jobs do not carry an auxiliary task yet: export the job without --aux.');
 }
 
 /**
@@ -89,10 +122,13 @@ export async function jobExport(args: HostArgs<'jobExport'>): Promise<HostResult
   const backbone = await buildBackbone(config);
   try {
     const { extension, ...sched } = trainingSchedule(backbone, config);
+    const aux = config.aux ? new AuxHead(auxTaskOf(config.aux), backbone.featureDim, config.seed) : null;
     try {
-      await writeInitialWeights(backbone, extension, join(dir, 'initial.safetensors'));
+      await writeJobWeights(backbone, extension, join(dir, 'initial.safetensors'), aux);
+      if (aux) addAuxTask(sched, aux, config.lr);
     } finally {
       extension?.dispose();
+      aux?.dispose();
     }
     const augment = config.augment ? { ...DEFAULT_AUGMENT, horizontalFlip: config.horizontalFlip } : null;
     return { files: ['initial.safetensors', 'preprocessing.json'], augment, ...sched };
@@ -105,7 +141,12 @@ interface Trained {
   backbone: Backbone;
   /** LoRA's tensors (the app's names and layout), for the checkpoint's ext.* entries. */
   extension: Extension | null;
+  /** The auxiliary head and task weights as trained, for the checkpoint's aux.* entries. */
+  aux: { name: string; shape: number[]; data: Float32Array }[];
 }
+
+/** The auxiliary task's tensors in a job's weights (aux_head.*, multitask.log_vars). */
+const AUX_TENSOR = /^(aux_head|multitask)\./;
 
 /** Load a timm-named safetensors file from train.py into a fresh backbone (+ LoRA); the trained head must fit. */
 async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
@@ -116,7 +157,7 @@ async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
   try {
     const report = await loadWeights(backbone, f, { strict: false });
     const extNames = new Set(extension?.variables.keys() ?? []);
-    const unexpected = report.unexpected.filter((n) => !extNames.has(n));
+    const unexpected = report.unexpected.filter((n) => !extNames.has(n) && !(config.aux && AUX_TENSOR.test(n)));
     if (report.missing.length || unexpected.length || report.mismatched.length || report.adapted.length) {
       const problems = [...report.missing.map((n) => `missing ${n}`), ...unexpected.map((n) => `unexpected ${n}`), ...report.mismatched.map((m) => `${m.name} has shape [${m.got}], expected [${m.expected}]`)];
       throw validation(`${file} does not fit ${config.backbone}: ${problems.slice(0, 5).join('; ')}.`);
@@ -128,7 +169,9 @@ async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
       if (info.shape.join('x') !== v.shape.join('x')) throw validation(`${file}: ${name} has shape [${info.shape}], expected [${v.shape}].`);
       v.assign(tf.tensor(await f.read(name), v.shape));
     }
-    return { backbone, extension };
+    const aux = [];
+    for (const name of config.aux ? [...f.tensors.keys()].filter((n) => AUX_TENSOR.test(n)) : []) aux.push({ name, shape: f.info(name).shape, data: (await f.read(name)) as Float32Array });
+    return { backbone, extension, aux };
   } catch (e) {
     backbone.dispose();
     extension?.dispose();
@@ -139,11 +182,12 @@ async function loadTrained(config: RunConfig, file: string): Promise<Trained> {
 }
 
 /** A checkpoint in the app's own format (model.* in TF.js layout + metadata), which Evaluate and Export load. */
-async function writeCheckpoint({ backbone, extension }: Trained, config: RunConfig, dir: string, epoch: number, loop: JobLoopState): Promise<string> {
+async function writeCheckpoint({ backbone, extension, aux }: Trained, config: RunConfig, dir: string, epoch: number, loop: JobLoopState): Promise<string> {
   const name = checkpointFileName(epoch - 1);
   const tensors: TensorToWrite[] = [];
   for (const [n, v] of backbone.variables) tensors.push({ name: `model.${n}`, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
   for (const [n, v] of extension?.variables ?? []) tensors.push({ name: `ext.${n}`, dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
+  for (const a of aux) tensors.push({ name: `aux.${a.name}`, dtype: 'F32', shape: a.shape, data: a.data });
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, arch: backbone.arch, strategy: config.strategy, imageSize: config.imageSize, epoch: epoch - 1, seed: config.seed, loop, optimizerSteps: {} };
   await writeSafetensors(join(dir, name), tensors, { labeltune: JSON.stringify(meta) });
   return name;

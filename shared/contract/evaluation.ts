@@ -1,6 +1,7 @@
 import type { JobRef } from '../domain/job.ts';
 import type {
   AcceptResult,
+  CheckpointChoice,
   EvalSplit,
   EvaluationMetrics,
   GradCamResult,
@@ -10,8 +11,8 @@ import type {
 } from '../domain/evaluation.ts';
 
 export interface EvalHandlers {
-  /** Evaluate a run's best checkpoint on the test (default) or validation split; the job's result is EvaluationMetrics. */
-  'eval.run': (a: { runId: number; split?: EvalSplit }) => Promise<JobRef>;
+  /** Evaluate a run's best (default) or last checkpoint on the test (default) or validation split; the job's result is EvaluationMetrics. */
+  'eval.run': (a: { runId: number; split?: EvalSplit; checkpoint?: CheckpointChoice }) => Promise<JobRef>;
   /** The newest stored evaluation of a run, or null when it was never evaluated. */
   'eval.get': (a: { runId: number }) => Promise<EvaluationMetrics | null>;
   /** The highest threshold reaching a target sensitivity for one class, with the resulting specificity (newest evaluation). */

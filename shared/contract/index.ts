@@ -21,6 +21,7 @@ export type Handlers =
   & import('./datasets.ts').DatasetHandlers
   & import('./system.ts').SystemHandlers
   & import('./runs.ts').RunHandlers
+  & import('./runs.ts').ScaleOutHandlers
   & import('./evaluation.ts').EvaluationHandlers
   & import('./exports.ts').ExportHandlers
   & import('./duplicates.ts').DuplicateHandlers;

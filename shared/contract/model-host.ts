@@ -349,8 +349,27 @@ export interface JobModelSpec {
   learningRates: Record<string, number>;
   /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
   lora: { rank: number; scale: number } | null;
+  /** Bottleneck adapters: the hooked group outputs (ResNet stages, ViT blocks) with [channels, bottleneck]; null for the other strategies. */
+  adapters: JobAdapters | null;
+  /** The auxiliary task (head aux_head.* on the pre-logits features, α(t) or learned weights multitask.log_vars); null without. */
+  aux: JobAux | null;
   /** The augmentation the app's trainer would apply (its defaults spelled out), or null without. */
   augment: Record<string, number | boolean> | null;
+}
+
+/** x + up(act(down(x))) on the channels of each site's output; the tensors are adapters.<site>.down.weight [c, r] … in the app's layout. */
+export interface JobAdapters {
+  activation: 'relu' | 'gelu';
+  sites: Record<string, [channels: number, bottleneck: number]>;
+}
+
+/** L = L_main + α(t)·L_aux (masked to the images with an auxiliary label), or learned uncertainty weighting. */
+export interface JobAux {
+  numClasses: number;
+  multiLabel: boolean;
+  schedule: 'constant' | 'linear-decay' | 'cosine' | 'uncertainty';
+  /** α0 of the fixed schedules. */
+  alpha: number;
 }
 
 /** The app's training-loop state a converted checkpoint records. */

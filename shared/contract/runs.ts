@@ -64,6 +64,24 @@ export interface RunHandlers {
   'runs.lrFind': (a: RunOptions & { steps?: number; minLr?: number; maxLr?: number }) => Promise<JobRef>;
 }
 
+/** What `runs.exportJob` wrote (its job's result): the folder, its files and the commands to run there. */
+export interface JobFolder {
+  dir: string;
+  files: string[];
+  trainImages: number;
+  valImages: number;
+  /** Shell commands, in order: run the job (one process, or N ranks under torchrun), then import it. */
+  commands: string[];
+}
+
+/** Train elsewhere (issue 18): PyTorch job folders on the engine's machine, for torchrun, SLURM or Ray. */
+export interface ScaleOutHandlers {
+  /** Write the run these options plan as a PyTorch job folder at `dir` (new or empty; a path on the engine's machine); the job's result is a JobFolder. */
+  'runs.exportJob': (a: { options: RunOptions; dir: string; copy?: boolean }) => Promise<JobRef>;
+  /** Register a finished job folder (a path on the engine's machine) as a completed run; the job's result is `{ runId }`. */
+  'runs.importJob': (a: { dir: string }) => Promise<JobRef>;
+}
+
 export interface RunEvents {
   /** A run advanced (steps, epoch ends, pauses, the end). */
   'run.progress': RunProgress;

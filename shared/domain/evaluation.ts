@@ -44,6 +44,9 @@ export interface MisclassifiedImage {
   probs: number[];
 }
 
+/** Which checkpoint of a run to evaluate: the best by validation loss, or the last one written. */
+export type CheckpointChoice = 'best' | 'last';
+
 export interface EvaluationMetrics {
   runId: number;
   split: EvalSplit;
@@ -69,6 +72,8 @@ export interface EvaluationMetrics {
   positiveClass: number | null;
   calibration: { ece: number; reliability: ReliabilityPoint[] };
   misclassified: MisclassifiedImage[];
+  /** The checkpoint evaluated: the best by validation loss (default) or the last; absent in evaluations stored before it was recorded. */
+  checkpoint?: { which: CheckpointChoice; epoch: number };
   createdAt: string;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { EvalHandlers } from '../../../shared/contract/evaluation.ts';
-import type { EvalSplit, EvaluationMetrics, OperatingPointResult } from '../../../shared/domain/evaluation.ts';
+import type { CheckpointChoice, EvalSplit, EvaluationMetrics, OperatingPointResult } from '../../../shared/domain/evaluation.ts';
 import type { EngineContext } from '../context.ts';
 import { now } from '../db/database.ts';
 import type { Implementation } from '../handler.ts';
@@ -10,7 +10,7 @@ import type { Project } from '../projects/project.ts';
 import { onHost } from '../host/host-job.ts';
 import { getRun } from '../runs/store.ts';
 import { type LabelledImage, labelledImages, splitImages } from './data.ts';
-import { checkpointFile as bestCheckpointFile } from '../runs/checkpoint-file.ts';
+import { chooseCheckpoint } from '../runs/checkpoint-file.ts';
 import { type EvalSamples, assertFinitePredictions, computeEvaluation } from './metrics.ts';
 import { operatingPointOf } from './operating-point.ts';
 import { latestEvaluation, saveEvaluation, savePredictions } from './store.ts';
@@ -18,15 +18,16 @@ import { latestEvaluation, saveEvaluation, savePredictions } from './store.ts';
 const runId = z.number().int().positive();
 
 /**
- * Evaluate a run's best checkpoint on a split, store the predictions and the metrics. A test
+ * Evaluate a run's best (or last) checkpoint on a split, store the predictions and the metrics. A test
  * evaluation also predicts the validation split, where operating points are chosen (eval.threshold).
  */
-export async function evaluateRun(project: Project, id: number, split: EvalSplit, job: JobContext): Promise<EvaluationMetrics> {
+export async function evaluateRun(project: Project, id: number, split: EvalSplit, job: JobContext, which: CheckpointChoice = 'best'): Promise<EvaluationMetrics> {
   const run = getRun(project.db, id);
   const images = splitImages(project.db, split, run.config.classes);
   const tuning = split === 'test' ? labelledImages(project.db, 'val', run.config.classes) : [];
   job.progress(0, images.length + tuning.length, 'Loading the model');
-  const model = { runId: id, config: run.config, checkpoint: bestCheckpointFile(project.db, project.dir, id) };
+  const checkpoint = chooseCheckpoint(project.db, project.dir, id, which);
+  const model = { runId: id, config: run.config, checkpoint: checkpoint.path };
   // Both splits in one request: the model loads once, in a host of its own.
   const all = [...images, ...tuning].map(({ id: imageId, path, frame }) => ({ id: imageId, path, frame }));
   const { probs } = await onHost('predict', { model, images: all }, { job, what: 'evaluation' });
@@ -36,7 +37,10 @@ export async function evaluateRun(project: Project, id: number, split: EvalSplit
   const validation = tuning.length ? samplesOf(tuning, images.length) : null;
   if (validation) assertFinitePredictions(id, 'val', validation.probs);
   const createdAt = now();
-  const metrics = computeEvaluation({ runId: id, split, classes: run.config.classes, multiLabel: run.config.multiLabel, createdAt }, samples);
+  const metrics: EvaluationMetrics = {
+    ...computeEvaluation({ runId: id, split, classes: run.config.classes, multiLabel: run.config.multiLabel, createdAt }, samples),
+    checkpoint: { which, epoch: checkpoint.epoch },
+  };
   project.db.transaction(() => {
     savePredictions(project.db, id, samples.imageIds, samples.probs, run.config.multiLabel, createdAt);
     saveEvaluation(project.db, metrics, split === 'test' ? { ...samples, validation } : samples);
@@ -54,14 +58,14 @@ export function operatingPointFor(project: Project, id: number, className: strin
 export function evalHandlers(ctx: EngineContext): Implementation<EvalHandlers> {
   return {
     'eval.run': {
-      schema: z.object({ runId, split: z.enum(['test', 'val']).optional() }),
-      run: ({ runId: id, split = 'test' }) => {
+      schema: z.object({ runId, split: z.enum(['test', 'val']).optional(), checkpoint: z.enum(['best', 'last']).optional() }),
+      run: ({ runId: id, split = 'test', checkpoint = 'best' }) => {
         const project = ctx.project();
         const run = getRun(project.db, id);
         // Refuse an empty split or a run without a checkpoint before a job starts.
         splitImages(project.db, split, run.config.classes);
-        bestCheckpointFile(project.db, project.dir, id);
-        return { jobId: ctx.jobs.start('eval', { runId: id, split }, (job) => evaluateRun(project, id, split, job)) };
+        chooseCheckpoint(project.db, project.dir, id, checkpoint);
+        return { jobId: ctx.jobs.start('eval', { runId: id, split, checkpoint }, (job) => evaluateRun(project, id, split, job, checkpoint)) };
       },
     },
     'eval.get': {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { validation } from '../../../shared/contract/errors.ts';
+import type { CheckpointChoice } from '../../../shared/domain/evaluation.ts';
 import type { RunCheckpoint } from '../../../shared/domain/run.ts';
 import type { Database } from '../db/database.ts';
 import { forgetCheckpoints, latestCheckpoint } from './store.ts';
@@ -15,11 +16,16 @@ const ABANDONED_AFTER_MS = 10 * 60_000;
  * The checkpoint file of a run that evaluation, prediction, Grad-CAM and export load: the best by
  * validation loss (or the newest when none is marked best), or the newest with `which: 'last'`.
  */
-export function checkpointFile(db: Database, projectDir: string, runId: number, which: 'best' | 'last' = 'best'): string {
+export function checkpointFile(db: Database, projectDir: string, runId: number, which: CheckpointChoice = 'best'): string {
+  return chooseCheckpoint(db, projectDir, runId, which).path;
+}
+
+/** As checkpointFile, with the epoch the chosen checkpoint was written after (1-based). */
+export function chooseCheckpoint(db: Database, projectDir: string, runId: number, which: CheckpointChoice): { path: string; epoch: number } {
   const order = which === 'best' ? 'is_best DESC, epoch DESC' : 'epoch DESC';
-  const row = db.prepare(`SELECT path FROM checkpoints WHERE run_id = ? ORDER BY ${order} LIMIT 1`).get(runId) as { path: string } | undefined;
+  const row = db.prepare(`SELECT path, epoch FROM checkpoints WHERE run_id = ? ORDER BY ${order} LIMIT 1`).get(runId) as { path: string; epoch: number } | undefined;
   if (!row) throw validation(`Run ${runId} has no checkpoint yet: let it train at least one epoch first.`);
-  return absolute(projectDir, row.path);
+  return { path: absolute(projectDir, row.path), epoch: row.epoch };
 }
 
 /**

@@ -50,6 +50,18 @@ export const runOptionsSchema = z
 
 const runId = z.object({ runId: z.number().int().positive() }).strict();
 
+/**
+ * Resolve and plan in a model host (it counts the parameters): the engine builds no model. The
+ * paces finished runs measured come from the database, so the engine reads them and sends them.
+ */
+export async function planRun(ctx: EngineContext, opts: RunOptions) {
+  const db = ctx.project().db;
+  const data = loadRunData(db, opts.auxSchedule !== undefined);
+  const paces = measuredPaces(db, opts.backbone);
+  const plan = await onHost('plan', { opts, data, homeDir: ctx.homeDir, paces }, { what: 'planning' });
+  return { data, config: plan.config, plan };
+}
+
 export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
   const runs = coordinatorFor(ctx);
   const plans = new PlanStore();
@@ -63,16 +75,7 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
     }
   };
 
-  /**
-   * Resolve and plan in a model host (it counts the parameters): the engine builds no model. The
-   * paces finished runs measured come from the database, so the engine reads them and sends them.
-   */
-  const prepare = async (opts: RunOptions) => {
-    const data = loadRunData(db(), opts.auxSchedule !== undefined);
-    const paces = measuredPaces(db(), opts.backbone);
-    const plan = await onHost('plan', { opts, data, homeDir: ctx.homeDir, paces }, { what: 'planning' });
-    return { data, config: plan.config, plan };
-  };
+  const prepare = (opts: RunOptions) => planRun(ctx, opts);
 
   /** The plan to start: the one `runs.plan` answered (planId), or options planned now. */
   const planFor = async (args: StartArgs) => {

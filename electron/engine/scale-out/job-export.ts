@@ -33,7 +33,7 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
   const config = plan.config;
   out = resolve(out);
   emptyTarget(out);
-  const data = loadRunData(db, false);
+  const data = loadRunData(db, config.aux !== null);
   const partial = join(dirname(out), `.${basename(out)}.partial`);
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -48,7 +48,7 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
           mkdirSync(join(partial, 'images'), { recursive: true });
           copyFileSync(src, join(partial, file));
         }
-        lines.push(JSON.stringify({ id: item.id, split, file, frame: item.frame, labels: item.classes, names: item.classes.map((c) => data.classes[c]), group: groupOf(db, item.id) }));
+        lines.push(JSON.stringify({ id: item.id, split, file, frame: item.frame, labels: item.classes, names: item.classes.map((c) => data.classes[c]), group: groupOf(db, item.id), ...(config.aux ? { aux: item.aux } : {}) }));
       }
     }
     writeFileSync(join(partial, 'manifest.jsonl'), `${lines.join('\n')}\n`);
@@ -72,6 +72,10 @@ export async function exportJob(db: Database, projectDir: string, plan: RunPlan,
       initialWeights: 'initial.safetensors',
       /** LoRA on q and v (rank, alpha / rank); null for the other strategies. */
       lora: sched.lora,
+      /** Bottleneck adapters after each ResNet stage / ViT block (sites, widths, activation); null for the other strategies. */
+      adapters: sched.adapters,
+      /** The auxiliary task (classes, multi-label, α schedule and α0); the manifest's `aux` holds each image's auxiliary labels. */
+      aux: sched.aux,
       /** Peak LR per group from the plan (the same numbers `labeltune train` prints). */
       learningRates: { ...sched.learningRates, ...pick(plan.learningRates, Object.keys(sched.learningRates)) },
       paramGroups: sched.paramGroups,

@@ -27,6 +27,8 @@ interface JobMetric {
   valLoss: number;
   valAccuracy: number;
   valAuc: number | null;
+  /** α(t) of the auxiliary task; absent or null without one. */
+  alpha?: number | null;
   learningRates: Record<string, number>;
   imagesPerSec: number;
   trainableGroups: string[];
@@ -143,7 +145,7 @@ function toRow(m: JobMetric): RunMetricRow {
     valLoss: m.valLoss,
     valAccuracy: m.valAccuracy,
     valAuc: m.valAuc ?? null,
-    alpha: null,
+    alpha: m.alpha ?? null,
     imagesPerSec: m.imagesPerSec,
     learningRates: m.learningRates,
     extra: { backend: 'pytorch', trainableGroups: m.trainableGroups, worldSize: m.worldSize },

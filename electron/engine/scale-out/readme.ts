@@ -44,5 +44,8 @@ Results go to \`output/\`: \`metrics.jsonl\` (one line per epoch), \`checkpoints
 ## Bring the model back
 
     labeltune job import <project> <this folder>
+    labeltune eval <project> --run <the id it prints> [--checkpoint best|last]
+
+(or, in the app: Train → Train elsewhere… → Import the finished job)
 `;
 }

@@ -29,10 +29,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # labeltune_job/ beside this file, also under runpy (Ray)
 
 from labeltune_job.distributed import all_sum, setup, use_global_batchnorm  # noqa: E402
-from labeltune_job.models import add_lora, build_model, load_timm  # noqa: E402,F401
+from labeltune_job.metrics import macro_auc  # noqa: E402,F401
+from labeltune_job.models import add_adapters, add_aux_head, add_lora, build_model, load_timm  # noqa: E402,F401
 from labeltune_job.preprocess import geometry, preprocess, resample_matrix  # noqa: E402,F401
 from labeltune_job.safetensors import read_safetensors, timm_state, write_safetensors  # noqa: E402,F401
-from labeltune_job.training import GroupAdamW, augment_batch, lr_multiplier, weighted_bce, weighted_ce  # noqa: E402
+from labeltune_job.training import GroupAdamW, alpha_at, augment_batch, combine_losses, logged_alpha, lr_multiplier, weighted_bce, weighted_ce  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------- the job
@@ -40,12 +41,19 @@ from labeltune_job.training import GroupAdamW, augment_batch, lr_multiplier, wei
 class Data:
     """Preprocessed images of one split in the manifest's order, kept in memory when they fit (2 GB)."""
 
-    def __init__(self, items, pre, classes, multi):
+    def __init__(self, items, pre, classes, aux):
         self.items, self.pre = items, pre
         k = len(classes)
         self.targets = torch.zeros(len(items), k)
         for i, it in enumerate(items):
             self.targets[i, it['labels']] = 1.0
+        # The auxiliary labels, and a mask of the images that have them (the others add nothing to L_aux).
+        self.aux_targets = torch.zeros(len(items), aux['numClasses'] if aux else 0)
+        self.aux_mask = torch.zeros(len(items))
+        for i, it in enumerate(items):
+            if aux and it.get('aux') is not None:
+                self.aux_targets[i, it['aux']] = 1.0
+                self.aux_mask[i] = 1.0
         fits = len(items) * 3 * pre['inputSize'] ** 2 * 4 < 2 ** 31
         self.cache = {} if fits else None
 
@@ -87,9 +95,12 @@ def set_bn_modes(model, bn_train_groups, group_of_module):
 
 
 def evaluate(model, data, cfg, device, world, rank, batch):
-    """Eval mode over this rank's share of the split; sums over ranks: loss, correct, count."""
+    """Eval mode over this rank's share of the split, summed over ranks: mean loss, accuracy, macro AUC (the app's validate)."""
     model.eval()
     rows = list(range(rank, len(data.items), world))
+    k = data.targets.shape[1]
+    # Every rank fills its rows; the sum over ranks is every row's probabilities (a + 0 is exact).
+    probs = torch.zeros(len(data.items), k, dtype=torch.float64, device=device)
     loss_sum, correct, count = 0.0, 0.0, 0.0
     with torch.no_grad():
         for i in range(0, len(rows), batch):
@@ -98,15 +109,21 @@ def evaluate(model, data, cfg, device, world, rank, batch):
             t = data.targets[r].to(device)
             if cfg['multiLabel']:
                 loss = weighted_bce(logits, t, None, 0)
-                correct += float(((torch.sigmoid(logits) >= 0.5) == (t > 0.5)).sum())
+                p = torch.sigmoid(logits)
+                correct += float(((p >= 0.5) == (t > 0.5)).sum())
                 count += t.numel()
             else:
                 loss = weighted_ce(logits, t, None, 0)
+                p = torch.softmax(logits, 1)
                 correct += float(t[torch.arange(len(r)), logits.argmax(1)].sum())
                 count += len(r)
+            probs[r] = p.double()
             loss_sum += float(loss) * len(r)
+    if world > 1:
+        dist.all_reduce(probs)
     loss_sum, correct, count, n = all_sum([loss_sum, correct, count, len(rows)], device, world)
-    return loss_sum / max(n, 1), correct / max(count, 1)
+    auc = macro_auc(probs.cpu().float().tolist(), data.targets.tolist())
+    return loss_sum / max(n, 1), correct / max(count, 1), auc
 
 
 def main(job_dir=HERE):
@@ -119,11 +136,16 @@ def main(job_dir=HERE):
         ckpt.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg['seed'])
     classes = cfg['classes']
-    train = Data([it for it in items if it['split'] == 'train'], pre, classes, cfg['multiLabel'])
-    val = Data([it for it in items if it['split'] == 'val'], pre, classes, cfg['multiLabel'])
+    aux = cfg.get('aux')
+    train = Data([it for it in items if it['split'] == 'train'], pre, classes, aux)
+    val = Data([it for it in items if it['split'] == 'val'], pre, classes, aux)
     model = build_model(cfg['arch'], len(classes), cfg['imageSize'])
     if cfg.get('lora'):
         add_lora(model, cfg['lora']['rank'], cfg['lora']['scale'])
+    if cfg.get('adapters'):
+        add_adapters(model, cfg['adapters']['sites'], cfg['adapters']['activation'])
+    if aux:
+        add_aux_head(model, aux['numClasses'], aux['schedule'] == 'uncertainty')
     init, _ = read_safetensors(job_dir / cfg['initialWeights'])
     load_timm(model, init, cfg['initialWeights'])
     model.to(device)
@@ -187,6 +209,11 @@ def main(job_dir=HERE):
             logits = ddp(x)
             lossf = weighted_bce if cfg['multiLabel'] else weighted_ce
             loss = lossf(logits, t, cw, cfg['labelSmoothing'], denominator=denom)
+            if aux:
+                auxf = weighted_bce if aux['multiLabel'] else weighted_ce
+                mask = train.aux_mask[mine].to(device)
+                aux_loss = auxf(model.aux_logits, train.aux_targets[mine].to(device), None, 0, denominator=max(float(train.aux_mask[rows].sum()), 1e-12), sample_weights=mask)
+                loss = combine_losses(loss, aux_loss, aux, getattr(getattr(model, 'multitask', None), 'log_vars', None), epoch, epochs, world)
             # DDP averages gradients over ranks; each rank's share of the global weighted mean is scaled back by world.
             (loss * world).backward()
             opt.step(lrs)
@@ -200,7 +227,7 @@ def main(job_dir=HERE):
         if stop_reason:
             break
         train_seconds = time.time() - t0
-        val_loss, val_acc = evaluate(model, val, cfg, device, world, rank, max(1, 2 * B // world))
+        val_loss, val_acc, val_auc = evaluate(model, val, cfg, device, world, rank, max(1, 2 * B // world))
         best = loop['bestLoss'] is None or val_loss < loop['bestLoss'] - 1e-7
         loop = {
             'epoch': epoch + 1,
@@ -210,8 +237,9 @@ def main(job_dir=HERE):
             'wallSeconds': loop['wallSeconds'] + time.time() - t0,
         }
         row = {
-            'epoch': epoch + 1, 'trainLoss': loss_sum / steps, 'valLoss': val_loss, 'valAccuracy': val_acc, 'valAuc': None,
+            'epoch': epoch + 1, 'trainLoss': loss_sum / steps, 'valLoss': val_loss, 'valAccuracy': val_acc, 'valAuc': val_auc,
             'learningRates': lrs, 'imagesPerSec': steps * bs / max(train_seconds, 1e-9), 'trainableGroups': sched['trainableGroups'],
+            'alpha': logged_alpha(aux, model.multitask.log_vars if hasattr(model, 'multitask') else None, epoch, epochs) if aux else None,
             'isBest': best, 'worldSize': world, 'seconds': time.time() - t0,
         }
         if rank == 0:

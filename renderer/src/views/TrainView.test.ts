@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DoctorReport } from '../../../shared/contract/system.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
-import type { RunPlan } from '../../../shared/domain/run.ts';
+import type { RunInfo, RunPlan } from '../../../shared/domain/run.ts';
 import { EngineError } from '../../../shared/contract/errors.ts';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
 import { SHA, finishedJob, weightsEntry } from '../lib/testing/weights-fixtures.ts';
@@ -155,5 +155,64 @@ describe('TrainView: pretrained weights', () => {
     expect(screen.getByTestId('weights-present').textContent).toContain('imported');
     expect(screen.queryByLabelText(/Weights file for resnet18/)).toBeNull();
     await vi.waitFor(() => expect(pretrainedBox().checked).toBe(true));
+  });
+});
+
+describe('TrainView: Train elsewhere…', () => {
+  it('writes the planned run as a job folder at a typed path, shows the commands, and imports the finished folder as a run', async () => {
+    const runs: RunInfo[] = [];
+    const client = new FakeClient({
+      'runs.plan': plan,
+      'runs.list': () => [...runs],
+      'weights.list': () => [],
+      'system.doctor': () => doctor,
+      'runs.exportJob': () => ({ jobId: 'export-1' }),
+      'runs.importJob': () => {
+        runs.push({ id: 7, status: 'completed', backend: 'pytorch' } as RunInfo);
+        return { jobId: 'import-1' };
+      },
+      'job.wait': ({ jobId }) =>
+        jobId === 'export-1'
+          ? finishedJob(jobId, { kind: 'job-export', result: { dir: '/srv/jobs/chest', files: ['train.py'], trainImages: 24, valImages: 8, commands: ['cd /srv/jobs/chest', 'torchrun --standalone --nproc_per_node 4 train.py'] } })
+          : finishedJob(jobId, { kind: 'job-import', result: { runId: 7 } }),
+    });
+    render(TrainView, { client, info: projectInfo(), onError: (e) => { throw e; } });
+    await vi.waitFor(() => expect(screen.getByTestId('plan-strategy').textContent).toBe('top'));
+
+    const write = screen.getByRole('button', { name: 'Write the job folder' }) as HTMLButtonElement;
+    expect(write.disabled).toBe(true); // no folder yet; browser mode has no dialog, so the path is typed
+    expect(screen.queryByRole('button', { name: 'Browse…' })).toBeNull();
+    await fireEvent.input(screen.getByLabelText('Job folder (new or empty)'), { target: { value: '/srv/jobs/chest' } });
+    await fireEvent.click(write);
+    await vi.waitFor(() => expect(screen.getByTestId('job-commands').textContent).toContain('torchrun --standalone --nproc_per_node 4 train.py'));
+    expect(screen.getByTestId('job-written').textContent).toContain('24 train and 8 validation images');
+    const lastPlan = client.calls.filter((c) => c.method === 'runs.plan').at(-1)?.args;
+    expect(client.calls.find((c) => c.method === 'runs.exportJob')?.args).toEqual({ options: lastPlan, dir: '/srv/jobs/chest', copy: false });
+
+    // The folder just written is offered for import.
+    expect((screen.getByLabelText('Finished job folder') as HTMLInputElement).value).toBe('/srv/jobs/chest');
+    const listsBefore = client.calls.filter((c) => c.method === 'runs.list').length;
+    await fireEvent.click(screen.getByRole('button', { name: 'Import the finished job' }));
+    await vi.waitFor(() => expect(screen.getByTestId('job-imported').textContent).toContain('Imported as run 7'));
+    expect(client.calls.find((c) => c.method === 'runs.importJob')?.args).toEqual({ dir: '/srv/jobs/chest' });
+    await vi.waitFor(() => expect(client.calls.filter((c) => c.method === 'runs.list').length).toBeGreaterThan(listsBefore));
+  });
+
+  it('a failed import reports the engine\'s message and shows no run', async () => {
+    const errors: unknown[] = [];
+    const client = new FakeClient({
+      'runs.plan': plan,
+      'runs.list': () => [],
+      'weights.list': () => [],
+      'system.doctor': () => doctor,
+      'runs.importJob': () => ({ jobId: 'import-2' }),
+      'job.wait': ({ jobId }) => finishedJob(jobId, { status: 'failed', error: { code: 'validation', message: '/srv/jobs/x/output/result.json is missing' } }),
+    });
+    render(TrainView, { client, info: projectInfo(), onError: (e) => errors.push(e) });
+    await fireEvent.input(screen.getByLabelText('Finished job folder'), { target: { value: '/srv/jobs/x' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Import the finished job' }));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect((errors[0] as Error).message).toContain('result.json is missing');
+    expect(screen.queryByTestId('job-imported')).toBeNull();
   });
 });

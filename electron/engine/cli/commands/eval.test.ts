@@ -8,6 +8,9 @@ import { describeEvaluation, describeOperatingPoint } from './eval.ts';
 
 let t: TestEngine;
 let runId: number;
+/** The run's checkpoints (epoch, best or not) and the validation accuracy its trainer measured after each epoch. */
+let checkpoints: { epoch: number; is_best: number }[];
+let valAccuracy: Map<number, number>;
 const previousHome = process.env.LABELTUNE_HOME;
 
 /** A trained tiny run on a project with a locked test split, closed again so that the CLI opens it. */
@@ -20,6 +23,9 @@ beforeAll(async () => {
   const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7, strategy: 'full', epochs: 8, augment: false });
   runId = started.runId;
   await t.client.invoke('job.wait', { jobId: started.jobId });
+  checkpoints = db.prepare('SELECT epoch, is_best FROM checkpoints WHERE run_id = ? ORDER BY epoch').all(runId) as typeof checkpoints;
+  const rows = db.prepare('SELECT epoch, val_accuracy FROM run_metrics WHERE run_id = ?').all(runId) as { epoch: number; val_accuracy: number }[];
+  valAccuracy = new Map(rows.map((r) => [r.epoch, r.val_accuracy]));
   await t.engine.ctx.setProject(null);
 }, 120_000);
 afterAll(async () => {
@@ -49,10 +55,12 @@ describe('labeltune eval', () => {
   it('prints a readable summary, and usage errors exit 2', async () => {
     const { code, out } = await run('eval', t.projectDir, '--run', String(runId));
     expect(code).toBe(0);
-    expect(out).toContain(`Run ${runId} on the test split: 6 images, 2 classes`);
+    const best = checkpoints.find((c) => c.is_best)!.epoch;
+    expect(out).toContain(`Run ${runId} (best checkpoint, epoch ${best}) on the test split: 6 images, 2 classes`);
     expect(out).toMatch(/Confusion matrix/);
     expect((await run('eval', t.projectDir)).code).toBe(2);
     expect((await run('eval', t.projectDir, '--run', String(runId), '--split', 'train')).code).toBe(2);
+    expect((await run('eval', t.projectDir, '--run', String(runId), '--checkpoint', 'first')).code).toBe(2);
     const missing = await run('eval', t.projectDir, '--run', '99');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('There is no run 99');
@@ -91,5 +99,25 @@ describe('describeEvaluation accuracy names', () => {
   it('single-label: plain accuracy', () => {
     const m = computeEvaluation({ runId: 1, split: 'test', classes: ['a', 'b'], multiLabel: false, createdAt: 'now' }, { imageIds: [1, 2], truth: [[0], [1]], probs: [[0.8, 0.2], [0.6, 0.4]] });
     expect(describeEvaluation(m).split('\n')[1]).toMatch(/^Accuracy 50\.0% {3}balanced accuracy 50\.0% {3}ECE /);
+  });
+
+  it('--checkpoint best|last evaluates that checkpoint: each at the validation accuracy its epoch reported', async () => {
+    const best = checkpoints.find((c) => c.is_best)!.epoch;
+    const last = checkpoints.at(-1)!.epoch;
+    expect(last, 'the fixture run must end after its best epoch').toBeGreaterThan(best);
+    const evaluate = async (...opts: string[]) => {
+      const { code, out, err } = await run('eval', t.projectDir, '--run', String(runId), '--split', 'val', ...opts, '--json');
+      expect(code, err).toBe(0);
+      return JSON.parse(out);
+    };
+    const [byDefault, asBest, asLast] = [await evaluate(), await evaluate('--checkpoint', 'best'), await evaluate('--checkpoint', 'last')];
+    expect(asBest.checkpoint).toEqual({ which: 'best', epoch: best });
+    expect(byDefault.checkpoint).toEqual({ which: 'best', epoch: best });
+    expect(asLast.checkpoint).toEqual({ which: 'last', epoch: last });
+    expect(asBest.accuracy).toBeCloseTo(valAccuracy.get(best)!, 12);
+    expect(asLast.accuracy).toBeCloseTo(valAccuracy.get(last)!, 12);
+    // Different weights, different probabilities: the calibration error of the two differs.
+    expect(asLast.calibration.ece).not.toBe(asBest.calibration.ece);
+    expect(byDefault.calibration.ece).toBe(asBest.calibration.ece);
   });
 });

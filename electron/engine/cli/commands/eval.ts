@@ -12,7 +12,7 @@ const num = (x: number | null, digits = 3) => (x === null ? '—' : x.toFixed(di
 /** A readable summary of an evaluation for the terminal. */
 export function describeEvaluation(m: EvaluationMetrics): string {
   const lines = [
-    `Run ${m.runId} on the ${m.split === 'test' ? 'test' : 'validation'} split: ${m.images} images, ${m.classes.length} classes${m.multiLabel ? ' (multi-label)' : ''}`,
+    `Run ${m.runId}${m.checkpoint ? ` (${m.checkpoint.which} checkpoint, epoch ${m.checkpoint.epoch})` : ''} on the ${m.split === 'test' ? 'test' : 'validation'} split: ${m.images} images, ${m.classes.length} classes${m.multiLabel ? ' (multi-label)' : ''}`,
     `${capital(accuracyName(m.multiLabel))} ${pct(m.accuracy)}${m.exactMatchAccuracy === null ? '' : `   ${EXACT_MATCH_NAME} ${pct(m.exactMatchAccuracy)}`}` +
       `${m.balancedAccuracy === null ? '' : `   balanced accuracy ${pct(m.balancedAccuracy)}`}   ECE ${num(m.calibration.ece)}`,
   ];
@@ -52,9 +52,9 @@ export function describeOperatingPoint(op: OperatingPointResult): string {
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage: 'eval <project> --run ID [--split test|val] [--class NAME --sensitivity X]',
-  summary: 'Evaluate a run on the test (or validation) split: accuracy, per-class metrics with intervals, ROC/PR, calibration.',
-  options: { run: { type: 'string' }, split: { type: 'string' }, class: { type: 'string' }, sensitivity: { type: 'string' } },
+  usage: 'eval <project> --run ID [--checkpoint best|last] [--split test|val] [--class NAME --sensitivity X]',
+  summary: 'Evaluate a run (its best checkpoint, or the last) on the test (or validation) split: accuracy, per-class metrics with intervals, ROC/PR, calibration.',
+  options: { run: { type: 'string' }, checkpoint: { type: 'string' }, split: { type: 'string' }, class: { type: 'string' }, sensitivity: { type: 'string' } },
   minPositionals: 1,
   maxPositionals: 1,
   async run({ positionals, values, client, json, out }) {
@@ -62,11 +62,13 @@ export const evalCommand: Command = {
     if (runId === undefined || !Number.isInteger(runId) || runId < 1) throw new UsageError('--run ID is required (a run number, see "labeltune info")');
     const split = (values.split as string | undefined) ?? 'test';
     if (split !== 'test' && split !== 'val') throw new UsageError(`--split must be test or val; got "${split}"`);
+    const checkpoint = (values.checkpoint as string | undefined) ?? 'best';
+    if (checkpoint !== 'best' && checkpoint !== 'last') throw new UsageError(`--checkpoint must be best or last; got "${checkpoint}"`);
     const sensitivity = numberOption(values, 'sensitivity');
     const className = values.class as string | undefined;
     if ((sensitivity === undefined) !== (className === undefined)) throw new UsageError('give --class NAME and --sensitivity X together (e.g. --class effusion --sensitivity 0.9)');
     await client.invoke('project.open', { dir: shellPath(positionals[0]) });
-    const { jobId } = await client.invoke('eval.run', { runId, split });
+    const { jobId } = await client.invoke('eval.run', { runId, split, checkpoint });
     const stop = reportProgress(client, jobId);
     const job = await client.invoke('job.wait', { jobId }).finally(stop);
     if (job.status !== 'completed') throw new EngineError((job.error?.code as never) ?? 'internal', `Evaluation of run ${runId} ${job.status}: ${job.error?.message ?? ''}`);

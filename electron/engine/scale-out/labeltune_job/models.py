@@ -1,4 +1,4 @@
-"""Models under timm's names: torchvision's ResNets, a ViT written out, LoRA on q/v through the fused qkv."""
+"""Models under timm's names: torchvision's ResNets, a ViT written out, LoRA on q/v through the fused qkv, bottleneck adapters."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -78,6 +78,64 @@ def add_lora(model, rank, scale):
     model.lora = nn.Module()
     model.lora.blocks = nn.ModuleList([LoraBlock(dim, rank) for _ in model.blocks])
     model.lora_scale = scale
+
+
+class Dense(nn.Module):
+    """A dense layer in the app's layout (weight [in, out], y = x W + b), so the job's tensors load as they are."""
+
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n_in, n_out))
+        self.bias = nn.Parameter(torch.zeros(n_out))
+
+    def forward(self, x):
+        return x @ self.weight + self.bias
+
+
+class Adapter(nn.Module):
+    """Houlsby bottleneck x + up(act(down(x))) over the channels (extensions.ts createAdapters); up starts at zero."""
+
+    def __init__(self, channels, bottleneck, activation):
+        super().__init__()
+        self.down = Dense(channels, bottleneck)
+        self.up = Dense(bottleneck, channels)
+        # The app's GELU for adapters is the tanh approximation (extensions.ts gelu).
+        self.act = F.relu if activation == 'relu' else (lambda x: F.gelu(x, approximate='tanh'))
+
+    def forward(self, x):
+        channels_last = x.dim() == 4  # a ResNet stage's NCHW output: the app works on NHWC's last axis
+        h = x.permute(0, 2, 3, 1) if channels_last else x
+        h = h + self.up(self.act(self.down(h)))
+        return h.permute(0, 3, 1, 2) if channels_last else h
+
+
+def add_adapters(model, sites, activation):
+    """Adapters on the outputs of the config's sites (layer1..4 or blocks.N), named as the app's (adapters.layer1.down.weight ...)."""
+    model.adapters = nn.Module()
+    for site, (channels, bottleneck) in sites.items():
+        parent_name, _, leaf = site.rpartition('.')
+        holder = model.adapters
+        if parent_name:  # blocks.3: a ModuleDict per parent keeps the names adapters.blocks.3.*
+            if not hasattr(holder, parent_name):
+                holder.add_module(parent_name, nn.ModuleDict())
+            holder = getattr(holder, parent_name)
+        adapter = Adapter(channels, bottleneck, activation)
+        holder.add_module(leaf, adapter)
+        model.get_submodule(site).register_forward_hook(lambda _m, _inputs, out, a=adapter: a(out))
+
+
+def add_aux_head(model, num_classes, uncertainty):
+    """The auxiliary head on the pre-logits features (aux-head.ts), run inside the model's forward so that DDP sees it:
+    a hook on the classifier keeps its logits in model.aux_logits. Learned task weights as multitask.log_vars."""
+    classifier = model.fc if hasattr(model, 'fc') else model.head
+    model.aux_head = Dense(classifier.in_features, num_classes)
+    if uncertainty:
+        model.multitask = nn.Module()
+        model.multitask.log_vars = nn.Parameter(torch.zeros(2))
+
+    def keep(_m, inputs, _out):
+        model.aux_logits = model.aux_head(inputs[0])
+    classifier.register_forward_hook(keep)
 
 
 class PatchEmbed(nn.Module):

@@ -46,20 +46,48 @@ class GroupAdamW:
         self.m, self.v, self.steps = s['m'], s['v'], s['steps']
 
 
-def weighted_ce(logits, targets, class_weights, smoothing, denominator=None):
+def weighted_ce(logits, targets, class_weights, smoothing, denominator=None, sample_weights=None):
     """Σ w_i·l_i / Σ w_i (torch's weighted mean); `denominator` is Σ w over all ranks' batches."""
     k = logits.shape[1]
     smoothed = targets * (1 - smoothing) + smoothing / k if smoothing > 0 else targets
     per = -(smoothed * F.log_softmax(logits, 1)).sum(1)
     w = (targets * torch.tensor(class_weights, dtype=logits.dtype, device=logits.device)).sum(1) if class_weights else torch.ones_like(per)
+    if sample_weights is not None:
+        w = w * sample_weights
     return (w * per).sum() / (denominator if denominator is not None else w.sum().clamp_min(1e-12))
 
 
-def weighted_bce(logits, targets, pos_weights, smoothing, denominator=None):
+def weighted_bce(logits, targets, pos_weights, smoothing, denominator=None, sample_weights=None):
     y = targets * (1 - smoothing) + smoothing / 2 if smoothing > 0 else targets
     p = torch.tensor(pos_weights, dtype=logits.dtype, device=logits.device) if pos_weights else torch.ones_like(logits)
     per = ((1 - y) * logits + (1 + (p - 1) * y) * F.softplus(-logits)).mean(1)
+    if sample_weights is not None:
+        return (sample_weights * per).sum() / (denominator if denominator is not None else sample_weights.sum().clamp_min(1e-12))
     return per.sum() / (denominator if denominator is not None else max(per.shape[0], 1))
+
+
+def alpha_at(schedule, alpha0, epoch, epochs):
+    """α(t) of L = L_main + α(t)·L_aux at a 0-based epoch (multitask.ts alphaAt)."""
+    t = 0 if epochs <= 1 else min(1, epoch / (epochs - 1))
+    if schedule == 'constant':
+        return alpha0
+    if schedule == 'linear-decay':
+        return alpha0 * (1 - t)
+    return alpha0 * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def combine_losses(main, aux, aux_cfg, log_vars, epoch, epochs, world):
+    """This rank's share of L_main + α(t)·L_aux, or of Σ exp(-s_i)·L_i + s_i (uncertainty weighting; s_i counted once over the ranks)."""
+    if aux_cfg['schedule'] == 'uncertainty':
+        return torch.exp(-log_vars[0]) * main + torch.exp(-log_vars[1]) * aux + log_vars.sum() / world
+    return main + aux * alpha_at(aux_cfg['schedule'], aux_cfg['alpha'], epoch, epochs)
+
+
+def logged_alpha(aux_cfg, log_vars, epoch, epochs):
+    """α as the app logs it per epoch (learned: exp(s_main - s_aux))."""
+    if aux_cfg['schedule'] == 'uncertainty':
+        return math.exp(float(log_vars[0] - log_vars[1]))
+    return alpha_at(aux_cfg['schedule'], aux_cfg['alpha'], epoch, epochs)
 
 
 def augment_batch(x, gen, o):
