@@ -2,6 +2,7 @@ import type { EngineErrorData } from './errors.ts';
 import type { ExportFormat, ParityCheck } from '../domain/export.ts';
 import type { DoctorReport } from './system.ts';
 import type { LrFindPoint, RunConfig, RunPlan } from '../domain/run.ts';
+import type { InferenceRuntime } from '../domain/runtime.ts';
 import type { RunOptions } from './runs.ts';
 
 /**
@@ -14,8 +15,8 @@ import type { RunOptions } from './runs.ts';
 export interface HostMethods {
   /** Fine-tune (or run the LR range test on) a backbone; epoch ends wait for `checkpointRecorded`. */
   train: { args: TrainArgs; result: TrainResult; event: TrainEvent };
-  /** A run's checkpoint on images: one probability row per image, in the order given. */
-  predict: { args: PredictArgs; result: { probs: number[][] }; event: WorkEvent };
+  /** A run's checkpoint on images: one probability row per image, in the order given, and the runtime that ran them. */
+  predict: { args: PredictArgs; result: { probs: number[][]; runtime: InferenceRuntime }; event: WorkEvent };
   /** A TF.js export folder on image files or folders (`labeltune predict`). */
   predictExport: { args: { dir: string; paths: string[] }; result: ExportPredictions; event: WorkEvent };
   /** A backbone with imported weights on a .npy batch (`labeltune forward`). */

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
@@ -159,7 +159,10 @@ export class TrainerSession {
 /** Delete the checkpoint files the engine dropped; only checkpoint files of this run's folder. */
 export function pruneCheckpoints(dir: string, files: string[]): void {
   for (const f of files) {
-    if (dirname(resolve(f)) === resolve(dir) && /^epoch-\d+\.safetensors$/.test(basename(f))) rmSync(f, { force: true });
+    if (dirname(resolve(f)) !== resolve(dir) || !/^epoch-\d+\.safetensors$/.test(basename(f))) continue;
+    rmSync(f, { force: true });
+    // Files derived from a checkpoint are named after it (the model host's cached ONNX conversions).
+    for (const derived of readdirSync(dir).filter((n) => n.startsWith(`${basename(f)}.`))) rmSync(join(dir, derived), { force: true });
   }
 }
 
