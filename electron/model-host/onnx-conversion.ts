@@ -19,24 +19,41 @@ const CONVERSION = `labeltune-ort-1-opset${OPSET}`;
 
 /**
  * A backbone (and its bottleneck adapters, as ops; LoRA must already be merged) as an ONNX graph
- * for inference: our exporter's graph with the pre-pool feature map as a second output.
+ * for inference: our exporter's graph with a second output `features`, the input of group
+ * `featuresAt` (default: the head, i.e. what it pools), laid out as in the graph (NCHW maps).
  */
-export function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string): Uint8Array {
-  return withFeatureOutput(exportOnnx(backbone, docString, adapters ? adapterWeights(adapters) : undefined));
+export function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string, featuresAt = backbone.groups.length - 1): Uint8Array {
+  return withFeatureOutput(exportOnnx(backbone, docString, adapters ? adapterWeights(adapters) : undefined), groupInputWeight(backbone, featuresAt));
 }
 
 /**
- * Expose what the head pools as the output `features`: ResNet's last stage map (NCHW, the input of
- * GlobalAveragePool), ViT's normalised tokens [N, T, D] (the input of the class-token Gather). These
- * are the frozen features of `top` and the activations CAM weighs.
+ * The weight whose node reads the input of group `index` in our exporter's graph (the first
+ * convolution of a ResNet stage, the first norm of a ViT block), or null for the head, whose input
+ * is what the pooling node reads.
  */
-export function withFeatureOutput(bytes: Uint8Array): Uint8Array {
+function groupInputWeight(backbone: Backbone, index: number): string | null {
+  const group = backbone.groups[index];
+  if (index < 1 || !group) throw new Error(`${backbone.arch}: no group ${index} to take features before`);
+  if (group === 'head') return null;
+  if (backbone.family === 'resnet') return `${group}.0.conv1.weight`;
+  return group === 'norm' ? 'norm.weight' : `${group}.norm1.weight`;
+}
+
+/**
+ * Expose a feature map as the output `features`: the data input of the node reading `weight`, or,
+ * for null, what the head pools (ResNet: the input of GlobalAveragePool, NCHW; ViT: the normalised
+ * tokens [N, T, D] the class-token Gather reads). These are the frozen features the loop caches,
+ * and the activations CAM weighs.
+ */
+export function withFeatureOutput(bytes: Uint8Array, weight: string | null = null): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
   const nodes = graph.node ?? [];
-  const pool = nodes.find((n) => n.opType === 'GlobalAveragePool') ?? nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'cls_index');
-  if (!pool?.input?.[0]) throw new Error(`graph ${graph.name}: no pooling node found to take the features from`);
-  nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: 'features_output', input: [pool.input[0]], output: [ONNX_FEATURES] }));
+  const reader = weight
+    ? nodes.find((n) => n.input?.[1] === weight)
+    : (nodes.find((n) => n.opType === 'GlobalAveragePool') ?? nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'cls_index'));
+  if (!reader?.input?.[0]) throw new Error(`graph ${graph.name}: no node reads ${weight ?? 'the pooled features'}, so the features cannot be taken from it`);
+  nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: 'features_output', input: [reader.input[0]], output: [ONNX_FEATURES] }));
   graph.output!.push(onnx.ValueInfoProto.create({ name: ONNX_FEATURES, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
   return onnx.ModelProto.encode(model).finish();
 }

@@ -158,6 +158,8 @@ export interface PlanInfo {
 export type TrainEvent =
   | { type: 'ready'; backend: BackendInfo; plan: PlanInfo }
   | { type: 'loading'; done: number; total: number }
+  /** The frozen-feature pass before training (onnxruntime), image by image. */
+  | { type: 'features'; done: number; total: number }
   | { type: 'progress'; step: StepInfo; epochs: number; alpha: number | null; etaSeconds: number | null }
   | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean }
   | { type: 'paused' }
@@ -167,7 +169,14 @@ export type TrainEvent =
   | { type: 'lrSearched'; suggestion: number; lr: number; bodyLr: number };
 
 export type TrainResult =
-  | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
+  | {
+      type: 'finished';
+      stoppedEarly: boolean;
+      bestEpoch: number | null;
+      stop: StopReason | null;
+      /** The runtime that computed the cached frozen features (and why); null when none were computed up front. */
+      featureRuntime: InferenceRuntime | null;
+    }
   | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number };
 
 // ---- predict, predictExport, forward ----

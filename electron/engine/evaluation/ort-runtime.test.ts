@@ -6,7 +6,7 @@ import { fillSampleProject } from '../runs/testing/sample-project.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { labelledImages } from './data.ts';
 
-/** A resnet18 run (32 px): evaluation and prediction run its checkpoint on onnxruntime, as TF.js would. */
+/** A resnet18 `top` run (32 px): its feature pass, evaluation and prediction run on onnxruntime, as TF.js would. */
 let t: TestEngine;
 let runId: number;
 const classes = ['normal', 'effusion', 'nodule'];
@@ -37,6 +37,12 @@ async function tfjsValidation(): Promise<Map<number, number[]>> {
 }
 
 describe('evaluation and prediction on onnxruntime', () => {
+  it("the run's frozen features (top) were computed on onnxruntime, as its summary records", async () => {
+    const run = await t.client.invoke('runs.get', { runId });
+    expect(run.summary?.featureRuntime).toMatchObject({ runtime: 'onnxruntime', fallback: null });
+    expect(run.summary!.featureRuntime!.maxAbsDiff).toBeLessThan(1e-3);
+  });
+
   it('eval.run runs on onnxruntime, records it, and stores TF.js-equal probabilities; predict.start reuses the conversion', async () => {
     const evalJob = await t.client.invoke('job.wait', await t.client.invoke('eval.run', { runId, split: 'val' }));
     expect(evalJob.status, evalJob.error?.message).toBe('completed');
