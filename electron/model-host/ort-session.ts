@@ -44,6 +44,10 @@ export class OrtSession {
     return new OrtSession(ort, session, threads);
   }
 
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }

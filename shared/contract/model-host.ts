@@ -17,7 +17,7 @@ export interface HostMethods {
   train: { args: TrainArgs; result: TrainResult; event: TrainEvent };
   /** A run's checkpoint on images: one probability row per image, in the order given, and the runtime that ran them. */
   predict: { args: PredictArgs; result: { probs: number[][]; runtime: InferenceRuntime }; event: WorkEvent };
-  /** A TF.js export folder on image files or folders (`labeltune predict`). */
+  /** An ONNX (onnxruntime) or TF.js export folder on image files or folders (`labeltune predict`). */
   predictExport: { args: { dir: string; paths: string[] }; result: ExportPredictions; event: WorkEvent };
   /** A backbone with imported weights on a .npy batch (`labeltune forward`). */
   forward: { args: ForwardArgs; result: ForwardResult; event: never };
@@ -208,6 +208,8 @@ export interface ExportPredictions {
   multiLabel: boolean;
   /** One row per image file: its probabilities, or why it has none (unreadable, not finite). */
   rows: { path: string; probs: number[] | null; error: string | null }[];
+  /** The runtime that ran the export (onnxruntime for ONNX exports, TF.js for TF.js ones). */
+  runtime: InferenceRuntime;
 }
 
 export interface ForwardArgs {
