@@ -5,7 +5,7 @@ import type { PreprocessConfig } from '../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../training/trainer/model.ts';
 import { nhwcToNchw } from './held-out.ts';
 import { type Predictor, type RunModel, loadRunModel } from './inference.ts';
-import { type ConversionFiles, ONNX_INPUT, ONNX_OUTPUT, conversionFiles, convertToOnnx, readConversion, writeConversion } from './onnx-conversion.ts';
+import { type ConversionFiles, ONNX_FEATURES, ONNX_INPUT, ONNX_OUTPUT, conversionFiles, convertToOnnx, readConversion, writeConversion } from './onnx-conversion.ts';
 import { OrtSession, ortThreads } from './ort-session.ts';
 
 /** Largest |onnxruntime − TF.js| on probabilities (or features) a conversion may show to be used. */
@@ -104,6 +104,29 @@ export class RunInference implements Predictor {
       }
     }
     return tfjsLogits(this.tfjs!, pixels, n);
+  }
+
+  /**
+   * Logits and the pre-pool feature map (NCHW) of n images when onnxruntime runs the model; null when
+   * TF.js does (the caller then uses the TF.js model, see tfjsModel).
+   */
+  async withFeatures(pixels: Float32Array, n: number): Promise<{ logits: Float32Array; features: Float32Array; dims: number[] } | null> {
+    if (!this.chosen) await this.choose(pixels, n);
+    if (!this.ort) return null;
+    const s = this.ref.config.imageSize;
+    try {
+      const out = await this.ort.run(ONNX_INPUT, nhwcToNchw(pixels, n, s), [n, 3, s, s], [ONNX_OUTPUT, ONNX_FEATURES]);
+      return { logits: out[ONNX_OUTPUT].data, features: out[ONNX_FEATURES].data, dims: out[ONNX_FEATURES].dims };
+    } catch (e) {
+      await this.releaseOrt();
+      await this.useTfjs(`onnxruntime failed during the job: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /** The checkpoint in TF.js (loaded once), for what onnxruntime does not do: gradients (ViT's Grad-CAM). */
+  tfjsModel(): Promise<RunModel> {
+    return this.loadTfjs();
   }
 
   async dispose(): Promise<void> {
