@@ -1,5 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { validation } from '../../shared/contract/errors.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -62,4 +63,36 @@ export class OrtSession {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/**
+ * What `labeltune doctor` says about inference: onnxruntime when it runs a one-node graph here, with
+ * its threads; TF.js when LABELTUNE_INFERENCE=tfjs asks for it or onnxruntime does not load.
+ */
+export async function inferenceStatus(env: NodeJS.ProcessEnv = process.env): Promise<{ runtime: 'onnxruntime' | 'tfjs'; detail: string }> {
+  if (env.LABELTUNE_INFERENCE === 'tfjs') return { runtime: 'tfjs', detail: 'LABELTUNE_INFERENCE=tfjs' };
+  try {
+    const threads = ortThreads(env);
+    const session = await OrtSession.open(identityGraph(), 1);
+    const out = await session.run('x', Float32Array.of(1, 2), [2], ['y']);
+    await session.release();
+    if (out.y.data[1] !== 2) throw new Error('a one-node graph gave a wrong answer');
+    const version = (await loadOrt()).env.versions?.node ?? '';
+    const source = env.LABELTUNE_ORT_THREADS ? 'LABELTUNE_ORT_THREADS' : 'the free cores now; LABELTUNE_ORT_THREADS sets them';
+    return { runtime: 'onnxruntime', detail: `onnxruntime-node ${version}, ${threads} intra-op thread(s) from ${source}; LABELTUNE_INFERENCE=tfjs runs TF.js instead` };
+  } catch (e) {
+    return { runtime: 'tfjs', detail: `onnxruntime does not run here (${(e as Error).message}); evaluation and prediction fall back to TF.js` };
+  }
+}
+
+/** y = Identity(x), float [2]. */
+function identityGraph(): Uint8Array {
+  const { onnx } = onnxProto;
+  const info = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 2 }] } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: { name: 'check', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info('x')], output: [info('y')] },
+  });
+  return onnx.ModelProto.encode(model).finish();
 }

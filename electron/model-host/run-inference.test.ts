@@ -193,3 +193,11 @@ describe('ortThreads', () => {
     expect(ortThreads({})).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('inferenceStatus (labeltune doctor)', () => {
+  it('reports onnxruntime after running a graph, with its threads, and TF.js when asked', async () => {
+    const { inferenceStatus } = await import('./ort-session.ts');
+    expect(await inferenceStatus({ LABELTUNE_ORT_THREADS: '2' })).toMatchObject({ runtime: 'onnxruntime', detail: expect.stringMatching(/onnxruntime-node 1\.30\.\d+, 2 intra-op thread\(s\) from LABELTUNE_ORT_THREADS/) });
+    expect(await inferenceStatus({ LABELTUNE_INFERENCE: 'tfjs' })).toEqual({ runtime: 'tfjs', detail: 'LABELTUNE_INFERENCE=tfjs' });
+  });
+});

@@ -31,5 +31,6 @@ export function formatDoctor(r: DoctorReport): string {
       `tfjs-node ${v.tfjsNode ?? 'not installed'}, tfjs-node-gpu ${v.tfjsNodeGpu ?? 'not installed'}`,
     `wasm              SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.binary})`,
     `CPU               ${r.cpu.count} x ${r.cpu.model}`,
+    ...(r.inference ? [`Inference         ${r.inference.runtime} (${r.inference.detail})`] : []),
   ].join('\n');
 }
