@@ -116,9 +116,11 @@ export function readConversion(files: ConversionFiles): CachedConversion | null 
 /** Write the graph and its record (each via a temporary file), and drop older conversions of the same checkpoint. */
 export function writeConversion(files: ConversionFiles, bytes: Uint8Array, check: Omit<ConversionRecord, 'conversion' | 'sha256'>): ConversionRecord {
   const record: ConversionRecord = { conversion: CONVERSION, sha256: sha256(bytes), ...check };
+  // Two jobs may convert the same checkpoint at once (evaluate while predicting): each writes its own temporary file.
   const atomic = (file: string, data: Uint8Array | string) => {
-    writeFileSync(`${file}.tmp`, data);
-    renameSync(`${file}.tmp`, file);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
   };
   atomic(files.model, bytes);
   atomic(files.record, JSON.stringify(record, null, 2));
@@ -133,6 +135,6 @@ export function removeConversions(checkpoint: string, keep: string[] = []): void
   const prefix = `${basename(checkpoint)}.`;
   for (const f of readdirSync(dir)) {
     const path = join(dir, f);
-    if (f.startsWith(prefix) && /\.[0-9a-f]{16}\.onnx(\.json)?(\.tmp)?$/.test(f) && !keep.includes(path)) rmSync(path, { force: true });
+    if (f.startsWith(prefix) && /\.[0-9a-f]{16}\.onnx(\.json)?$/.test(f) && !keep.includes(path)) rmSync(path, { force: true });
   }
 }
