@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvaluationMetrics, PredictResult } from '../../../shared/domain/evaluation.ts';
-import { checkpointFile } from '../runs/checkpoint-file.ts';
-import { getRun } from '../runs/store.ts';
-import { fillSampleProject } from '../runs/testing/sample-project.ts';
-import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
-import { labelledImages } from './data.ts';
+import type { EvaluationMetrics, PredictResult } from '../../shared/domain/evaluation.ts';
+import { checkpointFile } from '../../electron/engine/runs/checkpoint-file.ts';
+import { getRun } from '../../electron/engine/runs/store.ts';
+import { fillSampleProject } from '../../electron/engine/runs/testing/sample-project.ts';
+import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
+import { labelledImages } from '../../electron/engine/evaluation/data.ts';
 
 /** A resnet18 `top` run (32 px): its feature pass, evaluation and prediction run on onnxruntime, as TF.js would. */
 let t: TestEngine;
@@ -26,7 +26,7 @@ afterAll(async () => {
 /** TF.js's probabilities for the validation split, computed here (the test process may load TensorFlow). */
 async function tfjsValidation(): Promise<Map<number, number[]>> {
   const images = labelledImages(db(), 'val', classes);
-  const { loadRunModel, predictImages, tfjsPredictor } = await import('../../model-host/inference.ts');
+  const { loadRunModel, predictImages, tfjsPredictor } = await import('../../electron/model-host/inference.ts');
   const model = await loadRunModel({ runId, config: getRun(db(), runId).config, checkpoint: checkpointFile(db(), t.projectDir, runId) });
   try {
     const probs = await predictImages(tfjsPredictor(model), images);
