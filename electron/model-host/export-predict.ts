@@ -9,9 +9,15 @@ import { type PreprocessConfig, preprocessImage } from '../training/preprocess/p
 import { decodeFile } from '../imaging/decode/index.ts';
 import type { ExportPredictions } from '../../shared/contract/model-host.ts';
 import { selectBackend } from '../training/backends/ladder.ts';
+import type { InferenceRuntime } from '../../shared/domain/runtime.ts';
+import { nhwcToNchw } from './held-out.ts';
+import { OrtSession, ortThreads } from './ort-session.ts';
+import { toProbabilities } from './run-inference.ts';
 
 /** What `labeltune predict` needs from an export folder's preprocessing.json. */
 export interface ExportPreprocessing {
+  /** onnx exports run on onnxruntime, tfjs ones on TF.js. */
+  format: 'onnx' | 'tfjs';
   config: PreprocessConfig;
   classes: string[];
   multiLabel: boolean;
@@ -20,14 +26,14 @@ export interface ExportPreprocessing {
 /** Image files by extension (DICOM files often have none); other files in a folder are skipped. */
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif', '.dcm', '.dicom', '']);
 
-/** Read preprocessing.json; a folder that is not a TF.js export gets an error saying what to export. */
+/** Read preprocessing.json; a folder that is not a TF.js or ONNX export gets an error saying what to export. */
 export function readExportFolder(dir: string): ExportPreprocessing {
   const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw validation(`${abs} is not a folder. Give the folder written by "labeltune export --format tfjs".`);
-  if (!existsSync(join(abs, 'model.json'))) {
-    const other = existsSync(join(abs, 'model.onnx')) || readdirSync(abs).some((f) => f.endsWith('.safetensors'));
-    if (other) throw unsupported(`${abs} holds an ONNX or safetensors export; "labeltune predict" runs TF.js exports. Export the run again with --format tfjs.`);
-    throw validation(`${join(abs, 'model.json')} is missing. Give the folder written by "labeltune export --format tfjs".`);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw validation(`${abs} is not a folder. Give the folder written by "labeltune export --format onnx" or "--format tfjs".`);
+  const format = existsSync(join(abs, 'model.json')) ? 'tfjs' : existsSync(join(abs, 'model.onnx')) ? 'onnx' : null;
+  if (!format) {
+    if (readdirSync(abs).some((f) => f.endsWith('.safetensors'))) throw unsupported(`${abs} holds a safetensors export; "labeltune predict" runs ONNX and TF.js exports. Export the run again with --format onnx.`);
+    throw validation(`${join(abs, 'model.json')} is missing (and so is model.onnx). Give the folder written by "labeltune export --format onnx" or "--format tfjs".`);
   }
   const file = join(abs, 'preprocessing.json');
   if (!existsSync(file)) throw validation(`${file} is missing: without it the images cannot be prepared as in training. Export the run again.`);
@@ -42,6 +48,7 @@ export function readExportFolder(dir: string): ExportPreprocessing {
     throw validation(`${file}: resize is "${String(resize)}"; this version knows ${RESIZE_MODES.join(' and ')}. Update LabelTune or export the run again.`);
   }
   return {
+    format,
     config: {
       size: p.inputSize,
       cropPct: typeof p.cropPct === 'number' ? p.cropPct : 1,
@@ -84,23 +91,68 @@ async function pixelsOf(path: string, config: PreprocessConfig): Promise<Float32
   }
 }
 
+/** An export folder's model: logits of a batch of preprocessed NHWC images, and the runtime running it. */
+interface ExportRunner {
+  runtime: InferenceRuntime;
+  logits(data: Float32Array, n: number): Promise<number[][]>;
+  dispose(): Promise<void>;
+}
+
+async function onnxRunner(dir: string, s: number): Promise<ExportRunner> {
+  const file = join(resolve(dir), 'model.onnx');
+  const threads = ortThreads();
+  let session: OrtSession;
+  try {
+    session = await OrtSession.open(new Uint8Array(readFileSync(file)), threads);
+  } catch (e) {
+    throw validation(`${file} could not be loaded by onnxruntime: ${(e as Error).message}. Export the run again with --format onnx.`);
+  }
+  const k = (data: Float32Array, n: number) => session.run(session.inputNames[0], nhwcToNchw(data, n, s), [n, 3, s, s], [session.outputNames[0]]);
+  return {
+    runtime: { runtime: 'onnxruntime', threads, reason: 'an ONNX export runs on onnxruntime', fallback: null, conversion: null, maxAbsDiff: null },
+    async logits(data, n) {
+      const out = (await k(data, n))[session.outputNames[0]].data;
+      const c = out.length / n;
+      return Array.from({ length: n }, (_, i) => Array.from(out.subarray(i * c, (i + 1) * c)));
+    },
+    dispose: () => session.release(),
+  };
+}
+
+async function tfjsRunner(dir: string, s: number): Promise<ExportRunner> {
+  const backend = await selectBackend({ log: () => {} });
+  const graph = await tf.loadGraphModel(folderLoader(resolve(dir)));
+  return {
+    runtime: { runtime: 'tfjs', threads: null, reason: `a TF.js export runs on TF.js (${backend.backend}); an ONNX export of the run would run on onnxruntime`, fallback: null, conversion: null, maxAbsDiff: null },
+    async logits(data, n) {
+      const logits = tf.tidy(() => graph.predict(tf.tensor4d(data, [n, s, s, 3])) as tf.Tensor2D);
+      try {
+        return (await logits.array()) as number[][];
+      } finally {
+        logits.dispose();
+      }
+    },
+    dispose: async () => graph.dispose(),
+  };
+}
+
 /**
- * Predict image files with a TF.js export (tf.loadGraphModel) and its preprocessing.json, in
- * batches. A file that cannot be decoded gets an error row; the others are still predicted.
+ * Predict image files with an export folder and its preprocessing.json, in batches: an ONNX export
+ * on onnxruntime, a TF.js one with tf.loadGraphModel. A file that cannot be decoded gets an error
+ * row; the others are still predicted.
  */
 export async function predictWithExport(dir: string, paths: string[], onProgress?: (done: number, total: number) => void): Promise<ExportPredictions> {
   const pre = readExportFolder(dir);
-  await selectBackend({ log: () => {} });
-  const graph = await tf.loadGraphModel(folderLoader(resolve(dir)));
-  const files = expandPaths(paths);
   const s = pre.config.size;
+  const runner = pre.format === 'onnx' ? await onnxRunner(dir, s) : await tfjsRunner(dir, s);
+  const files = expandPaths(paths);
   const rows: ExportPredictions['rows'] = [];
   try {
     for (let start = 0; start < files.length; start += 16) {
       const batch = files.slice(start, start + 16);
       const prepared = await Promise.all(batch.map((f) => pixelsOf(f, pre.config)));
       const ok = prepared.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
-      const { logits, probs } = await batchProbs(graph, ok.map((o) => o.p), s, pre.multiLabel);
+      const { logits, probs } = await batchProbs(runner, ok.map((o) => o.p), s, pre.multiLabel);
       checkFiniteOutput(dir, logits, ok.map((o) => batch[o.i]));
       batch.forEach((path, i) => {
         const err = prepared[i];
@@ -110,25 +162,18 @@ export async function predictWithExport(dir: string, paths: string[], onProgress
       onProgress?.(rows.length, files.length);
     }
   } finally {
-    graph.dispose();
+    await runner.dispose();
   }
-  return { classes: pre.classes, multiLabel: pre.multiLabel, rows };
+  return { classes: pre.classes, multiLabel: pre.multiLabel, rows, runtime: runner.runtime };
 }
 
-async function batchProbs(graph: tf.GraphModel, pixels: Float32Array[], s: number, multiLabel: boolean): Promise<{ logits: number[][]; probs: number[][] }> {
+async function batchProbs(runner: ExportRunner, pixels: Float32Array[], s: number, multiLabel: boolean): Promise<{ logits: number[][]; probs: number[][] }> {
   if (pixels.length === 0) return { logits: [], probs: [] };
   const per = s * s * 3;
   const data = new Float32Array(pixels.length * per);
   pixels.forEach((p, i) => data.set(p, i * per));
-  const [logits, probs] = tf.tidy(() => {
-    const l = graph.predict(tf.tensor4d(data, [pixels.length, s, s, 3])) as tf.Tensor2D;
-    return [l, multiLabel ? tf.sigmoid(l) : tf.softmax(l)];
-  });
-  try {
-    return { logits: await logits.array(), probs: await probs.array() };
-  } finally {
-    tf.dispose([logits, probs]);
-  }
+  const logits = await runner.logits(data, pixels.length);
+  return { logits, probs: logits.map((row) => Array.from(toProbabilities(row, row.length, multiLabel))) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { createTinyResnet } from '../training/finetune/testing/tiny-resnet.ts';
 import { preprocessImage } from '../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../training/trainer/model.ts';
 import { decodeFile } from '../imaging/decode/index.ts';
-import { type InferenceImage, type RunModel, predictImages } from './inference.ts';
+import { type InferenceImage, type RunModel, predictImages, tfjsPredictor } from './inference.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-inference-'));
 const images: InferenceImage[] = [];
@@ -36,14 +36,14 @@ describe('predictImages', () => {
   it('batches, reports progress, and equals a direct softmax forward of the preprocessed images', async () => {
     const progress: number[] = [];
     const before = tf.memory().numTensors;
-    const probs = await predictImages(m, images, { batchSize: 2, onProgress: (done) => progress.push(done) });
+    const probs = await predictImages(tfjsPredictor(m), images, { batchSize: 2, onProgress: (done) => progress.push(done) });
     expect(tf.memory().numTensors).toBe(before);
     expect(progress).toEqual([2, 4, 5]);
     const x = new Float32Array(5 * 16 * 16 * 3);
     for (let i = 0; i < 5; i++) x.set(preprocessImage((await decodeFile(images[i].path)).frames[0], m.preprocess), i * 16 * 16 * 3);
     const ref = tf.tidy(() => tf.softmax(m.model.backbone.forward(tf.tensor4d(x, [5, 16, 16, 3]))).arraySync() as number[][]);
     probs.forEach((row, i) => row.forEach((p, k) => expect(p).toBeCloseTo(ref[i][k], 6)));
-    const sigmoid = await predictImages({ ...m, config: { ...m.config, multiLabel: true } }, images.slice(0, 1));
+    const sigmoid = await predictImages(tfjsPredictor({ ...m, config: { ...m.config, multiLabel: true } }), images.slice(0, 1));
     const logits = tf.tidy(() => m.model.backbone.forward(tf.tensor4d(x.subarray(0, 16 * 16 * 3), [1, 16, 16, 3])).arraySync()[0]);
     sigmoid[0].forEach((p, k) => expect(p).toBeCloseTo(1 / (1 + Math.exp(-logits[k])), 6));
   });
@@ -54,10 +54,10 @@ describe('predictImages', () => {
     const check = () => {
       if (calls++ === 1) throw cancelled();
     };
-    await expect(predictImages(m, images, { batchSize: 2, onProgress: (d) => progress.push(d), checkCancelled: check })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(predictImages(tfjsPredictor(m), images, { batchSize: 2, onProgress: (d) => progress.push(d), checkCancelled: check })).rejects.toMatchObject({ code: 'cancelled' });
     expect(progress).toEqual([2]);
     const bad = join(dir, 'bad.png');
     writeFileSync(bad, 'not a png');
-    await expect(predictImages(m, [{ id: 9, path: bad, frame: 0 }])).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining(`${bad} (image 9)`) });
+    await expect(predictImages(tfjsPredictor(m), [{ id: 9, path: bad, frame: 0 }])).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining(`${bad} (image 9)`) });
   });
 });

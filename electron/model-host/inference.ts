@@ -74,13 +74,32 @@ export async function probabilities(m: RunModel, pixels: Float32Array, n: number
   return values;
 }
 
+/** What batched prediction needs of a model: its preprocessing, and probabilities for a batch. */
+export interface Predictor {
+  preprocess: PreprocessConfig;
+  /** Probabilities of n preprocessed NHWC images, row-major [n, classes]. */
+  probabilities(pixels: Float32Array, n: number): Promise<Float32Array>;
+}
+
+/** A loaded TF.js model as a Predictor (tests, and parity references). */
+export function tfjsPredictor(m: RunModel): Predictor {
+  return { preprocess: m.preprocess, probabilities: async (pixels, n) => probabilities(m, pixels, n) };
+}
+
 /**
- * Batched inference over images: each image is decoded and preprocessed once, batches run inside
- * tf.tidy. Returns one probability row per image, in the order given.
+ * Batch size by image size: activation memory grows with the pixel count, so 16 images at 224 px,
+ * up to 32 small ones, fewer large ones.
  */
-export async function predictImages(m: RunModel, images: InferenceImage[], opts: InferenceOptions = {}): Promise<number[][]> {
-  const batchSize = opts.batchSize ?? 16;
-  const k = m.config.classes.length;
+export function inferenceBatchSize(size: number): number {
+  return Math.max(1, Math.min(32, Math.floor((16 * 224 * 224) / (size * size))));
+}
+
+/**
+ * Batched inference over images: each image is decoded and preprocessed once. Returns one
+ * probability row per image, in the order given.
+ */
+export async function predictImages(m: Predictor, images: InferenceImage[], opts: InferenceOptions = {}): Promise<number[][]> {
+  const batchSize = opts.batchSize ?? inferenceBatchSize(m.preprocess.size);
   const per = m.preprocess.size * m.preprocess.size * 3;
   const out: number[][] = [];
   for (let start = 0; start < images.length; start += batchSize) {
@@ -88,7 +107,8 @@ export async function predictImages(m: RunModel, images: InferenceImage[], opts:
     const batch = images.slice(start, start + batchSize);
     const pixels = new Float32Array(batch.length * per);
     for (let i = 0; i < batch.length; i++) pixels.set(await preparedPixels(batch[i], m.preprocess), i * per);
-    const probs = await probabilities(m, pixels, batch.length);
+    const probs = await m.probabilities(pixels, batch.length);
+    const k = probs.length / batch.length;
     for (let i = 0; i < batch.length; i++) out.push(Array.from(probs.subarray(i * k, (i + 1) * k)));
     opts.onProgress?.(out.length, images.length);
   }

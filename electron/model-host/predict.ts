@@ -3,12 +3,13 @@ import type { HostArgs, HostResult } from '../../shared/contract/model-host.ts';
 import { forwardFile } from '../training/backbones/forward-file.ts';
 import { selectBackend } from '../training/backends/ladder.ts';
 import { predictWithExport } from './export-predict.ts';
-import { loadRunModel, predictImages } from './inference.ts';
+import { predictImages } from './inference.ts';
+import { RunInference } from './run-inference.ts';
 import type { ServiceContext } from './service.ts';
 
-/** A run's checkpoint on the engine's images, in batches, stopping between batches when cancelled. */
+/** A run's checkpoint on the engine's images (onnxruntime by default), in batches, stopping between batches when cancelled. */
 export async function predict(args: HostArgs<'predict'>, ctx: ServiceContext<'predict'>): Promise<HostResult<'predict'>> {
-  const m = await loadRunModel(args.model);
+  const m = new RunInference(args.model);
   const verb = args.verb ?? 'Predicting';
   try {
     const probs = await predictImages(m, args.images, {
@@ -18,9 +19,11 @@ export async function predict(args: HostArgs<'predict'>, ctx: ServiceContext<'pr
         if (ctx.signal.aborted) throw cancelled();
       },
     });
-    return { probs };
+    // No image, no batch: nothing ran, and nothing was chosen.
+    const runtime = m.runtime ?? { runtime: 'onnxruntime', threads: null, reason: 'no images to run', fallback: null, conversion: null, maxAbsDiff: null };
+    return { probs, runtime };
   } finally {
-    m.dispose();
+    await m.dispose();
   }
 }
 

@@ -18,5 +18,5 @@ export const SERVICES: Services = {
   },
   jobExport: async (args) => (await import('./scale-out.ts')).jobExport(args),
   jobImport: async (args) => (await import('./scale-out.ts')).jobImport(args),
-  doctor: async () => (await import('../training/backends/doctor.ts')).doctorReport(),
+  doctor: async () => ({ ...(await (await import('../training/backends/doctor.ts')).doctorReport()), inference: await (await import('./ort-session.ts')).inferenceStatus() }),
 };

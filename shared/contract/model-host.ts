@@ -2,6 +2,7 @@ import type { EngineErrorData } from './errors.ts';
 import type { ExportFormat, ParityCheck } from '../domain/export.ts';
 import type { DoctorReport } from './system.ts';
 import type { LrFindPoint, RunConfig, RunPlan } from '../domain/run.ts';
+import type { InferenceRuntime } from '../domain/runtime.ts';
 import type { RunOptions } from './runs.ts';
 
 /**
@@ -14,9 +15,9 @@ import type { RunOptions } from './runs.ts';
 export interface HostMethods {
   /** Fine-tune (or run the LR range test on) a backbone; epoch ends wait for `checkpointRecorded`. */
   train: { args: TrainArgs; result: TrainResult; event: TrainEvent };
-  /** A run's checkpoint on images: one probability row per image, in the order given. */
-  predict: { args: PredictArgs; result: { probs: number[][] }; event: WorkEvent };
-  /** A TF.js export folder on image files or folders (`labeltune predict`). */
+  /** A run's checkpoint on images: one probability row per image, in the order given, and the runtime that ran them. */
+  predict: { args: PredictArgs; result: { probs: number[][]; runtime: InferenceRuntime }; event: WorkEvent };
+  /** An ONNX (onnxruntime) or TF.js export folder on image files or folders (`labeltune predict`). */
   predictExport: { args: { dir: string; paths: string[] }; result: ExportPredictions; event: WorkEvent };
   /** A backbone with imported weights on a .npy batch (`labeltune forward`). */
   forward: { args: ForwardArgs; result: ForwardResult; event: never };
@@ -157,6 +158,8 @@ export interface PlanInfo {
 export type TrainEvent =
   | { type: 'ready'; backend: BackendInfo; plan: PlanInfo }
   | { type: 'loading'; done: number; total: number }
+  /** The frozen-feature pass before training (onnxruntime), image by image. */
+  | { type: 'features'; done: number; total: number }
   | { type: 'progress'; step: StepInfo; epochs: number; alpha: number | null; etaSeconds: number | null }
   | { type: 'epochEnd'; metrics: EpochMetrics; checkpoint: string; isBest: boolean }
   | { type: 'paused' }
@@ -166,7 +169,14 @@ export type TrainEvent =
   | { type: 'lrSearched'; suggestion: number; lr: number; bodyLr: number };
 
 export type TrainResult =
-  | { type: 'finished'; stoppedEarly: boolean; bestEpoch: number | null; stop: StopReason | null }
+  | {
+      type: 'finished';
+      stoppedEarly: boolean;
+      bestEpoch: number | null;
+      stop: StopReason | null;
+      /** The runtime that computed the cached frozen features (and why); null when none were computed up front. */
+      featureRuntime: InferenceRuntime | null;
+    }
   | { type: 'lrFindDone'; curve: LrFindPoint[]; suggestion: number };
 
 // ---- predict, predictExport, forward ----
@@ -198,6 +208,8 @@ export interface ExportPredictions {
   multiLabel: boolean;
   /** One row per image file: its probabilities, or why it has none (unreadable, not finite). */
   rows: { path: string; probs: number[] | null; error: string | null }[];
+  /** The runtime that ran the export (onnxruntime for ONNX exports, TF.js for TF.js ones). */
+  runtime: InferenceRuntime;
 }
 
 export interface ForwardArgs {

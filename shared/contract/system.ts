@@ -52,6 +52,8 @@ export interface DoctorReport {
   cpu: { count: number; model: string };
   /** Loud lines the user should see first, e.g. that training would run on the CPU. */
   warnings: string[];
+  /** The runtime evaluation, prediction and frozen features run on (checked by running a tiny graph), and its settings. */
+  inference?: { runtime: 'onnxruntime' | 'tfjs'; detail: string };
 }
 
 export interface SystemHandlers {

@@ -1,5 +1,7 @@
 /** Evaluation of a run on a held-out split, stored predictions, and Grad-CAM explanations. */
 
+import type { InferenceRuntime } from './runtime.ts';
+
 export interface Interval {
   low: number;
   high: number;
@@ -75,6 +77,8 @@ export interface EvaluationMetrics {
   /** The checkpoint evaluated: the best by validation loss (default) or the last; absent in evaluations stored before it was recorded. */
   checkpoint?: { which: CheckpointChoice; epoch: number };
   createdAt: string;
+  /** The runtime that computed the probabilities, and why (absent in evaluations stored before it was recorded). */
+  runtime?: InferenceRuntime;
 }
 
 /** A threshold's sensitivity and specificity on one split, with 95% Wilson intervals. */
@@ -135,6 +139,8 @@ export interface PredictResult {
   runId: number;
   predicted: number;
   scope: 'unlabeled' | 'all';
+  /** The runtime that computed the probabilities, and why. */
+  runtime: InferenceRuntime;
 }
 
 export interface AcceptResult {

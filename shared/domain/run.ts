@@ -1,5 +1,7 @@
 /** Fine-tuning runs: strategies, resolved configuration, per-epoch metrics and progress. */
 
+import type { InferenceRuntime } from './runtime.ts';
+
 export const STRATEGY_NAMES = ['full', 'top', 'linear', 'gradual', 'adapter', 'lora'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 /**
@@ -163,6 +165,8 @@ export interface RunSummary {
   valAuc: number | null;
   /** Problems the numbers show (at chance, loss not falling, NaN), each with what to do; empty when none. */
   warnings: string[];
+  /** The runtime that computed the frozen features once (`top`), and why; absent when none were computed up front. */
+  featureRuntime?: InferenceRuntime | null;
 }
 
 /** What `runs.plan` says before anything trains. */

@@ -38,6 +38,8 @@ export interface TorchResult {
   threads: number;
   /** img/s per job, in job order. */
   imagesPerSecond: number[];
+  /** CPU seconds (all threads) per image per job, in job order: the figure a shared machine does not distort. */
+  cpuSecondsPerImage: number[];
 }
 
 /** Thread counts to run PyTorch with: TF.js's own count first, then every core (once if equal). */
@@ -152,8 +154,10 @@ def run(job):
     else:
         prefix, extra, opt = prepare(groups, job['strategy'])
         once = lambda: train_step(groups, prefix, extra, opt, x, y)
-    once(); t = time.perf_counter()
+    once(); t, c = time.perf_counter(), time.process_time()
     for _ in range(job['iterations']): once()
-    return job['batch'] * job['iterations'] / (time.perf_counter() - t)
-print(json.dumps({'threads': torch.get_num_threads(), 'imagesPerSecond': [run(j) for j in jobs]}))
+    n = job['batch'] * job['iterations']
+    return n / (time.perf_counter() - t), (time.process_time() - c) / n
+runs = [run(j) for j in jobs]
+print(json.dumps({'threads': torch.get_num_threads(), 'imagesPerSecond': [r[0] for r in runs], 'cpuSecondsPerImage': [r[1] for r in runs]}))
 `;

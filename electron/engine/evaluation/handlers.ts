@@ -30,7 +30,7 @@ export async function evaluateRun(project: Project, id: number, split: EvalSplit
   const model = { runId: id, config: run.config, checkpoint: checkpoint.path };
   // Both splits in one request: the model loads once, in a host of its own.
   const all = [...images, ...tuning].map(({ id: imageId, path, frame }) => ({ id: imageId, path, frame }));
-  const { probs } = await onHost('predict', { model, images: all }, { job, what: 'evaluation' });
+  const { probs, runtime } = await onHost('predict', { model, images: all }, { job, what: 'evaluation' });
   const samplesOf = (list: LabelledImage[], from: number): EvalSamples => ({ imageIds: list.map((i) => i.id), truth: list.map((i) => i.truth), probs: probs.slice(from, from + list.length) });
   const samples = samplesOf(images, 0);
   assertFinitePredictions(id, split, samples.probs);
@@ -40,6 +40,7 @@ export async function evaluateRun(project: Project, id: number, split: EvalSplit
   const metrics: EvaluationMetrics = {
     ...computeEvaluation({ runId: id, split, classes: run.config.classes, multiLabel: run.config.multiLabel, createdAt }, samples),
     checkpoint: { which, epoch: checkpoint.epoch },
+    runtime,
   };
   project.db.transaction(() => {
     savePredictions(project.db, id, samples.imageIds, samples.probs, run.config.multiLabel, createdAt);

@@ -23,9 +23,9 @@ export async function predictRun(project: Project, id: number, scope: 'unlabeled
   const images = predictImagesOf(project.db, scope);
   job.progress(0, images.length, 'Loading the model');
   const model = { runId: id, config: run.config, checkpoint: bestCheckpointFile(project.db, project.dir, id) };
-  const { probs } = await onHost('predict', { model, images, verb: 'Predicted' }, { job, what: 'prediction' });
+  const { probs, runtime } = await onHost('predict', { model, images, verb: 'Predicted' }, { job, what: 'prediction' });
   savePredictions(project.db, id, images.map((i) => i.id), probs, run.config.multiLabel, now());
-  return { runId: id, predicted: images.length, scope };
+  return { runId: id, predicted: images.length, scope, runtime };
 }
 
 /**

@@ -109,6 +109,9 @@ export class RunSupervisor {
       case 'loading':
         this.job.progress(m.done, m.total, `Reading images ${m.done}/${m.total}`, 'Reading images');
         return this.emit({ phase: 'loading', step: m.done, steps: m.total });
+      case 'features':
+        this.job.progress(m.done, m.total, `Computing frozen features ${m.done}/${m.total}`);
+        return this.emit({ phase: 'loading', step: m.done, steps: m.total });
       case 'progress':
         return this.onProgress(m);
       case 'epochEnd':
@@ -168,7 +171,7 @@ export class RunSupervisor {
   private conclude(result: HostResult<'train'>): unknown {
     if (this.recordingFailed) throw this.fail(this.recordingFailed);
     if (result.type === 'lrFindDone') return storeLrFind(this.project, result.curve, result.suggestion);
-    const summary = this.summary(result.stoppedEarly, result.bestEpoch, result.stop?.message ?? null);
+    const summary = { ...this.summary(result.stoppedEarly, result.bestEpoch, result.stop?.message ?? null), featureRuntime: result.featureRuntime };
     if (this.train) updateRun(this.project.db, this.runId, { status: 'completed', summary, finished_at: now() });
     this.emit({ phase: 'finished' });
     return { runId: this.runId, summary };

@@ -57,6 +57,26 @@ export class FeatureCache {
     return tf.tensor(flat, [ids.length, ...this.shapes.get(slot)!]);
   }
 
+  /** The ids among `ids` without an entry for `prefix` at `shape` (in memory or on disk). */
+  missing(prefix: number, ids: readonly number[], shape?: ImageShape): number[] {
+    const slot = this.slot(prefix, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
+    return ids.filter((id) => !this.lookup(slot, id));
+  }
+
+  /**
+   * Entries computed outside TF.js (the model host's onnxruntime pass): `data` holds one row per id
+   * of the prefix output, laid out as runGroups gives it (NHWC maps, [T, D] tokens), each `rowShape`.
+   */
+  put(prefix: number, ids: readonly number[], data: Float32Array, rowShape: number[], shape?: ImageShape): void {
+    const slot = this.slot(prefix, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
+    const per = rowShape.reduce((a, b) => a * b, 1);
+    if (data.length !== per * ids.length) throw new Error(`feature rows: ${data.length} values for ${ids.length} images of [${rowShape}]`);
+    this.shapes.set(slot, rowShape);
+    if (this.dir) this.saveShape(slot, rowShape);
+    ids.forEach((id, j) => this.store(slot, id, data.slice(j * per, (j + 1) * per)));
+    this.computed += ids.length;
+  }
+
   /** The entries of one prefix at one input size; also the folder name on disk (square sizes keep their old `<S>px` name). */
   private slot(prefix: number, [h, w]: ImageShape): string {
     return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${prefix}`;

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
@@ -13,6 +13,7 @@ import { createStrategy, trainableSummary } from '../finetune/strategies.ts';
 import { buildBackbone, strategyOptions, preprocessFor } from './model.ts';
 import { PixelStore } from './pixels.ts';
 import type { ManifestItem, TrainArgs, TrainControl, TrainEvent, TrainResult } from '../../../shared/contract/model-host.ts';
+import type { InferenceRuntime } from '../../../shared/domain/runtime.ts';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -24,7 +25,14 @@ export class TrainerSession {
   /** Epochs whose checkpoint the engine has yet to record, with what to do once it has. */
   private readonly unrecorded = new Map<number, (prune: string[]) => void>();
 
-  constructor(private readonly send: (m: TrainEvent) => void) {}
+  constructor(
+    private readonly send: (m: TrainEvent) => void,
+    /**
+     * Computes the frozen features the loop caches before training, in another runtime (the model
+     * host's onnxruntime pass); returns that runtime, or null when there was nothing to compute.
+     */
+    private readonly precompute?: (tuner: FineTuner, onProgress: (done: number, total: number) => void, gate: () => Promise<void>) => Promise<InferenceRuntime | null>,
+  ) {}
 
   handle(msg: TrainControl | { type: 'cancel' }): void {
     if (msg.type === 'checkpointRecorded') {
@@ -65,10 +73,11 @@ export class TrainerSession {
         plan: { trainableParams: summary.trainableParams + aux, totalParams: summary.totalParams + aux, groups: [...summary.groups, ...Object.keys(tuner.aux?.groups() ?? {})] },
       });
       return await failOnGpuLoss(async () => {
+        if (start.resumeFrom && start.mode === 'train') await loadCheckpoint(tuner, start.resumeFrom);
+        const featureRuntime = (await this.precompute?.(tuner, (done, total) => this.send({ type: 'features', done, total }), this.gate)) ?? null;
         if (start.mode === 'lr-find') return await this.lrFind(tuner, start);
-        if (start.resumeFrom) await loadCheckpoint(tuner, start.resumeFrom);
-        else if (start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
-        return await this.train(tuner, start);
+        if (!start.resumeFrom && start.config.lrSearch && start.config.lrSearch.suggestion === undefined) await this.searchLr(tuner, start.config);
+        return { ...(await this.train(tuner, start)), featureRuntime };
       });
     } finally {
       tuner.dispose();
@@ -89,7 +98,7 @@ export class TrainerSession {
     return new FineTuner(backbone, strategy, loopConfig(config, start.cacheDir), data(manifest.train), data(manifest.val));
   }
 
-  private async train(tuner: FineTuner, start: TrainArgs): Promise<TrainResult> {
+  private async train(tuner: FineTuner, start: TrainArgs): Promise<Omit<Extract<TrainResult, { type: 'finished' }>, 'featureRuntime'>> {
     const epochs = start.config.epochs;
     let lastSent = 0;
     const stepStart = performance.now();
@@ -186,7 +195,10 @@ export async function failOnGpuLoss<T>(work: () => Promise<T>): Promise<T> {
 /** Delete the checkpoint files the engine dropped; only checkpoint files of this run's folder. */
 export function pruneCheckpoints(dir: string, files: string[]): void {
   for (const f of files) {
-    if (dirname(resolve(f)) === resolve(dir) && /^epoch-\d+\.safetensors$/.test(basename(f))) rmSync(f, { force: true });
+    if (dirname(resolve(f)) !== resolve(dir) || !/^epoch-\d+\.safetensors$/.test(basename(f))) continue;
+    rmSync(f, { force: true });
+    // Files derived from a checkpoint are named after it (the model host's cached ONNX conversions).
+    for (const derived of readdirSync(dir).filter((n) => n.startsWith(`${basename(f)}.`))) rmSync(join(dir, derived), { force: true });
   }
 }
 

@@ -32,5 +32,6 @@ export function formatDoctor(r: DoctorReport): string {
       `webgpu (Dawn) ${v.webgpu ?? 'not installed'}, tfjs-backend-webgpu ${v.tfjsBackendWebgpu ?? 'not installed'}`,
     `wasm              SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.binary})`,
     `CPU               ${r.cpu.count} x ${r.cpu.model}`,
+    ...(r.inference ? [`Inference         ${r.inference.runtime} (${r.inference.detail})`] : []),
   ].join('\n');
 }

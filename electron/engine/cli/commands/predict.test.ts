@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../../../training/backbones/registry.ts';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrained.ts';
+import { exportOnnx } from '../../../training/export/onnx/index.ts';
 import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
 import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
 import { decodeFile } from '../../../imaging/decode/index.ts';
@@ -14,6 +15,7 @@ import { runCli } from '../../testing/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));
 const exportDir = join(dir, 'export');
+const onnxDir = join(dir, 'export-onnx');
 const nanExportDir = join(dir, 'export-nan');
 const images = join(dir, 'images');
 const classes = ['normal', 'effusion', 'nodule'];
@@ -26,6 +28,9 @@ beforeAll(async () => {
   const model = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
   await writeTfjsModel(model, exportDir);
   writeFileSync(join(exportDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+  mkdirSync(onnxDir);
+  writeFileSync(join(onnxDir, 'model.onnx'), exportOnnx(model));
+  writeFileSync(join(onnxDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
   mkdirSync(images);
   const files: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -74,14 +79,26 @@ describe('labeltune predict <export-dir>', () => {
     expect(Number(lines[1].split(',')[3])).toBeCloseTo(expected[0][0], 5);
   }, 60_000);
 
-  it('names the missing file of a folder that is not a TF.js export', async () => {
+  it('predicts with an ONNX export on onnxruntime, as the in-app model does', async () => {
+    const { code, out } = await run('predict', onnxDir, images, '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ classes, predicted: 3, failed: 0, runtime: { runtime: 'onnxruntime' } });
+    let worst = 0;
+    doc.rows.forEach((r: { probs: number[] }, i: number) => r.probs.forEach((p, k) => (worst = Math.max(worst, Math.abs(p - expected[i][k])))));
+    expect(worst).toBeLessThan(1e-4);
+    expect(JSON.parse((await run('predict', exportDir, images, '--json')).out).runtime).toMatchObject({ runtime: 'tfjs', reason: expect.stringContaining('TF.js export') });
+  }, 60_000);
+
+  it('names the missing file of a folder that is not an export, and an ONNX file onnxruntime cannot load', async () => {
     const empty = join(dir, 'not-an-export');
     mkdirSync(empty);
     const r = await run('predict', empty, images);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${join(empty, 'model.json')} is missing`);
+    expect(r.err).toContain(`${join(empty, 'model.json')} is missing (and so is model.onnx)`);
     writeFileSync(join(empty, 'model.onnx'), '');
-    expect((await run('predict', empty, images)).err).toContain('--format tfjs');
+    writeFileSync(join(empty, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+    expect((await run('predict', empty, images)).err).toContain(`${join(empty, 'model.onnx')} could not be loaded by onnxruntime`);
     expect((await run('predict', exportDir)).code).toBe(2);
   });
 });
