@@ -18,8 +18,6 @@ describe('jobExport and jobImport refuse before writing anything', () => {
 
   it.each([
     [{ backbone: 'test-tiny-resnet' }, /test-tiny-resnet cannot be sent as a job yet/],
-    [{ strategy: 'adapter' }, /adapter cannot be sent as a job yet/],
-    [{ aux: { classes: ['x'] } as unknown as RunConfig['aux'] }, /without --aux/],
   ] as [Partial<RunConfig>, RegExp][])('refuses %j with a message, leaving the folder empty', async (c, message) => {
     const dir = scratch();
     await expect(jobExport({ config: config(c), dir })).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(message) });

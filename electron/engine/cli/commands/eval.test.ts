@@ -13,14 +13,17 @@ let checkpoints: { epoch: number; is_best: number }[];
 let valAccuracy: Map<number, number>;
 const previousHome = process.env.LABELTUNE_HOME;
 
-/** A trained tiny run on a project with a locked test split, closed again so that the CLI opens it. */
+/**
+ * A trained tiny run on a project with a locked test split, closed again so that the CLI opens it.
+ * The rate is high on purpose: the run overshoots after its best epoch (6 of 8), so best and last differ.
+ */
 beforeAll(async () => {
   t = await createTestProject();
   process.env.LABELTUNE_HOME = join(t.tmp, 'cli-home');
   const db = t.engine.ctx.project().db;
   const { imageIds } = await fillSampleProject(db, t.projectDir, { perClass: 12, classes: ['a', 'b'] });
   for (const id of imageIds.filter((_, i) => i % 12 >= 9)) db.prepare(`UPDATE splits SET split = 'test', locked = 1 WHERE image_id = ?`).run(id);
-  const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 0.05, backend: 'cpu', seed: 7, strategy: 'full', epochs: 8, augment: false });
+  const started = await t.client.invoke('runs.start', { backbone: 'test-tiny-resnet', imageSize: 16, batchSize: 8, lr: 1, backend: 'cpu', seed: 7, strategy: 'full', epochs: 8, augment: false });
   runId = started.runId;
   await t.client.invoke('job.wait', { jobId: started.jobId });
   checkpoints = db.prepare('SELECT epoch, is_best FROM checkpoints WHERE run_id = ? ORDER BY epoch').all(runId) as typeof checkpoints;
