@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { EngineError, internal, unsupported, validation } from '../../shared/contract/errors.ts';
 import type { Handlers, Method } from '../../shared/contract/index.ts';
+import { describeArgumentError } from './argument-errors.ts';
 import type { HandlerImpl, Implementation } from './handler.ts';
 
 /**
@@ -18,7 +19,7 @@ export class Dispatcher {
     if (!Object.hasOwn(this.table, method)) throw unsupported(`The engine has no method "${method}".`);
     const impl = this.table[method as Method] as unknown as HandlerImpl<Method>;
     const parsed = impl.schema.safeParse(args ?? {});
-    if (!parsed.success) throw validation(describeZodError(method, parsed.error), parsed.error.issues);
+    if (!parsed.success) throw argumentError(method, parsed.error, args, impl.schema);
     try {
       return await impl.run(parsed.data);
     } catch (e) {
@@ -29,14 +30,15 @@ export class Dispatcher {
 
 export function toEngineError(e: unknown, method: string): EngineError {
   if (e instanceof EngineError) return e;
-  if (e instanceof ZodError) return validation(describeZodError(method, e), e.issues);
+  if (e instanceof ZodError) return argumentError(method, e, undefined);
   const message = e instanceof Error ? e.message : String(e);
   // Unexpected failures keep their stack in the log; the user sees what went wrong and where.
   if (process.env.LABELTUNE_QUIET !== '1') console.error(`[engine] ${method} failed:`, e);
   return internal(`${method} failed unexpectedly: ${message}`);
 }
 
-function describeZodError(method: string, error: ZodError): string {
-  const parts = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-  return `Invalid arguments for ${method}: ${parts.join('; ')}`;
+/** The sentence is for the user; the method and zod's issues go into the details (and the log) for whoever debugs it. */
+function argumentError(method: string, error: ZodError, args: unknown, schema?: HandlerImpl<Method>['schema']): EngineError {
+  if (process.env.LABELTUNE_QUIET !== '1') console.warn(`[engine] ${method}: invalid arguments:`, JSON.stringify(error.issues));
+  return validation(describeArgumentError(error, args ?? {}, schema), { method, issues: error.issues });
 }

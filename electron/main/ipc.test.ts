@@ -49,7 +49,7 @@ describe('serveIpc', () => {
     serveIpc(f.ipcMain, link(t.engine), f.win, async () => null);
     const res = await f.call(f.webContents, 'labeltune://app/index.html', 'project.rename', { name: '' });
     expect(res).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect(!res.ok && res.error.message).toContain('name must not be empty');
+    expect(!res.ok && res.error.message).toContain('Name must not be empty.');
   });
 
   it('refuses calls from another sender or a frame that is not the app page', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BrowserWindow, Dialog } from 'electron';
 import { unsupported, validation } from '../../shared/contract/errors.ts';
 import type { ShellHandlers } from '../../shared/contract/shell.ts';
+import { describeArgumentError } from '../engine/argument-errors.ts';
 import type { ShellDispatch } from './ipc.ts';
 
 const openFolderArgs = z.object({ title: z.string().max(200).optional(), forNewProject: z.boolean().optional() }).strict();
@@ -34,6 +35,6 @@ export function shellHandlers(dialog: Dialog, win: BrowserWindow): ShellDispatch
 
 function parse<T>(method: string, schema: z.ZodType<T>, args: unknown): T {
   const parsed = schema.safeParse(args ?? {});
-  if (!parsed.success) throw validation(`Invalid arguments for ${method}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success) throw validation(describeArgumentError(parsed.error, args ?? {}, schema), { method, issues: parsed.error.issues });
   return parsed.data;
 }

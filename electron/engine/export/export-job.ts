@@ -12,7 +12,8 @@ import type { Project } from '../projects/project.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { runDetail } from '../runs/store.ts';
 import { type ExportFolder, openExportFolder } from './export-folder.ts';
-import { dataSummary, modelCard, modelCardMarkdown } from './model-card.ts';
+import { dataSummary, modelCard } from './model-card.ts';
+import { modelCardMarkdown } from './model-card-markdown.ts';
 import { versions } from './versions.ts';
 
 /** Images parity is checked on. */
@@ -84,7 +85,7 @@ export async function runExport(project: Project, args: ExportArgs, job: JobCont
 }
 
 /** The newest stored evaluation of the run, when the evaluation feature has written one. */
-function latestEvaluation(project: Project, runId: number): unknown {
+export function latestEvaluation(project: Project, runId: number): unknown {
   const has = project.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evaluations'").get();
   if (!has) return null;
   const row = project.db.prepare('SELECT * FROM evaluations WHERE run_id = ? ORDER BY created_at DESC LIMIT 1').get(runId) as { metrics?: string } | undefined;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ModelCard, modelCardMarkdown } from './model-card.ts';
+import type { ModelCard } from './model-card.ts';
+import { modelCardMarkdown } from './model-card-markdown.ts';
 
 function card(accuracyName: string): ModelCard {
   return {
     schema: 'labeltune.model-card/1', name: 'run #1', intendedUse: 'Tests.', format: 'onnx', files: [], classes: ['a', 'b'],
-    data: { classes: ['a', 'b'], perSplit: { train: { a: 4, b: 4 } }, groups: 8, groupPolicy: 'none', duplicatesExcluded: 0, excluded: 0 },
+    data: { classes: ['a', 'b'], perSplit: { train: { a: 4, b: 4 } }, groups: 8, groupsPerSplit: { train: 8, val: 0, test: 0 }, groupPolicy: 'none', duplicatesExcluded: 0, excluded: 0 },
     model: { backbone: 'resnet18', pretrainedFrom: 'w', strategy: 'top', strategyReason: 'r', trainableParams: 1, totalParams: 2, trainableShare: 0.5 },
     hyperparameters: {}, training: { backend: 'cpu', epochs: 3, bestEpoch: 2, finishedAt: null },
     metrics: { accuracyName, validation: { loss: 0.25, accuracy: 0.875, auc: 0.9 }, evaluation: null },

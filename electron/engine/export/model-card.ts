@@ -1,42 +1,42 @@
 import type { ParityCheck } from '../../../shared/domain/export.ts';
-import { EXACT_MATCH_NAME, accuracyName } from '../../../shared/metric-names.ts';
+import { accuracyName } from '../../../shared/metric-names.ts';
 import type { RunDetail } from '../../../shared/domain/run.ts';
 import type { Database } from '../db/database.ts';
+import { SPLIT_NAMES, type SplitName } from '../../../shared/domain/splits.ts';
+import { splitReport } from '../splits/store.ts';
 import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
 
 /** Counts that describe the data a model saw (model cards must say what the model was trained on). */
 export interface DataSummary {
   classes: string[];
-  /** split -> class -> images. */
+  /** split -> class -> labelled images (splits with no labelled image are left out). */
   perSplit: Record<string, Record<string, number>>;
+  /** Groups in all splits, counted as the Splits view counts them: an image without a group is its own. */
   groups: number;
+  /** split -> groups, as in the Splits view. */
+  groupsPerSplit: Record<SplitName, number>;
   groupPolicy: string;
   duplicatesExcluded: number;
   excluded: number;
 }
 
 export function dataSummary(db: Database, classes: string[]): DataSummary {
-  const rows = db
-    .prepare(
-      `SELECT s.split, c.name AS class, count(*) AS n FROM images i
-       JOIN splits s ON s.image_id = i.id
-       JOIN labels l ON l.image_id = i.id JOIN tasks t ON t.id = l.task_id AND t.role = 'main'
-       JOIN classes c ON c.id = l.class_id
-       WHERE i.excluded = 0 GROUP BY s.split, c.name`,
-    )
-    .all() as { split: string; class: string; n: number }[];
+  // The Splits view's report, so the card and the view never disagree on a count.
+  const report = splitReport(db);
   const perSplit: Record<string, Record<string, number>> = {};
-  for (const r of rows) (perSplit[r.split] ??= {})[r.class] = r.n;
-  const one = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
-  const settings = db.prepare("SELECT value FROM project_meta WHERE key = 'splits.settings'").pluck().get() as string | undefined;
-  const groupBy = settings ? (JSON.parse(settings) as { groupBy?: string }).groupBy : undefined;
+  for (const c of report.classes) {
+    for (const s of SPLIT_NAMES) if (c.counts[s] > 0) (perSplit[s] ??= {})[c.name] = c.counts[s];
+  }
+  const groupsPerSplit = { train: report.parts.train.groups, val: report.parts.val.groups, test: report.parts.test.groups };
+  const groupBy = report.settings?.groupBy;
   return {
     classes,
     perSplit,
-    groups: one('SELECT count(DISTINCT group_id) FROM images WHERE group_id IS NOT NULL AND excluded = 0'),
+    groups: SPLIT_NAMES.reduce((n, s) => n + groupsPerSplit[s], 0),
+    groupsPerSplit,
     groupPolicy: groupBy === 'patient' ? 'grouped by patient / lot: no group spans two splits' : groupBy === 'none' ? 'not grouped' : 'unknown',
-    duplicatesExcluded: one('SELECT count(*) FROM images WHERE duplicate_of IS NOT NULL'),
-    excluded: one('SELECT count(*) FROM images WHERE excluded = 1'),
+    duplicatesExcluded: db.prepare('SELECT count(*) FROM images WHERE duplicate_of IS NOT NULL').pluck().get() as number,
+    excluded: report.excluded,
   };
 }
 
@@ -106,37 +106,4 @@ function limitations(run: RunDetail, data: DataSummary): string[] {
   out.push('Performance on another site, scanner, camera or population is unknown until measured there.');
   if (run.status !== 'completed') out.push(`The run did not complete (status: ${run.status}).`);
   return out;
-}
-
-const MULTI_LABEL_ACCURACY_NOTE = `Accuracy is per label: the share of (image, label) decisions right at p >= 0.5, in training and evaluation alike; the evaluation's ${EXACT_MATCH_NAME} is the share of images with every label right.`;
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(1)}%`);
-
-/** The card as Markdown, for people. */
-export function modelCardMarkdown(card: ModelCard): string {
-  const splits = Object.keys(card.data.perSplit).sort();
-  const table = [`| class | ${splits.join(' | ')} |`, `|---|${splits.map(() => '---:').join('|')}|`, ...card.classes.map((c) => `| ${c} | ${splits.map((s) => card.data.perSplit[s]?.[c] ?? 0).join(' | ')} |`)];
-  const v = card.metrics.validation;
-  return [
-    `# Model card: ${card.name}`,
-    '',
-    `## Intended use\n\n${card.intendedUse}`,
-    '',
-    `## Data\n\n${table.join('\n')}\n\nGroups: ${card.data.groups} (${card.data.groupPolicy}). Exact duplicates marked at import: ${card.data.duplicatesExcluded}. Excluded images: ${card.data.excluded}.`,
-    '',
-    `## Model\n\n- Backbone: ${card.model.backbone}, from ${card.model.pretrainedFrom}\n- Strategy: ${card.model.strategy} (${card.model.strategyReason})\n- Trainable parameters: ${card.model.trainableParams ?? 'n/a'} of ${card.model.totalParams ?? 'n/a'} (${pct(card.model.trainableShare)})\n- Backend: ${card.training.backend ?? 'n/a'}; ${card.training.epochs} epochs, best epoch ${card.training.bestEpoch ?? 'n/a'}`,
-    '',
-    `## Hyperparameters\n\n\`\`\`json\n${JSON.stringify(card.hyperparameters, null, 2)}\n\`\`\``,
-    '',
-    `## Metrics\n\nValidation (best epoch): loss ${v.loss?.toFixed(4) ?? 'n/a'}, ${card.metrics.accuracyName} ${pct(v.accuracy)}, AUC ${v.auc?.toFixed(3) ?? 'n/a'}.${card.metrics.accuracyName === accuracyName(true) ? ` ${MULTI_LABEL_ACCURACY_NOTE}` : ''}\n\n${card.metrics.evaluation ? `Evaluation on the test split:\n\n\`\`\`json\n${JSON.stringify(card.metrics.evaluation, null, 2)}\n\`\`\`` : 'Not evaluated on a held-out test split yet (`labeltune eval`).'}`,
-    '',
-    `## Export parity\n\n${card.parity ? `${card.parity.runtime} on ${card.parity.images} held-out images: max relative error ${card.parity.maxRelError.toExponential(2)} (${card.parity.ok ? 'within' : 'ABOVE'} the 1e-4 tolerance).` : 'Not checked.'}`,
-    '',
-    `## Known limitations\n\n${card.limitations.map((l) => `- ${l}`).join('\n')}`,
-    '',
-    `## How to load it\n\n\`\`\`\n${card.loading}\n\`\`\`\n\nApply exactly the preprocessing in preprocessing.json (resize, crop, window, mean/std, channel order): a different preprocessing is the most common reason a model works in one tool and fails in another.`,
-    '',
-    `## Versions\n\n${Object.entries(card.versions).map(([k, val]) => `- ${k}: ${val}`).join('\n')}`,
-    '',
-  ].join('\n');
 }

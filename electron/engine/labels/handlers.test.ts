@@ -44,7 +44,7 @@ describe('tasks and classes', () => {
 
   it('refuses class and label-set names over 200 characters, saying so', async () => {
     const long = 'x'.repeat(100_000);
-    const tooLong = { code: 'validation', message: expect.stringMatching(/name must be at most 200 characters; shorten it/) };
+    const tooLong = { code: 'validation', message: expect.stringMatching(/Name must be at most 200 characters; shorten it\./) };
     await expect(client.invoke('labels.addClass', { name: long })).rejects.toMatchObject(tooLong);
     await expect(client.invoke('labels.addClass', { name: 'y'.repeat(201) })).rejects.toMatchObject(tooLong);
     const ok = await client.invoke('labels.addClass', { name: 'y'.repeat(200) });
@@ -242,7 +242,7 @@ describe('undo and redo', () => {
     await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: unknown })).rejects.toMatchObject({ code: 'not-found' });
     await expect(client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a], continueBatch: 'import-1' })).rejects.toMatchObject({
       code: 'validation',
-      message: expect.stringMatching(/continueBatch must be the batchId an earlier labels.set returned/),
+      message: expect.stringMatching(/Continue batch must be the batchId an earlier labels.set returned/),
     });
     expect(labelsOf(ids[1])).toEqual([]);
   });

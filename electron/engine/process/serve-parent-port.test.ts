@@ -45,7 +45,7 @@ describe('the engine process serving its parent port', () => {
     p.send({ kind: 'invoke', id: 8, method: 'project.rename', args: { name: '' } });
     p.send({ kind: 'invoke', id: 9, method: 'nothing.here', args: {} });
     expect(await p.response(7)).toMatchObject({ ok: true, result: { name: 'Knee MRI' } });
-    expect(await p.response(8)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringContaining('name must not be empty') } });
+    expect(await p.response(8)).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringContaining('Name must not be empty.') } });
     expect(await p.response(9)).toEqual({ kind: 'response', id: 9, ok: false, error: { code: 'unsupported', message: 'The engine has no method "nothing.here".' } });
   });
 

@@ -51,10 +51,10 @@ describe('project handlers', () => {
   it('refuses project names over 200 characters on create and rename', async () => {
     t = createTestEngine();
     const long = 'p'.repeat(100_000);
-    await expectError(t.client.invoke('project.create', { dir: t.projectDir, name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    await expectError(t.client.invoke('project.create', { dir: t.projectDir, name: long }), 'validation', /^Name must be at most 200 characters; shorten it\.$/);
     expect(existsSync(t.projectDir)).toBe(false);
     await t.client.invoke('project.create', { dir: t.projectDir, name: 'Short' });
-    await expectError(t.client.invoke('project.rename', { name: long }), 'validation', /name must be at most 200 characters; shorten it/);
+    await expectError(t.client.invoke('project.rename', { name: long }), 'validation', /^Name must be at most 200 characters; shorten it\.$/);
     expect((await t.client.invoke('project.info', {})).name).toBe('Short');
   });
 
@@ -100,9 +100,9 @@ describe('project handlers', () => {
 
   it('validates arguments at the boundary', async () => {
     t = createTestEngine();
-    await expectError(t.client.invoke('project.create', { dir: '' }), 'validation', /dir: dir must not be empty/);
-    await expectError(t.client.invoke('project.create', { dir: 42 } as never), 'validation', /Invalid arguments for project.create: dir/);
-    await expectError(t.client.invoke('project.info', { extra: 1 } as never), 'validation', /Invalid arguments for project.info/);
+    await expectError(t.client.invoke('project.create', { dir: '' }), 'validation', /^Project folder must not be empty\.$/);
+    await expectError(t.client.invoke('project.create', { dir: 42 } as never), 'validation', /^Project folder must be text \(you entered 42\)\.$/);
+    await expectError(t.client.invoke('project.info', { extra: 1 } as never), 'validation', /^"extra" is not a setting this action accepts: remove it\.$/);
     await expectError(t.client.invoke('no.such' as never, {} as never), 'unsupported', /no method "no.such"/);
   });
 });

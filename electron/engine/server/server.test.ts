@@ -74,7 +74,7 @@ describe('browser-mode server', () => {
     await start();
     const bad = await invoke('project.rename', { name: '' }, server.token);
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/name must not be empty/) });
+    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/Name must not be empty\./) });
     const missing = await invoke('job.get', { jobId: 'x' }, server.token);
     expect(missing.status).toBe(404);
   });

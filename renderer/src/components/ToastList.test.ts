@@ -26,6 +26,16 @@ describe('ToastList + handleError', () => {
     expect(screen.queryAllByTestId('toast')).toHaveLength(0);
   });
 
+  it("shows a rejected argument as the engine's sentence, without the method or zod's wording", () => {
+    const toasts = new ToastState();
+    const sent = validation('Epochs must be at least 1 (you entered 0).', { method: 'runs.plan', issues: [{ code: 'too_small', path: ['epochs'], message: 'Too small: expected number to be >=1' }] });
+    // As it crosses a transport: JSON and back.
+    handleError(EngineError.fromData(JSON.parse(JSON.stringify(sent.toJSON()))), toasts);
+    mount(toasts);
+    flushSync();
+    expect(screen.getByRole('alert').querySelector('p')?.textContent).toBe('Epochs must be at least 1 (you entered 0).');
+  });
+
   it('shows a cancelled job as information, not as an error', () => {
     const toasts = new ToastState();
     handleError(new EngineError('cancelled', 'Import cancelled after 120 of 400 files.'), toasts);
