@@ -69,7 +69,7 @@ export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOpti
     const checked = await ortFeatures(session, stack(first.d, sample, b.imageSize), sample.length, b.imageSize);
     const diff = maxAbsDiff(checked.data, reference);
     // Feature maps are not probabilities: the tolerance scales with their largest value.
-    const scale = Math.max(1, ...Array.from(reference, Math.abs));
+    const scale = Math.max(1, largestMagnitude(reference));
     if (!(diff < RUNTIME_TOLERANCE * scale)) {
       return fallback(`the converted backbone's features differ from TF.js's by up to ${diff} (tolerance ${RUNTIME_TOLERANCE} × ${scale.toPrecision(3)}) on ${sample.length} images`, Number.isFinite(diff) ? diff : null);
     }
@@ -92,6 +92,13 @@ export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOpti
   } finally {
     await session.release();
   }
+}
+
+/** A loop, not `Math.max(...values)`: a 224 px feature map has more values than a call's arguments can hold. */
+export function largestMagnitude(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m;
 }
 
 function stack(d: TrainData, ids: number[], size: number): Float32Array {
