@@ -27,6 +27,7 @@ describe('cells and ratios', () => {
     expect(cellText({ imagesPerSecond: 1234.56, steps: 40 })).toBe('1235 (40 steps)');
     expect(cellText({ imagesPerSecond: 12.345, steps: 3 })).toBe('12.3 (3 steps)');
     expect(cellText({ imagesPerSecond: 0.1234, steps: 1 })).toBe('0.12 (1 step)');
+    expect(cellText({ imagesPerSecond: 0.216, steps: 0, warmUpOnly: true })).toBe('≥ 0.22 (warm-up only)');
     expect(cellText({ na: 'worker failed' })).toBe('n/a: worker failed');
     expect(cellText(undefined)).toBe('n/a: over budget');
   });
@@ -35,6 +36,7 @@ describe('cells and ratios', () => {
     expect(ratioText({ imagesPerSecond: 1, steps: 1 }, { imagesPerSecond: 8, steps: 1 })).toBe('0.13x');
     expect(ratioText({ na: 'over budget' }, { imagesPerSecond: 8, steps: 1 })).toBe('-');
     expect(ratioText({ imagesPerSecond: 1, steps: 1 }, undefined)).toBe('-');
+    expect(ratioText({ imagesPerSecond: 1, steps: 0, warmUpOnly: true }, { imagesPerSecond: 8, steps: 1 })).toBe('-');
   });
 });
 

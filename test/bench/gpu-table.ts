@@ -9,8 +9,11 @@ export type GpuBenchArch = (typeof GPU_BENCH_ARCHS)[number];
 export const GPU_BENCH_MODES = ['train', 'infer'] as const;
 export type GpuBenchMode = (typeof GPU_BENCH_MODES)[number];
 
-/** A measured cell, or why it has no figure ("over budget", "rung unavailable", ...). */
-export type Cell = { imagesPerSecond: number; steps: number } | { na: string };
+/**
+ * A measured cell, or why it has no figure ("over budget", "rung unavailable", ...). `warmUpOnly`:
+ * no timed step fitted, so the figure is the warm-up step's (compilation included): a lower bound.
+ */
+export type Cell = { imagesPerSecond: number; steps: number; warmUpOnly?: boolean } | { na: string };
 
 /** One column of the table: a TF.js rung or PyTorch, with the cells it measured by "arch/mode". */
 export interface Column {
@@ -39,12 +42,13 @@ export function cellText(c: Cell | undefined): string {
   if (!c) return 'n/a: over budget';
   if ('na' in c) return `n/a: ${c.na}`;
   const digits = c.imagesPerSecond >= 100 ? 0 : c.imagesPerSecond >= 10 ? 1 : 2;
+  if (c.warmUpOnly) return `≥ ${c.imagesPerSecond.toFixed(digits)} (warm-up only)`;
   return `${c.imagesPerSecond.toFixed(digits)} (${c.steps} step${c.steps === 1 ? '' : 's'})`;
 }
 
-/** "2.50x": how many times faster `a` is than `reference`; "-" when either has no figure. */
+/** "2.50x": how many times faster `a` is than `reference`; "-" when either has no timed figure. */
 export function ratioText(a: Cell | undefined, reference: Cell | undefined): string {
-  if (!a || !reference || 'na' in a || 'na' in reference) return '-';
+  if (!a || !reference || 'na' in a || 'na' in reference || a.warmUpOnly || reference.warmUpOnly) return '-';
   return `${(a.imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x`;
 }
 
