@@ -50,7 +50,8 @@ function runWorker(args: string[], seconds: number, env: NodeJS.ProcessEnv): Pro
     child.on('close', () => {
       clearTimeout(timer);
       const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as WorkerLine);
-      resolve({ lines, killed, stderr: err.trim().split('\n').at(-1) ?? '' });
+      const errLines = err.trim().split('\n');
+      resolve({ lines, killed, stderr: (errLines.find((l) => /^\w*Error\b/.test(l)) ?? errLines.find((l) => /Aborted|out of memory/i.test(l)))?.trim().slice(0, 200) ?? errLines.at(-1) ?? '' });
     });
   });
 }
