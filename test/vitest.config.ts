@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'engine',
           root,
-          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/bench/**/*.test.ts'],
           environment: 'node',
           pool: 'forks',
           testTimeout: 120_000,

@@ -23,6 +23,8 @@ export interface TorchJob {
   classes: number;
   /** train only; see TORCH_STRATEGY_NOTES. */
   strategy?: 'full' | 'linear' | 'gradual' | 'adapter' | 'lora';
+  /** Default 'cpu'. 'cuda' moves the model and batch to the GPU (forward and the 'full' strategy only). */
+  device?: 'cpu' | 'cuda';
 }
 
 /** How each strategy is reproduced in PyTorch (the measured TF.js epoch is FineTuner's second, epoch 1). */
@@ -57,6 +59,14 @@ export function torchThroughput(jobs: TorchJob[], threads: number, timeoutMs = 1
     return `PyTorch run failed: ${(r.stderr || String(r.error ?? r.signal)).trim().split('\n').at(-1)}`;
   }
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchResult;
+}
+
+/** Why PyTorch cannot run on a CUDA GPU here, or null when it can. */
+export function torchCudaBlocker(): string | null {
+  if (!existsSync(TORCH_PYTHON)) return `${TORCH_PYTHON} not found`;
+  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch; print(torch.cuda.is_available())'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return `${TORCH_PYTHON} has no torch (pip install torch with CUDA)`;
+  return r.stdout.trim() === 'True' ? null : `${TORCH_PYTHON}'s torch sees no CUDA GPU (torch.cuda.is_available() is False)`;
 }
 
 const TORCH_SCRIPT = String.raw`
@@ -146,17 +156,20 @@ def forward(groups, x):
     with torch.no_grad():
         for _, m in groups: x = m(x)
 def run(job):
+    dev = torch.device(job.get('device', 'cpu'))
     groups = ARCHS[job['arch']](job['size'], job['classes'])
-    x, y = torch.randn(job['batch'], 3, job['size'], job['size']), torch.arange(job['batch']) % job['classes']
+    for _, m in groups: m.to(dev)
+    x, y = torch.randn(job['batch'], 3, job['size'], job['size'], device=dev), torch.arange(job['batch'], device=dev) % job['classes']
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     if job['kind'] == 'forward':
         for _, m in groups: m.eval()
         once = lambda: forward(groups, x)
     else:
         prefix, extra, opt = prepare(groups, job['strategy'])
         once = lambda: train_step(groups, prefix, extra, opt, x, y)
-    once(); t, c = time.perf_counter(), time.process_time()
+    once(); sync(); t, c = time.perf_counter(), time.process_time()
     for _ in range(job['iterations']): once()
-    n = job['batch'] * job['iterations']
+    sync(); n = job['batch'] * job['iterations']
     return n / (time.perf_counter() - t), (time.process_time() - c) / n
 runs = [run(j) for j in jobs]
 print(json.dumps({'threads': torch.get_num_threads(), 'imagesPerSecond': [r[0] for r in runs], 'cpuSecondsPerImage': [r[1] for r in runs]}))
