@@ -182,6 +182,7 @@ print(float(np.abs(np.load('app.npy') - y).max()))`, dir));
     await loadWeights(backbone, file, { strict: false }).finally(() => file.close());
     const aux = new AuxHead({ numClasses: 2, multiLabel: false, schedule, alpha: 0.7 }, backbone.featureDim, 5);
     aux.uncertainty?.logVars.assign(tf.tensor1d([0.3, -0.2])); // as learned: the tasks weigh differently
+    await aux.uncertainty?.refresh(); // α is read from the values last read (asynchronously, as on webgpu)
     const n = 4;
     const x = tf.randomUniform([n, size, size, 3], -2, 2, 'float32', 6) as tf.Tensor4D;
     const targets = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]];
