@@ -74,7 +74,8 @@ test('split by patient, fine-tune a tiny run, see it in Runs, evaluate it, expor
   await expect.poll(() => pair.locator('img').first().evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
   await page.screenshot({ path: join(SHOTS, 'splits.png'), fullPage: true });
   await pair.getByRole('button').first().click();
-  await expect(page.getByTestId('viewer').locator('img')).toHaveAttribute('src', new RegExp(`render/${leakage.near[0].a.id}\\?`));
+  // The viewer shows the image itself (render) and, beside it, thumbnails of its near twins.
+  await expect(page.getByTestId('viewer').locator('img[src*="/asset/render/"]')).toHaveAttribute('src', new RegExp(`render/${leakage.near[0].a.id}\\?`));
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('viewer')).toHaveCount(0);
 
