@@ -1,6 +1,5 @@
-import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { Prediction, PredictionSort } from '../../../../shared/domain/evaluation.ts';
-import type { RunInfo } from '../../../../shared/domain/run.ts';
+import { CompletedRunsState } from './completed-runs.svelte.ts';
 
 /** What became of one image of the queue: the model's guess taken, or a class the person chose. */
 export interface QueueDecision {
@@ -17,9 +16,7 @@ const PAGE = 50;
  * engine's entropy / margin ranking). The current item's guess is pre-selected; accepting records
  * it with source `model` (predict.accept), a correction is a human label (labels.set).
  */
-export class AssistQueue {
-  runs = $state<RunInfo[]>([]);
-  runId = $state<number | null>(null);
+export class AssistQueue extends CompletedRunsState {
   sort = $state<PredictionSort>('entropy');
   classes = $state<string[]>([]);
   items = $state<Prediction[]>([]);
@@ -29,14 +26,8 @@ export class AssistQueue {
   /** A predict job under way: its progress message. */
   predicting = $state<string | null>(null);
   busy = $state(false);
-  readonly completed = $derived(this.runs.filter((r) => r.status === 'completed'));
   readonly current = $derived(this.items[0] ?? null);
   private predictJob: string | null = null;
-
-  constructor(
-    private readonly client: EngineClient,
-    private readonly onError: (e: unknown) => void,
-  ) {}
 
   /** Load the runs and follow a predict job's progress; returns the unsubscribe function. */
   start(): () => void {
@@ -45,15 +36,6 @@ export class AssistQueue {
     });
     void this.loadRuns();
     return off;
-  }
-
-  async loadRuns(): Promise<void> {
-    try {
-      this.runs = await this.client.invoke('runs.list', {});
-      if (this.runId === null && this.completed.length) await this.select(this.completed[0].id);
-    } catch (e) {
-      this.onError(e);
-    }
   }
 
   async select(runId: number, sort: PredictionSort = this.sort): Promise<void> {

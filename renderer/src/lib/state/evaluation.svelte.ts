@@ -1,6 +1,5 @@
-import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { ClassEvaluation, EvalSplit, EvaluationMetrics, OperatingPointResult } from '../../../../shared/domain/evaluation.ts';
-import type { RunInfo } from '../../../../shared/domain/run.ts';
+import { CompletedRunsState } from './completed-runs.svelte.ts';
 import { seriesColour } from '../../components/charts/chart-data.ts';
 
 export interface EvalJob {
@@ -48,20 +47,12 @@ export function rocCurves(m: EvaluationMetrics): RocCurve[] {
  * way, and the last operating point asked for. A failed evaluation is said in place (`failure`);
  * the job tray toasts it too.
  */
-export class EvaluationState {
-  runs = $state<RunInfo[]>([]);
-  runId = $state<number | null>(null);
+export class EvaluationState extends CompletedRunsState {
   metrics = $state<EvaluationMetrics | null>(null);
   job = $state<EvalJob | null>(null);
   failure = $state<string | null>(null);
   operatingPoint = $state<OperatingPointResult | null>(null);
-  readonly completed = $derived(this.runs.filter((r) => r.status === 'completed'));
   private seq = 0;
-
-  constructor(
-    private readonly client: EngineClient,
-    private readonly onError: (e: unknown) => void,
-  ) {}
 
   /** Follow the evaluation job's progress and load the runs; returns the unsubscribe function. */
   start(): () => void {
@@ -70,15 +61,6 @@ export class EvaluationState {
     });
     void this.loadRuns();
     return off;
-  }
-
-  async loadRuns(): Promise<void> {
-    try {
-      this.runs = await this.client.invoke('runs.list', {});
-      if (this.runId === null && this.completed.length) await this.select(this.completed[0].id);
-    } catch (e) {
-      this.onError(e);
-    }
   }
 
   /** Show a run's newest stored evaluation (none yet: null); answers for an earlier choice are dropped. */
