@@ -1,11 +1,12 @@
 import { backboneEntry } from '../../backbones/registry.ts';
+import { resnetGraph } from '../../backbones/resnet/graph.ts';
 import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
 import type { Backbone } from '../../backbones/types.ts';
 import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
-import { resnetToOnnx } from '../../backbones/resnet/onnx.ts';
+import { emitOnnx } from './emit-graph.ts';
 import { vitToOnnx } from '../../backbones/vit/onnx.ts';
 
 export const ONNX_INPUT = 'input';
@@ -23,7 +24,7 @@ export function exportOnnx(model: Backbone, docString = '', adapters?: AdapterWe
   const entry = backboneEntry(model.arch);
   const body =
     model.family === 'resnet'
-      ? resnetToOnnx(g, model, entry.config as ResNetConfig, w, ONNX_INPUT, adapters)
+      ? emitOnnx(g, resnetGraph(entry.config as ResNetConfig), w, ONNX_INPUT, model.numClasses, adapters)
       : vitToOnnx(g, model, entry.config as ViTConfig, w, ONNX_INPUT, adapters);
   g.node('Identity', [body], {}, ONNX_OUTPUT);
   const outDim = model.numClasses > 0 ? model.numClasses : model.featureDim;
