@@ -33,7 +33,47 @@ export interface ResidualOp {
   relu: boolean;
 }
 
-export type ArchOp = ConvBnOp | MaxPoolOp | ResidualOp;
+/**
+ * A patch convolution (kernel = stride = `patch`, with bias) cut into grid² tokens of `dim`, the
+ * class token prepended, the position embedding added: image [N, H, W, 3] → tokens [N, T, D].
+ */
+export interface PatchEmbedOp {
+  op: 'patchEmbed';
+  conv: string;
+  patch: number;
+  grid: number;
+  dim: number;
+  clsToken: string;
+  posEmbed: string;
+}
+
+/** LayerNorm over the last axis. */
+export interface LayerNormOp {
+  op: 'layerNorm';
+  name: string;
+  eps: number;
+}
+
+/**
+ * timm's multi-head self-attention: fused `${prefix}.qkv` (output columns q; k; v, heads
+ * contiguous in each), softmax(q·kᵀ/√(dim/heads))·v, then `${prefix}.proj`. `block` is the
+ * index LoRA's projectionDelta hook is called with.
+ */
+export interface AttentionOp {
+  op: 'attention';
+  prefix: string;
+  block: number;
+  dim: number;
+  heads: number;
+}
+
+/** `${prefix}.fc1` → exact (erf) GELU → `${prefix}.fc2`. */
+export interface MlpOp {
+  op: 'mlp';
+  prefix: string;
+}
+
+export type ArchOp = ConvBnOp | MaxPoolOp | ResidualOp | PatchEmbedOp | LayerNormOp | AttentionOp | MlpOp;
 
 export interface GroupGraph {
   /** The layer group's name, as in the layout's groups. */
@@ -54,4 +94,9 @@ export interface ArchGraph {
    * then the classifier `classifier` when the model has classes.
    */
   head: { pool: 'avg' | 'token'; classifier: string };
+  /**
+   * Tokens per image when the groups output token sequences [N, T, D] (static: the GraphDef's
+   * reshapes need it); absent when they output feature maps.
+   */
+  tokens?: number;
 }

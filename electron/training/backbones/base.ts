@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
+import type { ArchGraph } from './arch-graph.ts';
 import { linear } from './ops.ts';
 import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts';
 import { ParamStore } from './params.ts';
+import { poolFeatures, runOps } from './run-graph.ts';
 import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 
 export type { BackboneBuildOptions } from './layout.ts';
 
 /**
- * What every family shares: the group walk (runGroups/forward), the classifier, weight-decay and
- * buffer rules, disposal. A family supplies its groups, how to run one, and how to pool.
+ * What every family shares: the group walk (runGroups/forward) over the family's ArchGraph, the
+ * classifier, weight-decay and buffer rules, disposal. A family supplies its layout, its graph and
+ * which input sizes it takes.
  */
 export abstract class BaseBackbone implements Backbone {
   abstract readonly family: BackboneFamily;
@@ -23,7 +26,9 @@ export abstract class BaseBackbone implements Backbone {
   private readonly classifier: string;
 
   /** Allocates every parameter the layout declares, in its order (the seed's draws follow it). */
-  constructor(private readonly layout: BackboneLayout, seed?: number) {
+  constructor(private readonly layout: BackboneLayout, protected readonly graph: ArchGraph, seed?: number) {
+    const described = [...graph.groups.map((g) => g.name), 'head'];
+    if (described.join() !== layout.groups.join()) throw new Error(`${layout.arch}: the graph's groups ${described.join(', ')} differ from the layout's ${layout.groups.join(', ')}`);
     this.arch = layout.arch;
     this.featureDim = layout.featureDim;
     this.imageSize = layout.imageSize;
@@ -51,11 +56,13 @@ export abstract class BaseBackbone implements Backbone {
     return this.layout.groupOf(variableName);
   }
 
-  /** Run group `index` on x (inside a tidy). */
-  protected abstract runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor;
-
-  /** Features → pre-logits embedding [N, D]. */
-  protected abstract pool(features: tf.Tensor): tf.Tensor2D;
+  /** Run group `index` on x (inside a tidy); the afterGroup hook sees the groups the graph marks as adapter points. */
+  private runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+    const group = this.graph.groups[index];
+    if (!group) return this.forwardHead(x);
+    const y = runOps(group.ops, x, { params: this.params, training: this.isTraining(group.name, opts), opts });
+    return group.adapter ? this.afterGroup(group.name, y, opts) : y;
+  }
 
   /** Why the family cannot run an image of height x width, or null when it can. */
   protected abstract inputSizeError(height: number, width: number): string | null;
@@ -78,13 +85,13 @@ export abstract class BaseBackbone implements Backbone {
   }
 
   /** Whether BatchNorm in `group` runs in training mode. */
-  protected isTraining(group: string, opts: ForwardOptions): boolean {
+  private isTraining(group: string, opts: ForwardOptions): boolean {
     const t = opts.training;
     return typeof t === 'function' ? t(group) : t === true;
   }
 
   /** Applies the afterGroup hook (adapters) to a stage / block output. */
-  protected afterGroup(group: string, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+  private afterGroup(group: string, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
     return opts.afterGroup ? opts.afterGroup(group, x) : x;
   }
 
@@ -123,7 +130,7 @@ export abstract class BaseBackbone implements Backbone {
 
   forwardHead(features: tf.Tensor, opts: { preLogits?: boolean } = {}): tf.Tensor2D {
     return tf.tidy(() => {
-      const pooled = this.pool(features);
+      const pooled = poolFeatures(this.graph.head.pool, features);
       if (opts.preLogits || this.classes === 0) return pooled;
       const w = this.params.get(`${this.classifier}.weight`);
       return linear(pooled, w, this.params.get(`${this.classifier}.bias`)) as tf.Tensor2D;

@@ -1,6 +1,9 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import { type BackboneBuildOptions, type BackboneLayout } from './layout.ts';
+import type { ArchGraph } from './arch-graph.ts';
+import { resnetGraph } from './resnet/graph.ts';
 import { type ResNetConfig, resnetLayout } from './resnet/layout.ts';
+import { vitGraph } from './vit/graph.ts';
 import { type ViTConfig, vitLayout } from './vit/layout.ts';
 
 /**
@@ -70,4 +73,10 @@ export function backboneLayout(name: string, opts: Partial<BackboneBuildOptions>
   const a = configOf(name);
   const o = buildOptions(opts);
   return a.family === 'resnet' ? resnetLayout(name, a.config, o) : vitLayout(name, a.config, o);
+}
+
+/** What `createBackbone(name, { imageSize })` computes, as data: the exporters emit it. */
+export function backboneGraph(name: string, imageSize: number): ArchGraph {
+  const a = configOf(name);
+  return a.family === 'resnet' ? resnetGraph(a.config) : vitGraph(a.config, imageSize);
 }

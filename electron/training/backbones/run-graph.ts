@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchGraph, ArchOp } from './arch-graph.ts';
-import { convBn, maxPoolAfterRelu } from './ops.ts';
+import type { AttentionOp, PatchEmbedOp } from './arch-graph.ts';
+import { conv2d, convBn, gelu, layerNorm, linear, maxPoolAfterRelu } from './ops.ts';
 import type { ParamStore } from './params.ts';
 import type { ForwardOptions } from './types.ts';
 
@@ -33,7 +34,46 @@ function runOp(op: ArchOp, x: tf.Tensor, ctx: EagerContext): tf.Tensor {
       const sum = tf.add(runOps(op.body, x, ctx), runOps(op.shortcut, x, ctx));
       return op.relu ? tf.relu(sum) : sum;
     }
+    case 'patchEmbed':
+      return patchEmbed(op, x as tf.Tensor4D, p);
+    case 'layerNorm':
+      return layerNorm(x, p.get(`${op.name}.weight`), p.get(`${op.name}.bias`), op.eps);
+    case 'attention':
+      return attention(op, x, ctx);
+    case 'mlp': {
+      const hidden = gelu(linear(x, p.get(`${op.prefix}.fc1.weight`), p.get(`${op.prefix}.fc1.bias`)));
+      return linear(hidden, p.get(`${op.prefix}.fc2.weight`), p.get(`${op.prefix}.fc2.bias`));
+    }
   }
+}
+
+function patchEmbed(op: PatchEmbedOp, x: tf.Tensor4D, p: ParamStore): tf.Tensor {
+  const patches = conv2d(x, p.get(`${op.conv}.weight`), op.patch, 0, p.get(`${op.conv}.bias`));
+  const n = x.shape[0];
+  const tokens = tf.reshape(patches, [n, op.grid * op.grid, op.dim]);
+  const cls = tf.tile(p.get(op.clsToken), [n, 1, 1]);
+  return tf.add(tf.concat([cls, tokens], 1), p.get(op.posEmbed));
+}
+
+/**
+ * q, k and v are sliced apart before the heads are split so that LoRA can add a delta to exactly
+ * one of them through `projectionDelta`.
+ */
+function attention(op: AttentionOp, h: tf.Tensor, ctx: EagerContext): tf.Tensor {
+  const { dim: d, heads } = op;
+  const p = ctx.params;
+  const [n, t] = h.shape;
+  const qkv = linear(h, p.get(`${op.prefix}.qkv.weight`), p.get(`${op.prefix}.qkv.bias`));
+  const [q, k, v] = (['q', 'k', 'v'] as const).map((which, j) => {
+    const part = tf.slice(qkv, [0, 0, j * d], [n, t, d]);
+    const delta = ctx.opts.projectionDelta?.(op.block, which, h);
+    const full = delta ? tf.add(part, delta) : part;
+    return tf.transpose(tf.reshape(full, [n, t, heads, d / heads]), [0, 2, 1, 3]);
+  });
+  const scale = 1 / Math.sqrt(d / heads);
+  const attn = tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true));
+  const out = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [n, t, d]);
+  return linear(out, p.get(`${op.prefix}.proj.weight`), p.get(`${op.prefix}.proj.bias`));
 }
 
 /** Features → pre-logits embedding [N, D]. */

@@ -19,7 +19,7 @@ export interface BlockSpec {
   downsample: boolean;
 }
 
-/** The blocks of each stage, in order: the model, the layout and the exporters walk the same list. */
+/** The blocks of each stage, in order: the layout and the graph (graph.ts) walk the same list. */
 export function stageBlocks(config: ResNetConfig): BlockSpec[][] {
   const widths = config.widths ?? STAGE_WIDTHS;
   const expansion = config.block === 'basic' ? 1 : 4;

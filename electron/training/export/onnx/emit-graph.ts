@@ -1,4 +1,4 @@
-import type { ArchGraph, ArchOp, ConvBnOp } from '../../backbones/arch-graph.ts';
+import type { ArchGraph, ArchOp, AttentionOp, ConvBnOp, PatchEmbedOp } from '../../backbones/arch-graph.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import { type AdapterWeights, hasAdapter } from '../adapters.ts';
 import { type HostWeights, foldBatchNorm } from '../host-weights.ts';
@@ -6,17 +6,22 @@ import type { OnnxGraph } from './graph.ts';
 import { activation, gemm } from './ops.ts';
 
 /**
- * The ONNX interpreter of an ArchGraph: NCHW, eval mode, each convolution with its BatchNorm
- * folded in (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), PyTorch paddings, adapters as ops after
- * their group, Gemm head. Returns the output's name.
+ * The ONNX interpreter of an ArchGraph (opset 17): NCHW maps or [N, T, D] tokens, eval mode, each
+ * convolution with its BatchNorm folded in (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), PyTorch
+ * paddings, adapters as ops after their group, Gemm head. The batch dimension stays dynamic.
+ * Returns the output's name.
  */
 export function emitOnnx(g: OnnxGraph, graph: ArchGraph, w: HostWeights, input: string, numClasses: number, adapters?: AdapterWeights): string {
   let x = input;
   for (const group of graph.groups) {
     x = emitOps(g, w, group.ops, x);
-    if (group.adapter && hasAdapter(adapters, group.name)) x = convAdapter(g, adapters, group.name, x);
+    if (!group.adapter || !hasAdapter(adapters, group.name)) continue;
+    x = graph.tokens === undefined ? convAdapter(g, adapters, group.name, x) : tokenAdapter(g, adapters, group.name, x);
   }
-  const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 });
+  const pooled =
+    graph.head.pool === 'avg'
+      ? g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 })
+      : g.node('Gather', [x, g.int64('cls_index', [0], [])], { axis: 1 }); // [N, D]
   return numClasses > 0 ? gemm(g, pooled, w, graph.head.classifier) : pooled;
 }
 
@@ -38,6 +43,16 @@ function emitOp(g: OnnxGraph, w: HostWeights, op: ArchOp, x: string): string {
       const sum = g.node('Add', [emitOps(g, w, op.body, x), emitOps(g, w, op.shortcut, x)]);
       return op.relu ? g.node('Relu', [sum]) : sum;
     }
+    case 'patchEmbed':
+      return patchEmbed(g, w, op, x);
+    case 'layerNorm':
+      return g.node('LayerNormalization', [x, param(g, w, `${op.name}.weight`), param(g, w, `${op.name}.bias`)], { axis: -1, epsilon: { float: op.eps } });
+    case 'attention':
+      return attention(g, w, op, x);
+    case 'mlp': {
+      const hidden = linear(g, w, x, `${op.prefix}.fc1`);
+      return linear(g, w, activation(g, hidden, 'gelu', `${op.prefix}.gelu`), `${op.prefix}.fc2`);
+    }
   }
 }
 
@@ -53,6 +68,48 @@ function convBn(g: OnnxGraph, w: HostWeights, { conv, bn, stride, pad }: ConvBnO
   });
 }
 
+/** Patch Conv to [N, T-1, D], the class token expanded to the batch, the position embedding added. */
+function patchEmbed(g: OnnxGraph, w: HostWeights, op: PatchEmbedOp, input: string): string {
+  const kernel = hwioToOihw(w.get(`${op.conv}.weight`)!);
+  const p = op.patch;
+  let x = g.node('Conv', [input, g.weight(`${op.conv}.weight`, kernel.shape, kernel.data), param(g, w, `${op.conv}.bias`)], { kernel_shape: [p, p], strides: [p, p] });
+  x = g.node('Transpose', [g.node('Reshape', [x, g.int64('shape_patches', [0, op.dim, -1])])], { perm: [0, 2, 1] });
+  const batch = g.node('Slice', [g.node('Shape', [input]), g.int64('zero', [0]), g.int64('one', [1])]);
+  const clsShape = g.node('Concat', [batch, g.int64('shape_cls_tail', [1, op.dim])], { axis: 0 });
+  const cls = g.node('Expand', [param(g, w, op.clsToken), clsShape]);
+  return g.node('Add', [g.node('Concat', [cls, x], { axis: 1 }), param(g, w, op.posEmbed)]);
+}
+
+/** qkv [N, T, 3D] → [N, T, 3, H, hd] → [3, N, H, T, hd]; per-head attention; heads merged back; proj. */
+function attention(g: OnnxGraph, w: HostWeights, op: AttentionOp, h: string): string {
+  const hd = op.dim / op.heads;
+  const qkv = linear(g, w, h, `${op.prefix}.qkv`);
+  const headsShape = shared(g, 'shape_heads', () => g.int64('shape_heads', [0, 0, 3, op.heads, hd]));
+  const split = g.node('Transpose', [g.node('Reshape', [qkv, headsShape])], { perm: [2, 0, 3, 1, 4] });
+  const [q, k, v] = [0, 1, 2].map((j) => g.node('Gather', [split, g.int64(`${op.prefix}.idx${j}`, [j], [])], { axis: 0 }));
+  const scale = shared(g, 'attn_scale', () => g.scalar('attn_scale', 1 / Math.sqrt(hd)));
+  const scores = g.node('MatMul', [g.node('Mul', [q, scale]), g.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
+  const attn = g.node('MatMul', [g.node('Softmax', [scores], { axis: -1 }), v]); // [N, H, T, hd]
+  const mergeShape = shared(g, 'shape_merge', () => g.int64('shape_merge', [0, 0, op.dim]));
+  const merged = g.node('Reshape', [g.node('Transpose', [attn], { perm: [0, 2, 1, 3] }), mergeShape]);
+  return linear(g, w, merged, `${op.prefix}.proj`);
+}
+
+/** A constant every block uses, written once. */
+function shared(g: OnnxGraph, name: string, make: () => string): string {
+  return g.has(name) ? name : make();
+}
+
+function param(g: OnnxGraph, w: HostWeights, name: string): string {
+  const t = w.get(name)!;
+  return g.weight(name, t.shape, t.data);
+}
+
+/** x·W + b over the last axis of a tensor of any rank (MatMul broadcasts; Gemm would need 2-d). */
+function linear(g: OnnxGraph, w: HostWeights, x: string, prefix: string): string {
+  return g.node('Add', [g.node('MatMul', [x, param(g, w, `${prefix}.weight`)]), param(g, w, `${prefix}.bias`)]);
+}
+
 /** An adapter on an NCHW map: 1×1 convolutions down and up, the activation between, a residual add. */
 function convAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string): string {
   const conv = (input: string, name: string) => {
@@ -65,4 +122,10 @@ function convAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string):
   };
   const h = activation(g, conv(x, 'down'), a.activation, `adapters.${group}`);
   return g.node('Add', [x, conv(h, 'up')]);
+}
+
+/** An adapter on tokens [N, T, D]: linear down and up, the activation between, a residual add. */
+function tokenAdapter(g: OnnxGraph, a: AdapterWeights, group: string, x: string): string {
+  const h = activation(g, linear(g, a.weights, x, `adapters.${group}.down`), a.activation, `adapters.${group}`);
+  return g.node('Add', [x, linear(g, a.weights, h, `adapters.${group}.up`)]);
 }

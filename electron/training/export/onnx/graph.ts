@@ -35,6 +35,11 @@ export class OnnxGraph {
     return name;
   }
 
+  /** Whether a constant of that name exists (constants that several nodes share are written once). */
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
   /** A scalar float constant. */
   scalar(name: string, value: number): string {
     return this.weight(name, [], Float32Array.of(value));

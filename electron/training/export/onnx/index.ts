@@ -1,13 +1,9 @@
-import { backboneEntry } from '../../backbones/registry.ts';
-import { resnetGraph } from '../../backbones/resnet/graph.ts';
-import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
+import { backboneGraph } from '../../backbones/configs.ts';
 import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import { OPSET, OnnxGraph } from './graph.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
 import { emitOnnx } from './emit-graph.ts';
-import { vitToOnnx } from '../../backbones/vit/onnx.ts';
 
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'logits';
@@ -21,11 +17,7 @@ export { OPSET };
 export function exportOnnx(model: Backbone, docString = '', adapters?: AdapterWeights): Uint8Array {
   const g = new OnnxGraph();
   const w = hostWeights(model);
-  const entry = backboneEntry(model.arch);
-  const body =
-    model.family === 'resnet'
-      ? emitOnnx(g, resnetGraph(entry.config as ResNetConfig), w, ONNX_INPUT, model.numClasses, adapters)
-      : vitToOnnx(g, model, entry.config as ViTConfig, w, ONNX_INPUT, adapters);
+  const body = emitOnnx(g, backboneGraph(model.arch, model.imageSize), w, ONNX_INPUT, model.numClasses, adapters);
   g.node('Identity', [body], {}, ONNX_OUTPUT);
   const outDim = model.numClasses > 0 ? model.numClasses : model.featureDim;
   return g.encode({

@@ -4,8 +4,6 @@ import type { TfGraph } from './graph-def.ts';
 
 /** Building blocks the architectures' GraphDef emitters share. */
 
-export const LN_EPS = 1e-6;
-
 export function param(g: TfGraph, w: HostWeights, name: string): string {
   const t = w.get(name)!;
   return g.weight(name, t.shape, t.data);
@@ -20,12 +18,17 @@ export function linear(g: TfGraph, w: HostWeights, x: string, prefix: string, to
   return tokens === undefined ? y : g.op('Reshape', [y, g.int32([-1, tokens, outDim])]);
 }
 
-export function layerNorm(g: TfGraph, w: HostWeights, x: string, prefix: string): string {
+export function layerNorm(g: TfGraph, w: HostWeights, x: string, prefix: string, eps: number): string {
   const axis = g.int32([2]);
   const centred = g.op('Sub', [x, g.op('Mean', [x, axis], { keep_dims: true })]);
   const variance = g.op('Mean', [g.op('Square', [centred]), axis], { keep_dims: true });
-  const normed = g.op('Mul', [centred, g.op('Rsqrt', [g.op('AddV2', [variance, g.scalar(LN_EPS)])])]);
+  const normed = g.op('Mul', [centred, g.op('Rsqrt', [g.op('AddV2', [variance, g.scalar(eps)])])]);
   return g.op('AddV2', [g.op('Mul', [normed, param(g, w, `${prefix}.weight`)]), param(g, w, `${prefix}.bias`)]);
+}
+
+/** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
+export function gelu(g: TfGraph, x: string): string {
+  return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('AddV2', [g.op('Erf', [g.op('Mul', [x, g.scalar(Math.SQRT1_2)])]), g.scalar(1)])]);
 }
 
 /**
@@ -41,9 +44,6 @@ export function adapter(g: TfGraph, a: AdapterWeights, group: string, x: string,
     return g.op('BiasAdd', [y, param(g, a.weights, `${prefix}.bias`)]);
   };
   const down = dense(x, 'down');
-  const h =
-    a.activation === 'relu'
-      ? g.op('Relu', [down])
-      : g.op('Mul', [g.op('Mul', [down, g.scalar(0.5)]), g.op('AddV2', [g.op('Erf', [g.op('Mul', [down, g.scalar(Math.SQRT1_2)])]), g.scalar(1)])]);
+  const h = a.activation === 'relu' ? g.op('Relu', [down]) : gelu(g, down);
   return g.op('AddV2', [x, dense(h, 'up')]);
 }

@@ -1,16 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { backboneEntry } from '../../backbones/registry.ts';
-import { resnetGraph } from '../../backbones/resnet/graph.ts';
-import type { ResNetConfig } from '../../backbones/resnet/layout.ts';
+import { backboneGraph } from '../../backbones/configs.ts';
 import type { Backbone } from '../../backbones/types.ts';
-import type { ViTConfig } from '../../backbones/vit/layout.ts';
 import type { AdapterWeights } from '../adapters.ts';
 import { hostWeights } from '../host-weights.ts';
 import { type GraphModelArtifacts, TfGraph } from './graph-def.ts';
 import { emitGraphDef } from './emit-graph.ts';
-import { vitGraph } from '../../backbones/vit/graph-def.ts';
 
 export const TFJS_INPUT = 'input';
 export const TFJS_OUTPUT = 'logits';
@@ -24,8 +20,7 @@ export function tfjsGraphModel(model: Backbone, userDefinedMetadata?: Record<str
   const g = new TfGraph();
   const input = g.placeholder(TFJS_INPUT, [-1, model.imageSize, model.imageSize, 3]);
   const w = hostWeights(model);
-  const entry = backboneEntry(model.arch);
-  const body = model.family === 'resnet' ? emitGraphDef(g, resnetGraph(entry.config as ResNetConfig), w, input, model.numClasses, adapters) : vitGraph(g, model, entry.config as ViTConfig, w, input, adapters);
+  const body = emitGraphDef(g, backboneGraph(model.arch, model.imageSize), w, input, model.numClasses, adapters);
   g.op('Identity', [body], {}, TFJS_OUTPUT);
   return g.artifacts({ generatedBy: `LabelTune ${model.arch}`, userDefinedMetadata });
 }
