@@ -23,6 +23,7 @@ const graph = importGraph(files, read);
 const under = (...folders: string[]) => (file: string) => folders.some((f) => file.startsWith(`${f}/`));
 const ENGINE = under('electron/engine');
 const IMAGING = under('electron/imaging');
+const WEIGHTS = under('electron/weights');
 const ML = under('electron/training');
 const MODEL_HOST = under('electron/model-host');
 const TENSORFLOW = (target: string) => target.startsWith('@tensorflow/');
@@ -30,8 +31,9 @@ const TENSORFLOW = (target: string) => target.startsWith('@tensorflow/');
 /**
  * Engine files that still import TensorFlow, the ML library (electron/training/) or the model host
  * (electron/model-host/, the process that loads them). Issue 16 point 1 moved plan, evaluation,
- * Grad-CAM, export, predict, doctor and the training protocol into the model host; what is left is
- * the weights catalog and tests that check engine results against the ML code in-process. Each file
+ * Grad-CAM, export, predict, doctor and the training protocol into the model host, and the weight
+ * files to the weights library (electron/weights/); what is left is tests that check engine results
+ * against the ML code in-process. Each file
  * leaves this list when it stops offending, and the test fails until it does leave, so the list only
  * shrinks. Tests beside engine code count: they are engine files.
  */
@@ -41,7 +43,6 @@ export const ENGINE_ML_IMPORTS_PENDING: readonly string[] = [
   'electron/engine/evaluation/handlers.test.ts',
   'electron/engine/evaluation/resize-mode.test.ts',
   'electron/engine/system/handlers.test.ts',
-  'electron/engine/weights/handlers.ts',
 ];
 
 /**
@@ -75,6 +76,7 @@ describe('the import scanner', () => {
     expect(files.length).toBeGreaterThan(20);
     expect(files).toContain('electron/engine/engine.ts');
     expect(files).toContain('electron/imaging/decode/index.ts');
+    expect(files).toContain('electron/weights/safetensors.ts');
   });
 
   it('sees every kind of import, and the entries of the processes a file starts', () => {
@@ -126,6 +128,31 @@ describe('rule: the imaging library imports neither the engine, the ML library n
   it('catches an import of the engine', () => {
     const g = toy({ 'electron/imaging/hash.ts': ['electron/imaging/decode/window.ts', 'electron/engine/db/database.ts'], 'electron/engine/x.ts': ['electron/imaging/hash.ts'] });
     expect(offences(g)).toEqual(['electron/imaging/hash.ts -> electron/engine/db/database.ts']);
+  });
+
+  it('holds', () => {
+    expect(offences(graph)).toEqual([]);
+  });
+});
+
+describe('rule: the weights library (electron/weights/) imports neither the engine, TensorFlow, the ML library nor the model host', () => {
+  // Weight files, the cache, download and import serve the engine (weights.*) and the ML library
+  // alike; the architectures' tensor shapes are the ML library's, so importing takes its check as an argument.
+  const offences = (g: Map<string, string[]>) => forbiddenImports(g, WEIGHTS, (t) => ENGINE(t) || TENSORFLOW(t) || ML(t) || MODEL_HOST(t));
+
+  it('catches an import of the engine, TensorFlow, the ML library or the model host', () => {
+    const g = toy({
+      'electron/weights/cache.ts': ['electron/engine/context.ts', 'shared/architectures/index.ts', 'electron/weights/safetensors.ts'],
+      'electron/weights/safetensors.ts': ['@tensorflow/tfjs', 'node:fs'],
+      'electron/weights/import-weights.ts': ['electron/training/weights/check-weights.ts', 'electron/model-host/services.ts'],
+      'electron/training/weights/load-weights.ts': ['electron/weights/safetensors.ts', '@tensorflow/tfjs'],
+    });
+    expect(offences(g)).toEqual([
+      'electron/weights/cache.ts -> electron/engine/context.ts',
+      'electron/weights/safetensors.ts -> @tensorflow/tfjs',
+      'electron/weights/import-weights.ts -> electron/training/weights/check-weights.ts',
+      'electron/weights/import-weights.ts -> electron/model-host/services.ts',
+    ]);
   });
 
   it('holds', () => {
@@ -244,8 +271,8 @@ describe('shared/ and renderer/', () => {
     expect(forbiddenImports(graph, under('renderer'), under('electron'))).toEqual([]);
   });
 
-  it('engine, imaging, ML and model host code never import the renderer', () => {
-    expect(forbiddenImports(graph, (f) => ENGINE(f) || IMAGING(f) || ML(f) || MODEL_HOST(f), under('renderer'))).toEqual([]);
+  it('engine, imaging, weights, ML and model host code never import the renderer', () => {
+    expect(forbiddenImports(graph, (f) => ENGINE(f) || IMAGING(f) || WEIGHTS(f) || ML(f) || MODEL_HOST(f), under('renderer'))).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateWasm } from '../backends/wasm-backend.ts';
-import { readNpy, type NpyArray } from '../weights/npy.ts';
+import { readNpy, type NpyArray } from '../../weights/npy.ts';
 import { nchwToNhwc as nchwTensor } from './ops.ts';
 
 /** Test helpers for the backbones: the backend, the shared reference fixtures, the parity metric. */

@@ -5,5 +5,5 @@ import { fileURLToPath } from 'node:url';
  * repository). Tests read them in place; fixtures are never copied into the repository.
  */
 export function fixturePath(relative: string): string {
-  return fileURLToPath(new URL(`../../../../../shared/fixtures/backbones/${relative}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../../shared/fixtures/backbones/${relative}`, import.meta.url));
 }

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../../../training/backbones/registry.ts';
 import { FIXTURE_DIR, maxRowRelErr } from '../../../training/backbones/testing.ts';
 import { loadWeights } from '../../../training/weights/load-weights.ts';
-import { readNpy, writeNpy } from '../../../training/weights/npy.ts';
-import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../../training/weights/safetensors.ts';
+import { readNpy, writeNpy } from '../../../weights/npy.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../../weights/safetensors.ts';
 import { runCli } from '../../testing/cli.ts';
 
 let tmp: string;
