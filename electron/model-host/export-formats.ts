@@ -10,7 +10,7 @@ import { ONNX_INPUT, ONNX_OUTPUT, exportOnnx } from '../training/export/onnx/ind
 import { exportSafetensors, timmLoadSnippet } from '../training/export/safetensors/index.ts';
 import { folderLoader, writeTfjsModel } from '../training/export/tfjs/index.ts';
 import { loadWeights } from '../training/weights/load-weights.ts';
-import { SafetensorsFile } from '../training/weights/safetensors.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
 import { type HeldOut, maxRowRelError, nhwcToNchw } from './held-out.ts';
 
 export interface Written {

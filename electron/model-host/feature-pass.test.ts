@@ -9,7 +9,7 @@ import { createStrategy } from '../training/finetune/strategies.ts';
 import { baseConfig } from '../training/finetune/testing/config.ts';
 import { syntheticData } from '../training/finetune/testing/synthetic.ts';
 import { loadWeights } from '../training/weights/load-weights.ts';
-import { SafetensorsFile } from '../training/weights/safetensors.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
 import { type FeaturePassOptions, largestMagnitude, precomputeFeatures } from './feature-pass.ts';
 import { convertToOnnx } from './onnx-conversion.ts';
 import { maxAbsDiff } from './run-inference.ts';

@@ -3,7 +3,7 @@ import type { CamGrid, HostArgs, HostResult, RunModelRef } from '../../shared/co
 import { decodeFile } from '../imaging/decode/index.ts';
 import { type CamMap, gradCam } from '../training/explain/grad-cam.ts';
 import { preprocessImage } from '../training/preprocess/preprocess.ts';
-import { SafetensorsFile } from '../training/weights/safetensors.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
 import { classActivationMap, upsampleBilinear } from './cam.ts';
 import { renderOverlay } from './overlay.ts';
 import { RunInference, toProbabilities } from './run-inference.ts';

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelled } from '../../shared/contract/errors.ts';
 import type { RunConfig } from '../../shared/domain/run.ts';
-import { createTinyResnet } from '../training/finetune/testing/tiny-resnet.ts';
+import { createBackbone } from '../training/backbones/registry.ts';
 import { preprocessImage } from '../training/preprocess/preprocess.ts';
 import { preprocessFor } from '../training/trainer/model.ts';
 import { decodeFile } from '../imaging/decode/index.ts';
@@ -24,7 +24,7 @@ beforeAll(async () => {
     images.push({ id: i + 1, path, frame: 0 });
   }
   const config = { backbone: 'test-tiny-resnet', imageSize: 16, classes: ['a', 'b', 'c'], multiLabel: false } as RunConfig;
-  const backbone = createTinyResnet({ numClasses: 3, imageSize: 16, seed: 4 });
+  const backbone = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16, seed: 4 });
   m = { runId: 1, config, model: { backbone, adapters: null, forwardOptions: {} }, preprocess: preprocessFor(config), dispose: () => backbone.dispose() };
 });
 afterAll(() => {

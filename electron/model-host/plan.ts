@@ -17,7 +17,7 @@ import { GRADUAL_SHARE } from '../training/finetune/gradual.ts';
 import { groupLearningRates, lrRule } from '../training/finetune/lr.ts';
 import { autoStrategy, plannedExtension, strategyRules, trainableSummary } from '../training/finetune/strategies.ts';
 import { strategyOptions } from '../training/trainer/model.ts';
-import { WeightCache } from '../training/weights/cache.ts';
+import { WeightCache } from '../weights/cache.ts';
 import { NATIVE_MODULES } from '../training/backends/ladder.ts';
 import { nodeSystemProbe } from '../training/backends/system-probe.ts';
 import { type AdapterProbe, probeAdapter } from '../training/backends/webgpu-adapter.ts';

@@ -18,7 +18,7 @@ import { describePreprocessing } from '../training/preprocess/preprocess.ts';
 import { buildBackbone, preprocessFor, strategyOptions } from '../training/trainer/model.ts';
 import { tfToTorch } from '../training/weights/layout.ts';
 import { loadWeights } from '../training/weights/load-weights.ts';
-import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../training/weights/safetensors.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../weights/safetensors.ts';
 
 /** Families train.py reproduces; the rest are refused at export, not discovered on the cluster. */
 const SUPPORTED_ARCHS = ['resnet18', 'resnet34', 'resnet50', 'vit_tiny_patch16_224', 'vit_small_patch16_224', 'vit_base_patch16_224'];

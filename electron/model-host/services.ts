@@ -16,6 +16,10 @@ export const SERVICES: Services = {
     const config = resolveConfig(args.opts, args.data, args.homeDir);
     return planRun(config, args.data, paceLookup(config, args.paces));
   },
+  checkWeights: async ({ path, arch }) => {
+    await (await import('../training/weights/check-weights.ts')).checkWeightsFile(path, arch);
+    return null;
+  },
   jobExport: async (args) => (await import('./scale-out.ts')).jobExport(args),
   jobImport: async (args) => (await import('./scale-out.ts')).jobImport(args),
   doctor: async () => ({ ...(await (await import('../training/backends/doctor.ts')).doctorReport()), inference: await (await import('./ort-session.ts')).inferenceStatus() }),

@@ -30,6 +30,8 @@ export interface HostMethods {
   doctor: { args: Record<string, never>; result: DoctorReport; event: never };
   /** Resolve a run's options against the project's data into its config and plan (counts, LRs, estimate). */
   plan: { args: PlanArgs; result: RunPlan; event: never };
+  /** Check a .safetensors file against an architecture's layout (every tensor, shape, dtype, finite) before it enters the weight cache. */
+  checkWeights: { args: { path: string; arch: string }; result: null; event: never };
   /** The model side of a PyTorch job folder: initial weights, preprocessing and the per-epoch training schedule. */
   jobExport: { args: JobExportArgs; result: JobModelSpec; event: never };
   /** A finished PyTorch job's best and last weights, checked and written as the app's checkpoint files. */

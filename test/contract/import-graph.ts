@@ -142,19 +142,6 @@ export function forbiddenImports(graph: Map<string, string[]>, from: (file: stri
   return [...graph].flatMap(([file, targets]) => (from(file) ? targets.filter(forbidden).map((t) => `${file} -> ${t}`) : []));
 }
 
-/**
- * A rule that does not hold yet, with the files that still break it named: offenders not in the
- * list are new (the rule is broken anew), listed files that no longer offend are stale (take them
- * off, so the list only shrinks). Both must be empty.
- */
-export function checkPending(offences: string[], pending: readonly string[]): { unexpected: string[]; stale: string[] } {
-  const offenders = new Set(offences.map((o) => o.split(' -> ')[0]));
-  return {
-    unexpected: offences.filter((o) => !pending.includes(o.split(' -> ')[0])),
-    stale: pending.filter((f) => !offenders.has(f)),
-  };
-}
-
 /** Handler methods defined in a file: the quoted 'namespace.name' keys of its handler maps. */
 export function handlerKeysOf(source: string): string[] {
   return [...source.matchAll(/^\s*'([a-z]+\.[a-zA-Z]+)'\s*:/gm)].map((m) => m[1]);

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTestEngine } from '../../electron/engine/testing/test-engine.ts';
 import {
-  checkPending,
   findCycles,
   forbiddenImports,
   handlerKeysOf,
@@ -23,26 +22,10 @@ const graph = importGraph(files, read);
 const under = (...folders: string[]) => (file: string) => folders.some((f) => file.startsWith(`${f}/`));
 const ENGINE = under('electron/engine');
 const IMAGING = under('electron/imaging');
+const WEIGHTS = under('electron/weights');
 const ML = under('electron/training');
 const MODEL_HOST = under('electron/model-host');
 const TENSORFLOW = (target: string) => target.startsWith('@tensorflow/');
-
-/**
- * Engine files that still import TensorFlow, the ML library (electron/training/) or the model host
- * (electron/model-host/, the process that loads them). Issue 16 point 1 moved plan, evaluation,
- * Grad-CAM, export, predict, doctor and the training protocol into the model host; what is left is
- * the weights catalog and tests that check engine results against the ML code in-process. Each file
- * leaves this list when it stops offending, and the test fails until it does leave, so the list only
- * shrinks. Tests beside engine code count: they are engine files.
- */
-export const ENGINE_ML_IMPORTS_PENDING: readonly string[] = [
-  'electron/engine/cli/commands/forward.test.ts',
-  'electron/engine/cli/commands/predict.test.ts',
-  'electron/engine/evaluation/handlers.test.ts',
-  'electron/engine/evaluation/resize-mode.test.ts',
-  'electron/engine/system/handlers.test.ts',
-  'electron/engine/weights/handlers.ts',
-];
 
 /**
  * Method namespaces whose engine folder has another name: a feature folder that serves several
@@ -75,6 +58,7 @@ describe('the import scanner', () => {
     expect(files.length).toBeGreaterThan(20);
     expect(files).toContain('electron/engine/engine.ts');
     expect(files).toContain('electron/imaging/decode/index.ts');
+    expect(files).toContain('electron/weights/safetensors.ts');
   });
 
   it('sees every kind of import, and the entries of the processes a file starts', () => {
@@ -133,6 +117,31 @@ describe('rule: the imaging library imports neither the engine, the ML library n
   });
 });
 
+describe('rule: the weights library (electron/weights/) imports neither the engine, TensorFlow, the ML library nor the model host', () => {
+  // Weight files, the cache, download and import serve the engine (weights.*) and the ML library
+  // alike; the architectures' tensor shapes are the ML library's, so importing takes its check as an argument.
+  const offences = (g: Map<string, string[]>) => forbiddenImports(g, WEIGHTS, (t) => ENGINE(t) || TENSORFLOW(t) || ML(t) || MODEL_HOST(t));
+
+  it('catches an import of the engine, TensorFlow, the ML library or the model host', () => {
+    const g = toy({
+      'electron/weights/cache.ts': ['electron/engine/context.ts', 'shared/architectures/index.ts', 'electron/weights/safetensors.ts'],
+      'electron/weights/safetensors.ts': ['@tensorflow/tfjs', 'node:fs'],
+      'electron/weights/import-weights.ts': ['electron/training/weights/check-weights.ts', 'electron/model-host/services.ts'],
+      'electron/training/weights/load-weights.ts': ['electron/weights/safetensors.ts', '@tensorflow/tfjs'],
+    });
+    expect(offences(g)).toEqual([
+      'electron/weights/cache.ts -> electron/engine/context.ts',
+      'electron/weights/safetensors.ts -> @tensorflow/tfjs',
+      'electron/weights/import-weights.ts -> electron/training/weights/check-weights.ts',
+      'electron/weights/import-weights.ts -> electron/model-host/services.ts',
+    ]);
+  });
+
+  it('holds', () => {
+    expect(offences(graph)).toEqual([]);
+  });
+});
+
 describe('rule: the ML library (electron/training/) and the model host (electron/model-host/) never import the engine', () => {
   // The model host is a process of its own: it gets what it needs from the engine in its requests.
   const offences = (g: Map<string, string[]>) => forbiddenImports(g, (f) => ML(f) || MODEL_HOST(f), ENGINE);
@@ -153,25 +162,28 @@ describe('rule: the ML library (electron/training/) and the model host (electron
   });
 });
 
-describe('rule: the engine never imports TensorFlow, the ML library or the model host (pending: ENGINE_ML_IMPORTS_PENDING)', () => {
-  // The engine starts the model host (processEntry), which is not an import: the graph here has no process edges.
+describe('rule: the engine never imports TensorFlow, the ML library or the model host', () => {
+  // The engine starts the model host (processEntry), which is not an import: the graph here has no
+  // process edges. Engine tests count (they are engine files): a test that compares the engine with
+  // the ML code in-process belongs in test/contract/.
   const offences = (g: Map<string, string[]>) => forbiddenImports(g, ENGINE, (t) => TENSORFLOW(t) || ML(t) || MODEL_HOST(t));
 
-  it('catches an engine file not on the list, and a listed file that no longer offends', () => {
+  it('catches an engine file, or its test, importing TensorFlow, the ML library or the model host', () => {
     const g = toy({
-      'electron/engine/runs/plan.ts': ['@tensorflow/tfjs'],
+      'electron/engine/runs/plan.ts': ['@tensorflow/tfjs', 'electron/weights/cache.ts'],
       'electron/engine/labels/handlers.ts': ['electron/training/finetune/lr.ts'],
-      'electron/engine/runs/supervisor.ts': ['electron/model-host/train.ts'],
+      'electron/engine/runs/supervisor.test.ts': ['electron/model-host/train.ts', 'electron/engine/host/host-job.ts'],
       'electron/engine/export/formats.ts': ['electron/imaging/render.ts'],
     });
-    expect(checkPending(offences(g), ['electron/engine/runs/plan.ts', 'electron/engine/export/formats.ts'])).toEqual({
-      unexpected: ['electron/engine/labels/handlers.ts -> electron/training/finetune/lr.ts', 'electron/engine/runs/supervisor.ts -> electron/model-host/train.ts'],
-      stale: ['electron/engine/export/formats.ts'],
-    });
+    expect(offences(g)).toEqual([
+      'electron/engine/runs/plan.ts -> @tensorflow/tfjs',
+      'electron/engine/labels/handlers.ts -> electron/training/finetune/lr.ts',
+      'electron/engine/runs/supervisor.test.ts -> electron/model-host/train.ts',
+    ]);
   });
 
-  it('holds, but for the files on the list, each of which still offends', () => {
-    expect(checkPending(offences(graph), ENGINE_ML_IMPORTS_PENDING)).toEqual({ unexpected: [], stale: [] });
+  it('holds', () => {
+    expect(offences(graph)).toEqual([]);
   });
 });
 
@@ -244,8 +256,8 @@ describe('shared/ and renderer/', () => {
     expect(forbiddenImports(graph, under('renderer'), under('electron'))).toEqual([]);
   });
 
-  it('engine, imaging, ML and model host code never import the renderer', () => {
-    expect(forbiddenImports(graph, (f) => ENGINE(f) || IMAGING(f) || ML(f) || MODEL_HOST(f), under('renderer'))).toEqual([]);
+  it('engine, imaging, weights, ML and model host code never import the renderer', () => {
+    expect(forbiddenImports(graph, (f) => ENGINE(f) || IMAGING(f) || WEIGHTS(f) || ML(f) || MODEL_HOST(f), under('renderer'))).toEqual([]);
   });
 });
 

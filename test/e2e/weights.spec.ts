@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type APIRequestContext, expect, test } from '@playwright/test';
 import type { WeightsEntry } from '../../shared/contract/weights.ts';
-import { fixturePath } from '../../electron/training/weights/testing/fixtures.ts';
+import { fixturePath } from '../../electron/weights/testing/fixtures.ts';
 import { SHOTS, type Served, serve } from './serve.ts';
 
 /**

@@ -7,6 +7,7 @@ import { bootstrapAucInterval, wilsonInterval } from '../../../shared/metrics/in
 import { operatingPoint, thresholdForSensitivity } from '../../../shared/metrics/operating-point.ts';
 import { averagePrecision, prCurve, rocAuc, rocCurve } from '../../../shared/metrics/roc.ts';
 import { labelledImages } from './data.ts';
+import { onHost } from '../host/host-job.ts';
 import { checkpointFile } from '../runs/checkpoint-file.ts';
 import { getRun } from '../runs/store.ts';
 import { fillSampleProject } from '../runs/testing/sample-project.ts';
@@ -51,16 +52,12 @@ function storedTruth(ids: number[]): number[] {
 
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
-/** The validation split's labels and the best checkpoint's probabilities on it, predicted here. */
+/** The validation split's labels and the best checkpoint's probabilities on it, predicted by a model host of their own. */
 async function validationSamples() {
   const images = labelledImages(db(), 'val', classes);
-  const { loadRunModel, predictImages, tfjsPredictor } = await import('../../model-host/inference.ts');
-  const model = await loadRunModel({ runId, config: getRun(db(), runId).config, checkpoint: checkpointFile(db(), t.projectDir, runId) });
-  try {
-    return { truth: images.map((i) => i.truth[0]), probs: await predictImages(tfjsPredictor(model), images) };
-  } finally {
-    model.dispose();
-  }
+  const model = { runId, config: getRun(db(), runId).config, checkpoint: checkpointFile(db(), t.projectDir, runId) };
+  const { probs } = await onHost('predict', { model, images: images.map(({ id, path, frame }) => ({ id, path, frame })) }, { what: 'prediction' });
+  return { truth: images.map((i) => i.truth[0]), probs };
 }
 
 async function waitFor({ jobId }: { jobId: string }) {

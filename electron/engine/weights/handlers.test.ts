@@ -79,6 +79,12 @@ describe('weights handlers', () => {
     const r = await t.client.invoke('weights.import', { path: sharedFixture('backbones/vit_tiny_patch16_224/model.safetensors'), arch: 'vit_tiny_patch16_224' });
     const sha = createHash('sha256').update(readFileSync(sharedFixture('backbones/vit_tiny_patch16_224/model.safetensors'))).digest('hex');
     expect(r).toMatchObject({ arch: 'vit_tiny_patch16_224', cached: true, source: 'import', sha256: sha, matchesCatalog: null });
+    // The model host checks the file against the architecture's layout before it enters the cache.
+    await expect(t.client.invoke('weights.import', { path: sharedFixture('backbones/resnet18/model.safetensors'), arch: 'resnet50' })).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/model\.safetensors has 512-wide features but resnet50 has 2048: the file is for another architecture/),
+    });
+    expect((await t.client.invoke('weights.list', {})).find((e) => e.arch === 'resnet50')).toMatchObject({ cached: false, sha256: null });
     await expect(t.client.invoke('weights.download', { arch: 'resnet101' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/Unknown architecture "resnet101"/) });
     await expect(t.client.invoke('weights.import', { path: '', arch: 'resnet18' })).rejects.toMatchObject({ code: 'validation' });
   });

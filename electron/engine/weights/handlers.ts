@@ -3,11 +3,17 @@ import { z } from 'zod';
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { WeightsDownloadResult, WeightsEntry, WeightsHandlers } from '../../../shared/contract/weights.ts';
 import { type PretrainedConfig, listPretrained, pretrainedConfig } from '../../../shared/architectures/index.ts';
-import { WeightCache } from '../../training/weights/cache.ts';
-import { downloadWeights, weightsUrl } from '../../training/weights/download.ts';
-import { importWeightsFile } from '../../training/weights/import-weights.ts';
+import { WeightCache } from '../../weights/cache.ts';
+import { downloadWeights, weightsUrl } from '../../weights/download.ts';
+import { type WeightsCheck, importWeightsFile } from '../../weights/import-weights.ts';
 import type { EngineContext } from '../context.ts';
 import { type Implementation, noArgs, nonEmpty } from '../handler.ts';
+import { onHost } from '../host/host-job.ts';
+
+/** The tensors' names and shapes are the architecture's layout, which only the ML library knows: the model host checks (no TensorFlow loaded for it). */
+const checkOnHost: WeightsCheck = async (path, arch) => {
+  await onHost('checkWeights', { path, arch }, { what: 'weights check' });
+};
 
 /** The pretrained catalog and the per-user weight cache (`<LabelTune home>/weights`). */
 export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandlers> {
@@ -47,7 +53,7 @@ export function weightsHandlers(ctx: EngineContext): Implementation<WeightsHandl
       run: async ({ path, arch }) => {
         const busy = running.get(arch);
         if (busy) throw conflict(`${arch} is being downloaded (job ${busy}). Cancel that job before importing a file for it.`);
-        const r = await importWeightsFile(isAbsolute(path) ? path : resolve(path), arch, cache);
+        const r = await importWeightsFile(isAbsolute(path) ? path : resolve(path), arch, cache, checkOnHost);
         return { ...describeEntry(pretrainedConfig(arch), cache, running), matchesCatalog: r.matchesCatalog };
       },
     },

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import { loadWeights, type LoadReport } from '../weights/load-weights.ts';
-import { type NpyArray, readNpy, writeNpy } from '../weights/npy.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
+import { type NpyArray, readNpy, writeNpy } from '../../weights/npy.ts';
+import { SafetensorsFile } from '../../weights/safetensors.ts';
 import { checkpointAdapter } from './adapt.ts';
 import { findNonFinite } from './finite.ts';
 import { nchwToNhwc } from './ops.ts';

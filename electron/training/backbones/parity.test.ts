@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWeights } from '../weights/load-weights.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
+import { SafetensorsFile } from '../../weights/safetensors.ts';
 import { createBackbone } from './registry.ts';
 import { nchwToNhwc } from './ops.ts';
 import { maxRowRelErr, readFixture, useTestBackend } from './testing.ts';

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateWasm } from '../backends/wasm-backend.ts';
-import { readNpy, type NpyArray } from '../weights/npy.ts';
+import { readNpy, type NpyArray } from '../../weights/npy.ts';
+export { maxRowRelErr } from '../../weights/testing/fixtures.ts';
 import { nchwToNhwc as nchwTensor } from './ops.ts';
 
 /** Test helpers for the backbones: the backend, the shared reference fixtures, the parity metric. */
@@ -29,23 +30,6 @@ export async function useTestBackend(): Promise<void> {
 /** float32 NCHW (PyTorch) .npy → NHWC tensor. */
 export function nchwToNhwc(a: NpyArray): tf.Tensor4D {
   return nchwTensor(a.data, a.shape);
-}
-
-/** max over rows of ||out - ref|| / ||ref|| (the fixtures' README metric). */
-export function maxRowRelErr(out: ArrayLike<number>, ref: ArrayLike<number>, rows: number): number {
-  if (out.length !== ref.length) throw new Error(`length ${out.length} != reference ${ref.length}`);
-  const cols = ref.length / rows;
-  let worst = 0;
-  for (let r = 0; r < rows; r++) {
-    let diff = 0;
-    let norm = 0;
-    for (let c = r * cols; c < (r + 1) * cols; c++) {
-      diff += (out[c] - ref[c]) ** 2;
-      norm += ref[c] ** 2;
-    }
-    worst = Math.max(worst, Math.sqrt(diff) / Math.sqrt(norm));
-  }
-  return worst;
 }
 
 export interface Fixture {

@@ -8,7 +8,7 @@ import { FineTuner } from './loop.ts';
 import { baseConfig } from './testing/config.ts';
 import { createStrategy } from './strategies.ts';
 import { syntheticData } from './testing/synthetic.ts';
-import { createTinyResnet } from './testing/tiny-resnet.ts';
+import { createBackbone } from '../backbones/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-ckpt-'));
 beforeAll(async () => {
@@ -22,7 +22,7 @@ const auxTargets = new Float32Array(16 * 2).map((_, i) => (i % 2 === Math.floor(
 const cfg = baseConfig({ epochs: 3, augment: {}, aux: { numClasses: 2, multiLabel: false, schedule: 'uncertainty', alpha: 1 } });
 
 function build(initSeed: number): FineTuner {
-  const b = createTinyResnet({ numClasses: 3, imageSize: 16, seed: initSeed });
+  const b = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16, seed: initSeed });
   return new FineTuner(b, createStrategy('gradual', b), cfg, { ...train, auxTargets }, val);
 }
 
@@ -56,7 +56,7 @@ describe('checkpoints', () => {
   it('refuses a checkpoint of another architecture or strategy', async () => {
     const t = build(1);
     const file = await saveCheckpoint(t, join(dir, 'other'), 0);
-    const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
+    const b = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16 });
     const top = new FineTuner(b, createStrategy('linear', b), cfg, { ...train, auxTargets }, val);
     await expect(loadCheckpoint(top, file)).rejects.toMatchObject({ code: 'validation', message: expect.stringContaining('strategy gradual') });
     t.dispose();

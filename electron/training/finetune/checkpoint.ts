@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../weights/safetensors.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../weights/safetensors.ts';
 import type { FineTuner, LoopState } from './loop.ts';
 
 /**

@@ -5,7 +5,7 @@ import { searchLr } from './lr-search.ts';
 import { createStrategy } from './strategies.ts';
 import { baseConfig } from './testing/config.ts';
 import { syntheticData } from './testing/synthetic.ts';
-import { createTinyResnet } from './testing/tiny-resnet.ts';
+import { createBackbone } from '../backbones/registry.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -15,7 +15,7 @@ const snapshot = (t: FineTuner) => t.allVariables().map((v) => Array.from(v.data
 
 describe('automatic LR range test before training', () => {
   it('leaves weights, BatchNorm statistics and optimizer state as they were, and scales every group to the kept suggestion', async () => {
-    const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
+    const b = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16 });
     const t = new FineTuner(b, createStrategy('full', b), baseConfig({ lr: 1e-2, bodyLr: 1e-3, layerDecay: 0.5 }), syntheticData(24, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
     const before = snapshot(t);
     const lrs = { ...t.params.baseLrs };
@@ -35,7 +35,7 @@ describe('automatic LR range test before training', () => {
   });
 
   it('keeps a wild suggestion within the band', async () => {
-    const b = createTinyResnet({ numClasses: 3, imageSize: 16 });
+    const b = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16 });
     const t = new FineTuner(b, createStrategy('linear', b), baseConfig({ lr: 1e-2 }), syntheticData(24, 16, 3, 1), syntheticData(6, 16, 3, 2, 100));
     // A band far above anything sensible: the sweep (10 to 3e5) suggests below it, the run uses its lower edge.
     const found = await searchLr(t, { steps: 20, low: 1e3, high: 1e4 });

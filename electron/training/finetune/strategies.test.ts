@@ -2,21 +2,25 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterGroups } from './groups.ts';
 import { FULL_BUDGET_SECONDS, autoStrategy, createStrategy, trainableSummary } from './strategies.ts';
-import { createTinyResnet } from './testing/tiny-resnet.ts';
-import { createTinyVit } from './testing/tiny-vit.ts';
+import { createBackbone } from '../backbones/registry.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// Hand counts of the tiny nets (see testing/): conv 3·3·3·8, bn 2·8, conv 3·3·8·8, bn 2·8, fc 8·2+2.
-const RESNET_TOTAL = 216 + 16 + 576 + 16 + 18;
-// patch 8·8·3·16+16, cls 16, pos 5·16, 2 blocks of (32+816+272+32+544+528), norm 32, head 16·2+2.
+// Hand counts of the registered tiny configs (backbones/configs.ts), 8 channels throughout: stem
+// conv 7·7·3·8 + bn 2·8; layer1 one basic block, 2 × (conv 3·3·8·8 + bn 2·8); layer2..4 the same
+// plus a 1x1 downsample conv 8·8 + bn 2·8; fc 8·2+2.
+const STEM = 1176 + 16;
+const BLOCK = 2 * (576 + 16);
+const DOWN = 64 + 16;
+const RESNET_TOTAL = STEM + BLOCK + 3 * (BLOCK + DOWN) + 18;
+// patch 8·8·3·16+16, cls 16, pos 5·16 (16 px: 2x2 patches + cls), 2 blocks of (32+816+272+32+544+528), norm 32, head 16·2+2.
 const VIT_TOTAL = 3088 + 16 + 80 + 2 * 2224 + 32 + 34;
 
 describe('parameter groups and strategies', () => {
-  const resnet = createTinyResnet({ numClasses: 2, imageSize: 16 });
-  const vit = createTinyVit({ numClasses: 2, imageSize: 16 });
+  const resnet = createBackbone('test-tiny-resnet', { numClasses: 2, imageSize: 16 });
+  const vit = createBackbone('test-tiny-vit', { numClasses: 2, imageSize: 16 });
   afterAll(() => {
     resnet.dispose();
     vit.dispose();
@@ -24,10 +28,10 @@ describe('parameter groups and strategies', () => {
 
   it('splits variables into the backbone groups, buffers apart', () => {
     const groups = parameterGroups(resnet);
-    expect(groups.map((g) => g.name)).toEqual(['stem', 'layer1', 'head']);
+    expect(groups.map((g) => g.name)).toEqual(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head']);
     expect(groups[0].params).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias']);
     expect(groups[0].buffers).toEqual(['bn1.running_mean', 'bn1.running_var']);
-    expect(groups[2].params).toEqual(['fc.weight', 'fc.bias']);
+    expect(groups[5].params).toEqual(['fc.weight', 'fc.bias']);
   });
 
   it('reports trainable counts and shares per strategy', () => {
@@ -36,23 +40,26 @@ describe('parameter groups and strategies', () => {
     expect(share('full', 1)).toMatchObject({ trainableParams: RESNET_TOTAL, totalParams: RESNET_TOTAL, share: 1 });
     expect(share('linear', 5).trainableParams).toBe(18);
     expect(share('linear', 5).share).toBeCloseTo(18 / RESNET_TOTAL, 10);
-    // top: the last convolution of the top stage (layer1's only one) and its BatchNorm, plus the head.
-    expect(share('top', 5).trainableParams).toBe(576 + 16 + 18);
-    expect(share('top', 5).groups).toEqual(['layer1', 'head']);
-    // gradual with k=1: one epoch = head only, two = head + layer1, three = everything.
+    // top: the last convolution of the top stage and its BatchNorm, plus the head. With one block a
+    // stage that is layer4.0's downsample (declared after conv2, as in timm); the real ResNets end
+    // on a block without one (layer4.1.conv2 in resnet18).
+    expect(share('top', 5).trainableParams).toBe(DOWN + 18);
+    expect(share('top', 5).groups).toEqual(['layer4', 'head']);
+    // gradual with k=1: one epoch = head only, two = head + layer4, six = everything.
     expect(share('gradual', 1).trainableParams).toBe(18);
-    expect(share('gradual', 2).trainableParams).toBe(18 + 576 + 16);
-    expect(share('gradual', 3).trainableParams).toBe(RESNET_TOTAL);
-    // adapter after layer1 (8 channels, bottleneck max(4, 8/16) = 4): down 8·4+4, up 4·8+8, plus the head.
+    expect(share('gradual', 2).trainableParams).toBe(18 + BLOCK + DOWN);
+    expect(share('gradual', 5).trainableParams).toBe(RESNET_TOTAL - STEM);
+    expect(share('gradual', 6).trainableParams).toBe(RESNET_TOTAL);
+    // an adapter after each of the four stages (8 channels, bottleneck max(4, 8/16) = 4): down 8·4+4, up 4·8+8 each, plus the head.
     const adapter = share('adapter', 3);
-    expect(adapter.trainableParams).toBe(18 + 36 + 40);
-    expect(adapter.totalParams).toBe(RESNET_TOTAL + 76);
+    expect(adapter.trainableParams).toBe(18 + 4 * (36 + 40));
+    expect(adapter.totalParams).toBe(RESNET_TOTAL + 4 * 76);
   });
 
   it('unfreezes gradual groups from the top every k epochs', () => {
     const s = createStrategy('gradual', resnet, { gradualEvery: 2 });
     expect([0, 1, 2, 3, 4, 5].map((e) => s.trainableGroups(e).join(','))).toEqual([
-      'head', 'head', 'layer1,head', 'layer1,head', 'stem,layer1,head', 'stem,layer1,head',
+      'head', 'head', 'layer4,head', 'layer4,head', 'layer3,layer4,head', 'layer3,layer4,head',
     ]);
   });
 

@@ -8,8 +8,7 @@ import { lrFind } from './lr-find.ts';
 import { type StrategyName, createStrategy } from './strategies.ts';
 import { baseConfig } from './testing/config.ts';
 import { syntheticData } from './testing/synthetic.ts';
-import { createTinyResnet } from './testing/tiny-resnet.ts';
-import { createTinyVit } from './testing/tiny-vit.ts';
+import { createBackbone } from '../backbones/registry.ts';
 
 /**
  * The training loop's work on the webgpu backend, in this process: every strategy path (cached
@@ -26,7 +25,7 @@ const train = syntheticData(16, SIZE, 3, 1);
 const val = syntheticData(8, SIZE, 3, 2, 1000);
 
 function tuner(strategy: StrategyName, vit: boolean, aux = false) {
-  const backbone = vit ? createTinyVit({ numClasses: 3, imageSize: SIZE }) : createTinyResnet({ numClasses: 3, imageSize: SIZE });
+  const backbone = vit ? createBackbone('test-tiny-vit', { numClasses: 3, imageSize: SIZE }) : createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: SIZE });
   const auxConfig = aux ? { numClasses: 2, multiLabel: false, schedule: 'uncertainty' as const, alpha: 1 } : null;
   const data = aux ? { ...train, auxTargets: new Float32Array(16 * 2).map((_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)), auxMask: new Float32Array(16).fill(1) } : train;
   return new FineTuner(backbone, createStrategy(strategy, backbone), baseConfig({ epochs: 2, batchSize: 8, aux: auxConfig, augment: strategy === 'full' ? {} : null }), data, val);

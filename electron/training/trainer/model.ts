@@ -8,7 +8,7 @@ import type { PreprocessConfig } from '../preprocess/preprocess.ts';
 import { preprocessConfigFor } from '../preprocess/preprocess.ts';
 import type { HostTensor } from '../weights/layout.ts';
 import { loadWeights } from '../weights/load-weights.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
+import { SafetensorsFile } from '../../weights/safetensors.ts';
 
 /** The strategy options a run's config implies: the same in the trainer, the plan and the model loader. */
 export function strategyOptions(config: RunConfig): StrategyOptions {

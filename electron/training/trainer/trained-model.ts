@@ -6,7 +6,7 @@ import { CHECKPOINT_FORMAT } from '../finetune/checkpoint.ts';
 import type { Extension } from '../finetune/extensions.ts';
 import { mergeLora } from '../finetune/lora.ts';
 import { createStrategy } from '../finetune/strategies.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
+import { SafetensorsFile } from '../../weights/safetensors.ts';
 import { buildBackbone, strategyOptions } from './model.ts';
 
 /** A fine-tuned model ready for inference or export. */

@@ -7,7 +7,7 @@ import { FineTuner } from '../finetune/loop.ts';
 import { createStrategy } from '../finetune/strategies.ts';
 import { baseConfig } from '../finetune/testing/config.ts';
 import { syntheticData } from '../finetune/testing/synthetic.ts';
-import { createTinyResnet } from '../finetune/testing/tiny-resnet.ts';
+import { createBackbone } from '../backbones/registry.ts';
 import { failOnGpuLoss } from './session.ts';
 
 /** A device whose loss and errors the test triggers. */
@@ -54,7 +54,7 @@ const title = adapter.ok ? 'a run whose GPU is lost' : `a run whose GPU is lost:
 describe.skipIf(!adapter.ok)(title, () => {
   it('fails with the reason and the way to resume, instead of hanging or reporting NaN', async () => {
     await selectBackend({ prefer: 'webgpu', log: () => {} });
-    const backbone = createTinyResnet({ numClasses: 3, imageSize: 16 });
+    const backbone = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16 });
     const t = new FineTuner(backbone, createStrategy('full', backbone), baseConfig({ epochs: 3, batchSize: 8, augment: null }), syntheticData(16, 16, 3, 1), syntheticData(8, 16, 3, 2, 100));
     const done: number[] = [];
     const run = failOnGpuLoss(() => t.fit({

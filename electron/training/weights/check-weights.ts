@@ -1,7 +1,7 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import { type PretrainedConfig, pretrainedConfig } from '../backbones/pretrained.ts';
 import { CLASSIFIER_PREFIX, tfShapeOf } from './layout.ts';
-import { FLOAT_DTYPES, SafetensorsFile } from './safetensors.ts';
+import { FLOAT_DTYPES, SafetensorsFile } from '../../weights/safetensors.ts';
 import { findNonFinite } from '../backbones/finite.ts';
 import { backboneLayout } from '../backbones/configs.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone, BackboneFamily } from '../backbones/types.ts';
 import { loadWeights } from './load-weights.ts';
-import { SafetensorsFile, type TensorToWrite, writeSafetensors } from './safetensors.ts';
+import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../weights/safetensors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'labeltune-load-'));
 beforeAll(() => tf.setBackend('cpu'));

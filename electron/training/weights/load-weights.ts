@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { Backbone, BackboneFamily } from '../backbones/types.ts';
 import { CLASSIFIER_PREFIX, type HostTensor, tfShapeOf, torchToTf } from './layout.ts';
-import type { SafetensorsFile } from './safetensors.ts';
+import type { SafetensorsFile } from '../../weights/safetensors.ts';
 
 /** What a load did, key by key (JSON-safe: the UI and the CLI show it). */
 export interface LoadReport {

@@ -1,36 +1,70 @@
-import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackbone } from '../../../training/backbones/registry.ts';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../../training/backbones/pretrained.ts';
-import { exportOnnx } from '../../../training/export/onnx/index.ts';
-import { writeTfjsModel } from '../../../training/export/tfjs/index.ts';
-import { type PreprocessConfig, describePreprocessing, preprocessImage } from '../../../training/preprocess/preprocess.ts';
-import { decodeFile } from '../../../imaging/decode/index.ts';
+import type { ExportInfo } from '../../../../shared/domain/export.ts';
 import { encodeTiff } from '../../../imaging/decode/test-images.ts';
+import { onHost } from '../../host/host-job.ts';
+import { checkpointFile } from '../../runs/checkpoint-file.ts';
+import { getRun } from '../../runs/store.ts';
+import { fillSampleProject } from '../../runs/testing/sample-project.ts';
 import { runCli } from '../../testing/cli.ts';
+import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-predict-'));
-const exportDir = join(dir, 'export');
-const onnxDir = join(dir, 'export-onnx');
-const nanExportDir = join(dir, 'export-nan');
 const images = join(dir, 'images');
 const classes = ['normal', 'effusion', 'nodule'];
-const pre: PreprocessConfig = { size: 32, cropPct: 0.875, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: 'bilinear', window: null, resize: 'crop' };
+let t: TestEngine;
+let exportDir: string;
+let onnxDir: string;
+let nanExportDir: string;
 let expected: number[][];
 
-/** A random-init resnet18 exported as TF.js with preprocessing.json, and three PNGs of other sizes. */
+/** A run's export as the app writes it (through the engine and its model host). */
+async function exportRun(runId: number, format: 'tfjs' | 'onnx'): Promise<string> {
+  const job = await t.client.invoke('job.wait', await t.client.invoke('exports.start', { runId, format }));
+  expect(job.error).toBeNull();
+  return (job.result as ExportInfo).path;
+}
+
+/** Overwrite one weight of a TF.js export with NaN, as a diverged training would have left it. */
+function poisonTfjsWeight(exported: string, name: string): void {
+  const manifest = JSON.parse(readFileSync(join(exported, 'model.json'), 'utf8')).weightsManifest as { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+  expect(manifest).toHaveLength(1);
+  // The weights run on across the shards in manifest order.
+  const shards = manifest[0].paths.map((p) => readFileSync(join(exported, p)));
+  const all = Buffer.concat(shards);
+  let offset = 0;
+  for (const w of manifest[0].weights) {
+    expect(['float32', 'int32']).toContain(w.dtype); // 4 bytes a value either way
+    const size = w.shape.reduce((a, b) => a * b, 1) * 4;
+    if (w.name === name) {
+      expect(w.dtype).toBe('float32');
+      for (let o = offset; o < offset + size; o += 4) all.writeFloatLE(Number.NaN, o);
+      let start = 0;
+      manifest[0].paths.forEach((p, i) => {
+        writeFileSync(join(exported, p), all.subarray(start, start + shards[i].length));
+        start += shards[i].length;
+      });
+      return;
+    }
+    offset += size;
+  }
+  throw new Error(`${exported} has no weight ${name}: ${manifest[0].weights.map((w) => w.name).join(', ')}`);
+}
+
+/** A resnet18 run exported as TF.js and ONNX (and a TF.js copy with a NaN classifier), and three PNGs of other sizes. */
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const model = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
-  await writeTfjsModel(model, exportDir);
-  writeFileSync(join(exportDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
-  mkdirSync(onnxDir);
-  writeFileSync(join(onnxDir, 'model.onnx'), exportOnnx(model));
-  writeFileSync(join(onnxDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+  t = await createTestProject('Predict project');
+  await fillSampleProject(t.engine.ctx.project().db, t.projectDir, { perClass: 6, classes, size: 24 });
+  const started = await t.client.invoke('runs.start', { backbone: 'resnet18', strategy: 'linear', epochs: 1, imageSize: 32, batchSize: 6, backend: 'cpu', seed: 3 });
+  expect((await t.client.invoke('job.wait', { jobId: started.jobId })).status).toBe('completed');
+  exportDir = await exportRun(started.runId, 'tfjs');
+  onnxDir = await exportRun(started.runId, 'onnx');
+  nanExportDir = join(dir, 'export-nan');
+  cpSync(exportDir, nanExportDir, { recursive: true });
+  poisonTfjsWeight(nanExportDir, 'fc.bias');
   mkdirSync(images);
   const files: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -42,19 +76,14 @@ beforeAll(async () => {
   writeFileSync(join(images, 'notes.txt'), 'not an image'); // skipped in a folder: not an image extension
   writeFileSync(join(dir, 'broken.png'), 'not a png at all');
   // What the in-app model gives on the same files: the reference for the export's predictions.
-  const x = new Float32Array(3 * 32 * 32 * 3);
-  for (let i = 0; i < 3; i++) x.set(preprocessImage((await decodeFile(files[i])).frames[0], pre), i * 32 * 32 * 3);
-  expected = tf.tidy(() => tf.softmax(model.forward(tf.tensor4d(x, [3, 32, 32, 3]))).arraySync() as number[][]);
-  model.dispose();
-  // The same export from weights that hold NaN (a diverged training).
-  const nan = createBackbone('resnet18', { numClasses: 3, imageSize: 32 });
-  const fcBias = nan.variables.get('fc.bias')!;
-  fcBias.assign(tf.fill(fcBias.shape, Number.NaN));
-  await writeTfjsModel(nan, nanExportDir);
-  writeFileSync(join(nanExportDir, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
-  nan.dispose();
-}, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const db = t.engine.ctx.project().db;
+  const model = { runId: started.runId, config: getRun(db, started.runId).config, checkpoint: checkpointFile(db, t.projectDir, started.runId) };
+  expected = (await onHost('predict', { model, images: files.map((path, id) => ({ id, path, frame: 0 })) }, { what: 'prediction' })).probs;
+}, 300_000);
+afterAll(async () => {
+  await t?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const run = runCli;
 
@@ -97,7 +126,7 @@ describe('labeltune predict <export-dir>', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${join(empty, 'model.json')} is missing (and so is model.onnx)`);
     writeFileSync(join(empty, 'model.onnx'), '');
-    writeFileSync(join(empty, 'preprocessing.json'), JSON.stringify({ ...describePreprocessing(pre), classes, multiLabel: false }));
+    writeFileSync(join(empty, 'preprocessing.json'), readFileSync(join(onnxDir, 'preprocessing.json')));
     expect((await run('predict', empty, images)).err).toContain(`${join(empty, 'model.onnx')} could not be loaded by onnxruntime`);
     expect((await run('predict', exportDir)).code).toBe(2);
   });

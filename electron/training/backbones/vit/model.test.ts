@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWeights } from '../../weights/load-weights.ts';
-import { SafetensorsFile } from '../../weights/safetensors.ts';
+import { SafetensorsFile } from '../../../weights/safetensors.ts';
 import { checkpointAdapter } from '../adapt.ts';
 import { linear } from '../ops.ts';
 import { resamplePosEmbed } from './pos-embed.ts';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../../backbones/registry.ts';
 import { maxRowRelErr, nchwToNhwc, readFixture, useTestBackend } from '../../backbones/testing.ts';
 import { loadWeights } from '../../weights/load-weights.ts';
-import { SafetensorsFile } from '../../weights/safetensors.ts';
+import { SafetensorsFile } from '../../../weights/safetensors.ts';
 import { ONNX_INPUT, ONNX_OUTPUT, OPSET, exportOnnx } from './index.ts';
 
 beforeAll(useTestBackend);

@@ -1,6 +1,6 @@
 import type { Backbone } from '../../backbones/types.ts';
 import { tfToTorch } from '../../weights/layout.ts';
-import { type TensorToWrite, writeSafetensors } from '../../weights/safetensors.ts';
+import { type TensorToWrite, writeSafetensors } from '../../../weights/safetensors.ts';
 
 /**
  * The model as a timm state dict: timm's names, PyTorch layouts, float32, and the metadata timm's

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../../backbones/registry.ts';
 import { maxRowRelErr, nchwToNhwc, readFixture, useTestBackend } from '../../backbones/testing.ts';
 import { loadWeights } from '../../weights/load-weights.ts';
-import { SafetensorsFile } from '../../weights/safetensors.ts';
+import { SafetensorsFile } from '../../../weights/safetensors.ts';
 import { TFJS_INPUT, folderLoader, writeTfjsModel } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-tfjs-export-'));

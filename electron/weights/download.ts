@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { EngineError, cancelled, internal, notFound, validation } from '../../../shared/contract/errors.ts';
+import { EngineError, cancelled, internal, notFound, validation } from '../../shared/contract/errors.ts';
 import { type CacheEntry, type WeightCache, ensureDirFor } from './cache.ts';
 import { SafetensorsFile } from './safetensors.ts';
 

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { unsupported, validation } from '../../../shared/contract/errors.ts';
+import { unsupported, validation } from '../../shared/contract/errors.ts';
 import { bf16ToF32, f16ToF32, f32ToF16 } from './float16.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { validation } from '../../../shared/contract/errors.ts';
-import { pretrainedConfig } from '../backbones/pretrained.ts';
+import { validation } from '../../shared/contract/errors.ts';
+import { pretrainedConfig } from '../../shared/architectures/index.ts';
 
 /**
  * The weight cache: `<LabelTune home>/weights/<repo>/<file>` plus `index.json`, which records

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../../shared/contract/errors.ts';
+import { EngineError } from '../../shared/contract/errors.ts';
 import { bf16ToF32, f16ToF32, f32ToF16 } from './float16.ts';
 import { SafetensorsFile, writeSafetensors } from './safetensors.ts';
 import { fixturePath } from './testing/fixtures.ts';

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { validation } from '../../../shared/contract/errors.ts';
+import { validation } from '../../shared/contract/errors.ts';
 
 /**
  * NumPy .npy files (format versions 1, 2 and 3): the CLI's `forward` reads inputs and writes

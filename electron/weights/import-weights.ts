@@ -3,10 +3,17 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { validation } from '../../../shared/contract/errors.ts';
-import { pretrainedConfig } from '../backbones/pretrained.ts';
+import { validation } from '../../shared/contract/errors.ts';
+import { pretrainedConfig } from '../../shared/architectures/index.ts';
 import { type CacheEntry, type WeightCache, ensureDirFor } from './cache.ts';
-import { checkWeightsFile } from './check-weights.ts';
+
+/**
+ * Checks that `path` holds complete, finite weights of `arch` and throws `validation` naming the file,
+ * the tensor and the fix otherwise. The expected tensor shapes come from the architecture's layout,
+ * which the ML library owns: the engine runs the model host's `checkWeights`, the model host
+ * `checkWeightsFile` (electron/training/weights/check-weights.ts).
+ */
+export type WeightsCheck = (path: string, arch: string) => Promise<void>;
 
 export interface ImportResult {
   path: string;
@@ -17,13 +24,13 @@ export interface ImportResult {
 
 /**
  * Offline import (hospital workstations are often offline): check a .safetensors file the user
- * already has against the architecture (checkWeightsFile) before anything in the cache changes,
+ * already has against the architecture (`check`) before anything in the cache changes,
  * then copy it beside the cache slot of `arch` and rename it into place, so the cached file is
  * either the old one or the new one, never a mix, and record its sha256.
  */
-export async function importWeightsFile(path: string, arch: string, cache: WeightCache): Promise<ImportResult> {
+export async function importWeightsFile(path: string, arch: string, cache: WeightCache, check: WeightsCheck): Promise<ImportResult> {
   const cfg = pretrainedConfig(arch);
-  await checkWeightsFile(path, arch);
+  await check(path, arch);
   const dest = cache.pathFor(cfg.weights.repo, cfg.weights.file);
   ensureDirFor(dest);
   const tmp = `${dest}.${process.pid}.import.tmp`;
