@@ -70,7 +70,7 @@ describe('predict.accept', () => {
     const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b, c] });
     expect(res.accepted).toBe(2);
     expect(res.unchanged).toBe(1);
-    expect(res.batchIds).toHaveLength(2);
+    expect(res.batchIds).toHaveLength(1);
     const events = db()
       .prepare(`SELECT e.image_id, e.source, e.new_value FROM label_events e WHERE e.id > ? ORDER BY e.image_id`)
       .all(before) as { image_id: number; source: string; new_value: string }[];
@@ -85,9 +85,28 @@ describe('predict.accept', () => {
       { image_id: b, class_id: classId('nodule'), source: 'model' },
     ].sort((x, y) => x.image_id - y.image_id));
     expect(changed.flat().sort()).toEqual([a, b].sort());
-    // One undo reverts one predicted class's batch.
-    await t.client.invoke('labels.undo', {});
-    expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(1);
+    // One undo takes back the whole acceptance: both predicted classes are one batch.
+    const undo = await t.client.invoke('labels.undo', {});
+    expect(undo.step).toMatchObject({ source: 'model', images: 2 });
+    expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(0);
+  });
+
+  it("is undone by the accepting session's undo only, as one named step", async () => {
+    const [a, b] = [ids[3], ids[4]];
+    const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b], session: 'window-a' });
+    expect(db().prepare('SELECT session FROM label_batches WHERE batch_id = ?').pluck().get(res.batchIds[0])).toBe('window-a');
+    expect((await t.client.invoke('labels.undoPreview', { session: 'window-a' })).undo).toMatchObject({ batchId: res.batchIds[0], source: 'model', images: 2 });
+    const other = await t.client.invoke('labels.undo', { session: 'window-b' });
+    expect([other.batchId, other.step]).toEqual([null, null]);
+    expect(db().prepare(`SELECT count(*) FROM labels WHERE source = 'model'`).pluck().get()).toBe(2);
+    const own = await t.client.invoke('labels.undo', { session: 'window-a', askAbove: 1, expect: res.batchIds[0] });
+    expect(own.changed.map((c) => [c.imageId, c.classIds])).toEqual([[a, []], [b, []]].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    expect(db().prepare(`SELECT count(*) FROM labels WHERE image_id IN (?, ?)`).pluck().get(a, b)).toBe(0);
+    // The audit log keeps the acceptance (marked undone) and the undo.
+    const events = db().prepare('SELECT source, undone > 0 AS undone FROM label_events WHERE image_id = ? ORDER BY id').all(a);
+    expect(events).toEqual([{ source: 'model', undone: 1 }, { source: 'undo', undone: 0 }]);
+    const redo = await t.client.invoke('labels.redo', { session: 'window-a' });
+    expect(redo.step).toMatchObject({ source: 'model', images: 2 });
   });
 
   it('refuses to predict or evaluate with a run that has no checkpoint yet', async () => {

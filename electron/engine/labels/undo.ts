@@ -104,7 +104,9 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
   const replayId = randomUUID();
   // The history says who undid; the replay's own events are never undone in turn (LIVE reads real actions only).
   if (session !== undefined) claimBatch(db, replayId, session);
-  around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, 'human', direction as LabelEventSource, replayId));
+  // Redo brings the labels back as who wrote them (an accepted model guess stays a model label).
+  const source = direction === 'redo' ? (describeBatch(db, batchId)?.source ?? 'human') : 'human';
+  around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, source, direction as LabelEventSource, replayId));
   const mark =
     direction === 'undo'
       ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events WHERE undone > 0) WHERE batch_id = ?`)
