@@ -1,3 +1,4 @@
+import type { LabelSource, ModelLabel } from './labels.ts';
 import type { SplitName } from './splits.ts';
 
 /** Which duplicates to show: same pixels, perceptually similar, or either. */
@@ -11,6 +12,8 @@ export interface ImageFilter {
   unlabeled?: boolean;
   /** A split, or 'none' for images without one. */
   split?: SplitName | 'none';
+  /** Images with a label of this source (e.g. 'model': guesses accepted from a run). */
+  labelSource?: LabelSource;
   /** true: only excluded images; false: only included ones; omitted: both. */
   excluded?: boolean;
   groupId?: string;
@@ -34,6 +37,8 @@ export interface ImageSummary {
   split: SplitName | null;
   /** Class ids of every task (class ids are unique across tasks). */
   labels: number[];
+  /** Present when a label was accepted from a model's guess: the grid marks the tile. */
+  fromModel?: ModelLabel;
   duplicateOf: number | null;
 }
 

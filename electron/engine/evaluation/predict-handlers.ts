@@ -55,7 +55,7 @@ export function acceptPredictions(ctx: EngineContext, id: number, imageIds: numb
   db.transaction(() => {
     for (const g of groups.values()) {
       const joining = batchId === null ? {} : { continueBatch: batchId };
-      const change = setLabels(db, { imageIds: g.imageIds, taskRole: 'main', classIds: g.classIds, mode: 'replace', source: 'model', session, ...joining });
+      const change = setLabels(db, { imageIds: g.imageIds, taskRole: 'main', classIds: g.classIds, mode: 'replace', source: 'model', runId: id, session, ...joining });
       batchId ??= change.batchId;
       changed.push(...change.changed.map((c) => c.imageId));
     }

@@ -91,6 +91,33 @@ describe('predict.accept', () => {
     expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(0);
   });
 
+  it('marks accepted labels with their run in the image list, the label history and a source filter', async () => {
+    const [a, human] = [ids[3], ids[0]];
+    const res = await t.client.invoke('predict.accept', { runId, imageIds: [a] });
+    expect(res.accepted).toBe(1);
+    const list = async (filter = {}) => (await t.client.invoke('images.list', { filter, limit: 100 })).items;
+    const byId = new Map((await list()).map((i) => [i.id, i]));
+    expect(byId.get(a)?.fromModel).toEqual({ runId });
+    expect(byId.get(human)?.labels.length).toBe(1);
+    expect(byId.get(human)?.fromModel).toBeUndefined();
+    expect((await t.client.invoke('images.get', { id: a })).fromModel).toEqual({ runId });
+    expect((await list({ labelSource: 'model' })).map((i) => i.id)).toEqual([a]);
+    expect((await t.client.invoke('images.counts', { filter: { labelSource: 'model' } })).total).toBe(1);
+    const [event] = await t.client.invoke('labels.history', { imageId: a });
+    expect(event).toMatchObject({ source: 'model', runId });
+    // A person correcting the guess makes it a human label again; undo and redo bring the run's guess back.
+    const normal = db().prepare(`SELECT id FROM classes WHERE name = 'normal'`).pluck().get() as number;
+    const set = await t.client.invoke('labels.set', { imageIds: [a], classIds: [normal] });
+    expect(set.changed[0].model).toBeUndefined();
+    expect((await list({ labelSource: 'model' })).map((i) => i.id)).toEqual([]);
+    await t.client.invoke('labels.undo', {});
+    await t.client.invoke('labels.undo', {});
+    const redo = await t.client.invoke('labels.redo', {});
+    expect(redo.changed).toEqual([{ imageId: a, taskId: expect.any(Number), classIds: expect.any(Array), model: { runId } }]);
+    expect(db().prepare('SELECT source, run_id FROM labels WHERE image_id = ?').get(a)).toEqual({ source: 'model', run_id: runId });
+    expect((await t.client.invoke('labels.history', { imageId: a }))[0]).toMatchObject({ source: 'redo', runId });
+  });
+
   it("is undone by the accepting session's undo only, as one named step", async () => {
     const [a, b] = [ids[3], ids[4]];
     const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b], session: 'window-a' });

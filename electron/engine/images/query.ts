@@ -1,4 +1,5 @@
 import type { ImageCounts, ImageFilter, ImageSort, ImageSummary } from '../../../shared/domain/images.ts';
+import type { LabelSource, ModelLabel } from '../../../shared/domain/labels.ts';
 import type { SplitName } from '../../../shared/domain/splits.ts';
 import type { Database } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
@@ -36,6 +37,10 @@ export function filterSql(db: Database, filter: ImageFilter = {}): FilterSql {
   else if (filter.split) {
     parts.push('i.id IN (SELECT image_id FROM splits WHERE split = ?)');
     params.push(filter.split);
+  }
+  if (filter.labelSource) {
+    parts.push('i.id IN (SELECT image_id FROM labels WHERE source = ?)');
+    params.push(filter.labelSource);
   }
   if (filter.excluded !== undefined) {
     parts.push('i.excluded = ?');
@@ -90,7 +95,7 @@ export interface SummaryRow {
 
 export const SUMMARY_COLUMNS = 'i.id, i.path, i.width, i.height, i.format, i.bit_depth, i.group_id, i.excluded, i.duplicate_of, s.split';
 
-export function toSummary(r: SummaryRow, labels: number[]): ImageSummary {
+export function toSummary(r: SummaryRow, labels: LabelsOfImage = { labels: [] }): ImageSummary {
   return {
     id: r.id,
     path: r.path,
@@ -101,18 +106,29 @@ export function toSummary(r: SummaryRow, labels: number[]): ImageSummary {
     groupId: r.group_id,
     excluded: r.excluded === 1,
     split: r.split ?? null,
-    labels,
+    labels: labels.labels,
+    ...(labels.fromModel ? { fromModel: labels.fromModel } : {}),
     duplicateOf: r.duplicate_of,
   };
 }
 
-/** Class ids (every task) per image. */
-export function labelsOf(db: Database, ids: number[]): Map<number, number[]> {
-  const map = new Map<number, number[]>(ids.map((id) => [id, []]));
+/** An image's class ids (every task) and, when one of them was accepted from a model, which run. */
+export interface LabelsOfImage {
+  labels: number[];
+  fromModel?: ModelLabel;
+}
+
+export function labelsOf(db: Database, ids: number[]): Map<number, LabelsOfImage> {
+  const map = new Map<number, LabelsOfImage>(ids.map((id) => [id, { labels: [] }]));
   const rows = db
-    .prepare('SELECT image_id, class_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
-    .all(JSON.stringify(ids)) as { image_id: number; class_id: number }[];
-  for (const r of rows) map.get(r.image_id)?.push(r.class_id);
+    .prepare('SELECT image_id, class_id, source, run_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
+    .all(JSON.stringify(ids)) as { image_id: number; class_id: number; source: LabelSource; run_id: number | null }[];
+  for (const r of rows) {
+    const image = map.get(r.image_id);
+    if (!image) continue;
+    image.labels.push(r.class_id);
+    if (r.source === 'model') image.fromModel = { runId: r.run_id ?? image.fromModel?.runId ?? null };
+  }
   return map;
 }
 
@@ -137,7 +153,7 @@ export function listImages(db: Database, q: ListQuery): { total: number; items: 
     db,
     rows.map((r) => r.id),
   );
-  return { total, items: rows.map((r) => toSummary(r, labels.get(r.id) ?? [])) };
+  return { total, items: rows.map((r) => toSummary(r, labels.get(r.id))) };
 }
 
 export function countImages(db: Database, filter?: ImageFilter): ImageCounts {
