@@ -72,13 +72,22 @@ export interface PixelLevels {
   percentiles: number[];
 }
 
-/** Counts for the current filter, for the sidebar. */
+/**
+ * Counts for the sidebar, faceted: `total` is what the whole filter shows; each menu's counts keep
+ * every other filter but drop its own, so an option's count is what choosing it would show (with
+ * the class filter on, the other classes still count; with "train" chosen, val and test still do).
+ */
 export interface ImageCounts {
+  /** Images matching the whole filter (the grid). */
   total: number;
-  /** Images per class id (main and aux). */
+  /** Images matching every filter but the class one (classIds / unlabeled): the class menu's "All". */
+  anyClass: number;
+  /** Images per class id (main and aux), without the class filter. */
   perClass: Record<number, number>;
-  /** Images without a main-task label. */
+  /** Images without a main-task label, without the class filter. */
   unlabeled: number;
+  /** Excluded images, without the excluded filter. */
   excluded: number;
+  /** Images per split, without the split filter. */
   perSplit: Record<SplitName | 'none', number>;
 }

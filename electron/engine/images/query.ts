@@ -156,35 +156,60 @@ export function listImages(db: Database, q: ListQuery): { total: number; items: 
   return { total, items: rows.map((r) => toSummary(r, labels.get(r.id))) };
 }
 
-export function countImages(db: Database, filter?: ImageFilter): ImageCounts {
-  const { where, params } = filterSql(db, filter);
-  // Joins from labels / splits to images (not `IN (filtered ids)`): the planner walks the small
-  // covering indexes and looks each image up by rowid.
-  const head = db.prepare(`SELECT count(*) AS total, coalesce(sum(i.excluded), 0) AS excluded FROM images i WHERE ${where}`).get(...params) as {
+/**
+ * The filters the sidebar's menus count under: each menu every filter but its own, so that its
+ * options say how many images choosing them would show (faceted counts). The class menu's "All"
+ * and "Unlabeled" belong to the class facet.
+ */
+export function facetFilters(filter: ImageFilter = {}): { anyClass: ImageFilter; anySplit: ImageFilter; anyExcluded: ImageFilter } {
+  const { classIds: _classIds, unlabeled: _unlabeled, ...anyClass } = filter;
+  const { split: _split, ...anySplit } = filter;
+  const { excluded: _excluded, ...anyExcluded } = filter;
+  return { anyClass, anySplit, anyExcluded };
+}
+
+/**
+ * Faceted counts in three queries whatever the number of classes: one pass over the images sums
+ * each facet's WHERE as a 0/1 column (totals, labelled, excluded), and one grouped join each for the
+ * classes and the splits.
+ */
+export function countImages(db: Database, filter: ImageFilter = {}): ImageCounts {
+  const facet = facetFilters(filter);
+  const all = filterSql(db, filter);
+  const cls = filterSql(db, facet.anyClass);
+  const spl = filterSql(db, facet.anySplit);
+  const exc = filterSql(db, facet.anyExcluded);
+  const main = findTask(db, 'main')?.id ?? -1;
+  const head = db
+    .prepare(
+      `SELECT coalesce(sum(${all.where}), 0) AS total, coalesce(sum(${cls.where}), 0) AS anyClass,
+              coalesce(sum((${cls.where}) AND i.id IN (SELECT image_id FROM labels WHERE task_id = ?)), 0) AS labelled,
+              coalesce(sum(${spl.where}), 0) AS anySplit, coalesce(sum((${exc.where}) AND i.excluded = 1), 0) AS excluded
+       FROM images i WHERE (${cls.where}) OR (${spl.where}) OR (${exc.where})`,
+    )
+    .get(...all.params, ...cls.params, ...cls.params, main, ...spl.params, ...exc.params, ...cls.params, ...spl.params, ...exc.params) as {
     total: number;
+    anyClass: number;
+    labelled: number;
+    anySplit: number;
     excluded: number;
   };
+  // Joins from labels / splits to images (not `IN (filtered ids)`): the planner walks the small
+  // covering indexes and looks each image up by rowid.
   const perClass: Record<number, number> = {};
   const classRows = db
-    .prepare(`SELECT l.class_id, count(*) FROM labels l JOIN images i ON i.id = l.image_id WHERE ${where} GROUP BY l.class_id`)
+    .prepare(`SELECT l.class_id, count(*) FROM labels l JOIN images i ON i.id = l.image_id WHERE ${cls.where} GROUP BY l.class_id`)
     .raw()
-    .all(...params) as [number, number][];
+    .all(...cls.params) as [number, number][];
   for (const [classId, n] of classRows) perClass[classId] = n;
-  const main = findTask(db, 'main');
-  const labelled = main
-    ? (db
-        .prepare(`SELECT count(*) FROM images i WHERE ${where} AND i.id IN (SELECT image_id FROM labels WHERE task_id = ?)`)
-        .pluck()
-        .get(...params, main.id) as number)
-    : 0;
-  const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.total };
+  const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.anySplit };
   const splitRows = db
-    .prepare(`SELECT s.split, count(*) FROM splits s JOIN images i ON i.id = s.image_id WHERE ${where} GROUP BY s.split`)
+    .prepare(`SELECT s.split, count(*) FROM splits s JOIN images i ON i.id = s.image_id WHERE ${spl.where} GROUP BY s.split`)
     .raw()
-    .all(...params) as [SplitName, number][];
+    .all(...spl.params) as [SplitName, number][];
   for (const [split, n] of splitRows) {
     perSplit[split] = n;
     perSplit.none -= n;
   }
-  return { total: head.total, perClass, unlabeled: head.total - labelled, excluded: head.excluded, perSplit };
+  return { total: head.total, anyClass: head.anyClass, perClass, unlabeled: head.anyClass - head.labelled, excluded: head.excluded, perSplit };
 }

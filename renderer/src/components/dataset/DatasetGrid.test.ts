@@ -20,7 +20,7 @@ describe('DatasetGrid', () => {
     const items = [image(1, { labels: [12], fromModel: { runId: 7 } }), image(2, { labels: [11] }), image(3, { labels: [11], fromModel: { runId: null } })];
     const client = new FakeClient({
       'images.list': () => ({ total: items.length, items }),
-      'images.counts': () => ({ total: 3, perClass: { 11: 2, 12: 1 }, unlabeled: 0, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 3 } }),
+      'images.counts': () => ({ total: 3, anyClass: 3, perClass: { 11: 2, 12: 1 }, unlabeled: 0, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 3 } }),
       'labels.tasks': () => [TASK],
     });
     const dataset = new DatasetState(client, (e) => { throw e; });
