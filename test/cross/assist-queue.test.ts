@@ -113,5 +113,15 @@ describe('the model-assisted labelling queue', () => {
     await a.redo();
     expect(toasts.items.at(-1)?.message).toBe('Redone: model label of 1 image.');
     expect(labelOf(first)).toEqual([{ name: 'normal', source: 'model' }]);
+
+    // Ctrl+Z twice in quick succession (the second while the first is under way): both are taken back, in order.
+    const second = a.current!.imageId;
+    await a.accept();
+    const pressed = toasts.items.length;
+    const one = a.undo();
+    await a.undo();
+    await one;
+    expect(toasts.items.slice(pressed).map((t) => t.message)).toEqual(['Undone: model label of 1 image.', 'Undone: model label of 1 image.']);
+    expect([labelOf(first), labelOf(second)]).toEqual([[], []]);
   });
 });

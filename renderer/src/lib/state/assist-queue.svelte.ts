@@ -32,6 +32,8 @@ export class AssistQueue extends CompletedRunsState {
   busy = $state(false);
   readonly current = $derived(this.items[0] ?? null);
   private predictJob: string | null = null;
+  /** The write under way (accept, correct, undo, redo); the next one starts after it. */
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
     client: EngineClient,
@@ -76,22 +78,26 @@ export class AssistQueue extends CompletedRunsState {
   }
 
   /** Take the model's guess for the current image (label source `model`). */
-  async accept(): Promise<void> {
-    const item = this.current;
-    if (!item || this.runId === null || this.busy) return;
-    const accept = { runId: this.runId, imageIds: [item.imageId], session: this.session };
-    await this.decide(item, item.predictedName, 'model', () => this.client.invoke('predict.accept', accept));
+  accept(): Promise<void> {
+    return this.serial(async () => {
+      const item = this.current;
+      if (!item || this.runId === null) return;
+      const accept = { runId: this.runId, imageIds: [item.imageId], session: this.session };
+      await this.decide(item, item.predictedName, 'model', () => this.client.invoke('predict.accept', accept));
+    });
   }
 
   /** Label the current image with another class of the run (a human label). */
-  async correct(className: string): Promise<void> {
-    const item = this.current;
-    if (!item || this.busy) return;
-    await this.decide(item, className, 'human', async () => {
-      const main = (await this.client.invoke('labels.tasks', {})).find((t) => t.role === 'main');
-      const cls = main?.classes.find((c) => c.name === className);
-      if (!cls) throw new Error(`The class "${className}" of this run is no longer in the project (renamed or deleted); label this image in the Dataset view.`);
-      await this.client.invoke('labels.set', { imageIds: [item.imageId], classIds: [cls.id], source: 'human', session: this.session });
+  correct(className: string): Promise<void> {
+    return this.serial(async () => {
+      const item = this.current;
+      if (!item) return;
+      await this.decide(item, className, 'human', async () => {
+        const main = (await this.client.invoke('labels.tasks', {})).find((t) => t.role === 'main');
+        const cls = main?.classes.find((c) => c.name === className);
+        if (!cls) throw new Error(`The class "${className}" of this run is no longer in the project (renamed or deleted); label this image in the Dataset view.`);
+        await this.client.invoke('labels.set', { imageIds: [item.imageId], classIds: [cls.id], source: 'human', session: this.session });
+      });
     });
   }
 
@@ -99,17 +105,26 @@ export class AssistQueue extends CompletedRunsState {
    * Ctrl+Z: take back this window's last label action (an accepted guess: "model label of 1
    * image"); the image it unlabelled comes back into the queue.
    */
-  async undo(): Promise<void> {
-    await this.step('labels.undo');
+  undo(): Promise<void> {
+    return this.serial(() => this.step('labels.undo'));
   }
 
   /** Ctrl+Shift+Z / Ctrl+Y: bring back what undo took back. */
-  async redo(): Promise<void> {
-    await this.step('labels.redo');
+  redo(): Promise<void> {
+    return this.serial(() => this.step('labels.redo'));
+  }
+
+  /**
+   * Keys pressed while a write is under way wait their turn rather than being lost: Ctrl+Z twice
+   * takes back two actions, and an undo never overtakes the accept before it.
+   */
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.pending.then(work);
+    this.pending = next.catch(() => undefined);
+    return next;
   }
 
   private async step(method: 'labels.undo' | 'labels.redo'): Promise<void> {
-    if (this.busy) return;
     this.busy = true;
     try {
       const taken = await stepHistory(this.client, method, { session: this.session, ask: this.ask });
