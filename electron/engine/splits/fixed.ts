@@ -36,8 +36,11 @@ export class FixedSplitWriter {
   private readonly stmt: Record<'current' | 'put', Statement>;
   private readonly at = now();
   private changed = false;
+  /** While the test set is locked, later test images are pinned too (as splits.create does). */
+  private readonly locked: boolean;
 
   constructor(private readonly db: Database) {
+    this.locked = isLocked(db);
     this.stmt = {
       current: db.prepare('SELECT split, locked FROM splits WHERE image_id = ?'),
       put: db.prepare('INSERT OR REPLACE INTO splits (image_id, split, locked, assigned_at) VALUES (?, ?, ?, ?)'),
@@ -54,8 +57,7 @@ export class FixedSplitWriter {
       this.result.keptLocked.push(imageId);
       return;
     }
-    // While the test set is locked, later test images are pinned too (as splits.create does).
-    this.stmt.put.run(imageId, split, split === 'test' && isLocked(this.db) ? 1 : 0, this.at);
+    this.stmt.put.run(imageId, split, split === 'test' && this.locked ? 1 : 0, this.at);
     this.result.applied++;
     if (current) this.result.moved++;
     this.changed = true;
