@@ -1,4 +1,5 @@
 import type { JobRef } from '../domain/job.ts';
+import type { GroupLeak } from '../domain/splits.ts';
 
 export interface StartImportArgs {
   /** Files and folders to import; folders are walked recursively. May be empty when `csv` lists the files. */
@@ -20,6 +21,24 @@ export interface CsvColumnMapping {
   label?: string;
   group?: string;
   auxLabel?: string;
+  /** train / val / test per image, applied as a fixed split (see ImportedSplits). */
+  split?: string;
+}
+
+/**
+ * What a CSV's split column did. Each image it names goes to exactly that split (a fixed, manual
+ * split that replaces the project's for those images; the others keep theirs), except locked test
+ * images, which stay in test. Groups left in two splits are reported, not moved.
+ */
+export interface ImportedSplits {
+  /** Images whose split is now the one the file names. */
+  applied: number;
+  /** Of those, images that had another split before. */
+  moved: number;
+  /** Images the file puts outside test while they sit in the locked test set: they stayed. */
+  keptLocked: number[];
+  /** Groups (patients, lots) with included images in more than one split after the import. */
+  leakingGroups: GroupLeak[];
 }
 
 /** A label CSV's header, the columns recognised for each role, and its first rows. */
@@ -88,6 +107,8 @@ export interface ImportReport {
     classesCreated: string[];
   };
   issues: ImportIssue[];
+  /** Present when the CSV has a split column. */
+  splits?: ImportedSplits;
   /** True when the user cancelled: what was imported before stays. */
   cancelled: boolean;
   elapsedMs: number;

@@ -32,8 +32,11 @@ export interface PredictHandlers {
    * confidence); by default only of images that are still unlabeled (evaluation also stores predictions).
    */
   'predict.list': (a: { runId: number; sort?: PredictionSort; scope?: 'unlabeled' | 'all'; limit?: number; offset?: number }) => Promise<PredictionPage>;
-  /** Label these images as the run predicted them (label events with source 'model'). */
-  'predict.accept': (a: { runId: number; imageIds: number[] }) => Promise<AcceptResult>;
+  /**
+   * Label these images as the run predicted them (label events with source 'model'), as one undo
+   * step; with `session`, that window's or tab's undo takes it back (see labels.set).
+   */
+  'predict.accept': (a: { runId: number; imageIds: number[]; session?: string }) => Promise<AcceptResult>;
 }
 
 export type EvaluationHandlers = EvalHandlers & ExplainHandlers & PredictHandlers & import('./try-it.ts').TryItHandlers;

@@ -15,7 +15,7 @@ export interface ListImagesArgs {
 export interface ImageHandlers {
   /** One page of images matching the filter, with the total count. */
   'images.list': (a: ListImagesArgs) => Promise<{ total: number; items: ImageSummary[] }>;
-  /** Counts per class, unlabeled, excluded and per split for the filter. */
+  /** Counts for the filter's sidebar, faceted: each menu (class, split, excluded) counts under every filter but its own (ImageCounts). */
   'images.counts': (a: { filter?: ImageFilter }) => Promise<ImageCounts>;
   /** All metadata of one image with its labels and split. */
   'images.get': (a: { id: number }) => Promise<ImageDetail>;

@@ -10,6 +10,8 @@ import type { SplitName } from './splits.ts';
 export interface CountsDelta {
   /** Images in the counted set; moves only when images enter or leave a filter. */
   total: number;
+  /** Within a filter: images entering or leaving its class facet (ImageCounts.anyClass); absent, `total` is it. */
+  anyClass?: number;
   /** Images per class id, every task (ImageCounts.perClass, LabelClass.count). */
   perClass: Record<number, number>;
   /** Images without a main-task label. */
@@ -36,7 +38,14 @@ export function applyToImageCounts(counts: ImageCounts, d: CountsDelta): ImageCo
   for (const [id, n] of Object.entries(d.perClass)) perClass[Number(id)] = (perClass[Number(id)] ?? 0) + n;
   const perSplit = { ...counts.perSplit };
   for (const [split, n] of Object.entries(d.perSplit) as [SplitName | 'none', number][]) perSplit[split] += n;
-  return { total: counts.total + d.total, perClass, unlabeled: counts.unlabeled + d.unlabeled, excluded: counts.excluded + d.excluded, perSplit };
+  return {
+    total: counts.total + d.total,
+    anyClass: counts.anyClass + (d.anyClass ?? d.total),
+    perClass,
+    unlabeled: counts.unlabeled + d.unlabeled,
+    excluded: counts.excluded + d.excluded,
+    perSplit,
+  };
 }
 
 /** Class counts and labelled images of every label set after a write (a whole-project delta). */

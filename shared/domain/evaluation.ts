@@ -148,7 +148,7 @@ export interface AcceptResult {
   accepted: number;
   /** Images already labelled as predicted. */
   unchanged: number;
-  /** Label batches written (one per predicted class); each undoes on its own. */
+  /** The label batch written (empty when nothing changed): every predicted class in it, one undo step. */
   batchIds: string[];
 }
 

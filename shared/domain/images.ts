@@ -1,3 +1,4 @@
+import type { LabelSource, ModelLabel } from './labels.ts';
 import type { SplitName } from './splits.ts';
 
 /** Which duplicates to show: same pixels, perceptually similar, or either. */
@@ -11,6 +12,8 @@ export interface ImageFilter {
   unlabeled?: boolean;
   /** A split, or 'none' for images without one. */
   split?: SplitName | 'none';
+  /** Images with a label of this source (e.g. 'model': guesses accepted from a run). */
+  labelSource?: LabelSource;
   /** true: only excluded images; false: only included ones; omitted: both. */
   excluded?: boolean;
   groupId?: string;
@@ -34,6 +37,8 @@ export interface ImageSummary {
   split: SplitName | null;
   /** Class ids of every task (class ids are unique across tasks). */
   labels: number[];
+  /** Present when a label was accepted from a model's guess: the grid marks the tile. */
+  fromModel?: ModelLabel;
   duplicateOf: number | null;
 }
 
@@ -67,13 +72,22 @@ export interface PixelLevels {
   percentiles: number[];
 }
 
-/** Counts for the current filter, for the sidebar. */
+/**
+ * Counts for the sidebar, faceted: `total` is what the whole filter shows; each menu's counts keep
+ * every other filter but drop its own, so an option's count is what choosing it would show (with
+ * the class filter on, the other classes still count; with "train" chosen, val and test still do).
+ */
 export interface ImageCounts {
+  /** Images matching the whole filter (the grid). */
   total: number;
-  /** Images per class id (main and aux). */
+  /** Images matching every filter but the class one (classIds / unlabeled): the class menu's "All". */
+  anyClass: number;
+  /** Images per class id (main and aux), without the class filter. */
   perClass: Record<number, number>;
-  /** Images without a main-task label. */
+  /** Images without a main-task label, without the class filter. */
   unlabeled: number;
+  /** Excluded images, without the excluded filter. */
   excluded: number;
+  /** Images per split, without the split filter. */
   perSplit: Record<SplitName | 'none', number>;
 }

@@ -49,6 +49,8 @@ export interface LabelEvent {
   undone: boolean;
   /** The window or tab (session) whose action wrote it; null for the CLI and older projects. */
   session: string | null;
+  /** A model label (or its redo): the run whose guess it was; null otherwise or when not known. */
+  runId: number | null;
 }
 
 /** One undoable action, as undo or redo would take it back or bring it back. */
@@ -66,6 +68,13 @@ export interface ImageLabels {
   imageId: number;
   taskId: number;
   classIds: number[];
+  /** Present when the classes are a model's accepted guess (runId null: the run is not known). */
+  model?: ModelLabel;
+}
+
+/** A label accepted from a model: which run guessed it. */
+export interface ModelLabel {
+  runId: number | null;
 }
 
 /** What a label change (set, undo, redo, merge) did, so the UI can refresh just those images. */

@@ -6,6 +6,7 @@ import { insertRun } from '../../electron/engine/runs/store.ts';
 import { type TestEngine, createTestProject } from '../../electron/engine/testing/test-engine.ts';
 import { seedImages } from '../../electron/engine/testing/seed-images.ts';
 import { AssistQueue } from '../../renderer/src/lib/state/assist-queue.svelte.ts';
+import { toasts } from '../../renderer/src/lib/state/toasts.svelte.ts';
 
 /**
  * "Label with the model" against a real engine: the queue is the engine's uncertainty ranking,
@@ -84,5 +85,43 @@ describe('the model-assisted labelling queue', () => {
     expect(queue.total).toBe(0);
     expect(db().prepare("SELECT count(*) FROM labels WHERE source = 'model'").pluck().get()).toBe(5);
     expect(labelOf(ids[PLANTED.length])).toEqual([]); // the image without a prediction stays unlabelled
+  });
+
+  it("is undone by Ctrl+Z of the window that accepted it, with a toast naming it, and never by another window's", async () => {
+    toasts.items = [];
+    const a = new AssistQueue(t.client, fail, () => true, 'window-a');
+    const b = new AssistQueue(t.client, fail, () => true, 'window-b');
+    await a.select(runId);
+    await b.select(runId);
+    const first = a.current!.imageId;
+    await a.accept();
+    expect(labelOf(first)).toEqual([{ name: 'normal', source: 'model' }]);
+
+    await b.undo();
+    expect(toasts.items.at(-1)?.message).toBe('Nothing to undo in this window.');
+    expect(labelOf(first)).toEqual([{ name: 'normal', source: 'model' }]);
+
+    await a.undo();
+    expect(toasts.items.at(-1)?.message).toBe('Undone: model label of 1 image.');
+    expect(labelOf(first)).toEqual([]);
+    expect(eventsOf(first)).toEqual(['model', 'undo']);
+    expect(db().prepare('SELECT undone > 0 FROM label_events WHERE image_id = ? AND source = ?').pluck().get(first, 'model')).toBe(1);
+    // The image is back at the head of the queue, and no longer among this session's decisions.
+    expect(a.current?.imageId).toBe(first);
+    expect(a.decisions).toEqual([]);
+
+    await a.redo();
+    expect(toasts.items.at(-1)?.message).toBe('Redone: model label of 1 image.');
+    expect(labelOf(first)).toEqual([{ name: 'normal', source: 'model' }]);
+
+    // Ctrl+Z twice in quick succession (the second while the first is under way): both are taken back, in order.
+    const second = a.current!.imageId;
+    await a.accept();
+    const pressed = toasts.items.length;
+    const one = a.undo();
+    await a.undo();
+    await one;
+    expect(toasts.items.slice(pressed).map((t) => t.message)).toEqual(['Undone: model label of 1 image.', 'Undone: model label of 1 image.']);
+    expect([labelOf(first), labelOf(second)]).toEqual([[], []]);
   });
 });

@@ -100,4 +100,19 @@ test('label with the model, try the run on a new file, download the labels', asy
   const csv = readFileSync(await (await download).path(), 'utf8').split('\r\n');
   expect(csv[0]).toBe('path,frame,label,aux_label,group,split,excluded,exclude_reason,label_source,image_id');
   expect(csv.filter((l) => l.includes(',model,'))).toHaveLength(1);
+
+  // The accepted guess is marked in the grid, with its run, and found by the "Labelled by" filter.
+  await page.getByRole('tab', { name: 'Dataset' }).click();
+  await page.getByTestId('filter-source').selectOption('model');
+  await expect(page.getByTestId('grid-cell')).toHaveCount(1);
+  await expect(page.getByTestId('model-marker')).toHaveAttribute('title', /^Label accepted from model run #\d+$/);
+
+  // Ctrl+Z in the queue takes back this window's actions, newest first, and names them.
+  await page.getByRole('tab', { name: 'Label with the model' }).click();
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('toast').last()).toHaveText(/Undone: label of 1 image\./);
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('toast').last()).toHaveText(/Undone: model label of 1 image\./);
+  const left = await invoke<{ total: number }>(request, 'images.list', { filter: { labelSource: 'model' }, limit: 1 });
+  expect(left.total).toBe(0);
 });

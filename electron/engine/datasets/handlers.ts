@@ -21,7 +21,7 @@ const startSchema = z
     csv: nonEmpty('csv').optional(),
     classFolders: z.boolean().optional(),
     copy: z.boolean().optional(),
-    csvColumns: z.object({ path: z.string().min(1).optional(), label: z.string().min(1).optional(), group: z.string().min(1).optional(), auxLabel: z.string().min(1).optional() }).strict().optional(),
+    csvColumns: z.object({ path: z.string().min(1).optional(), label: z.string().min(1).optional(), group: z.string().min(1).optional(), auxLabel: z.string().min(1).optional(), split: z.string().min(1).optional() }).strict().optional(),
     session: z.string().min(1).max(100).optional(),
   })
   .strict()

@@ -30,9 +30,10 @@ export async function predictRun(project: Project, id: number, scope: 'unlabeled
 
 /**
  * Label images as predicted, through the labels code with source 'model'. Images are grouped by
- * predicted class set, one label batch per group (setLabels gives one class set per call).
+ * predicted class set (setLabels gives one class set per call); the groups share one label batch,
+ * so one Ctrl+Z of the accepting session (window or tab) takes the whole acceptance back.
  */
-export function acceptPredictions(ctx: EngineContext, id: number, imageIds: number[]): AcceptResult {
+export function acceptPredictions(ctx: EngineContext, id: number, imageIds: number[], session?: string): AcceptResult {
   const db = ctx.project().db;
   const { config } = getRun(db, id);
   const predictions = predictionsOf(db, id, imageIds, config.classes);
@@ -49,13 +50,17 @@ export function acceptPredictions(ctx: EngineContext, id: number, imageIds: numb
     g.imageIds.push(p.imageId);
     groups.set(key, g);
   }
-  const batchIds: string[] = [];
+  let batchId: string | null = null;
   const changed: number[] = [];
-  for (const g of groups.values()) {
-    const change = setLabels(db, { imageIds: g.imageIds, taskRole: 'main', classIds: g.classIds, mode: 'replace', source: 'model' });
-    if (change.batchId && change.changed.length) batchIds.push(change.batchId);
-    changed.push(...change.changed.map((c) => c.imageId));
-  }
+  db.transaction(() => {
+    for (const g of groups.values()) {
+      const joining = batchId === null ? {} : { continueBatch: batchId };
+      const change = setLabels(db, { imageIds: g.imageIds, taskRole: 'main', classIds: g.classIds, mode: 'replace', source: 'model', runId: id, session, ...joining });
+      batchId ??= change.batchId;
+      changed.push(...change.changed.map((c) => c.imageId));
+    }
+  }).immediate();
+  const batchIds = batchId === null ? [] : [batchId];
   if (changed.length) {
     ctx.events.emit('labels.changed', { imageIds: changed });
     ctx.projectChanged();
@@ -88,8 +93,8 @@ export function predictHandlers(ctx: EngineContext): Implementation<PredictHandl
       },
     },
     'predict.accept': {
-      schema: z.object({ runId, imageIds: z.array(z.number().int().positive()).min(1).max(100_000) }),
-      run: ({ runId: id, imageIds }) => acceptPredictions(ctx, id, [...new Set(imageIds)]),
+      schema: z.object({ runId, imageIds: z.array(z.number().int().positive()).min(1).max(100_000), session: z.string().min(1).max(100).optional() }),
+      run: ({ runId: id, imageIds, session }) => acceptPredictions(ctx, id, [...new Set(imageIds)], session),
     },
   };
 }

@@ -70,7 +70,7 @@ describe('predict.accept', () => {
     const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b, c] });
     expect(res.accepted).toBe(2);
     expect(res.unchanged).toBe(1);
-    expect(res.batchIds).toHaveLength(2);
+    expect(res.batchIds).toHaveLength(1);
     const events = db()
       .prepare(`SELECT e.image_id, e.source, e.new_value FROM label_events e WHERE e.id > ? ORDER BY e.image_id`)
       .all(before) as { image_id: number; source: string; new_value: string }[];
@@ -85,9 +85,55 @@ describe('predict.accept', () => {
       { image_id: b, class_id: classId('nodule'), source: 'model' },
     ].sort((x, y) => x.image_id - y.image_id));
     expect(changed.flat().sort()).toEqual([a, b].sort());
-    // One undo reverts one predicted class's batch.
+    // One undo takes back the whole acceptance: both predicted classes are one batch.
+    const undo = await t.client.invoke('labels.undo', {});
+    expect(undo.step).toMatchObject({ source: 'model', images: 2 });
+    expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(0);
+  });
+
+  it('marks accepted labels with their run in the image list, the label history and a source filter', async () => {
+    const [a, human] = [ids[3], ids[0]];
+    const res = await t.client.invoke('predict.accept', { runId, imageIds: [a] });
+    expect(res.accepted).toBe(1);
+    const list = async (filter = {}) => (await t.client.invoke('images.list', { filter, limit: 100 })).items;
+    const byId = new Map((await list()).map((i) => [i.id, i]));
+    expect(byId.get(a)?.fromModel).toEqual({ runId });
+    expect(byId.get(human)?.labels.length).toBe(1);
+    expect(byId.get(human)?.fromModel).toBeUndefined();
+    expect((await t.client.invoke('images.get', { id: a })).fromModel).toEqual({ runId });
+    expect((await list({ labelSource: 'model' })).map((i) => i.id)).toEqual([a]);
+    expect((await t.client.invoke('images.counts', { filter: { labelSource: 'model' } })).total).toBe(1);
+    const [event] = await t.client.invoke('labels.history', { imageId: a });
+    expect(event).toMatchObject({ source: 'model', runId });
+    // A person correcting the guess makes it a human label again; undo and redo bring the run's guess back.
+    const normal = db().prepare(`SELECT id FROM classes WHERE name = 'normal'`).pluck().get() as number;
+    const set = await t.client.invoke('labels.set', { imageIds: [a], classIds: [normal] });
+    expect(set.changed[0].model).toBeUndefined();
+    expect((await list({ labelSource: 'model' })).map((i) => i.id)).toEqual([]);
     await t.client.invoke('labels.undo', {});
-    expect(db().prepare('SELECT count(*) FROM labels WHERE source = ?').pluck().get('model')).toBe(1);
+    await t.client.invoke('labels.undo', {});
+    const redo = await t.client.invoke('labels.redo', {});
+    expect(redo.changed).toEqual([{ imageId: a, taskId: expect.any(Number), classIds: expect.any(Array), model: { runId } }]);
+    expect(db().prepare('SELECT source, run_id FROM labels WHERE image_id = ?').get(a)).toEqual({ source: 'model', run_id: runId });
+    expect((await t.client.invoke('labels.history', { imageId: a }))[0]).toMatchObject({ source: 'redo', runId });
+  });
+
+  it("is undone by the accepting session's undo only, as one named step", async () => {
+    const [a, b] = [ids[3], ids[4]];
+    const res = await t.client.invoke('predict.accept', { runId, imageIds: [a, b], session: 'window-a' });
+    expect(db().prepare('SELECT session FROM label_batches WHERE batch_id = ?').pluck().get(res.batchIds[0])).toBe('window-a');
+    expect((await t.client.invoke('labels.undoPreview', { session: 'window-a' })).undo).toMatchObject({ batchId: res.batchIds[0], source: 'model', images: 2 });
+    const other = await t.client.invoke('labels.undo', { session: 'window-b' });
+    expect([other.batchId, other.step]).toEqual([null, null]);
+    expect(db().prepare(`SELECT count(*) FROM labels WHERE source = 'model'`).pluck().get()).toBe(2);
+    const own = await t.client.invoke('labels.undo', { session: 'window-a', askAbove: 1, expect: res.batchIds[0] });
+    expect(own.changed.map((c) => [c.imageId, c.classIds])).toEqual([[a, []], [b, []]].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    expect(db().prepare(`SELECT count(*) FROM labels WHERE image_id IN (?, ?)`).pluck().get(a, b)).toBe(0);
+    // The audit log keeps the acceptance (marked undone) and the undo.
+    const events = db().prepare('SELECT source, undone > 0 AS undone FROM label_events WHERE image_id = ? ORDER BY id').all(a);
+    expect(events).toEqual([{ source: 'model', undone: 1 }, { source: 'undo', undone: 0 }]);
+    const redo = await t.client.invoke('labels.redo', { session: 'window-a' });
+    expect(redo.step).toMatchObject({ source: 'model', images: 2 });
   });
 
   it('refuses to predict or evaluate with a run that has no checkpoint yet', async () => {

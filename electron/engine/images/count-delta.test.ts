@@ -14,7 +14,8 @@ import { seedImages } from '../testing/seed-images.ts';
  */
 const N = 60;
 const STEPS = 250;
-const FILTERS: ImageFilter[] = [
+/** Filters of every kind, and class filters (each menu's counts are faceted: they drop the menu's own filter). */
+const filters = (): ImageFilter[] => [
   {},
   { unlabeled: true },
   { unlabeled: false, split: 'train' },
@@ -24,6 +25,9 @@ const FILTERS: ImageFilter[] = [
   { groupId: 'P3' },
   { duplicates: 'exact' },
   { search: 'img-00001' },
+  { classIds: [main[1]] },
+  { classIds: [main[0], aux[0]], split: 'val' },
+  { split: 'test', excluded: false, labelSource: 'human' },
 ];
 
 let t: TestEngine;
@@ -83,8 +87,9 @@ describe('count deltas of labels.set, undo, redo, exclude and include', () => {
     let project = (await client.invoke('project.info', {})).counts;
     let lastBatch: string | null = null;
     const seen = new Set<string>();
+    const choices = filters();
     for (let i = 0; i < STEPS; i++) {
-      const filter = FILTERS[Math.floor(random() * FILTERS.length)];
+      const filter = choices[Math.floor(random() * choices.length)];
       const step = randomStep(random, filter, lastBatch);
       const before = await client.invoke('images.counts', { filter });
       const fired = emitted.length;

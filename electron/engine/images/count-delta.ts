@@ -3,14 +3,24 @@ import type { ImageFilter } from '../../../shared/domain/images.ts';
 import type { SplitName } from '../../../shared/domain/splits.ts';
 import type { Database } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
-import { type FilterSql, filterSql } from './query.ts';
+import { type FilterSql, facetFilters, filterSql } from './query.ts';
 
 /** Runs a write of these images; a count delta reads them before and after it. */
 export type CountAround = <T>(imageIds: number[], write: () => T) => T;
 
+/** Which of the sidebar's counts an image is inside (see facetFilters): the whole filter, and each menu's facet. */
+interface Membership {
+  inFilter: boolean;
+  anyClass: boolean;
+  anySplit: boolean;
+  anyExcluded: boolean;
+}
+
+const OUTSIDE: Membership = { inFilter: false, anyClass: false, anySplit: false, anyExcluded: false };
+
 /** What one image adds to the counts. */
 interface Contribution {
-  inFilter: boolean;
+  within: Membership;
   excluded: boolean;
   split: SplitName | null;
   /** [taskId, classId] of every label. */
@@ -29,7 +39,8 @@ const hasKeys = (filter: ImageFilter | undefined): filter is ImageFilter =>
 export class CountDelta {
   private readonly all = emptyDelta();
   private readonly within: CountsDelta | null;
-  private readonly filter: FilterSql | null;
+  /** The whole filter and each facet's, when a filter was named. */
+  private readonly filter: { all: FilterSql; anyClass: FilterSql; anySplit: FilterSql; anyExcluded: FilterSql } | null;
   private readonly mainTask: number | undefined;
 
   constructor(
@@ -37,8 +48,12 @@ export class CountDelta {
     filter?: ImageFilter,
   ) {
     this.mainTask = findTask(db, 'main')?.id;
-    this.filter = hasKeys(filter) ? filterSql(db, filter) : null;
-    this.within = this.filter ? emptyDelta() : null;
+    if (hasKeys(filter)) {
+      const facet = facetFilters(filter);
+      const sql = (f: ImageFilter) => filterSql(db, f);
+      this.filter = { all: sql(filter), anyClass: sql(facet.anyClass), anySplit: sql(facet.anySplit), anyExcluded: sql(facet.anyExcluded) };
+    } else this.filter = null;
+    this.within = this.filter ? { ...emptyDelta(), anyClass: 0 } : null;
   }
 
   /** Wrap a write of `imageIds` (call it inside the write's transaction). */
@@ -62,37 +77,44 @@ export class CountDelta {
       .prepare('SELECT i.id, i.excluded, s.split FROM images i LEFT JOIN splits s ON s.image_id = i.id WHERE i.id IN (SELECT value FROM json_each(?))')
       .raw()
       .all(ids) as [number, number, SplitName | null][];
-    const out = new Map<number, Contribution>(rows.map(([id, excluded, split]) => [id, { inFilter: false, excluded: excluded === 1, split, labels: [] }]));
+    const out = new Map<number, Contribution>(rows.map(([id, excluded, split]) => [id, { within: OUTSIDE, excluded: excluded === 1, split, labels: [] }]));
     const labels = this.db
       .prepare('SELECT image_id, task_id, class_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?))')
       .raw()
       .all(ids) as [number, number, number][];
     for (const [imageId, taskId, classId] of labels) out.get(imageId)?.labels.push([taskId, classId]);
     if (this.filter) {
-      const { where, params } = this.filter;
-      const inside = this.db
-        .prepare(`SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?)) AND ${where}`)
-        .pluck()
-        .all(ids, ...params) as number[];
-      for (const id of inside) out.get(id)!.inFilter = true;
+      const { all, anyClass, anySplit, anyExcluded } = this.filter;
+      const rows = this.db
+        .prepare(`SELECT i.id, ${all.where}, ${anyClass.where}, ${anySplit.where}, ${anyExcluded.where} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`)
+        .raw()
+        .all(...all.params, ...anyClass.params, ...anySplit.params, ...anyExcluded.params, ids) as [number, number, number, number, number][];
+      for (const [id, inFilter, inClass, inSplit, inExcluded] of rows) {
+        const c = out.get(id);
+        if (c) c.within = { inFilter: inFilter === 1, anyClass: inClass === 1, anySplit: inSplit === 1, anyExcluded: inExcluded === 1 };
+      }
     }
     return out;
   }
 
   private add(c: Contribution, sign: 1 | -1): void {
-    tally(this.all, c, sign, this.mainTask);
-    if (this.within && c.inFilter) tally(this.within, c, sign, this.mainTask);
+    tally(this.all, c, sign, this.mainTask, null);
+    if (this.within) tally(this.within, c, sign, this.mainTask, c.within);
   }
 }
 
-function tally(d: CountsDelta, c: Contribution, sign: number, mainTask: number | undefined): void {
-  d.total += sign;
-  if (c.excluded) d.excluded += sign;
+/** Add an image's contribution; within a filter, each count only where the image is inside that count's facet. */
+function tally(d: CountsDelta, c: Contribution, sign: number, mainTask: number | undefined, within: Membership | null): void {
+  const counts = (facet: keyof Membership) => within === null || within[facet];
+  if (counts('inFilter')) d.total += sign;
+  if (within !== null && within.anyClass) d.anyClass = (d.anyClass ?? 0) + sign;
+  if (c.excluded && counts('anyExcluded')) d.excluded += sign;
   const split = c.split ?? 'none';
-  d.perSplit[split] = (d.perSplit[split] ?? 0) + sign;
-  for (const [, classId] of c.labels) d.perClass[classId] = (d.perClass[classId] ?? 0) + sign;
+  if (counts('anySplit')) d.perSplit[split] = (d.perSplit[split] ?? 0) + sign;
   const tasks = new Set(c.labels.map(([taskId]) => taskId));
-  for (const taskId of tasks) d.labelledPerTask[taskId] = (d.labelledPerTask[taskId] ?? 0) + sign;
+  if (counts('inFilter')) for (const taskId of tasks) d.labelledPerTask[taskId] = (d.labelledPerTask[taskId] ?? 0) + sign;
+  if (!counts('anyClass')) return;
+  for (const [, classId] of c.labels) d.perClass[classId] = (d.perClass[classId] ?? 0) + sign;
   if (mainTask === undefined || !tasks.has(mainTask)) d.unlabeled += sign;
 }
 

@@ -8,6 +8,7 @@ export const imageFilter = z
     classIds: z.array(id).max(1000).optional(),
     unlabeled: z.boolean().optional(),
     split: z.enum(['train', 'val', 'test', 'none']).optional(),
+    labelSource: z.enum(['human', 'model', 'import']).optional(),
     excluded: z.boolean().optional(),
     groupId: z.string().optional(),
     duplicates: z.enum(['exact', 'near', 'any']).optional(),

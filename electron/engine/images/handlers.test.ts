@@ -85,6 +85,7 @@ describe('images.counts', () => {
   it('counts per class, unlabeled, excluded and split for a filter', async () => {
     expect(await client.invoke('images.counts', {})).toEqual({
       total: 12,
+      anyClass: 12,
       perClass: { [normal]: 5, [opacity]: 4 },
       unlabeled: 3,
       excluded: 2,
@@ -92,10 +93,61 @@ describe('images.counts', () => {
     });
     expect(await client.invoke('images.counts', { filter: { groupId: 'P0' } })).toEqual({
       total: 3,
+      anyClass: 3,
       perClass: { [normal]: 3 },
       unlabeled: 0,
       excluded: 1,
       perSplit: { train: 1, val: 0, test: 0, none: 2 },
+    });
+  });
+});
+
+describe('images.counts under a filter (faceted)', () => {
+  // Each menu counts what choosing its option would show with the other filters kept: the class
+  // menu ignores the class filter, the split menu the split filter, "Excluded only" the excluded one.
+  it('counts the classes with the split filter on, and the splits with the class filter on', async () => {
+    expect(await client.invoke('images.counts', { filter: { classIds: [normal] } })).toEqual({
+      total: 5,
+      anyClass: 12,
+      perClass: { [normal]: 5, [opacity]: 4 },
+      unlabeled: 3,
+      excluded: 1,
+      perSplit: { train: 1, val: 0, test: 0, none: 4 },
+    });
+    expect(await client.invoke('images.counts', { filter: { split: 'train' } })).toEqual({
+      total: 1,
+      anyClass: 1,
+      perClass: { [normal]: 1 },
+      unlabeled: 0,
+      excluded: 0,
+      perSplit: { train: 1, val: 0, test: 1, none: 10 },
+    });
+  });
+
+  it('keeps every other filter in each facet', async () => {
+    expect(await client.invoke('images.counts', { filter: { unlabeled: true, split: 'none' } })).toEqual({
+      total: 3,
+      anyClass: 10,
+      perClass: { [normal]: 4, [opacity]: 3 },
+      unlabeled: 3,
+      excluded: 1,
+      perSplit: { train: 0, val: 0, test: 0, none: 3 },
+    });
+    expect(await client.invoke('images.counts', { filter: { excluded: true, groupId: 'P0' } })).toEqual({
+      total: 1,
+      anyClass: 1,
+      perClass: { [normal]: 1 },
+      unlabeled: 0,
+      excluded: 1,
+      perSplit: { train: 0, val: 0, test: 0, none: 1 },
+    });
+    expect(await client.invoke('images.counts', { filter: { duplicates: 'near', classIds: [normal] } })).toEqual({
+      total: 0,
+      anyClass: 2,
+      perClass: { [opacity]: 2 },
+      unlabeled: 0,
+      excluded: 0,
+      perSplit: { train: 0, val: 0, test: 0, none: 0 },
     });
   });
 });
@@ -119,7 +171,8 @@ describe('images.get, exclude, include', () => {
     expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred', filter: { excluded: false } })).toEqual({
       changed: 1,
       counts: moved(1),
-      filtered: { ...moved(0), total: -1, perSplit: { none: -1 }, unlabeled: -1 },
+      // Faceted: "Excluded only" counts without the excluded filter, so the image moves into it.
+      filtered: { ...moved(1), total: -1, anyClass: -1, perSplit: { none: -1 }, unlabeled: -1 },
     });
     expect(await client.invoke('images.exclude', { imageIds: [ids[11]], reason: 'blurred' })).toEqual({ changed: 0, counts: moved(0) });
     expect(events).toEqual([

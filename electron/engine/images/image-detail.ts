@@ -36,7 +36,7 @@ export function imageDetail(db: Database, id: number): ImageDetail {
     .pluck()
     .all(id, r.hash, id, r.duplicate_of ?? -1, r.duplicate_of ?? -1) as number[];
   return {
-    ...toSummary(r, labelsOf(db, [id]).get(id) ?? []),
+    ...toSummary(r, labelsOf(db, [id]).get(id)),
     hash: r.hash,
     fileHash: r.file_hash,
     phash: r.phash,

@@ -118,7 +118,11 @@ describe('queries on 100,000 images', () => {
     expect([all.total, all.unlabeled, all.excluded, all.perSplit.none]).toEqual([N, N / 10, N / 50, N / 50]);
     expect(all.perSplit.train + all.perSplit.val + all.perSplit.test).toBe(98_000);
     const normal = await timed('counts class filter', () => client.invoke('images.counts', { filter: { classIds: [classes[0]] } }));
-    expect([normal.total, normal.excluded, normal.unlabeled, normal.perClass[classes[1]]]).toEqual([60_000, 2000, 0, undefined]);
+    // Faceted: the class menu counts without the class filter, the others within it.
+    expect([normal.total, normal.anyClass, normal.excluded, normal.unlabeled, normal.perClass[classes[1]]]).toEqual([60_000, N, 2000, N / 10, 20_000]);
+    const train = await timed('counts split + excluded filter', () => client.invoke('images.counts', { filter: { split: 'train', excluded: false } }));
+    expect(train.perSplit).toEqual({ ...all.perSplit, none: 0 }); // the excluded images are the ones without a split
+    expect(train.perClass[classes[0]]).toBe(train.total - train.unlabeled - (train.perClass[classes[1]] ?? 0) - (train.perClass[classes[2]] ?? 0));
   });
 
   it('labels, undoes and reports leakage at this size', async () => {

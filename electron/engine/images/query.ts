@@ -1,4 +1,5 @@
 import type { ImageCounts, ImageFilter, ImageSort, ImageSummary } from '../../../shared/domain/images.ts';
+import type { LabelSource, ModelLabel } from '../../../shared/domain/labels.ts';
 import type { SplitName } from '../../../shared/domain/splits.ts';
 import type { Database } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
@@ -36,6 +37,10 @@ export function filterSql(db: Database, filter: ImageFilter = {}): FilterSql {
   else if (filter.split) {
     parts.push('i.id IN (SELECT image_id FROM splits WHERE split = ?)');
     params.push(filter.split);
+  }
+  if (filter.labelSource) {
+    parts.push('i.id IN (SELECT image_id FROM labels WHERE source = ?)');
+    params.push(filter.labelSource);
   }
   if (filter.excluded !== undefined) {
     parts.push('i.excluded = ?');
@@ -90,7 +95,7 @@ export interface SummaryRow {
 
 export const SUMMARY_COLUMNS = 'i.id, i.path, i.width, i.height, i.format, i.bit_depth, i.group_id, i.excluded, i.duplicate_of, s.split';
 
-export function toSummary(r: SummaryRow, labels: number[]): ImageSummary {
+export function toSummary(r: SummaryRow, labels: LabelsOfImage = { labels: [] }): ImageSummary {
   return {
     id: r.id,
     path: r.path,
@@ -101,18 +106,29 @@ export function toSummary(r: SummaryRow, labels: number[]): ImageSummary {
     groupId: r.group_id,
     excluded: r.excluded === 1,
     split: r.split ?? null,
-    labels,
+    labels: labels.labels,
+    ...(labels.fromModel ? { fromModel: labels.fromModel } : {}),
     duplicateOf: r.duplicate_of,
   };
 }
 
-/** Class ids (every task) per image. */
-export function labelsOf(db: Database, ids: number[]): Map<number, number[]> {
-  const map = new Map<number, number[]>(ids.map((id) => [id, []]));
+/** An image's class ids (every task) and, when one of them was accepted from a model, which run. */
+export interface LabelsOfImage {
+  labels: number[];
+  fromModel?: ModelLabel;
+}
+
+export function labelsOf(db: Database, ids: number[]): Map<number, LabelsOfImage> {
+  const map = new Map<number, LabelsOfImage>(ids.map((id) => [id, { labels: [] }]));
   const rows = db
-    .prepare('SELECT image_id, class_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
-    .all(JSON.stringify(ids)) as { image_id: number; class_id: number }[];
-  for (const r of rows) map.get(r.image_id)?.push(r.class_id);
+    .prepare('SELECT image_id, class_id, source, run_id FROM labels WHERE image_id IN (SELECT value FROM json_each(?)) ORDER BY image_id, class_id')
+    .all(JSON.stringify(ids)) as { image_id: number; class_id: number; source: LabelSource; run_id: number | null }[];
+  for (const r of rows) {
+    const image = map.get(r.image_id);
+    if (!image) continue;
+    image.labels.push(r.class_id);
+    if (r.source === 'model') image.fromModel = { runId: r.run_id ?? image.fromModel?.runId ?? null };
+  }
   return map;
 }
 
@@ -137,38 +153,63 @@ export function listImages(db: Database, q: ListQuery): { total: number; items: 
     db,
     rows.map((r) => r.id),
   );
-  return { total, items: rows.map((r) => toSummary(r, labels.get(r.id) ?? [])) };
+  return { total, items: rows.map((r) => toSummary(r, labels.get(r.id))) };
 }
 
-export function countImages(db: Database, filter?: ImageFilter): ImageCounts {
-  const { where, params } = filterSql(db, filter);
-  // Joins from labels / splits to images (not `IN (filtered ids)`): the planner walks the small
-  // covering indexes and looks each image up by rowid.
-  const head = db.prepare(`SELECT count(*) AS total, coalesce(sum(i.excluded), 0) AS excluded FROM images i WHERE ${where}`).get(...params) as {
+/**
+ * The filters the sidebar's menus count under: each menu every filter but its own, so that its
+ * options say how many images choosing them would show (faceted counts). The class menu's "All"
+ * and "Unlabeled" belong to the class facet.
+ */
+export function facetFilters(filter: ImageFilter = {}): { anyClass: ImageFilter; anySplit: ImageFilter; anyExcluded: ImageFilter } {
+  const { classIds: _classIds, unlabeled: _unlabeled, ...anyClass } = filter;
+  const { split: _split, ...anySplit } = filter;
+  const { excluded: _excluded, ...anyExcluded } = filter;
+  return { anyClass, anySplit, anyExcluded };
+}
+
+/**
+ * Faceted counts in three queries whatever the number of classes: one pass over the images sums
+ * each facet's WHERE as a 0/1 column (totals, labelled, excluded), and one grouped join each for the
+ * classes and the splits.
+ */
+export function countImages(db: Database, filter: ImageFilter = {}): ImageCounts {
+  const facet = facetFilters(filter);
+  const all = filterSql(db, filter);
+  const cls = filterSql(db, facet.anyClass);
+  const spl = filterSql(db, facet.anySplit);
+  const exc = filterSql(db, facet.anyExcluded);
+  const main = findTask(db, 'main')?.id ?? -1;
+  const head = db
+    .prepare(
+      `SELECT coalesce(sum(${all.where}), 0) AS total, coalesce(sum(${cls.where}), 0) AS anyClass,
+              coalesce(sum((${cls.where}) AND i.id IN (SELECT image_id FROM labels WHERE task_id = ?)), 0) AS labelled,
+              coalesce(sum(${spl.where}), 0) AS anySplit, coalesce(sum((${exc.where}) AND i.excluded = 1), 0) AS excluded
+       FROM images i WHERE (${cls.where}) OR (${spl.where}) OR (${exc.where})`,
+    )
+    .get(...all.params, ...cls.params, ...cls.params, main, ...spl.params, ...exc.params, ...cls.params, ...spl.params, ...exc.params) as {
     total: number;
+    anyClass: number;
+    labelled: number;
+    anySplit: number;
     excluded: number;
   };
+  // Joins from labels / splits to images (not `IN (filtered ids)`): the planner walks the small
+  // covering indexes and looks each image up by rowid.
   const perClass: Record<number, number> = {};
   const classRows = db
-    .prepare(`SELECT l.class_id, count(*) FROM labels l JOIN images i ON i.id = l.image_id WHERE ${where} GROUP BY l.class_id`)
+    .prepare(`SELECT l.class_id, count(*) FROM labels l JOIN images i ON i.id = l.image_id WHERE ${cls.where} GROUP BY l.class_id`)
     .raw()
-    .all(...params) as [number, number][];
+    .all(...cls.params) as [number, number][];
   for (const [classId, n] of classRows) perClass[classId] = n;
-  const main = findTask(db, 'main');
-  const labelled = main
-    ? (db
-        .prepare(`SELECT count(*) FROM images i WHERE ${where} AND i.id IN (SELECT image_id FROM labels WHERE task_id = ?)`)
-        .pluck()
-        .get(...params, main.id) as number)
-    : 0;
-  const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.total };
+  const perSplit: ImageCounts['perSplit'] = { train: 0, val: 0, test: 0, none: head.anySplit };
   const splitRows = db
-    .prepare(`SELECT s.split, count(*) FROM splits s JOIN images i ON i.id = s.image_id WHERE ${where} GROUP BY s.split`)
+    .prepare(`SELECT s.split, count(*) FROM splits s JOIN images i ON i.id = s.image_id WHERE ${spl.where} GROUP BY s.split`)
     .raw()
-    .all(...params) as [SplitName, number][];
+    .all(...spl.params) as [SplitName, number][];
   for (const [split, n] of splitRows) {
     perSplit[split] = n;
     perSplit.none -= n;
   }
-  return { total: head.total, perClass, unlabeled: head.total - labelled, excluded: head.excluded, perSplit };
+  return { total: head.total, anyClass: head.anyClass, perClass, unlabeled: head.anyClass - head.labelled, excluded: head.excluded, perSplit };
 }

@@ -23,10 +23,11 @@ async function decisions(client: EngineClient, dir: string) {
   const tasks = await client.invoke('labels.tasks', {});
   const nameOf = new Map(tasks.flatMap((task) => task.classes.map((c) => [c.id, `${task.role}:${c.name}`] as const)));
   const page = await client.invoke('images.list', { limit: 1000 });
-  const state: Record<string, { labels: string[]; group: string | null; excluded: boolean; reason: string | null }> = {};
+  const state: Record<string, { labels: string[]; group: string | null; excluded: boolean; reason: string | null; split: string | null }> = {};
   for (const image of page.items) {
     const detail = await client.invoke('images.get', { id: image.id });
-    state[image.path] = { labels: image.labels.map((id) => nameOf.get(id)!).sort(), group: image.groupId, excluded: image.excluded, reason: detail.excludeReason };
+    const labels = image.labels.map((id) => nameOf.get(id)!).sort();
+    state[image.path] = { labels, group: image.groupId, excluded: image.excluded, reason: detail.excludeReason, split: image.split };
   }
   await client.invoke('project.close', {});
   return state;
@@ -48,10 +49,16 @@ describe('annotation export and re-import', () => {
     const a = join(t.tmp, 'a');
     expect((await runCli('init', a)).code).toBe(0);
     expect((await runCli('import', a, '--csv', join(files, 'in.csv'))).code).toBe(0);
+    // Splits by hand, one of them on an excluded image and one cutting patient P1 in two: the file says it, the import does it.
+    await t.client.invoke('project.open', { dir: a });
+    const put = t.engine.ctx.project().db.prepare(`INSERT INTO splits (image_id, split, assigned_at) VALUES (?, ?, 'x')`);
+    [[1, 'train'], [2, 'test'], [3, 'val'], [4, 'test']].forEach(([id, split]) => put.run(id, split));
+    await t.client.invoke('project.close', {});
     expect((await runCli('label', a, 'exclude', '--images', '2,4', '--reason', 'motion blur; "repeat", see note')).code).toBe(0);
 
     const before = await decisions(t.client, a);
-    expect(before[join(files, names[1])]).toEqual({ labels: ['aux:lateral', 'main:effusion, left'], group: 'P1', excluded: true, reason: 'motion blur; "repeat", see note' });
+    expect(before[join(files, names[1])]).toEqual({ labels: ['aux:lateral', 'main:effusion, left'], group: 'P1', excluded: true, reason: 'motion blur; "repeat", see note', split: 'test' });
+    expect(Object.values(before).map((d) => d.split)).toEqual(['train', 'test', 'val', 'test', null]);
 
     const out = join(t.tmp, 'labels.csv');
     const exported = await runCli('label', a, 'export', '--format', 'csv', '--out', out, '--json');
@@ -64,6 +71,8 @@ describe('annotation export and re-import', () => {
     const imported = await runCli('import', b, '--csv', out, '--json');
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.out)).toMatchObject({ imported: 5, labels: { main: { normal: 2, 'effusion, left': 1, 'say "hi"': 1 } } });
+    // P1's two images are in train and test, but b.png is excluded: no included image of P1 leaks.
+    expect(JSON.parse(imported.out).splits).toEqual({ applied: 4, moved: 0, keptLocked: [], leakingGroups: [] });
     expect(await decisions(t.client, b)).toEqual(before);
   });
 
@@ -112,6 +121,34 @@ describe('annotation export and re-import', () => {
     const missing = await runCli('label', a, 'export', '--out', join(t.tmp, 'nowhere', 'x.csv'), '--json');
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.out).error.message).toContain('does not exist');
+  });
+
+  it("applies a CSV's split over the project's as a fixed split: locked test images stay, groups left in two splits are reported", async () => {
+    const a = join(t.tmp, 'a');
+    const files = join(t.tmp, 'files');
+    expect((await runCli('label', a, 'include', '--images', '2')).code).toBe(0);
+    await t.client.invoke('project.open', { dir: a });
+    await t.client.invoke('splits.lock', { locked: true });
+    const { createdAt } = await t.client.invoke('splits.report', {});
+    await t.client.invoke('project.close', {});
+    // a.png train -> val (moved), b.png is locked in test, c.png stays val, e.png gets test, d.png names no split.
+    writeFileSync(join(files, 'splits.csv'), ['path,split', 'a.png,VAL', '"b; with semicolon.png",train', '"c, with comma.png",validation', 'd.png,fold-3', 'e.png,test'].join('\n'));
+    const imported = await runCli('import', a, '--csv', join(files, 'splits.csv'), '--json');
+    expect(imported.code).toBe(0);
+    const report = JSON.parse(imported.out);
+    expect(report.splits).toEqual({ applied: 3, moved: 1, keptLocked: [2], leakingGroups: [{ groupId: 'P1', counts: { train: 0, val: 1, test: 1 } }] });
+    expect(report.issues.map((i: { message: string }) => i.message)).toEqual([expect.stringContaining('line 5 puts d.png in split "fold-3", which is none of train, val and test')]);
+
+    const after = await decisions(t.client, a);
+    expect(Object.values(after).map((d) => d.split)).toEqual(['val', 'test', 'val', 'test', 'test']);
+    await t.client.invoke('project.open', { dir: a });
+    const db = t.engine.ctx.project().db;
+    // While the test set is locked, the CSV's new test image is pinned too; the split counts as new (runs before it are stale).
+    expect(db.prepare('SELECT locked FROM splits WHERE image_id = 5').pluck().get()).toBe(1);
+    expect(createdAt).toBe('x'); // the hand-made splits' assigned_at
+    expect((await t.client.invoke('splits.report', {})).createdAt).toMatch(/^20\d\d-\d\d-\d\dT/);
+    expect((await t.client.invoke('splits.leakage', {})).groups).toEqual(report.splits.leakingGroups);
+    await t.client.invoke('project.close', {});
   });
 });
 

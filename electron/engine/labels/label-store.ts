@@ -38,24 +38,32 @@ export function requireImages(db: Database, imageIds: number[]): void {
 
 /**
  * Write label changes and their audit events in the caller's transaction: one label_events row per
- * changed image, all sharing `batchId`.
+ * changed image, all sharing `batchId`. `runId` names the run whose guess a model label is.
  */
-export function writeChanges(db: Database, changes: PendingChange[], labelSource: LabelSource, eventSource: LabelEventSource, batchId: string): void {
+export function writeChanges(
+  db: Database,
+  changes: PendingChange[],
+  labelSource: LabelSource,
+  eventSource: LabelEventSource,
+  batchId: string,
+  runId: number | null = null,
+): void {
   const at = now();
   const del = db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ? AND class_id = ?');
-  const ins = db.prepare('INSERT INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const ins = db.prepare('INSERT INTO labels (image_id, task_id, class_id, source, updated_at, run_id) VALUES (?, ?, ?, ?, ?, ?)');
   const event = db.prepare(
-    'INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   for (const c of changes) {
     for (const id of c.old) if (!c.new.includes(id)) del.run(c.imageId, c.taskId, id);
-    for (const id of c.new) if (!c.old.includes(id)) ins.run(c.imageId, c.taskId, id, labelSource, at);
-    event.run(at, c.imageId, c.taskId, JSON.stringify(c.old), JSON.stringify(c.new), eventSource, batchId);
+    for (const id of c.new) if (!c.old.includes(id)) ins.run(c.imageId, c.taskId, id, labelSource, at, runId);
+    event.run(at, c.imageId, c.taskId, JSON.stringify(c.old), JSON.stringify(c.new), eventSource, batchId, runId);
   }
 }
 
-export function toLabelChange(batchId: string | null, changes: PendingChange[], skipped: number[] = []): LabelChange {
-  const changed: ImageLabels[] = changes.map((c) => ({ imageId: c.imageId, taskId: c.taskId, classIds: c.new }));
+/** With `model`, the new classes are a model's guess (of that run), so tiles can mark them. */
+export function toLabelChange(batchId: string | null, changes: PendingChange[], skipped: number[] = [], model?: { runId: number | null }): LabelChange {
+  const changed: ImageLabels[] = changes.map((c) => ({ imageId: c.imageId, taskId: c.taskId, classIds: c.new, ...(model && c.new.length > 0 ? { model } : {}) }));
   return { batchId: changes.length > 0 ? batchId : null, changed, skipped };
 }
 
@@ -91,6 +99,8 @@ export interface SetLabelsInput {
   continueBatch?: string;
   /** The window or tab writing (label_batches): its undo walks its own actions. */
   session?: string;
+  /** With source 'model': the run whose guess these labels are. */
+  runId?: number;
 }
 
 /**
@@ -141,10 +151,11 @@ export function setLabels(db: Database, input: SetLabelsInput, around: CountArou
     }
     around(
       pending.map((p) => p.imageId),
-      () => writeChanges(db, pending, input.source, input.source, batchId),
+      () => writeChanges(db, pending, input.source, input.source, batchId, input.runId ?? null),
     );
     if (input.session !== undefined && pending.length > 0) claimBatch(db, batchId, input.session);
     return { batchId, pending };
   }).immediate();
-  return toLabelChange(changes.batchId, changes.pending);
+  const model = input.source === 'model' ? { runId: input.runId ?? null } : undefined;
+  return toLabelChange(changes.batchId, changes.pending, [], model);
 }

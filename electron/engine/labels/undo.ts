@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../../../shared/contract/errors.ts';
-import type { LabelChange, LabelEvent, LabelEventSource, TaskRole, UndoStep } from '../../../shared/domain/labels.ts';
+import type { LabelChange, LabelEvent, LabelEventSource, LabelSource, TaskRole, UndoStep } from '../../../shared/domain/labels.ts';
 import type { Database } from '../db/database.ts';
 import type { CountAround } from '../images/count-delta.ts';
 import { type PendingChange, claimBatch, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
@@ -104,7 +104,9 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
   const replayId = randomUUID();
   // The history says who undid; the replay's own events are never undone in turn (LIVE reads real actions only).
   if (session !== undefined) claimBatch(db, replayId, session);
-  around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, 'human', direction as LabelEventSource, replayId));
+  // Redo brings the labels back as who wrote them (an accepted model guess stays that run's model label).
+  const origin = direction === 'redo' ? batchOrigin(db, batchId) : { source: 'human' as const, runId: null };
+  around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, origin.source, direction as LabelEventSource, replayId, origin.runId));
   const mark =
     direction === 'undo'
       ? db.prepare(`UPDATE label_events SET undone = (SELECT coalesce(max(undone), 0) + 1 FROM label_events WHERE undone > 0) WHERE batch_id = ?`)
@@ -113,7 +115,16 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
   // Report each image once, with its final classes, in id order.
   const final = new Map(pending.map((c) => [`${c.imageId}:${c.taskId}`, c]));
   const changed = [...final.values()].sort((x, y) => x.imageId - y.imageId || x.taskId - y.taskId);
-  return { ...toLabelChange(replayId, changed, [...new Set(skipped)].sort((x, y) => x - y)), batchId };
+  const model = origin.source === 'model' ? { runId: origin.runId } : undefined;
+  return { ...toLabelChange(replayId, changed, [...new Set(skipped)].sort((x, y) => x - y), model), batchId };
+}
+
+/** Who wrote a batch's labels, and for model labels the run whose guess they were. */
+function batchOrigin(db: Database, batchId: string): { source: LabelSource; runId: number | null } {
+  const row = db
+    .prepare(`SELECT min(source) AS source, max(run_id) AS runId FROM label_events WHERE batch_id = ? AND source IN ('human', 'model', 'import')`)
+    .get(batchId) as { source: LabelSource | null; runId: number | null };
+  return { source: row.source ?? 'human', runId: row.runId };
 }
 
 export interface ReplayOptions {
@@ -155,11 +166,11 @@ export function redoLast(db: Database, around: CountAround = uncounted, options:
 export function history(db: Database, imageId: number): LabelEvent[] {
   const rows = db
     .prepare(
-      `SELECT e.id, e.at, e.image_id, e.task_id, t.role, e.old_value, e.new_value, e.source, e.batch_id, e.undone, b.session
+      `SELECT e.id, e.at, e.image_id, e.task_id, t.role, e.old_value, e.new_value, e.source, e.batch_id, e.undone, b.session, e.run_id
        FROM label_events e JOIN tasks t ON t.id = e.task_id LEFT JOIN label_batches b ON b.batch_id = e.batch_id
        WHERE e.image_id = ? ORDER BY e.id DESC`,
     )
-    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number; session: string | null })[];
+    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number; session: string | null; run_id: number | null })[];
   return rows.map((r) => ({
     id: r.id,
     at: r.at,
@@ -172,5 +183,6 @@ export function history(db: Database, imageId: number): LabelEvent[] {
     batchId: r.batch_id,
     undone: r.undone > 0,
     session: r.session,
+    runId: r.run_id,
   }));
 }

@@ -86,6 +86,14 @@ export function splitReport(db: Database): SplitReport {
   return report;
 }
 
+/**
+ * The split changed outside splits.create (a CSV's split column): from now on it is a new split, so
+ * runs and evaluations made before are marked as computed on an older one.
+ */
+export function markSplitsChanged(db: Database, at: string): void {
+  setMeta(db, CREATED_KEY, at);
+}
+
 /** When the current splits were made; projects split before this was recorded fall back to the newest assignment. */
 export function splitsCreatedAt(db: Database): string | null {
   return meta(db, CREATED_KEY) ?? ((db.prepare('SELECT max(assigned_at) FROM splits').pluck().get() as string | null) || null);

@@ -26,7 +26,7 @@ function engine() {
   }));
   return new FakeClient({
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
-    'images.counts': () => ({ total: 5, perClass: { 11: 0, 12: 0 }, unlabeled: 5, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 5 } }),
+    'images.counts': () => ({ total: 5, anyClass: 5, perClass: { 11: 0, 12: 0 }, unlabeled: 5, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 5 } }),
     'labels.tasks': () => [TASK],
     'labels.set': ({ imageIds, classIds }) => ({
       batchId: 'b', changed: imageIds.map((imageId) => ({ imageId, taskId: 1, classIds })), skipped: [],

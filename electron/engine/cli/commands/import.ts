@@ -1,4 +1,4 @@
-import type { CsvColumnMapping, ImportReport } from '../../../../shared/contract/datasets.ts';
+import type { CsvColumnMapping, ImportReport, ImportedSplits } from '../../../../shared/contract/datasets.ts';
 import { EngineError } from '../../../../shared/contract/errors.ts';
 import type { Command } from '../command.ts';
 import { UsageError, shellPath } from '../command.ts';
@@ -6,7 +6,7 @@ import { reportProgress } from '../progress.ts';
 
 export const importCommand: Command = {
   name: 'import',
-  usage: 'import <project> <paths...> [--csv FILE [--csv-columns path=COL,label=COL,group=COL,aux=COL]] [--class-folders] [--copy]',
+  usage: 'import <project> <paths...> [--csv FILE [--csv-columns path=COL,label=COL,group=COL,aux=COL,split=COL]] [--class-folders] [--copy]',
   summary: 'Import image files and folders (PNG, JPEG, TIFF, BMP, WebP, DICOM), with labels from class folders or a CSV.',
   options: { csv: { type: 'string' }, 'csv-columns': { type: 'string' }, 'class-folders': { type: 'boolean' }, copy: { type: 'boolean' } },
   minPositionals: 1,
@@ -33,7 +33,7 @@ export const importCommand: Command = {
   },
 };
 
-const ROLE_NAMES: Record<string, keyof CsvColumnMapping> = { path: 'path', label: 'label', group: 'group', aux: 'auxLabel', aux_label: 'auxLabel' };
+const ROLE_NAMES: Record<string, keyof CsvColumnMapping> = { path: 'path', label: 'label', group: 'group', aux: 'auxLabel', aux_label: 'auxLabel', split: 'split' };
 
 /** `path=Scan,label=Finding` -> { path: 'Scan', label: 'Finding' }. */
 export function parseCsvColumns(raw: unknown): CsvColumnMapping | undefined {
@@ -42,7 +42,7 @@ export function parseCsvColumns(raw: unknown): CsvColumnMapping | undefined {
   for (const part of String(raw).split(',')) {
     const [role, column] = part.split('=').map((x) => x?.trim());
     const key = ROLE_NAMES[role ?? ''];
-    if (!key || !column) throw new UsageError(`--csv-columns expects role=column pairs (roles: path, label, group, aux), got "${part}"`);
+    if (!key || !column) throw new UsageError(`--csv-columns expects role=column pairs (roles: path, label, group, aux, split), got "${part}"`);
     mapping[key] = column;
   }
   return mapping;
@@ -61,9 +61,22 @@ export function formatImportReport(r: ImportReport): string {
   const labels = Object.entries(r.labels.main).map(([c, n]) => `${c} ${n}`);
   if (labels.length > 0) lines.push(`Labels     ${labels.join(', ')}`);
   if (r.labels.classesCreated.length > 0) lines.push(`New classes ${r.labels.classesCreated.join(', ')}`);
+  if (r.splits) lines.push(...splitLines(r.splits));
   for (const d of r.duplicates.exact) lines.push(`  duplicate  ${d.path} = image ${d.duplicateOf.imageId} (${d.duplicateOf.path})`);
   for (const i of r.issues) lines.push(`  ${i.code.padEnd(12)} ${i.message}`);
   return lines.join('\n');
+}
+
+/** What the CSV's split column did: applied as a fixed split; locked test images and leaking groups named. */
+export function splitLines(s: ImportedSplits): string[] {
+  const lines = [`Splits     ${s.applied} image(s) as the CSV says (${s.moved} moved from another split)`];
+  if (s.keptLocked.length > 0) {
+    lines.push(`  locked     image(s) ${s.keptLocked.join(', ')} stayed in the locked test set; unlock it in the Splits view to move them`);
+  }
+  for (const g of s.leakingGroups) {
+    lines.push(`  leak       group ${g.groupId} is in several splits (train ${g.counts.train}, val ${g.counts.val}, test ${g.counts.test}); fix the CSV or re-split`);
+  }
+  return lines;
 }
 
 /** "3.1 s, 129 files/s": the rate over every file looked at (skipped ones are cheap, and count). */

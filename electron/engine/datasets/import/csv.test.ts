@@ -35,6 +35,25 @@ describe('readLabelCsv', () => {
     expect(inspectLabelCsv(file).detected).toEqual({ path: 'Path', label: 'Label', group: 'Patient ID' });
   });
 
+  it('reads a split column in the usual words, and leaves the split alone where the rows disagree or name none', () => {
+    const { dir, file } = csvFile('path,Subset\na.png,Training\nb.png,\nc.png,holdout\nd.png,val\nd.png,test\ne.png,fold-2\nc.png,TEST\n');
+    const { rows, issues, splitColumn } = readLabelCsv(file);
+    expect(splitColumn).toBe(true);
+    expect(rows.map((r) => [r.path.slice(dir.length + 1), r.split])).toEqual([
+      ['a.png', 'train'],
+      ['b.png', undefined],
+      ['c.png', 'test'],
+      ['d.png', undefined],
+      ['e.png', undefined],
+    ]);
+    expect(issues.map((i) => i.message)).toEqual([
+      'labels.csv lines 5, 6 put d.png in different splits (val, test); its split was left as it is. Keep one row per image.',
+      'labels.csv line 7 puts e.png in split "fold-2", which is none of train, val and test; its split was left as it is.',
+    ]);
+    expect(inspectLabelCsv(file).detected).toEqual({ path: 'path', split: 'Subset' });
+    expect(readLabelCsv(csvFile('path\na.png\n').file).splitColumn).toBe(false);
+  });
+
   it('reports rows with an empty label or no path, and keeps the rest', () => {
     const { dir, file } = csvFile('path,label\na.png,\n,cat\nb.png,dog\n');
     const { rows, issues } = readLabelCsv(file);

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { ImportIssue } from '../../../../shared/contract/datasets.ts';
 import { validation } from '../../../../shared/contract/errors.ts';
+import type { SplitName } from '../../../../shared/domain/splits.ts';
 import { NAME_MAX } from '../../handler.ts';
+import { splitOfCell } from '../../splits/fixed.ts';
 import { type CsvDelimiter, type CsvRecord, type CsvRejectedRow, decodeCsv, parseCsv } from './csv-text.ts';
 
 /** One data row of a label CSV, with its path resolved. */
@@ -15,11 +17,15 @@ export interface CsvLabelRow {
   auxLabel: string | null;
   /** Absent when the CSV has no "excluded" column: the image's exclusion is left as it is. */
   exclusion?: { excluded: boolean; reason: string | null };
+  /** Absent when the row names no split (no column, an empty cell): the image's split is left as it is. */
+  split?: SplitName;
 }
 
 export interface LabelCsv {
   rows: CsvLabelRow[];
   issues: ImportIssue[];
+  /** The file has a split column (its rows may still leave some cells empty). */
+  splitColumn: boolean;
 }
 
 /** Header names we accept for each column (case and spaces ignored). */
@@ -30,6 +36,7 @@ const COLUMNS = {
   auxLabel: ['aux_label', 'aux', 'auxiliary_label'],
   excluded: ['excluded'],
   excludeReason: ['exclude_reason', 'exclusion_reason'],
+  split: ['split', 'subset', 'partition'],
 } as const;
 
 /** Cells of an "excluded" column that mean yes (case ignored); anything else, an empty cell included, means no. */
@@ -67,12 +74,17 @@ export function readLabelCsv(file: string, columns: CsvColumns = {}): LabelCsv {
       found.push({ line, issue: { path, code: 'label', message: `${name} line ${line} gives no label for ${basename(path)}; it is imported unlabelled.` } });
     }
     const exclusion = col.excluded === undefined ? {} : { exclusion: { excluded: YES.has(cell(col.excluded).toLowerCase()), reason: cell(col.excludeReason) || null } };
-    rows.push({ line, path, label, group: cell(col.group) || null, auxLabel: cell(col.auxLabel) || null, ...exclusion });
+    const split = splitOfCell(cell(col.split));
+    if (split === undefined) {
+      const message = `${name} line ${line} puts ${basename(path)} in split "${cell(col.split)}", which is none of train, val and test; its split was left as it is.`;
+      found.push({ line, issue: { path, code: 'label', message } });
+    }
+    rows.push({ line, path, label, group: cell(col.group) || null, auxLabel: cell(col.auxLabel) || null, ...exclusion, ...(split ? { split } : {}) });
   }
   const merged = mergeDuplicates(rows, name);
   found.push(...merged.issues);
   found.sort((a, b) => a.line - b.line);
-  return { rows: merged.rows, issues: found.map((f) => f.issue) };
+  return { rows: merged.rows, issues: found.map((f) => f.issue), splitColumn: col.split !== undefined };
 }
 
 function rowIssue(csvName: string, line: number, reason: string): ImportIssue {
@@ -112,6 +124,13 @@ function mergeDuplicates(rows: CsvLabelRow[], csvName: string): { rows: CsvLabel
   const issues: { line: number; issue: ImportIssue }[] = [];
   for (const [path, same] of byPath) {
     const row = { ...same[0] };
+    const splits = [...new Set(same.map((r) => r.split).filter((v) => v !== undefined))];
+    if (splits.length > 1) {
+      delete row.split;
+      const lines = same.filter((r) => r.split !== undefined).map((r) => r.line);
+      const message = `${csvName} lines ${lines.join(', ')} put ${basename(path)} in different splits (${splits.join(', ')}); its split was left as it is. Keep one row per image.`;
+      issues.push({ line: lines[0], issue: { path, code: 'label', message } });
+    } else if (splits.length === 1) row.split = splits[0];
     for (const role of Object.keys(ROLE_NAMES) as NamedRole[]) {
       const values = [...new Set(same.map((r) => r[role]).filter((v) => v !== null))];
       row[role] = values.length === 1 ? values[0] : null;
@@ -167,7 +186,15 @@ function headerColumns(header: string[], csvPath: string, chosen: CsvColumns): P
     const k = norm.findIndex((h) => (COLUMNS[role] as readonly string[]).includes(h));
     return k < 0 ? undefined : k;
   };
-  const col = { path: find('path'), label: find('label'), group: find('group'), auxLabel: find('auxLabel'), excluded: find('excluded'), excludeReason: find('excludeReason') };
+  const col = {
+    path: find('path'),
+    label: find('label'),
+    group: find('group'),
+    auxLabel: find('auxLabel'),
+    excluded: find('excluded'),
+    excludeReason: find('excludeReason'),
+    split: find('split'),
+  };
   if (col.path === undefined) {
     throw validation(
       `${csvPath} needs a header row with a "path" column (and "label", optionally "group" and "aux_label"), ` +

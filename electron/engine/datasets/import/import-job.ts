@@ -47,6 +47,8 @@ interface ImportPlan {
   /** CSV rows whose file is gone from disk but already in the project: labels only. */
   labelOnly: string[];
   issues: ImportIssue[];
+  /** The CSV has a split column: the report says what it did to the splits. */
+  splitColumn: boolean;
 }
 
 export function emptyReport(nearThreshold: number): ImportReport {
@@ -102,6 +104,7 @@ export async function runImport(
     await pool.close();
   }
   batches.flush();
+  if (plan.splitColumn) report.splits = writer.finishSplits();
   report.elapsedMs = Date.now() - started;
   if (job.signal.aborted) {
     report.cancelled = true;
@@ -152,7 +155,7 @@ function planImport(project: Project, args: StartImportArgs): ImportPlan {
   const { files, issues } = enumerateSources(args.paths, { classFolders: args.classFolders === true, excludeDir: project.dir });
   const labels = new Map<string, FileLabels>();
   for (const f of files) if (f.classFolder) labels.set(f.path, { main: f.classFolder });
-  const plan: ImportPlan = { files: files.map((f) => f.path), labels, labelOnly: [], issues };
+  const plan: ImportPlan = { files: files.map((f) => f.path), labels, labelOnly: [], issues, splitColumn: false };
   if (args.csv) addCsv(project, args.csv, plan, args.csvColumns);
   return plan;
 }
@@ -161,6 +164,7 @@ function planImport(project: Project, args: StartImportArgs): ImportPlan {
 function addCsv(project: Project, csvFile: string, plan: ImportPlan, columns?: CsvColumns): void {
   const csv = readLabelCsv(csvFile, columns);
   plan.issues.push(...csv.issues);
+  plan.splitColumn = csv.splitColumn;
   const listed = new Set(plan.files);
   const known = project.db.prepare('SELECT 1 FROM images WHERE path = ? LIMIT 1').pluck();
   for (const row of csv.rows) {
@@ -169,6 +173,7 @@ function addCsv(project: Project, csvFile: string, plan: ImportPlan, columns?: C
     if (row.auxLabel) entry.aux = row.auxLabel;
     if (row.group) entry.group = row.group;
     if (row.exclusion) entry.exclusion = row.exclusion;
+    if (row.split) entry.split = row.split;
     plan.labels.set(row.path, entry);
     if (listed.has(row.path)) continue;
     listed.add(row.path);

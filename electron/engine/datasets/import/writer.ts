@@ -1,7 +1,9 @@
 import type { Statement } from 'better-sqlite3';
-import type { ImportReport } from '../../../../shared/contract/datasets.ts';
+import type { ImportReport, ImportedSplits } from '../../../../shared/contract/datasets.ts';
+import type { SplitName } from '../../../../shared/domain/splits.ts';
 import { type Database, now } from '../../db/database.ts';
 import type { ThumbnailCache } from '../../db/thumbnail-cache.ts';
+import { FixedSplitWriter } from '../../splits/fixed.ts';
 import { ImportLabelWriter } from './label-writer.ts';
 import type { NearDuplicateIndex } from './near-index.ts';
 import type { Prepared, PreparedFile, PreparedFrame } from './prepare.ts';
@@ -13,6 +15,8 @@ export interface FileLabels {
   group?: string;
   /** From a CSV with an "excluded" column: the image is set to exactly this. */
   exclusion?: { excluded: boolean; reason: string | null };
+  /** From a CSV's split column: the image is put in exactly this split (FixedSplitWriter). */
+  split?: SplitName;
 }
 
 /** The near-duplicate list in a report stops here; `nearTotal` keeps counting. */
@@ -25,6 +29,7 @@ const MAX_NEAR_LISTED = 1000;
  */
 export class ImportWriter {
   private readonly labels: ImportLabelWriter;
+  private readonly splits: FixedSplitWriter;
   private readonly stmt: Record<'insert' | 'original' | 'pathOf' | 'group' | 'byPath' | 'exclude', Statement>;
 
   constructor(
@@ -36,6 +41,7 @@ export class ImportWriter {
     batchId: string,
   ) {
     this.labels = new ImportLabelWriter(db, batchId);
+    this.splits = new FixedSplitWriter(db);
     this.stmt = {
       insert: db.prepare(`INSERT INTO images (hash, file_hash, phash, path, frame, copied, format, width, height, channels,
           bit_depth, modality, group_id, window_center, window_width, metadata, duplicate_of, imported_at)
@@ -70,6 +76,11 @@ export class ImportWriter {
     return this.labels.applied;
   }
 
+  /** After the last batch: what the CSV's split column did, with the groups left in two splits. */
+  finishSplits(): ImportedSplits {
+    return this.db.transaction(() => this.splits.finish())();
+  }
+
   private write(p: Prepared): void {
     if (p.kind === 'issue') {
       this.report.issues.push(p.issue);
@@ -84,6 +95,7 @@ export class ImportWriter {
       if (extra.aux) this.labels.setCell(id, 'aux', extra.aux);
       if (extra.group && p.kind === 'skipped') this.stmt.group.run(extra.group, id);
       if (extra.exclusion) this.stmt.exclude.run(extra.exclusion.excluded ? 1 : 0, extra.exclusion.excluded ? extra.exclusion.reason : null, id);
+      if (extra.split) this.splits.set(id, extra.split);
     }
   }
 

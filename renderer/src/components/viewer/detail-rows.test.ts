@@ -41,6 +41,7 @@ describe('the viewer details', () => {
     expect(File.Modified).toBe(new Date(1795908025877).toLocaleString());
     const everything = sections.flatMap((s) => s.rows.flat()).join('\n');
     expect(everything).not.toMatch(/mtimeMs|bitDepth|\{"/);
+    expect(asObject(detailSections({ ...base, fromModel: { runId: 7 } }, className)).Image.Labels).toBe('normal (accepted from model run #7)');
   });
 
   it('names DICOM tags as a radiologist reads them, with units and the transfer syntax by name', () => {

@@ -70,7 +70,7 @@ export function detailSections(detail: ImageDetail, className: (id: number) => s
       ['Size', `${detail.width} × ${detail.height} px${frames}`],
       ['Pixels', `${detail.bitDepth}-bit ${channelWords(detail.channels)}, ${detail.format.toUpperCase()}`],
       ['Default window', detail.window ? `L ${round(detail.window.center)} / W ${round(detail.window.width)}` : 'none (8-bit)'],
-      ['Labels', names(detail.labels)],
+      ['Labels', `${names(detail.labels)}${modelWords(detail)}`],
       ['Group', detail.groupId ?? '—'],
       ['Split', detail.split ? `${detail.split}${detail.splitLocked ? ' (locked)' : ''}` : '—'],
       ['Excluded', detail.excluded ? `yes${detail.excludeReason ? `: ${detail.excludeReason}` : ''}` : 'no'],
@@ -88,6 +88,12 @@ export function detailSections(detail: ImageDetail, className: (id: number) => s
     sections.push({ title: 'More', rows: extra.map(([k, v]): [string, string] => [words(k), plain(v)]) });
   }
   return sections;
+}
+
+/** " (accepted from model run #7)": a label nobody has checked reads differently from a person's. */
+function modelWords(detail: ImageDetail): string {
+  if (!detail.fromModel) return '';
+  return detail.fromModel.runId === null ? ' (accepted from the model)' : ` (accepted from model run #${detail.fromModel.runId})`;
 }
 
 function fileSection(detail: ImageDetail): DetailSection {

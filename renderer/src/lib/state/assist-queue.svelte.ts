@@ -1,5 +1,8 @@
 import type { Prediction, PredictionSort } from '../../../../shared/domain/evaluation.ts';
+import type { EngineClient } from '../../../../shared/contract/index.ts';
 import { CompletedRunsState } from './completed-runs.svelte.ts';
+import { SESSION_ID } from './session.ts';
+import { stepHistory } from './undo-step.ts';
 
 /** What became of one image of the queue: the model's guess taken, or a class the person chose. */
 export interface QueueDecision {
@@ -14,7 +17,8 @@ const PAGE = 50;
 /**
  * "Label with the model": a run's predictions of unlabelled images, most uncertain first (the
  * engine's entropy / margin ranking). The current item's guess is pre-selected; accepting records
- * it with source `model` (predict.accept), a correction is a human label (labels.set).
+ * it with source `model` (predict.accept), a correction is a human label (labels.set). Both are
+ * this window's (session's) actions: its Ctrl+Z takes them back, another window's does not.
  */
 export class AssistQueue extends CompletedRunsState {
   sort = $state<PredictionSort>('entropy');
@@ -28,6 +32,18 @@ export class AssistQueue extends CompletedRunsState {
   busy = $state(false);
   readonly current = $derived(this.items[0] ?? null);
   private predictJob: string | null = null;
+  /** The write under way (accept, correct, undo, redo); the next one starts after it. */
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    client: EngineClient,
+    onError: (e: unknown) => void,
+    /** Asks before undoing a bulk label of this window (made in the Dataset view); the view passes a confirm dialog. */
+    private readonly ask: (question: string) => boolean | Promise<boolean> = () => false,
+    private readonly session: string = SESSION_ID,
+  ) {
+    super(client, onError);
+  }
 
   /** Load the runs and follow a predict job's progress; returns the unsubscribe function. */
   start(): () => void {
@@ -62,22 +78,65 @@ export class AssistQueue extends CompletedRunsState {
   }
 
   /** Take the model's guess for the current image (label source `model`). */
-  async accept(): Promise<void> {
-    const item = this.current;
-    if (!item || this.runId === null || this.busy) return;
-    await this.decide(item, item.predictedName, 'model', () => this.client.invoke('predict.accept', { runId: this.runId!, imageIds: [item.imageId] }));
+  accept(): Promise<void> {
+    return this.serial(async () => {
+      const item = this.current;
+      if (!item || this.runId === null) return;
+      const accept = { runId: this.runId, imageIds: [item.imageId], session: this.session };
+      await this.decide(item, item.predictedName, 'model', () => this.client.invoke('predict.accept', accept));
+    });
   }
 
   /** Label the current image with another class of the run (a human label). */
-  async correct(className: string): Promise<void> {
-    const item = this.current;
-    if (!item || this.busy) return;
-    await this.decide(item, className, 'human', async () => {
-      const main = (await this.client.invoke('labels.tasks', {})).find((t) => t.role === 'main');
-      const cls = main?.classes.find((c) => c.name === className);
-      if (!cls) throw new Error(`The class "${className}" of this run is no longer in the project (renamed or deleted); label this image in the Dataset view.`);
-      await this.client.invoke('labels.set', { imageIds: [item.imageId], classIds: [cls.id], source: 'human' });
+  correct(className: string): Promise<void> {
+    return this.serial(async () => {
+      const item = this.current;
+      if (!item) return;
+      await this.decide(item, className, 'human', async () => {
+        const main = (await this.client.invoke('labels.tasks', {})).find((t) => t.role === 'main');
+        const cls = main?.classes.find((c) => c.name === className);
+        if (!cls) throw new Error(`The class "${className}" of this run is no longer in the project (renamed or deleted); label this image in the Dataset view.`);
+        await this.client.invoke('labels.set', { imageIds: [item.imageId], classIds: [cls.id], source: 'human', session: this.session });
+      });
     });
+  }
+
+  /**
+   * Ctrl+Z: take back this window's last label action (an accepted guess: "model label of 1
+   * image"); the image it unlabelled comes back into the queue.
+   */
+  undo(): Promise<void> {
+    return this.serial(() => this.step('labels.undo'));
+  }
+
+  /** Ctrl+Shift+Z / Ctrl+Y: bring back what undo took back. */
+  redo(): Promise<void> {
+    return this.serial(() => this.step('labels.redo'));
+  }
+
+  /**
+   * Keys pressed while a write is under way wait their turn rather than being lost: Ctrl+Z twice
+   * takes back two actions, and an undo never overtakes the accept before it.
+   */
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.pending.then(work);
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async step(method: 'labels.undo' | 'labels.redo'): Promise<void> {
+    this.busy = true;
+    try {
+      const taken = await stepHistory(this.client, method, { session: this.session, ask: this.ask });
+      if (!taken?.change.step) return;
+      const touched = new Set(taken.change.changed.map((c) => c.imageId));
+      if (method === 'labels.undo') this.decisions = this.decisions.filter((d) => !touched.has(d.imageId));
+      await this.refill();
+    } catch (e) {
+      this.onError(e);
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Leave the current image for later: it moves to the end of the loaded queue. */

@@ -232,7 +232,10 @@ export class DatasetState {
     return item ? [item.id] : [];
   }
 
-  /** Patch the loaded rows with what a label change did; the list keeps its order until a reload. */
+  /**
+   * Patch the loaded rows with what a label change did; the list keeps its order until a reload.
+   * A main-task change says whether the image's label is now a model's guess (the tile's marker).
+   */
   applyChange(change: LabelChange): void {
     const byImage = new Map(change.changed.map((c) => [c.imageId, c]));
     if (byImage.size === 0) return;
@@ -243,7 +246,9 @@ export class DatasetState {
         if (!c) return item;
         touched = true;
         const ofTask = new Set(this.tasks.find((t) => t.id === c.taskId)?.classes.map((k) => k.id) ?? []);
-        return { ...item, labels: [...item.labels.filter((id) => !ofTask.has(id)), ...c.classIds] };
+        const { fromModel, ...rest } = item;
+        const model = c.model ?? (c.taskId === this.mainTask?.id ? undefined : fromModel);
+        return { ...rest, labels: [...item.labels.filter((id) => !ofTask.has(id)), ...c.classIds], ...(model ? { fromModel: model } : {}) };
       });
       if (touched) this.pages.set(page, next);
     }

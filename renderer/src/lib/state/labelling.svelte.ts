@@ -2,8 +2,8 @@ import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { LabelClass, TaskMode } from '../../../../shared/domain/labels.ts';
 import { chunks } from '../api/chunks.ts';
 import type { DatasetState } from './dataset.svelte.ts';
-import { SESSION_ID, describeStep } from './session.ts';
-import { toasts } from './toasts.svelte.ts';
+import { SESSION_ID } from './session.ts';
+import { stepHistory } from './undo-step.ts';
 
 /** The parts of a KeyboardEvent the key map reads (a plain object in tests). */
 export interface KeyInput {
@@ -213,26 +213,13 @@ export class LabellingState {
     return false;
   }
 
-  /**
-   * Undo or redo this window's own last action. One image goes back at once; a bulk label or an
-   * import comes back held, and is taken only once the user says yes. A toast names what was done.
-   */
+  /** Undo or redo this window's own last action (see stepHistory), applied to the grid's tiles and counts. */
   private history(method: 'labels.undo' | 'labels.redo'): Promise<void> {
-    const verb = method === 'labels.undo' ? 'Undo' : 'Redo';
     return this.apply(async () => {
-      let sent = this.dataset.countedArgs();
-      let change = await this.client.invoke(method, { ...sent, session: this.session, askAbove: 1 });
-      if (change.held && change.step) {
-        const when = new Date(change.step.at).toLocaleTimeString();
-        if (!(await this.ask(`${verb} the ${describeStep(change.step)} (${when})? Labels made in other windows stay as they are.`))) return;
-        sent = this.dataset.countedArgs();
-        change = await this.client.invoke(method, { ...sent, session: this.session, expect: change.step.batchId });
-      }
-      this.dataset.applyChange(change);
-      this.dataset.applyCounts(change, sent.filter);
-      const skipped = change.skipped.length > 0 ? `; ${change.skipped.length} image(s) changed since were left as they are` : '';
-      if (change.step) toasts.push('info', `${verb === 'Undo' ? 'Undone' : 'Redone'}: ${describeStep(change.step)}${skipped}.`);
-      else toasts.push('info', `Nothing to ${verb.toLowerCase()} in this window.`);
+      const taken = await stepHistory(this.client, method, { session: this.session, ask: this.ask, counted: () => this.dataset.countedArgs() });
+      if (!taken) return;
+      this.dataset.applyChange(taken.change);
+      this.dataset.applyCounts(taken.change, taken.sent.filter);
     });
   }
 

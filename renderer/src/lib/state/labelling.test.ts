@@ -20,7 +20,7 @@ async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
   const images = Array.from({ length: count }, (_, i) => image(101 + i));
   const client = new FakeClient({
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
-    'images.counts': () => ({ total: 30, perClass: {}, unlabeled: 30, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 30 } }),
+    'images.counts': () => ({ total: 30, anyClass: 30, perClass: {}, unlabeled: 30, excluded: 0, perSplit: { train: 0, val: 0, test: 0, none: 30 } }),
     'labels.tasks': () => [task(mode)],
     // Every image of the fake starts unlabeled, so a label adds one to its class per image.
     'labels.set': ({ imageIds, classIds, continueBatch }) => ({
