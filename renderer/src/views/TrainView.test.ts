@@ -227,7 +227,7 @@ describe('TrainView after a reload', () => {
     epoch, trainLoss, valLoss, valAccuracy: 0.6, valAuc: 0.7, alpha: null, imagesPerSec: 30, learningRates: { head: 0.003 }, extra: {}, at: '',
   });
   const step = (x: number, loss: number) => ({ x, loss, learningRates: { head: 0.003 }, alpha: null });
-  const info = (over: Partial<RunInfo>) => ({ id: 5, name: 'r', status: 'running', backbone: 'resnet50', strategy: 'gradual', config, summary: null, error: null, jobId: 'j5', ...over }) as RunInfo;
+  const info = (over: Partial<RunInfo>) => ({ id: 5, name: 'r', status: 'running', backbone: 'resnet50', strategy: 'gradual', config, backend: 'cpu', summary: null, error: null, jobId: 'j5', ...over }) as RunInfo;
 
   function reload(runs: RunInfo[], hash: string) {
     const urls: string[] = [];
@@ -258,6 +258,8 @@ describe('TrainView after a reload', () => {
     }));
     await vi.waitFor(() => expect(lossChart()).toEqual([[0.5, 1, 1.5], [0.9, 0.8, 0.7], [null, 0.75, null], [null, 0.85, null]]));
     expect(urls.at(-1)).toBe(`/#project=${encodeURIComponent('/data/chest-xray')}&run=5`);
+    // No progress event yet: the badge names the backend the run reported, not the one the doctor would pick (wasm).
+    await vi.waitFor(() => expect(screen.getByTestId('backend-badge').textContent).toContain('cpu'));
   });
 
   it('follows the finished run the window showed before the reload, and only in its own project', async () => {
