@@ -10,13 +10,13 @@ function fakeWindow(hash = '') {
 
 describe('the place in the URL hash', () => {
   it('round-trips a project folder with spaces and symbols, the view and the run', () => {
-    const place = { project: '/data/Chest X-ray #2 & co', view: 'train', run: 7 };
-    expect(formatPlace(place)).toBe('#project=%2Fdata%2FChest+X-ray+%232+%26+co&view=train&run=7');
+    const place = { project: '/data/Chest X-ray #2 & co', view: 'train', run: 7, compare: [3, 1] };
+    expect(formatPlace(place)).toBe('#project=%2Fdata%2FChest+X-ray+%232+%26+co&view=train&run=7&compare=3%2C1');
     expect(parsePlace(formatPlace(place))).toEqual(place);
-    expect(parsePlace('')).toEqual({ project: null, view: null, run: null });
-    expect(parsePlace('#project=%2Fa&run=x')).toEqual({ project: '/a', view: null, run: null });
+    expect(parsePlace('')).toEqual({ project: null, view: null, run: null, compare: [] });
+    expect(parsePlace('#project=%2Fa&run=x&compare=2,-1,b,4')).toEqual({ project: '/a', view: null, run: null, compare: [2, 4] });
     // Without a project the view means nothing.
-    expect(formatPlace({ project: null, view: 'train', run: 3 })).toBe('');
+    expect(formatPlace({ project: null, view: 'train', run: 3, compare: [1] })).toBe('');
   });
 
   it('keeps the token query, remembers the view and run per project, and forgets them for another project', () => {
@@ -30,11 +30,16 @@ describe('the place in the URL hash', () => {
     nav.setView('train');
     nav.setRun(9);
     expect(win.urls.at(-1)).toBe('/?token=abc#project=%2Fdata%2Fa&view=train&run=9');
+    nav.setCompare([2, 5]);
+    expect(win.urls.at(-1)).toBe('/?token=abc#project=%2Fdata%2Fa&view=train&run=9&compare=2%2C5');
+    expect(nav.compareOf('/data/a')).toEqual([2, 5]);
+    expect(nav.compareOf('/data/b')).toEqual([]);
+    nav.setCompare([]);
     nav.setProject('/data/b');
     expect(win.urls.at(-1)).toBe('/?token=abc#project=%2Fdata%2Fb');
     nav.setProject(null);
     expect(win.urls.at(-1)).toBe('/?token=abc');
     // A reloaded window reads what was written.
-    expect(new Navigation({ ...win, location: { ...win.location, hash: '#project=%2Fdata%2Fa&view=train&run=9' } }).place).toEqual({ project: '/data/a', view: 'train', run: 9 });
+    expect(new Navigation({ ...win, location: { ...win.location, hash: '#project=%2Fdata%2Fa&view=train&run=9' } }).place).toEqual({ project: '/data/a', view: 'train', run: 9, compare: [] });
   });
 });
