@@ -8,6 +8,7 @@ import { ProjectState } from './lib/state/project.svelte.ts';
 import { handleError, ToastState } from './lib/state/toasts.svelte.ts';
 import { FakeClient, projectInfo } from './lib/testing/fake-client.ts';
 import type { ShellClient } from './lib/api/bridge-client.ts';
+import { Navigation } from './lib/state/navigation.svelte.ts';
 
 afterEach(cleanup);
 
@@ -78,5 +79,26 @@ describe('App', () => {
     const message = 'The LabelTune engine process stopped unexpectedly (exit code 137). It was restarted, with your project reopened; try again.';
     listeners.get('engine.stopped')!({ message, restarted: true });
     expect(toasts.items.map((t) => [t.kind, t.message])).toEqual([['error', message]]);
+  });
+});
+
+describe('App after a reload', () => {
+  it('comes back to the view the hash names for the open project, and writes the views the user moves to', async () => {
+    const urls: string[] = [];
+    const nav = new Navigation({
+      location: { hash: `#project=${encodeURIComponent('/data/chest-xray')}&view=runs`, pathname: '/', search: '?token=t' },
+      history: { replaceState: (_d, _u, url) => void urls.push(url) },
+    });
+    const client = new FakeClient({ 'project.info': () => projectInfo(), 'project.recent': () => [], 'job.list': () => [], 'runs.list': () => [], 'splits.report': () => new Promise(() => {}) });
+    const toasts = new ToastState();
+    const connection = new ConnectionState();
+    const onError = (e: unknown) => handleError(e, toasts);
+    render(App, { client, project: new ProjectState(client, onError), jobs: new JobsState(client, onError), toasts, connection, shell: null, mode: 'browser', nav });
+    connection.set('open');
+    const runsTab = await screen.findByRole('tab', { name: 'Runs' });
+    expect(runsTab.getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByRole('main', { name: 'Runs' })).toBeTruthy();
+    (await screen.findByRole('tab', { name: 'Splits' })).click();
+    await vi.waitFor(() => expect(urls.at(-1)).toBe(`/?token=t#project=${encodeURIComponent('/data/chest-xray')}&view=splits`));
   });
 });

@@ -56,7 +56,45 @@ export interface DoctorReport {
   inference?: { runtime: 'onnxruntime' | 'tfjs'; detail: string };
 }
 
+/** A sub-folder of the folder being browsed, with what is directly inside it. */
+export interface BrowseFolder {
+  name: string;
+  /** Absolute path on the engine's machine. */
+  path: string;
+  /** Image files directly inside it; null when it cannot be read (permissions) or was not counted (very many folders). */
+  images: number | null;
+  /** Sub-folders directly inside it (hidden ones left out unless asked for); null as for `images`. */
+  folders: number | null;
+}
+
+/** An image file of the folder being browsed (by its name: import itself reads the content). */
+export interface BrowseFile {
+  name: string;
+  path: string;
+  size: number;
+}
+
+/** One folder of the engine's machine, as the path browser shows it. */
+export interface BrowseListing {
+  /** The folder listed, absolute and resolved (`~` and `..` gone). */
+  dir: string;
+  /** Its parent; null at the root of the file system. */
+  parent: string | null;
+  /** The engine user's home folder, where browsing starts. */
+  home: string;
+  /** Sub-folders, sorted by name. */
+  folders: BrowseFolder[];
+  /** Image files, sorted by name. */
+  images: BrowseFile[];
+  /** Files that are not images by their name: not offered, only counted. */
+  otherFiles: number;
+  /** Entries left out because their name starts with a dot (0 when `hidden` was asked for). */
+  hidden: number;
+}
+
 export interface SystemHandlers {
   /** Which training backend this machine can use, why the faster ones are unavailable, and versions. */
   'system.doctor': (a: Record<string, never>) => Promise<DoctorReport>;
+  /** A folder of the engine's machine (default: the home folder): its sub-folders and image files, for the path browser of browser mode. */
+  'system.browse': (a: { dir?: string; hidden?: boolean }) => Promise<BrowseListing>;
 }

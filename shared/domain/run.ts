@@ -146,9 +146,23 @@ export interface RunInfo {
   jobId: string | null;
 }
 
+/** One training step's loss, for the live charts; x counts epochs (2.5 = half way through epoch 3). */
+export interface RunStepPoint {
+  x: number;
+  loss: number;
+  learningRates: Record<string, number>;
+  alpha: number | null;
+}
+
 export interface RunDetail extends RunInfo {
   metrics: RunMetricRow[];
   checkpoints: RunCheckpoint[];
+  /**
+   * Step losses of a run trained by this engine process (thinned to at most a thousand, evenly), so
+   * that a reloaded window redraws the loss chart; absent for runs it did not train (the database
+   * keeps epoch rows only).
+   */
+  steps?: RunStepPoint[];
 }
 
 /** Final numbers of a finished run. */

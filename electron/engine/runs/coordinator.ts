@@ -1,6 +1,7 @@
 import { conflict } from '../../../shared/contract/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { LaunchOptions } from './launch.ts';
+import { StepHistory } from './step-history.ts';
 import { RunSupervisor } from './supervisor.ts';
 
 interface LiveRun {
@@ -24,6 +25,8 @@ export function coordinatorFor(ctx: EngineContext): RunCoordinator {
  */
 export class RunCoordinator {
   private readonly live = new Map<number, LiveRun>();
+  /** Step losses of the runs trained here, for `runs.get` after a window reloads. */
+  readonly steps = new StepHistory();
   /** LR range tests have no run row; they get negative ids of their own. */
   private nextLrFind = -1;
 
@@ -49,7 +52,8 @@ export class RunCoordinator {
     const kind = opts.mode === 'lr-find' ? 'lr-find' : 'train';
     const live: LiveRun = { jobId: '', supervisor: null };
     live.jobId = this.ctx.jobs.start(kind, { runId: opts.runId, backbone: opts.config.backbone }, async (job) => {
-      live.supervisor = new RunSupervisor(project, this.ctx.events, id, opts, job);
+      const onStep = kind === 'train' ? this.steps.recorder(project.dir, id) : undefined;
+      live.supervisor = new RunSupervisor(project, this.ctx.events, id, opts, job, onStep);
       try {
         return await live.supervisor.run();
       } finally {

@@ -101,6 +101,11 @@ describe('runs: training through the trainer process', () => {
     expect(run.checkpoints.at(-1)).toMatchObject({ epoch: 8, path: `checkpoints/${runId}/epoch-008.safetensors` });
     expect(run.checkpoints.filter((c) => c.isBest)).toHaveLength(1);
     expect(events.filter((e) => e.phase === 'epoch-end').map((e) => e.metrics?.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Every step's loss, as the events said it, for a window that reloads mid-run (few enough to keep all).
+    const steps = events.filter((e) => e.phase === 'training' && e.steps > 0 && e.loss !== null);
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    expect(run.steps).toEqual(steps.map((e) => ({ x: e.epoch - 1 + e.step / e.steps, loss: e.loss, learningRates: e.learningRates, alpha: e.alpha })));
+    expect(run.steps?.at(-1)?.x).toBe(8);
   });
 
   it('plans the duration from the pace a finished run measured here, else from GFLOPs', async () => {

@@ -150,7 +150,8 @@ export function runHandlers(ctx: EngineContext): Implementation<RunHandlers> {
       schema: runId,
       run: ({ runId }) => {
         reconcile();
-        return runDetail(db(), runId, runs.jobOf(runId));
+        const steps = runs.steps.of(ctx.project().dir, runId);
+        return { ...runDetail(db(), runId, runs.jobOf(runId)), ...(steps ? { steps } : {}) };
       },
     },
     'runs.lrFind': {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { EngineError, cancelled } from '../../../shared/contract/errors.ts';
-import type { LrFindResult, RunMetricRow, RunProgress, RunSummary } from '../../../shared/domain/run.ts';
+import type { LrFindResult, RunMetricRow, RunProgress, RunStepPoint, RunSummary } from '../../../shared/domain/run.ts';
 import type { EpochMetrics, HostResult, TrainEvent } from '../../../shared/contract/model-host.ts';
 import type { EventBus } from '../events.ts';
 import { now } from '../db/database.ts';
@@ -32,6 +32,8 @@ export class RunSupervisor {
     private readonly runId: number,
     private readonly opts: LaunchOptions,
     private readonly job: JobContext,
+    /** Records each training step (the engine's step history); absent for LR range tests. */
+    private readonly onStep?: (p: RunStepPoint) => void,
   ) {
     this.train = opts.mode === 'train';
     this.progress = { runId, jobId: job.jobId, phase: 'starting', epoch: 0, epochs: opts.config.epochs, step: 0, steps: 0, loss: null, learningRates: {}, alpha: null, imagesPerSec: null, etaSeconds: null, metrics: null, backend: null };
@@ -136,6 +138,7 @@ export class RunSupervisor {
       ? `Epoch ${s.epoch + 1}/${m.epochs} · step ${s.step}/${s.stepsPerEpoch} · loss ${s.loss.toFixed(4)}`
       : `LR ${s.learningRates.lr?.toExponential(1)} · loss ${s.loss.toFixed(4)}`;
     this.job.progress(s.epoch * s.stepsPerEpoch + s.step, total, message, this.train ? 'Training' : 'Learning-rate range test');
+    this.onStep?.({ x: s.epoch + s.step / s.stepsPerEpoch, loss: s.loss, learningRates: s.learningRates, alpha: m.alpha });
     this.emit({ phase: 'training', epoch: s.epoch + 1, step: s.step, steps: s.stepsPerEpoch, loss: s.loss, learningRates: s.learningRates, alpha: m.alpha, imagesPerSec: s.imagesPerSec, etaSeconds: m.etaSeconds });
   }
 

@@ -57,13 +57,51 @@ describe('ImportView drop', () => {
     const form = screen.getByRole('button', { name: 'Start import' }).closest('form')!;
     const files = [new File(['x'], 'a.png'), new File(['y'], 'b.dcm')];
     await fireEvent.drop(form, { dataTransfer: { files } });
-    expect(onError.mock.calls[0][0].message).toMatch(/needs the desktop app/);
+    // Not an error: the drop target says what to do instead.
+    expect(onError).not.toHaveBeenCalled();
+    expect(screen.getByTestId('drop-hint').textContent).toContain(`use "Browse the server's folders…" or paste the folder's path`);
+    expect((screen.getByLabelText(/Files and folders/) as HTMLTextAreaElement).value).toBe('');
     vi.stubGlobal('labeltune', { pathForFile: (f: File) => `/scans/${f.name}` });
     window.labeltune = (globalThis as unknown as { labeltune: Window['labeltune'] }).labeltune;
     await fireEvent.drop(form, { dataTransfer: { files } });
     expect((screen.getByLabelText(/Files and folders/) as HTMLTextAreaElement).value).toBe('/scans/a.png\n/scans/b.dcm');
     delete window.labeltune;
     vi.unstubAllGlobals();
+  });
+});
+
+describe('ImportView folder pickers', () => {
+  it("browser mode: browses the server's folders and imports what was chosen", async () => {
+    const client = new FakeClient({
+      'system.browse': () => ({
+        dir: '/srv/xrays', parent: '/srv', home: '/root', otherFiles: 0, hidden: 0, images: [],
+        folders: [{ name: 'normal', path: '/srv/xrays/normal', images: 3, folders: 0 }],
+      }),
+      'import.start': () => ({ jobId: 'j2' }),
+      'job.get': () => job('running'),
+    });
+    render(ImportView, { client, info: projectInfo(), onError: vi.fn(), shell: null });
+    expect(screen.getByLabelText(/Files and folders/).previousElementSibling?.textContent).toContain('on the server');
+    expect(screen.queryByRole('button', { name: 'Add folder…' })).toBeNull();
+    await fireEvent.input(screen.getByLabelText(/Files and folders/), { target: { value: '/srv/other' } });
+    await fireEvent.click(screen.getByRole('button', { name: "Browse the server's folders…" }));
+    await fireEvent.click(await screen.findByLabelText('Select folder normal'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add 1 selected' }));
+    expect(screen.queryByTestId('path-browser')).toBeNull();
+    expect((screen.getByLabelText(/Files and folders/) as HTMLTextAreaElement).value).toBe('/srv/other\n/srv/xrays/normal');
+    await fireEvent.click(screen.getByRole('button', { name: 'Start import' }));
+    await vi.waitFor(() => expect(client.calls.find((c) => c.method === 'import.start')?.args).toMatchObject({ paths: ['/srv/other', '/srv/xrays/normal'] }));
+  });
+
+  it('desktop: adds the folder the system dialog picked, once', async () => {
+    const shell = { invoke: vi.fn(async () => ({ dir: '/Users/ana/scans' })), on: vi.fn(() => () => {}) };
+    render(ImportView, { client: new FakeClient({}), info: projectInfo(), onError: vi.fn(), shell: shell as never });
+    expect(screen.queryByRole('button', { name: "Browse the server's folders…" })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Add folder…' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add folder…' }));
+    await vi.waitFor(() => expect(shell.invoke).toHaveBeenCalledTimes(2));
+    expect(shell.invoke).toHaveBeenCalledWith('dialog.openFolder', { title: 'Import a folder' });
+    await vi.waitFor(() => expect((screen.getByLabelText(/Files and folders/) as HTMLTextAreaElement).value).toBe('/Users/ana/scans'));
   });
 });
 

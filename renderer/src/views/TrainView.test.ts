@@ -2,7 +2,8 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DoctorReport } from '../../../shared/contract/system.ts';
 import type { RunOptions } from '../../../shared/contract/runs.ts';
-import type { RunInfo, RunPlan } from '../../../shared/domain/run.ts';
+import type { RunConfig, RunDetail, RunInfo, RunMetricRow, RunPlan } from '../../../shared/domain/run.ts';
+import { Navigation } from '../lib/state/navigation.svelte.ts';
 import { EngineError } from '../../../shared/contract/errors.ts';
 import { FakeClient, projectInfo } from '../lib/testing/fake-client.ts';
 import { SHA, finishedJob, weightsEntry } from '../lib/testing/weights-fixtures.ts';
@@ -214,5 +215,66 @@ describe('TrainView: Train elsewhere…', () => {
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect((errors[0] as Error).message).toContain('result.json is missing');
     expect(screen.queryByTestId('job-imported')).toBeNull();
+  });
+});
+
+describe('TrainView after a reload', () => {
+  const config = {
+    backbone: 'resnet50', pretrained: false, strategy: 'gradual', epochs: 6, imageSize: 64, lr: 0.003, lrSearch: null, batchSize: 16,
+    augment: false, horizontalFlip: true, aux: null,
+  } as unknown as RunConfig;
+  const row = (epoch: number, trainLoss: number, valLoss: number): RunMetricRow => ({
+    epoch, trainLoss, valLoss, valAccuracy: 0.6, valAuc: 0.7, alpha: null, imagesPerSec: 30, learningRates: { head: 0.003 }, extra: {}, at: '',
+  });
+  const step = (x: number, loss: number) => ({ x, loss, learningRates: { head: 0.003 }, alpha: null });
+  const info = (over: Partial<RunInfo>) => ({ id: 5, name: 'r', status: 'running', backbone: 'resnet50', strategy: 'gradual', config, backend: 'cpu', summary: null, error: null, jobId: 'j5', ...over }) as RunInfo;
+
+  function reload(runs: RunInfo[], hash: string) {
+    const urls: string[] = [];
+    const nav = new Navigation({ location: { hash, pathname: '/', search: '' }, history: { replaceState: (_d, _u, url) => void urls.push(url) } });
+    const client = new FakeClient({
+      'runs.plan': plan,
+      'runs.list': () => runs,
+      'runs.get': ({ runId }) => ({ ...runs.find((r) => r.id === runId)!, metrics: [row(1, 0.75, 0.85)], checkpoints: [], steps: [step(0.5, 0.9), step(1, 0.8), step(1.5, 0.7)] }) as RunDetail,
+      'weights.list': () => [],
+      'system.doctor': () => doctor,
+    });
+    charts.length = 0;
+    render(TrainView, { client, info: projectInfo(), onError: (e) => { throw e; }, nav });
+    return { client, urls };
+  }
+  const lossChart = () => charts.map((c) => c.data).find((d) => d.length === 4 && (d[1] as unknown[]).length === 3);
+
+  it('follows the run under way: its settings in the form, its stored epochs and steps in the loss chart', async () => {
+    // The app has written the open project into the hash; the run followed joins it.
+    const { client, urls } = reload([info({ status: 'running' })], `#project=${encodeURIComponent('/data/chest-xray')}`);
+    await vi.waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('running'));
+    expect(screen.getByRole('heading', { name: /Run #5/ })).toBeTruthy();
+    await vi.waitFor(() => expect((screen.getByLabelText('Epochs') as HTMLInputElement).value).toBe('6'));
+    expect((screen.getByLabelText('Image size (px)') as HTMLInputElement).value).toBe('64');
+    expect((screen.getByLabelText(/^gradual:/) as HTMLInputElement).checked).toBe(true);
+    await vi.waitFor(() => expect(client.calls.filter((c) => c.method === 'runs.plan').at(-1)?.args).toEqual({
+      backbone: 'resnet50', strategy: 'gradual', epochs: 6, imageSize: 64, lr: 0.003, batchSize: 16, augment: false, horizontalFlip: true,
+    }));
+    await vi.waitFor(() => expect(lossChart()).toEqual([[0.5, 1, 1.5], [0.9, 0.8, 0.7], [null, 0.75, null], [null, 0.85, null]]));
+    expect(urls.at(-1)).toBe(`/#project=${encodeURIComponent('/data/chest-xray')}&run=5`);
+    // No progress event yet: the badge names the backend the run reported, not the one the doctor would pick (wasm).
+    await vi.waitFor(() => expect(screen.getByTestId('backend-badge').textContent).toContain('cpu'));
+  });
+
+  it('follows the finished run the window showed before the reload, and only in its own project', async () => {
+    const done = info({ id: 3, status: 'completed', jobId: null });
+    reload([done], `#project=${encodeURIComponent('/data/chest-xray')}&view=train&run=3`);
+    await vi.waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('completed'));
+    expect(screen.getByRole('heading', { name: /Run #3/ })).toBeTruthy();
+    await vi.waitFor(() => expect((screen.getByLabelText('Epochs') as HTMLInputElement).value).toBe('6'));
+    await vi.waitFor(() => expect(lossChart()?.[0]).toEqual([0.5, 1, 1.5]));
+    cleanup();
+
+    const other = reload([done], `#project=${encodeURIComponent('/data/other')}&view=train&run=3`);
+    await vi.waitFor(() => expect(other.client.calls.some((c) => c.method === 'runs.plan')).toBe(true));
+    expect(screen.queryByTestId('run-monitor')).toBeNull();
+    expect((screen.getByLabelText('Epochs') as HTMLInputElement).value).toBe('10');
+    expect(other.client.calls.some((c) => c.method === 'runs.get')).toBe(false);
   });
 });

@@ -61,3 +61,40 @@ export function wholeTicks(min: number, max: number, maxTicks: number): number[]
   for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
   return ticks;
 }
+
+/** The smallest step of 1, 2 or 5 × 10^k whose multiples in [min, max] are at most `maxTicks`. */
+export function niceStep(min: number, max: number, maxTicks: number): number {
+  const count = (step: number) => Math.floor(max / step + 1e-9) - Math.ceil(min / step - 1e-9) + 1;
+  let magnitude = 10 ** Math.floor(Math.log10((max - min) / Math.max(1, maxTicks)));
+  for (;;) {
+    for (const m of [1, 2, 5]) if (count(m * magnitude) <= Math.max(1, maxTicks)) return m * magnitude;
+    magnitude *= 10;
+  }
+}
+
+/** Decimals a 1-2-5 step needs to be written exactly: 0.005 needs 3, 20 needs none. */
+export function stepDecimals(step: number): number {
+  return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+}
+
+/**
+ * Ticks for a value axis: multiples of a 1-2-5 step, at most `maxTicks`. uPlot's own labels keep
+ * three decimals, so a validation loss between 1.0951 and 1.0956 read "1.095" six times.
+ */
+export function niceTicks(min: number, max: number, maxTicks: number): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  if (max === min) return [min];
+  const step = niceStep(min, max, maxTicks);
+  const decimals = stepDecimals(step);
+  const ticks: number[] = [];
+  const last = Math.floor(max / step + 1e-9);
+  for (let k = Math.ceil(min / step - 1e-9); k <= last; k++) ticks.push(Number((k * step).toFixed(decimals)));
+  return ticks;
+}
+
+/** Labels for ticks from `niceTicks`: as many decimals as their step needs, so neighbours always differ. */
+export function tickLabels(ticks: number[]): string[] {
+  if (ticks.length < 2) return ticks.map(String);
+  const decimals = stepDecimals(Math.abs(ticks[1] - ticks[0]));
+  return ticks.map((t) => t.toFixed(decimals));
+}

@@ -8,6 +8,8 @@ export class ProjectState {
   info = $state<ProjectInfo | null>(null);
   recent = $state<RecentProject[]>([]);
   busy = $state(false);
+  /** Set once the engine has answered which project is open (null before could mean either). */
+  loaded = $state(false);
   readonly isOpen = $derived(this.info !== null);
   /** Bumped by every change we learn of, so a slow `project.info` answer cannot overwrite a newer one. */
   private version = 0;
@@ -15,6 +17,8 @@ export class ProjectState {
   constructor(
     private readonly client: EngineClient,
     private readonly onError: (e: unknown) => void,
+    /** The project the window showed before a reload: opened again if the engine has none open. */
+    private resumeDir: string | null = null,
   ) {}
 
   /** Subscribe to changes and load the current state; returns the unsubscribe function. */
@@ -53,6 +57,10 @@ export class ProjectState {
         if (version === this.version) this.info = null;
       } else this.onError(e);
     }
+    const resume = this.resumeDir;
+    this.resumeDir = null;
+    if (resume && !this.info && version === this.version) await this.open(resume);
+    this.loaded = true;
     await this.loadRecent();
   }
 

@@ -4,6 +4,40 @@ import { FakeClient, countsMoved, projectInfo } from '../testing/fake-client.ts'
 import { ProjectState } from './project.svelte.ts';
 
 describe('ProjectState', () => {
+  it('after a reload opens the project the window showed when the engine has none open, once', async () => {
+    let open: string | null = null;
+    const client = new FakeClient({
+      'project.info': () => {
+        if (!open) throw notFound('No project is open.');
+        return projectInfo({ dir: open });
+      },
+      'project.open': ({ dir }) => projectInfo({ dir: (open = dir) }),
+      'project.recent': () => [],
+    });
+    const state = new ProjectState(client, (e) => {
+      throw e;
+    }, '/data/wrists');
+    expect(state.loaded).toBe(false);
+    await state.refresh();
+    expect([state.loaded, state.info?.dir]).toEqual([true, '/data/wrists']);
+    // Closed since: a later refresh (a reconnect) does not reopen it.
+    open = null;
+    state.info = null;
+    await state.refresh();
+    expect(state.info).toBeNull();
+    expect(client.calls.filter((c) => c.method === 'project.open')).toEqual([{ method: 'project.open', args: { dir: '/data/wrists' } }]);
+  });
+
+  it('leaves the engine\'s open project alone when the window showed another one', async () => {
+    const client = new FakeClient({ 'project.info': () => projectInfo({ dir: '/data/opened-elsewhere' }), 'project.recent': () => [] });
+    const state = new ProjectState(client, (e) => {
+      throw e;
+    }, '/data/wrists');
+    await state.refresh();
+    expect(state.info?.dir).toBe('/data/opened-elsewhere');
+    expect(client.calls.map((c) => c.method)).toEqual(['project.info', 'project.recent']);
+  });
+
   it('a project.changed event that arrives while project.info is pending wins over the stale answer', async () => {
     let answer: (v: never) => void = () => {};
     const client = new FakeClient({

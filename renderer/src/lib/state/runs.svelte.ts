@@ -1,6 +1,6 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { StartArgs } from '../../../../shared/contract/runs.ts';
-import type { RunDetail, RunInfo, RunMetricRow, RunProgress, RunSummary } from '../../../../shared/domain/run.ts';
+import type { RunDetail, RunInfo, RunMetricRow, RunProgress, RunStepPoint, RunSummary } from '../../../../shared/domain/run.ts';
 import { alignSeries, type ChartData } from '../../components/charts/chart-data.ts';
 import { runLabel } from '../../components/runs/run-format.ts';
 
@@ -34,9 +34,14 @@ export class LiveRun {
     public jobId: string,
   ) {}
 
-  /** Epoch rows a run already has (when the view opens on a run that is under way). */
-  seed(rows: RunMetricRow[]): void {
-    for (const m of rows) this.points.push({ x: m.epoch, stepLoss: null, learningRates: m.learningRates, alpha: m.alpha, metrics: m });
+  /** The epoch rows and step losses a run already has (the view opens, or the window reloads, on it). */
+  seed(rows: RunMetricRow[], steps: RunStepPoint[] = []): void {
+    const points: LivePoint[] = [
+      ...steps.map((s) => ({ x: s.x, stepLoss: s.loss, learningRates: s.learningRates, alpha: s.alpha, metrics: null })),
+      ...rows.map((m) => ({ x: m.epoch, stepLoss: null, learningRates: m.learningRates, alpha: m.alpha, metrics: m })),
+    ];
+    // Events that arrived while runs.get was on its way come after: keep the timeline in order.
+    this.points = [...points, ...this.points].sort((a, b) => a.x - b.x);
   }
 
   apply(p: RunProgress): void {
@@ -115,16 +120,22 @@ export class RunsState {
     });
   }
 
-  /** Follow a run that is already training or paused (the view was opened, or reopened, mid-run). */
-  async followActive(): Promise<void> {
+  /**
+   * Follow a run that is already training or paused (the view was opened, or the window reloaded,
+   * mid-run), else the run the window followed before it reloaded; its charts start from what the
+   * engine stored. Returns the run followed.
+   */
+  async followActive(remembered: number | null = null): Promise<RunInfo | null> {
     await this.load();
     const active = this.runs.find((r) => r.status === 'running' || r.status === 'paused' || r.status === 'queued');
-    if (!active || this.live) return;
-    const live = new LiveRun(active.id, active.jobId ?? '');
-    live.status = active.status;
+    const run = active ?? this.runs.find((r) => r.id === remembered);
+    if (!run || this.live) return null;
+    const live = new LiveRun(run.id, run.jobId ?? '');
+    Object.assign(live, { status: run.status, summary: run.summary, error: run.error });
     this.live = live;
-    const detail = await this.detail(active.id);
-    if (detail) live.seed(detail.metrics);
+    const detail = await this.detail(run.id);
+    if (detail) live.seed(detail.metrics, detail.steps);
+    return run;
   }
 
   /** Start a run: a plan of `runs.plan` (its planId), or options. */

@@ -1,6 +1,6 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
 import type { RunOptions } from '../../../../shared/contract/runs.ts';
-import type { AlphaScheduleName, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
+import type { AlphaScheduleName, RunConfig, RunPlan, StrategyChoice } from '../../../../shared/domain/run.ts';
 
 /** What the Train form edits; null means "let the engine choose" (it says what it chose in the plan). */
 export interface TrainChoices {
@@ -41,6 +41,27 @@ export function toRunOptions(c: TrainChoices): RunOptions {
   if (c.auxSchedule !== 'off') o.auxSchedule = c.auxSchedule;
   if (c.auxSchedule !== 'off' && c.auxAlpha !== null) o.auxAlpha = c.auxAlpha;
   return o;
+}
+
+/**
+ * The form as a run was trained: shown again after a reload while it runs (or for the run the
+ * window followed), instead of the defaults. A rate the LR range test found stays the engine's
+ * choice, so planning these choices again tests again.
+ */
+export function choicesFromConfig(c: RunConfig): TrainChoices {
+  return {
+    backbone: c.backbone,
+    pretrained: c.pretrained,
+    strategy: c.strategy,
+    epochs: c.epochs,
+    imageSize: c.imageSize,
+    lr: c.lrSearch ? null : c.lr,
+    batchSize: c.batchSize,
+    augment: c.augment,
+    horizontalFlip: c.horizontalFlip,
+    auxSchedule: c.aux?.schedule ?? 'off',
+    auxAlpha: c.aux ? c.aux.alpha : null,
+  };
 }
 
 /**
