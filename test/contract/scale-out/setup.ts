@@ -92,6 +92,7 @@ export class PythonChecks {
 
   private ask(code: string, cwd: string): Promise<string> {
     return new Promise((resolve, reject) => {
+      if (this.proc.exitCode !== null) return reject(new Error(`python exited (${this.proc.exitCode}): ${this.stderr}`));
       const onExit = (status: number | null) => reject(new Error(`python exited (${status}): ${this.stderr}`));
       this.proc.once('exit', onExit);
       this.waiting = (line) => {
