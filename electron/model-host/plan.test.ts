@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PaceRecord } from '../../shared/contract/model-host.ts';
 import type { RunConfig } from '../../shared/domain/run.ts';
-import { paceLookup } from './plan.ts';
+import { paceLookup, plannedBatchSize } from './plan.ts';
 
 describe('paceLookup', () => {
   const config = { backbone: 'resnet18', strategy: 'linear', imageSize: 64 } as RunConfig;
@@ -19,5 +19,15 @@ describe('paceLookup', () => {
     expect(lookup('cpu')).toEqual({ runId: 5, imagesPerSec: 3 });
     expect(lookup('tfjs-node')).toBeNull();
     expect(paceLookup(config, [])('wasm')).toBeNull();
+  });
+});
+
+describe('plannedBatchSize', () => {
+  it("gives the largest power of two up to 16 whose full step fits the rung's memory (wasm's 3.5 GB: 2 images of ResNet-50 or ViT-S at 224 px)", () => {
+    const at224 = (rung: 'wasm' | 'tfjs-node-gpu') => ['resnet18', 'resnet50', 'vit_small_patch16_224'].map((arch) => plannedBatchSize(arch, 'full', 224, rung));
+    expect(at224('wasm')).toEqual([8, 2, 2]);
+    expect(at224('tfjs-node-gpu')).toEqual([16, 4, 4]);
+    // top does not keep the body's activations for a backward pass, so the whole default batch fits.
+    expect(plannedBatchSize('resnet50', 'top', 224, 'wasm')).toBe(16);
   });
 });

@@ -114,6 +114,11 @@ function fittingBatch(opts: RunOptions, strategy: StrategyName, size: number, ru
   return fits;
 }
 
+/** The batch a run of `backbone` with `strategy` at `size` px gets on `rung` when the user sets none (what `npm run bench gpu` trains at). */
+export function plannedBatchSize(backbone: string, strategy: StrategyName, size: number, rung: BackendRung): number {
+  return fittingBatch({ backbone }, strategy, size, rung);
+}
+
 function defaultImageSize(backbone: string): number {
   return architectureConfig(backbone).inputSize;
 }

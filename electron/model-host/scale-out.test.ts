@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../shared/domain/run.ts';
 import { jobExport, jobImport } from './scale-out.ts';
 
-// The round trip through train.py (weights, schedule, conversion back) is test/contract/scale-out.test.ts.
+// The round trip through train.py (weights, schedule, conversion back) is test/contract/scale-out/.
 describe('jobExport and jobImport refuse before writing anything', () => {
   const dirs: string[] = [];
   const scratch = () => {

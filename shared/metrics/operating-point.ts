@@ -1,19 +1,13 @@
+import type { OperatingPointFigures } from '../domain/evaluation.ts';
 import { assertFiniteScores } from './finite.ts';
-import { wilsonInterval, type Interval } from './intervals.ts';
+import { wilsonInterval } from './intervals.ts';
 import { rocCurve } from './roc.ts';
 
-export interface OperatingPoint {
+/** The figures an evaluation reports for a split, at a threshold (which split, and its size, are the caller's). */
+export type OperatingPoint = Omit<OperatingPointFigures, 'split' | 'images'> & {
   /** Predict positive when score >= threshold. */
   threshold: number;
-  sensitivity: number;
-  specificity: number;
-  sensitivityInterval: Interval;
-  specificityInterval: Interval;
-  truePositives: number;
-  falseNegatives: number;
-  trueNegatives: number;
-  falsePositives: number;
-}
+};
 
 /** Sensitivity and specificity (with 95% Wilson intervals) when predicting positive at score >= threshold. */
 export function operatingPoint(yTrue: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): OperatingPoint {

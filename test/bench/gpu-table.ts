@@ -10,10 +10,12 @@ export const GPU_BENCH_MODES = ['train', 'infer'] as const;
 export type GpuBenchMode = (typeof GPU_BENCH_MODES)[number];
 
 /**
- * A measured cell, or why it has no figure ("over budget", "rung unavailable", ...). `warmUpOnly`:
- * no timed step fitted, so the figure is the warm-up step's (compilation included): a lower bound.
+ * A measured cell, or why it has no figure ("over budget", "rung unavailable", ...). `batch`: images
+ * per step (the plan's training batch for that rung and model, the app's inference batch); img/s is
+ * per image, so cells of different batches compare. `warmUpOnly`: no timed step fitted, so the
+ * figure is the warm-up step's (compilation included): a lower bound.
  */
-export type Cell = { imagesPerSecond: number; steps: number; warmUpOnly?: boolean } | { na: string };
+export type Cell = { imagesPerSecond: number; batch: number; steps: number; warmUpOnly?: boolean } | { na: string };
 
 /** One column of the table: a TF.js rung or PyTorch, with the cells it measured by "arch/mode". */
 export interface Column {
@@ -42,8 +44,8 @@ export function cellText(c: Cell | undefined): string {
   if (!c) return 'n/a: over budget';
   if ('na' in c) return `n/a: ${c.na}`;
   const digits = c.imagesPerSecond >= 100 ? 0 : c.imagesPerSecond >= 10 ? 1 : 2;
-  if (c.warmUpOnly) return `≥ ${c.imagesPerSecond.toFixed(digits)} (warm-up only)`;
-  return `${c.imagesPerSecond.toFixed(digits)} (${c.steps} step${c.steps === 1 ? '' : 's'})`;
+  if (c.warmUpOnly) return `≥ ${c.imagesPerSecond.toFixed(digits)} (batch ${c.batch}, warm-up only)`;
+  return `${c.imagesPerSecond.toFixed(digits)} (batch ${c.batch}, ${c.steps} step${c.steps === 1 ? '' : 's'})`;
 }
 
 /** "2.50x": how many times faster `a` is than `reference`; "-" when either has no timed figure. */

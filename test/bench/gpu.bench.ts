@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inferenceBatchSize } from '../../electron/model-host/inference.ts';
+import { plannedBatchSize } from '../../electron/model-host/plan.ts';
 import { type Cell, childBudgetSeconds, type Column, formatGpuTable, GPU_BENCH_ARCHS, type GpuBenchArch, type GpuBenchMode, referenceColumn } from './gpu-table.ts';
 import { torchCudaBlocker, torchThroughput } from './torch-reference.ts';
 
@@ -14,8 +15,10 @@ import { torchCudaBlocker, torchThroughput } from './torch-reference.ts';
  * ratios to PyTorch CUDA (else wasm), written to test-results/bench/gpu.md. Unattended in under 8
  * minutes: LABELTUNE_BENCH_GPU_SECONDS (default 420) is shared between the children as they run,
  * and a cell that cannot fit reads "n/a: over budget". LABELTUNE_BENCH_GPU_WINDOW (seconds timed per
- * cell after one warm-up step, default 4), LABELTUNE_BENCH_GPU_TRAIN_BATCH (default 8; inference
- * uses the app's batch). With no Vulkan driver set, SwiftShader's (Debian's chromium) is used when
+ * cell after one warm-up step, default 4), LABELTUNE_BENCH_GPU_TRAIN_BATCH (default: the batch the
+ * app's plan gives a `full` run on that rung, so a cell measures what a user's run would do, e.g. 2
+ * images of ResNet-50 on wasm; inference uses the app's batch). Each cell shows its batch; img/s is
+ * per image, so the ratios compare. With no Vulkan driver set, SwiftShader's (Debian's chromium) is used when
  * present, and its column is labelled as a software adapter.
  */
 
@@ -32,7 +35,7 @@ type WorkerLine =
   | { type: 'phase'; mode: GpuBenchMode; phase: string }
   | ({ type: 'cell'; mode: GpuBenchMode } & Cell);
 
-const cellOf = (l: Cell): Cell => ('na' in l ? { na: l.na } : { imagesPerSecond: l.imagesPerSecond, steps: l.steps, ...(l.warmUpOnly ? { warmUpOnly: true } : {}) });
+const cellOf = (l: Cell): Cell => ('na' in l ? { na: l.na } : { imagesPerSecond: l.imagesPerSecond, batch: l.batch, steps: l.steps, ...(l.warmUpOnly ? { warmUpOnly: true } : {}) });
 
 /** Runs one worker for at most `seconds`, returning the JSON lines it printed before it ended or was killed. */
 function runWorker(args: string[], seconds: number, env: NodeJS.ProcessEnv): Promise<{ lines: WorkerLine[]; killed: boolean; stderr: string }> {
@@ -64,10 +67,19 @@ function workerEnv(): { env: NodeJS.ProcessEnv; note: string } {
   return { env: { ...env, VK_ICD_FILENAMES: SWIFTSHADER_ICD }, note: `no Vulkan driver set: using SwiftShader (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})` };
 }
 
+/** LABELTUNE_BENCH_GPU_TRAIN_BATCH when set, else the plan's. */
+function trainBatchSetting(): number | 'plan' {
+  const set = process.env.LABELTUNE_BENCH_GPU_TRAIN_BATCH;
+  return set ? Number(set) : 'plan';
+}
+
+const trainBatchText = (plan: Plan) => (plan.trainBatch === 'plan' ? "the plan's for a `full` run on each rung" : String(plan.trainBatch));
+
 interface Plan {
   end: number;
   window: number;
-  trainBatch: number;
+  /** A fixed train batch, or `plan`: the plan's for each rung and model. */
+  trainBatch: number | 'plan';
   env: NodeJS.ProcessEnv;
 }
 
@@ -107,8 +119,9 @@ function measureTorch(plan: Plan, seconds: number): Column {
     col.unavailable = blocker;
     return col;
   }
+  // PyTorch on CUDA trains at the batch the plan gives the CUDA rung (tfjs-node-gpu).
   const jobs = GPU_BENCH_ARCHS.flatMap((arch) => [
-    { kind: 'train' as const, arch, size: 224, batch: plan.trainBatch, iterations: 20, classes: 1000, strategy: 'full' as const, device: 'cuda' as const },
+    { kind: 'train' as const, arch, size: 224, batch: plan.trainBatch === 'plan' ? plannedBatchSize(arch, 'full', 224, 'tfjs-node-gpu') : plan.trainBatch, iterations: 20, classes: 1000, strategy: 'full' as const, device: 'cuda' as const },
     { kind: 'forward' as const, arch, size: 224, batch: inferenceBatchSize(224), iterations: 20, classes: 1000, device: 'cuda' as const },
   ]);
   const r = torchThroughput(jobs, cpus().length, seconds * 1000);
@@ -116,15 +129,15 @@ function measureTorch(plan: Plan, seconds: number): Column {
     col.unavailable = r;
     return col;
   }
-  jobs.forEach((j, i) => (col.cells[`${j.arch as GpuBenchArch}/${j.kind === 'train' ? 'train' : 'infer'}`] = { imagesPerSecond: r.imagesPerSecond[i], steps: j.iterations }));
+  jobs.forEach((j, i) => (col.cells[`${j.arch as GpuBenchArch}/${j.kind === 'train' ? 'train' : 'infer'}`] = { imagesPerSecond: r.imagesPerSecond[i], batch: j.batch, steps: j.iterations }));
   return col;
 }
 
 export async function gpuThroughput(): Promise<Column[]> {
   const t0 = performance.now();
   const { env, note } = workerEnv();
-  const plan: Plan = { end: t0 + num('LABELTUNE_BENCH_GPU_SECONDS', 420) * 1000, window: num('LABELTUNE_BENCH_GPU_WINDOW', 4), trainBatch: num('LABELTUNE_BENCH_GPU_TRAIN_BATCH', 8), env };
-  console.log(`   ${note}; 224 px, train batch ${plan.trainBatch}, inference batch ${inferenceBatchSize(224)}, ${plan.window} s per cell after 1 warm-up step`);
+  const plan: Plan = { end: t0 + num('LABELTUNE_BENCH_GPU_SECONDS', 420) * 1000, window: num('LABELTUNE_BENCH_GPU_WINDOW', 4), trainBatch: trainBatchSetting(), env };
+  console.log(`   ${note}; 224 px, train batch ${trainBatchText(plan)}, inference batch ${inferenceBatchSize(224)}, ${plan.window} s per cell after 1 warm-up step`);
   let left = RUNGS.length * GPU_BENCH_ARCHS.length + GPU_BENCH_ARCHS.length;
   const torch = measureTorch(plan, Math.floor(childBudgetSeconds((plan.end - performance.now()) / 1000, left) * GPU_BENCH_ARCHS.length));
   left -= GPU_BENCH_ARCHS.length;
@@ -139,7 +152,7 @@ export async function gpuThroughput(): Promise<Column[]> {
   const table = formatGpuTable(columns, referenceColumn(columns, ['PyTorch CUDA', 'wasm']));
   const total = ((performance.now() - t0) / 1000).toFixed(0);
   const doc = `# npm run bench gpu\n\n${new Date().toISOString()}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${note}.\n` +
-    `img/s at 224 px, train batch ${plan.trainBatch}, inference batch ${inferenceBatchSize(224)}; (N steps) = timed steps after one warm-up, ≥ = only the warm-up step fitted (compilation included); ${total} s in all.\n\n${table}\n`;
+    `img/s (per image) at 224 px, train batch ${trainBatchText(plan)}, inference batch ${inferenceBatchSize(224)}, each cell's batch beside it; (N steps) = timed steps after one warm-up, ≥ = only the warm-up step fitted (compilation included); ${total} s in all.\n\n${table}\n`;
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, doc);
   console.log(`\n${table}\n\n   written to ${OUT}`);

@@ -7,8 +7,8 @@ import type { StoredEvaluation } from './store.ts';
 const splitName = (s: EvalSplit) => (s === 'test' ? 'test' : 'validation');
 
 function figures(split: EvalSplit, y: number[], scores: number[], threshold: number): OperatingPointFigures {
-  const { sensitivity, specificity, sensitivityInterval, specificityInterval, truePositives, falseNegatives, trueNegatives, falsePositives } = operatingPoint(y, scores, threshold);
-  return { split, images: y.length, sensitivity, specificity, sensitivityInterval, specificityInterval, truePositives, falseNegatives, trueNegatives, falsePositives };
+  const { threshold: _, ...point } = operatingPoint(y, scores, threshold);
+  return { split, images: y.length, ...point };
 }
 
 /** One class as a binary problem: 1 where the image carries class k. */
