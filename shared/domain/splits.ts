@@ -20,9 +20,24 @@ export interface SplitPart {
 }
 
 /** Per-split counts: what `splits.create` did, or what `splits.report` finds now. */
+/** A split placed image by image by a file (a label CSV's split column) rather than by splits.create's ratios. */
+export interface FileSplit {
+  kind: 'file';
+  /** The file's name, e.g. "labels.csv". */
+  file: string;
+  /** When the file's splits were applied. */
+  at: string;
+  /** Images the file placed (or found already where it said). */
+  images: number;
+  /** Groups (patients) whose included images are in more than one split now. */
+  leakingGroups: number;
+}
+
 export interface SplitReport {
   /** The settings of the last `splits.create` (null when the splits were never created). */
   settings: SplitSettings | null;
+  /** Set when the current split came from a file (applied after any splits.create); null otherwise. */
+  fromFile: FileSplit | null;
   locked: boolean;
   parts: Record<SplitName, SplitPart>;
   /** Achieved fraction of assigned images per split. */

@@ -2,7 +2,7 @@ import type { ParityCheck } from '../../../shared/domain/export.ts';
 import { accuracyName } from '../../../shared/metric-names.ts';
 import type { RunDetail } from '../../../shared/domain/run.ts';
 import type { Database } from '../db/database.ts';
-import { SPLIT_NAMES, type SplitName } from '../../../shared/domain/splits.ts';
+import { type FileSplit, SPLIT_NAMES, type SplitName } from '../../../shared/domain/splits.ts';
 import { splitReport } from '../splits/store.ts';
 import { FROM_SCRATCH_WARNING } from '../../../shared/domain/run.ts';
 
@@ -20,6 +20,11 @@ export interface DataSummary {
   excluded: number;
 }
 
+/** A split a file placed image by image keeps its groups where the file put them. */
+function fileSplitPolicy(f: FileSplit): string {
+  return `placed image by image by ${f.file}${f.leakingGroups > 0 ? `; ${f.leakingGroups} group(s) span two splits` : ': no group spans two splits'}`;
+}
+
 export function dataSummary(db: Database, classes: string[]): DataSummary {
   // The Splits view's report, so the card and the view never disagree on a count.
   const report = splitReport(db);
@@ -34,7 +39,7 @@ export function dataSummary(db: Database, classes: string[]): DataSummary {
     perSplit,
     groups: SPLIT_NAMES.reduce((n, s) => n + groupsPerSplit[s], 0),
     groupsPerSplit,
-    groupPolicy: groupBy === 'patient' ? 'grouped by patient / lot: no group spans two splits' : groupBy === 'none' ? 'not grouped' : 'unknown',
+    groupPolicy: report.fromFile ? fileSplitPolicy(report.fromFile) : groupBy === 'patient' ? 'grouped by patient / lot: no group spans two splits' : groupBy === 'none' ? 'not grouped' : 'unknown',
     duplicatesExcluded: db.prepare('SELECT count(*) FROM images WHERE duplicate_of IS NOT NULL').pluck().get() as number,
     excluded: report.excluded,
   };

@@ -12,6 +12,24 @@ export interface PendingChange {
   taskId: number;
   old: number[];
   new: number[];
+  /** Who wrote the classes of `new` that come back (an undo): each keeps its own source and run. */
+  origins?: Map<number, LabelOrigin>;
+}
+
+/** Who wrote a label: a person, an import, or a model's accepted guess of one run. */
+export interface LabelOrigin {
+  source: LabelSource;
+  runId: number | null;
+}
+
+/** label_events.old_origin: the origin of each class an image held before the event, or null when it held none. */
+export function encodeOrigins(rows: { class_id: number; source: LabelSource; run_id: number | null }[]): string | null {
+  return rows.length === 0 ? null : JSON.stringify(Object.fromEntries(rows.map((r) => [r.class_id, [r.source, r.run_id]])));
+}
+
+export function decodeOrigins(json: string | null): Map<number, LabelOrigin> {
+  const parsed = json === null ? {} : (JSON.parse(json) as Record<string, [LabelSource, number | null]>);
+  return new Map(Object.entries(parsed).map(([id, [source, runId]]) => [Number(id), { source, runId }]));
 }
 
 export const sortedUnique = (ids: Iterable<number>): number[] => [...new Set(ids)].sort((a, b) => a - b);
@@ -38,7 +56,8 @@ export function requireImages(db: Database, imageIds: number[]): void {
 
 /**
  * Write label changes and their audit events in the caller's transaction: one label_events row per
- * changed image, all sharing `batchId`. `runId` names the run whose guess a model label is.
+ * changed image, all sharing `batchId`. `runId` names the run whose guess a model label is. Each
+ * event records who wrote the labels it replaces (old_origin), which is what undo gives back.
  */
 export function writeChanges(
   db: Database,
@@ -51,20 +70,40 @@ export function writeChanges(
   const at = now();
   const del = db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ? AND class_id = ?');
   const ins = db.prepare('INSERT INTO labels (image_id, task_id, class_id, source, updated_at, run_id) VALUES (?, ?, ?, ?, ?, ?)');
+  const origins = db.prepare('SELECT class_id, source, run_id FROM labels WHERE image_id = ? AND task_id = ? ORDER BY class_id');
   const event = db.prepare(
-    'INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id, run_id, old_origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   for (const c of changes) {
+    const oldOrigin = c.old.length === 0 ? null : encodeOrigins(origins.all(c.imageId, c.taskId) as Parameters<typeof encodeOrigins>[0]);
+    let eventRun = runId;
     for (const id of c.old) if (!c.new.includes(id)) del.run(c.imageId, c.taskId, id);
-    for (const id of c.new) if (!c.old.includes(id)) ins.run(c.imageId, c.taskId, id, labelSource, at, runId);
-    event.run(at, c.imageId, c.taskId, JSON.stringify(c.old), JSON.stringify(c.new), eventSource, batchId, runId);
+    for (const id of c.new) {
+      if (c.old.includes(id)) continue;
+      const origin = c.origins?.get(id) ?? { source: labelSource, runId };
+      ins.run(c.imageId, c.taskId, id, origin.source, at, origin.runId);
+      // An undo that brings a model label back names its run in the audit log, as a redo does.
+      if (origin.source === 'model') eventRun ??= origin.runId;
+    }
+    event.run(at, c.imageId, c.taskId, JSON.stringify(c.old), JSON.stringify(c.new), eventSource, batchId, eventRun, oldOrigin);
   }
 }
 
-/** With `model`, the new classes are a model's guess (of that run), so tiles can mark them. */
+/**
+ * With `model`, the new classes are a model's guess (of that run), so tiles can mark them; without
+ * it, a change whose classes come back as a model's (an undo) is marked with that run.
+ */
 export function toLabelChange(batchId: string | null, changes: PendingChange[], skipped: number[] = [], model?: { runId: number | null }): LabelChange {
-  const changed: ImageLabels[] = changes.map((c) => ({ imageId: c.imageId, taskId: c.taskId, classIds: c.new, ...(model && c.new.length > 0 ? { model } : {}) }));
+  const changed: ImageLabels[] = changes.map((c) => {
+    const marker = model ?? restoredModel(c);
+    return { imageId: c.imageId, taskId: c.taskId, classIds: c.new, ...(marker && c.new.length > 0 ? { model: marker } : {}) };
+  });
   return { batchId: changes.length > 0 ? batchId : null, changed, skipped };
+}
+
+function restoredModel(c: PendingChange): { runId: number | null } | undefined {
+  const origin = c.new.map((id) => c.origins?.get(id)).find((o) => o?.source === 'model');
+  return origin ? { runId: origin.runId } : undefined;
 }
 
 /** The classes an image ends up with under one set mode. */

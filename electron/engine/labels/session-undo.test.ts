@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { pattern, rawPng } from '../../imaging/testing/fixtures.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { seedImages } from '../testing/seed-images.ts';
+import { setLabels } from './label-store.ts';
 
 /** Issue 14, point 2: undo per window or tab, naming what it takes back; the audit log keeps everything. */
 let t: TestEngine;
@@ -125,6 +126,59 @@ describe('undo per session', () => {
         { imageId: ids[3], taskId: task, classIds: [] },
         { imageId: ids[4], taskId: task, classIds: [] },
       ],
+    ]);
+  });
+
+  it("undoing a person's correction of an accepted model guess brings back that run's model label, and redo the correction", async () => {
+    const runId = Number(
+      db.prepare(`INSERT INTO runs (name, status, backbone, strategy, config, created_at) VALUES ('r1', 'completed', 'resnet18', 'top', '{}', 'x')`).run().lastInsertRowid,
+    );
+    const other = Number(
+      db.prepare(`INSERT INTO runs (name, status, backbone, strategy, config, created_at) VALUES ('r2', 'completed', 'resnet18', 'top', '{}', 'x')`).run().lastInsertRowid,
+    );
+    // Run 1 guessed "opacity" for image 0, run 2 "normal" for image 1, both accepted in tab A (as predict.accept writes them).
+    setLabels(db, { imageIds: [ids[0]], taskRole: 'main', classIds: [b], mode: 'replace', source: 'model', runId, session: 'tab-A' });
+    setLabels(db, { imageIds: [ids[1]], taskRole: 'main', classIds: [a], mode: 'replace', source: 'model', runId: other, session: 'tab-A' });
+    const row = (imageId: number) => db.prepare('SELECT class_id, source, run_id FROM labels WHERE image_id = ?').all(imageId);
+    await client.invoke('labels.set', { imageIds: [ids[0], ids[1]], classIds: [b], session: 'tab-A' });
+    expect([row(ids[0]), row(ids[1])]).toEqual([
+      [{ class_id: b, source: 'model', run_id: runId }],
+      [{ class_id: b, source: 'human', run_id: null }],
+    ]);
+    await client.invoke('labels.set', { imageIds: [ids[0]], classIds: [a], session: 'tab-A' });
+    expect(row(ids[0])).toEqual([{ class_id: a, source: 'human', run_id: null }]);
+
+    const undo = await client.invoke('labels.undo', { session: 'tab-A' });
+    expect(row(ids[0])).toEqual([{ class_id: b, source: 'model', run_id: runId }]);
+    expect(undo.changed).toEqual([{ imageId: ids[0], taskId: expect.any(Number), classIds: [b], model: { runId } }]);
+    // The first correction changed image 1 only (image 0 held "opacity" already): undo gives it back as run 2's guess.
+    await client.invoke('labels.undo', { session: 'tab-A' });
+    expect(row(ids[1])).toEqual([{ class_id: a, source: 'model', run_id: other }]);
+    expect(row(ids[0])).toEqual([{ class_id: b, source: 'model', run_id: runId }]);
+
+    // Redo brings the corrections back as the person's.
+    await client.invoke('labels.redo', { session: 'tab-A' });
+    expect(row(ids[1])).toEqual([{ class_id: b, source: 'human', run_id: null }]);
+    const redo = await client.invoke('labels.redo', { session: 'tab-A' });
+    expect(redo.changed).toEqual([{ imageId: ids[0], taskId: expect.any(Number), classIds: [a] }]);
+    expect(row(ids[0])).toEqual([{ class_id: a, source: 'human', run_id: null }]);
+
+    // The audit log: each event knows what it replaced; the undo names the run it gave back.
+    const events = db
+      .prepare('SELECT source, run_id AS runId, old_value AS old, new_value AS new, old_origin AS origin FROM label_events WHERE image_id = ? ORDER BY id')
+      .all(ids[1]);
+    expect(events).toEqual([
+      { source: 'model', runId: other, old: '[]', new: `[${a}]`, origin: null },
+      { source: 'human', runId: null, old: `[${a}]`, new: `[${b}]`, origin: JSON.stringify({ [a]: ['model', other] }) },
+      { source: 'undo', runId: other, old: `[${b}]`, new: `[${a}]`, origin: JSON.stringify({ [b]: ['human', null] }) },
+      { source: 'redo', runId: null, old: `[${a}]`, new: `[${b}]`, origin: JSON.stringify({ [a]: ['model', other] }) },
+    ]);
+    const history = await client.invoke('labels.history', { imageId: ids[0] });
+    expect(history.map((e) => [e.source, e.runId])).toEqual([
+      ['redo', null],
+      ['undo', runId],
+      ['human', null],
+      ['model', runId],
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { conflict } from '../../../shared/contract/errors.ts';
 import type { LabelChange, LabelEvent, LabelEventSource, LabelSource, TaskRole, UndoStep } from '../../../shared/domain/labels.ts';
 import type { Database } from '../db/database.ts';
 import type { CountAround } from '../images/count-delta.ts';
-import { type PendingChange, claimBatch, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
+import { type PendingChange, claimBatch, decodeOrigins, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
 
 /**
  * Undo/redo walk label_events by batch. Human, model and import actions are undoable (an import's
@@ -21,6 +21,7 @@ interface EventRow {
   task_id: number;
   old_value: string;
   new_value: string;
+  old_origin: string | null;
 }
 
 /** A batch with at least one live (not undone) event: a candidate for undo. */
@@ -79,7 +80,7 @@ export function undoPreview(db: Database, session?: string): { undo: UndoStep | 
  * shows the expected side: an image labelled again since (or whose class was deleted) is skipped.
  */
 function replay(db: Database, batchId: string, direction: 'undo' | 'redo', around: CountAround, session?: string): LabelChange {
-  const events = db.prepare('SELECT id, image_id, task_id, old_value, new_value FROM label_events WHERE batch_id = ? ORDER BY id').all(batchId) as EventRow[];
+  const events = db.prepare('SELECT id, image_id, task_id, old_value, new_value, old_origin FROM label_events WHERE batch_id = ? ORDER BY id').all(batchId) as EventRow[];
   const classes = new Set(db.prepare('SELECT id FROM classes').pluck().all() as number[]);
   const pending: PendingChange[] = [];
   const skipped: number[] = [];
@@ -97,14 +98,17 @@ function replay(db: Database, batchId: string, direction: 'undo' | 'redo', aroun
     const now = state.get(e.image_id) ?? [];
     if (!sameSet(now, expected) || !target.every((id) => classes.has(id))) skipped.push(e.image_id);
     else {
-      pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: target });
+      // Undo gives each class back as who wrote it (a corrected model guess is that run's model label again).
+      const origins = direction === 'undo' ? decodeOrigins(e.old_origin) : undefined;
+      pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: target, ...(origins ? { origins } : {}) });
       state.set(e.image_id, target);
     }
   }
   const replayId = randomUUID();
   // The history says who undid; the replay's own events are never undone in turn (LIVE reads real actions only).
   if (session !== undefined) claimBatch(db, replayId, session);
-  // Redo brings the labels back as who wrote them (an accepted model guess stays that run's model label).
+  // Redo brings the labels back as who wrote them (an accepted model guess stays that run's model
+  // label); undo takes each class's origin from its event, 'human' where the event predates it.
   const origin = direction === 'redo' ? batchOrigin(db, batchId) : { source: 'human' as const, runId: null };
   around([...new Set(pending.map((c) => c.imageId))], () => writeChanges(db, pending, origin.source, direction as LabelEventSource, replayId, origin.runId));
   const mark =
@@ -170,7 +174,7 @@ export function history(db: Database, imageId: number): LabelEvent[] {
        FROM label_events e JOIN tasks t ON t.id = e.task_id LEFT JOIN label_batches b ON b.batch_id = e.batch_id
        WHERE e.image_id = ? ORDER BY e.id DESC`,
     )
-    .all(imageId) as (EventRow & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number; session: string | null; run_id: number | null })[];
+    .all(imageId) as (Omit<EventRow, 'old_origin'> & { at: string; role: TaskRole; source: LabelEventSource; batch_id: string | null; undone: number; session: string | null; run_id: number | null })[];
   return rows.map((r) => ({
     id: r.id,
     at: r.at,

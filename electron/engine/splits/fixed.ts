@@ -1,8 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { ImportedSplits } from '../../../shared/contract/datasets.ts';
-import type { GroupLeak, SplitName } from '../../../shared/domain/splits.ts';
+import type { SplitName } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
-import { isLocked, markSplitsChanged } from './store.ts';
+import { isLocked, leakingGroups, recordFileSplit } from './store.ts';
 
 /** How a split column may name each split (case ignored): scikit-learn's, Kaggle's and DICOM datasets' usual words. */
 const SPLIT_WORDS: Record<string, SplitName> = {
@@ -63,30 +63,13 @@ export class FixedSplitWriter {
     this.changed = true;
   }
 
-  /** What the file did to the splits, with the groups now in two splits; a changed split makes older runs' results stale. */
-  finish(): ImportedSplits {
-    if (this.changed) markSplitsChanged(this.db, this.at);
+  /**
+   * What the file did to the splits, with the groups now in two splits; a changed split makes older
+   * runs' results stale, and the Splits view names `file` as where the current split came from.
+   */
+  finish(file: string): ImportedSplits {
+    recordFileSplit(this.db, { file, images: this.result.applied, changed: this.changed, at: this.at });
     this.result.leakingGroups = leakingGroups(this.db);
     return this.result;
   }
-}
-
-/** Groups (patients, lots) whose included images sit in more than one split. */
-export function leakingGroups(db: Database): GroupLeak[] {
-  const rows = db
-    .prepare(
-      `SELECT i.group_id AS groupId, s.split, count(*) AS n FROM images i JOIN splits s ON s.image_id = i.id
-       WHERE i.excluded = 0 AND i.group_id IS NOT NULL
-         AND i.group_id IN (SELECT i2.group_id FROM images i2 JOIN splits s2 ON s2.image_id = i2.id
-                            WHERE i2.excluded = 0 AND i2.group_id IS NOT NULL GROUP BY i2.group_id HAVING count(DISTINCT s2.split) > 1)
-       GROUP BY i.group_id, s.split ORDER BY i.group_id`,
-    )
-    .all() as { groupId: string; split: SplitName; n: number }[];
-  const leaks = new Map<string, GroupLeak>();
-  for (const r of rows) {
-    const leak = leaks.get(r.groupId) ?? { groupId: r.groupId, counts: { train: 0, val: 0, test: 0 } };
-    leak.counts[r.split] = r.n;
-    leaks.set(r.groupId, leak);
-  }
-  return [...leaks.values()];
 }

@@ -1,5 +1,5 @@
 import { conflict, validation } from '../../../shared/contract/errors.ts';
-import { SPLIT_NAMES, type SplitName, type SplitReport, type SplitSettings, type SplitUser } from '../../../shared/domain/splits.ts';
+import { type FileSplit, type GroupLeak, SPLIT_NAMES, type SplitName, type SplitReport, type SplitSettings, type SplitUser } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
 import { findTask } from '../labels/tasks.ts';
 import { assignSplits } from './assign.ts';
@@ -8,6 +8,8 @@ import { loadUnits } from './units.ts';
 const SETTINGS_KEY = 'splits.settings';
 const CREATED_KEY = 'splits.createdAt';
 const LOCKED_KEY = 'splits.locked';
+/** Set while the current split is a file's (FixedSplitWriter); splits.create clears it. */
+const FILE_KEY = 'splits.fromFile';
 
 const meta = (db: Database, key: string) => db.prepare('SELECT value FROM project_meta WHERE key = ?').pluck().get(key) as string | undefined;
 const setMeta = (db: Database, key: string, value: string) =>
@@ -37,6 +39,7 @@ export function createSplits(db: Database, settings: SplitSettings): SplitReport
     }
     setMeta(db, SETTINGS_KEY, JSON.stringify(settings));
     setMeta(db, CREATED_KEY, at);
+    db.prepare('DELETE FROM project_meta WHERE key = ?').run(FILE_KEY);
   }).immediate();
   return splitReport(db);
 }
@@ -69,6 +72,7 @@ export function splitReport(db: Database): SplitReport {
     .all(main?.id ?? -1) as { split: SplitName; images: number; groups: number; unlabeled: number }[];
   const report: SplitReport = {
     settings: raw ? (JSON.parse(raw) as SplitSettings) : null,
+    fromFile: fileSplit(db),
     locked: isLocked(db),
     parts: { train: { images: 0, groups: 0, unlabeled: 0 }, val: { images: 0, groups: 0, unlabeled: 0 }, test: { images: 0, groups: 0, unlabeled: 0 } },
     achieved: emptyCounts(),
@@ -87,11 +91,43 @@ export function splitReport(db: Database): SplitReport {
 }
 
 /**
- * The split changed outside splits.create (a CSV's split column): from now on it is a new split, so
- * runs and evaluations made before are marked as computed on an older one.
+ * A file (a CSV's split column) placed `images` images. When it changed the split, from now on it is
+ * a new split, so runs and evaluations made before are marked as computed on an older one. When it
+ * changed it, or no split was made by ratios before, the current split is the file's: the report
+ * names it (a project split only by a file has no settings, yet has a split).
  */
-export function markSplitsChanged(db: Database, at: string): void {
-  setMeta(db, CREATED_KEY, at);
+export function recordFileSplit(db: Database, split: { file: string; images: number; changed: boolean; at: string }): void {
+  if (split.changed) setMeta(db, CREATED_KEY, split.at);
+  if (split.images > 0 && (split.changed || meta(db, SETTINGS_KEY) === undefined)) {
+    setMeta(db, FILE_KEY, JSON.stringify({ file: split.file, images: split.images, at: split.at }));
+  }
+}
+
+function fileSplit(db: Database): FileSplit | null {
+  const raw = meta(db, FILE_KEY);
+  if (raw === undefined) return null;
+  const { file, images, at } = JSON.parse(raw) as Pick<FileSplit, 'file' | 'images' | 'at'>;
+  return { kind: 'file', file, images, at, leakingGroups: leakingGroups(db).length };
+}
+
+/** Groups (patients, lots) whose included images sit in more than one split. */
+export function leakingGroups(db: Database): GroupLeak[] {
+  const rows = db
+    .prepare(
+      `SELECT i.group_id AS groupId, s.split, count(*) AS n FROM images i JOIN splits s ON s.image_id = i.id
+       WHERE i.excluded = 0 AND i.group_id IS NOT NULL
+         AND i.group_id IN (SELECT i2.group_id FROM images i2 JOIN splits s2 ON s2.image_id = i2.id
+                            WHERE i2.excluded = 0 AND i2.group_id IS NOT NULL GROUP BY i2.group_id HAVING count(DISTINCT s2.split) > 1)
+       GROUP BY i.group_id, s.split ORDER BY i.group_id`,
+    )
+    .all() as { groupId: string; split: SplitName; n: number }[];
+  const leaks = new Map<string, GroupLeak>();
+  for (const r of rows) {
+    const leak = leaks.get(r.groupId) ?? { groupId: r.groupId, counts: emptyCounts() };
+    leak.counts[r.split] = r.n;
+    leaks.set(r.groupId, leak);
+  }
+  return [...leaks.values()];
 }
 
 /** When the current splits were made; projects split before this was recorded fall back to the newest assignment. */
@@ -101,7 +137,7 @@ export function splitsCreatedAt(db: Database): string | null {
 
 /** An empty validation or test set is legal but rarely what anyone wants: say what it costs and how to fix it. */
 function splitWarnings(report: SplitReport): string[] {
-  if (report.settings === null) return [];
+  if (report.settings === null && report.fromFile === null) return [];
   const warnings: string[] = [];
   if (report.parts.val.images - report.parts.val.unlabeled === 0) {
     warnings.push('The validation split has no labelled image, so training cannot be checked or stopped early: give validation a larger share, or label more groups.');

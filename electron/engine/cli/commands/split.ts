@@ -50,7 +50,9 @@ export function formatSplitReport(r: SplitReport, leakage: LeakageReport): strin
     line(header),
     ...rows.map(line),
     '',
-    `Ratios     ${achieved} achieved (asked ${asked}), seed ${r.settings?.seed ?? '?'}, grouped by ${r.settings?.groupBy ?? '?'}`,
+    r.fromFile
+      ? `Ratios     ${achieved}, placed image by image by ${r.fromFile.file} (its split column); "labeltune split" re-splits by ratios`
+      : `Ratios     ${achieved} achieved (asked ${asked}), seed ${r.settings?.seed ?? '?'}, grouped by ${r.settings?.groupBy ?? '?'}`,
     `Left out   ${r.unassigned} image(s) in groups without a label, ${r.excluded} excluded`,
     `Test set   ${r.locked ? `locked (${r.lockedTest} images stay in test on re-split)` : 'not locked (use --lock to keep it fixed)'}`,
     leaks === 0

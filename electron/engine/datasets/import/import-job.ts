@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import type { ImportIssue, ImportReport, StartImportArgs } from '../../../../shared/contract/datasets.ts';
 import { cancelled } from '../../../../shared/contract/errors.ts';
 import type { JobContext } from '../../jobs/job-manager.ts';
@@ -104,7 +105,7 @@ export async function runImport(
     await pool.close();
   }
   batches.flush();
-  if (plan.splitColumn) report.splits = writer.finishSplits();
+  if (plan.splitColumn && args.csv) report.splits = writer.finishSplits(basename(args.csv));
   report.elapsedMs = Date.now() - started;
   if (job.signal.aborted) {
     report.cancelled = true;

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { TaskRole } from '../../../../shared/domain/labels.ts';
 import { now } from '../../db/database.ts';
 import { MULTI_LABEL_SEPARATOR } from '../../labels/annotations.ts';
+import { encodeOrigins } from '../../labels/label-store.ts';
 import { ensureTask, nameKey } from '../../labels/tasks.ts';
 
 /**
@@ -26,11 +27,11 @@ export class ImportLabelWriter {
       mode: db.prepare('SELECT mode FROM tasks WHERE id = ?'),
       cls: db.prepare('SELECT id, name FROM classes WHERE task_id = ?'),
       newCls: db.prepare('INSERT INTO classes (task_id, name, position) VALUES (?, ?, (SELECT coalesce(max(position) + 1, 0) FROM classes WHERE task_id = ?))'),
-      current: db.prepare('SELECT class_id FROM labels WHERE image_id = ? AND task_id = ? ORDER BY class_id'),
+      current: db.prepare('SELECT class_id, source, run_id FROM labels WHERE image_id = ? AND task_id = ? ORDER BY class_id'),
       clear: db.prepare('DELETE FROM labels WHERE image_id = ? AND task_id = ?'),
       insert: db.prepare(`INSERT OR IGNORE INTO labels (image_id, task_id, class_id, source, updated_at) VALUES (?, ?, ?, 'import', ?)`),
       event: db.prepare(
-        `INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id) VALUES (?, ?, ?, ?, ?, 'import', ?)`,
+        `INSERT INTO label_events (at, image_id, task_id, old_value, new_value, source, batch_id, old_origin) VALUES (?, ?, ?, ?, ?, 'import', ?, ?)`,
       ),
     };
   }
@@ -43,13 +44,15 @@ export class ImportLabelWriter {
     const taskId = this.task(role);
     const cls = this.classOf(taskId, role, className);
     const classId = cls.id;
-    const old = (this.stmt.current.pluck().all(imageId, taskId) as number[]);
+    const held = this.stmt.current.all(imageId, taskId) as Parameters<typeof encodeOrigins>[0];
+    const old = held.map((r) => r.class_id);
     if (old.includes(classId) && (old.length === 1 || this.isMulti(taskId))) return false;
     const next = this.isMulti(taskId) ? [...old, classId].sort((a, b) => a - b) : [classId];
     const at = now();
     if (!this.isMulti(taskId)) this.stmt.clear.run(imageId, taskId);
     this.stmt.insert.run(imageId, taskId, classId, at);
-    this.stmt.event.run(at, imageId, taskId, JSON.stringify(old), JSON.stringify(next), this.batchId);
+    // Undoing the import gives a model's accepted guess back as that run's label.
+    this.stmt.event.run(at, imageId, taskId, JSON.stringify(old), JSON.stringify(next), this.batchId, encodeOrigins(held));
     this.applied[role][cls.name] = (this.applied[role][cls.name] ?? 0) + 1;
     return true;
   }

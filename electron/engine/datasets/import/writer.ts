@@ -76,9 +76,9 @@ export class ImportWriter {
     return this.labels.applied;
   }
 
-  /** After the last batch: what the CSV's split column did, with the groups left in two splits. */
-  finishSplits(): ImportedSplits {
-    return this.db.transaction(() => this.splits.finish())();
+  /** After the last batch: what the CSV's split column (of `file`) did, with the groups left in two splits. */
+  finishSplits(file: string): ImportedSplits {
+    return this.db.transaction(() => this.splits.finish(file))();
   }
 
   private write(p: Prepared): void {

@@ -1,5 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
-import type { LeakageReport, SplitGrouping, SplitName, SplitReport, SplitUser } from '../../../../shared/domain/splits.ts';
+import { type FileSplit, type LeakageReport, SPLIT_NAMES, type SplitGrouping, type SplitName, type SplitReport, type SplitUser } from '../../../../shared/domain/splits.ts';
 
 /** What the Splits form edits; ratios in percent because that is how people type them. */
 export interface SplitForm {
@@ -23,14 +23,33 @@ export function ratioProblem(f: SplitForm): string | null {
   return null;
 }
 
-/** The question before a re-split: which runs were trained (and evaluated) on the split it replaces. */
-export function resplitQuestion(runs: SplitUser[]): string {
+/**
+ * The question before a re-split: which runs were trained (and evaluated) on the split it replaces,
+ * and that a split a file placed image by image is lost (null when there is nothing to ask).
+ */
+export function resplitQuestion(runs: SplitUser[], fromFile: FileSplit | null = null): string | null {
+  if (runs.length === 0 && fromFile === null) return null;
+  const file = fromFile ? `The current split comes from ${fromFile.file}, image by image; re-splitting by ratios replaces it. ` : '';
+  if (runs.length === 0) return `${file}Re-split anyway?`;
   const names = runs.map((r) => `#${r.id} "${r.name}"`);
   const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
   return (
+    file +
     `${runs.length === 1 ? 'Run' : `${runs.length} runs`} ${listed} ${runs.length === 1 ? 'was' : 'were'} trained on the current split. ` +
     'Re-splitting moves images between train, validation and test, so their results will be marked as computed on an older split. Re-split anyway?'
   );
+}
+
+/**
+ * Where the current split came from, in a line: a file's split with its counts (train / val / test
+ * images) and the groups left in two splits; null for a split made by ratios, and for none.
+ */
+export function splitOrigin(report: SplitReport): string | null {
+  const f = report.fromFile;
+  if (f === null) return null;
+  const counts = SPLIT_NAMES.map((s) => report.parts[s].images).join(' / ');
+  const leaks = f.leakingGroups === 0 ? 'no group in two splits' : `${f.leakingGroups} ${f.leakingGroups === 1 ? 'group' : 'groups'} in two splits`;
+  return `Split from ${f.file}: ${counts}, ${leaks}`;
 }
 
 /** Per class, per split, the share of that split's labelled images (for the distribution bars). */
@@ -55,6 +74,7 @@ export class SplitsState {
   form = $state<SplitForm>({ ...DEFAULT_SPLIT_FORM });
   busy = $state(false);
   readonly problem = $derived(ratioProblem(this.form));
+  readonly origin = $derived(this.report ? splitOrigin(this.report) : null);
   readonly leakCount = $derived(this.leakage ? this.leakage.groups.length + this.leakage.exact.length + this.leakage.nearTotal : null);
 
   constructor(
@@ -76,7 +96,8 @@ export class SplitsState {
     const { train, val, test, seed, groupBy } = this.form;
     await this.run(async () => {
       const { runs } = await this.client.invoke('splits.usage', {});
-      if (runs.length > 0 && !(await this.ask(resplitQuestion(runs)))) return;
+      const question = resplitQuestion(runs, this.report?.fromFile ?? null);
+      if (question !== null && !(await this.ask(question))) return;
       this.adopt(await this.client.invoke('splits.create', { ratios: [train / 100, val / 100, test / 100], seed, groupBy }));
       this.leakage = await this.client.invoke('splits.leakage', {});
     });

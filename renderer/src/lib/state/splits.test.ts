@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SplitReport } from '../../../../shared/domain/splits.ts';
 import { FakeClient } from '../testing/fake-client.ts';
-import { classShares, DEFAULT_SPLIT_FORM, ratioProblem, SplitsState } from './splits.svelte.ts';
+import { classShares, DEFAULT_SPLIT_FORM, ratioProblem, resplitQuestion, splitOrigin, SplitsState } from './splits.svelte.ts';
 
 function report(over: Partial<SplitReport> = {}): SplitReport {
   return {
     settings: { ratios: [0.6, 0.2, 0.2], seed: 4, groupBy: 'patient' },
+    fromFile: null,
     locked: false,
     parts: { train: { images: 30, groups: 10, unlabeled: 0 }, val: { images: 10, groups: 3, unlabeled: 0 }, test: { images: 10, groups: 3, unlabeled: 0 } },
     achieved: { train: 0.6, val: 0.2, test: 0.2 },
@@ -81,5 +82,14 @@ describe('SplitsState', () => {
       ['normal', 20 / 30, 0.6, 0.5],
       ['opacity', 10 / 30, 0.4, 0.5],
     ]);
+  });
+
+  it("names a file's split with its counts and leaks, and asks before replacing it even without runs", () => {
+    const fromFile = { kind: 'file' as const, file: 'labels.csv', at: '2026-12-06T12:00:00.000Z', images: 50, leakingGroups: 1 };
+    expect(splitOrigin(report({ settings: null, fromFile }))).toBe('Split from labels.csv: 30 / 10 / 10, 1 group in two splits');
+    expect(splitOrigin(report({ fromFile: { ...fromFile, leakingGroups: 0 } }))).toBe('Split from labels.csv: 30 / 10 / 10, no group in two splits');
+    expect(splitOrigin(report())).toBeNull();
+    expect(resplitQuestion([], fromFile)).toBe('The current split comes from labels.csv, image by image; re-splitting by ratios replaces it. Re-split anyway?');
+    expect(resplitQuestion([], null)).toBeNull();
   });
 });
