@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone } from '../backbones/types.ts';
 import { Rng } from '../finetune/rng.ts';
 import { createTinyResnet } from '../finetune/testing/tiny-resnet.ts';
-import { createTinyVit } from '../finetune/testing/tiny-vit.ts';
+import { createBackbone } from '../backbones/registry.ts';
 import { camSplit, gradCam, massIn, tokensToGrid } from './grad-cam.ts';
 
 const SIZE = 32;
@@ -95,11 +95,11 @@ describe('Grad-CAM on a tiny ResNet (head trained) finding a square in the top-l
 describe('Grad-CAM on a tiny ViT', () => {
   it('cuts before the last block and maps its input tokens (class token dropped) to the patch grid', async () => {
     await tf.setBackend('cpu');
-    const vit = createTinyVit({ numClasses: 3, imageSize: 16, patch: 4 });
+    const vit = createBackbone('test-tiny-vit', { numClasses: 3, imageSize: 32, seed: 1 }); // 8 px patches: a 4x4 grid
     try {
       expect(vit.groups.slice(camSplit(vit))).toEqual([vit.groups.at(-3), 'norm', 'head']);
       expect(vit.groups[camSplit(vit)]).toMatch(/^blocks\.\d+$/);
-      const x = tf.randomNormal([1, 16, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
       const tokens = vit.runGroups(x, 0, camSplit(vit));
       expect(tokens.shape).toEqual([1, 17, vit.featureDim]); // 16 patches + class token
       const grid = tokensToGrid(tokens);
@@ -110,7 +110,7 @@ describe('Grad-CAM on a tiny ViT', () => {
       const cams = await Promise.all([0, 1, 2].map((k) => gradCam(vit, x, k)));
       for (const cam of cams) {
         expect([cam.grid.width, cam.grid.height, cam.grid.values.length]).toEqual([4, 4, 16]);
-        expect([cam.heatmap.width, cam.heatmap.height]).toEqual([16, 16]);
+        expect([cam.heatmap.width, cam.heatmap.height]).toEqual([32, 32]);
         expect(Array.from(cam.logits)).toEqual(Array.from(vit.forward(x).dataSync()));
         // Min-max normalised, or all zero where no patch has positive evidence for the class.
         const max = Math.max(...cam.grid.values);

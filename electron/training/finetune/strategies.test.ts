@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterGroups } from './groups.ts';
-import { FULL_BUDGET_SECONDS, autoStrategy, createStrategy, trainableSummary } from './strategies.ts';
+import { FULL_BUDGET_SECONDS, autoStrategy, createStrategy, strategyRules, trainableSummary } from './strategies.ts';
+import { backboneLayout } from '../backbones/configs.ts';
 import { createBackbone } from '../backbones/registry.ts';
 
 beforeAll(async () => {
@@ -40,10 +41,8 @@ describe('parameter groups and strategies', () => {
     expect(share('full', 1)).toMatchObject({ trainableParams: RESNET_TOTAL, totalParams: RESNET_TOTAL, share: 1 });
     expect(share('linear', 5).trainableParams).toBe(18);
     expect(share('linear', 5).share).toBeCloseTo(18 / RESNET_TOTAL, 10);
-    // top: the last convolution of the top stage and its BatchNorm, plus the head. With one block a
-    // stage that is layer4.0's downsample (declared after conv2, as in timm); the real ResNets end
-    // on a block without one (layer4.1.conv2 in resnet18).
-    expect(share('top', 5).trainableParams).toBe(DOWN + 18);
+    // top: the last main-path convolution of the top stage and its BatchNorm, plus the head.
+    expect(share('top', 5).trainableParams).toBe(576 + 16 + 18);
     expect(share('top', 5).groups).toEqual(['layer4', 'head']);
     // gradual with k=1: one epoch = head only, two = head + layer4, six = everything.
     expect(share('gradual', 1).trainableParams).toBe(18);
@@ -54,6 +53,17 @@ describe('parameter groups and strategies', () => {
     const adapter = share('adapter', 3);
     expect(adapter.trainableParams).toBe(18 + 4 * (36 + 40));
     expect(adapter.totalParams).toBe(RESNET_TOTAL + 4 * 76);
+  });
+
+  it('top trains the main path\'s last convolution, not the shortcut declared after it', () => {
+    // The tiny config's layer4 is one block with a downsample (declared after conv2, as in timm).
+    expect([...createStrategy('top', resnet).partialAt!(0).get('layer4')!]).toEqual([
+      'layer4.0.conv2.weight', 'layer4.0.bn2.weight', 'layer4.0.bn2.bias',
+    ]);
+    // The real ResNets end on a block without one: unchanged there.
+    const top = (arch: string) => [...strategyRules('top', backboneLayout(arch, { numClasses: 3 })).partialAt!(0).get('layer4')!];
+    expect(top('resnet18')).toEqual(['layer4.1.conv2.weight', 'layer4.1.bn2.weight', 'layer4.1.bn2.bias']);
+    expect(top('resnet50')).toEqual(['layer4.2.conv3.weight', 'layer4.2.bn3.weight', 'layer4.2.bn3.bias']);
   });
 
   it('unfreezes gradual groups from the top every k epochs', () => {

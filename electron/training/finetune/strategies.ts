@@ -94,9 +94,17 @@ function topLayers(backbone: ParamShapes): { groups: string[]; partial: Map<stri
   const head = headGroup(backbone);
   if (backbone.family === 'vit') return { groups: groups.slice(-3), partial: new Map() };
   const body = parameterGroups(backbone)[groups.length - 2];
-  const lastConv = body.params.findLastIndex((n) => backbone.shapes.get(n)!.length === 4);
-  return { groups: [body.name, head], partial: new Map([[body.name, new Set(body.params.slice(Math.max(0, lastConv)))]]) };
+  const isConv = (n: string) => backbone.shapes.get(n)!.length === 4;
+  // A block with a shortcut declares its 1x1 downsample after the main path (as timm does); the
+  // top layer is the main path's last convolution, which feeds the residual sum.
+  const lastConv = Math.max(0, body.params.findLastIndex((n) => isConv(n) && !SHORTCUT.test(n)));
+  const next = body.params.findIndex((n, i) => i > lastConv && isConv(n));
+  const top = body.params.slice(lastConv, next < 0 ? undefined : next);
+  return { groups: [body.name, head], partial: new Map([[body.name, new Set(top)]]) };
 }
+
+/** timm's name for a ResNet block's projection shortcut (`layer4.0.downsample.0.weight`). */
+const SHORTCUT = /\.downsample\./;
 
 export interface TrainableSummary {
   trainableParams: number;

@@ -3,9 +3,9 @@ import { Rng } from '../rng.ts';
 
 /**
  * Synthetic images with an obvious class signal that survives global pooling: class c lifts
- * channel c % 3 (and class ≥ 3 a spatial stripe pattern on top), plus Gaussian noise.
+ * channel c % 3 (and class ≥ 3 a spatial stripe pattern on top), plus Gaussian noise of std `noise`.
  */
-export function syntheticData(n: number, size: number, classes: number, seed: number, idOffset = 0): TrainData & { labels: number[] } {
+export function syntheticData(n: number, size: number, classes: number, seed: number, idOffset = 0, noise = 0.5): TrainData & { labels: number[] } {
   const rng = new Rng(seed);
   const pixels = new Map<number, Float32Array>();
   const labels: number[] = [];
@@ -16,7 +16,7 @@ export function syntheticData(n: number, size: number, classes: number, seed: nu
     const id = idOffset + i + 1;
     const img = new Float32Array(size * size * 3);
     for (let p = 0; p < size * size; p++) {
-      for (let ch = 0; ch < 3; ch++) img[p * 3 + ch] = rng.normal() * 0.5 + (ch === c % 3 ? 1 : 0);
+      for (let ch = 0; ch < 3; ch++) img[p * 3 + ch] = rng.normal() * noise + (ch === c % 3 ? 1 : 0);
       if (c >= 3 && Math.floor(p / size) % 2 === 0) img[p * 3] += 1;
     }
     pixels.set(id, img);
