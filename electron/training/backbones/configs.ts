@@ -32,6 +32,8 @@ export const BACKBONE_CONFIGS = {
  */
 export const TEST_CONFIGS = {
   'test-tiny-resnet': resnet({ block: 'basic', layers: [1, 1, 1, 1], widths: [8, 8, 8, 8], stemWidth: 8 }),
+  // Output stride 4 (no stage downsamples): a 64 px image ends in a 16×16 map, fine enough for Grad-CAM's tests.
+  'test-tiny-resnet-os4': resnet({ block: 'basic', layers: [1, 1, 1, 1], widths: [8, 8, 8, 8], stemWidth: 8, strides: [1, 1, 1, 1] }),
   'test-tiny-vit': vit({ patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2 }),
 } satisfies Record<string, ArchitectureConfig>;
 

@@ -8,6 +8,11 @@ export interface ResNetConfig {
   /** Planes per stage (timm's 64, 128, 256, 512 unless a test config narrows them) and of the stem. */
   widths?: readonly [number, number, number, number];
   stemWidth?: number;
+  /**
+   * Stride of each stage's first block: timm's 1, 2, 2, 2 unless a test config keeps the last
+   * map large (Grad-CAM's grid on a unit test's small images).
+   */
+  strides?: readonly [number, number, number, number];
 }
 
 const STAGE_WIDTHS = [64, 128, 256, 512] as const;
@@ -26,7 +31,7 @@ export function stageBlocks(config: ResNetConfig): BlockSpec[][] {
   let inC = config.stemWidth ?? 64;
   return config.layers.map((count, s) =>
     Array.from({ length: count }, (_, b) => {
-      const stride = b === 0 && s > 0 ? 2 : 1;
+      const stride = b > 0 ? 1 : (config.strides?.[s] ?? (s > 0 ? 2 : 1));
       const spec = { name: `layer${s + 1}.${b}`, stride, downsample: stride !== 1 || inC !== widths[s] * expansion };
       inC = widths[s] * expansion;
       return spec;
