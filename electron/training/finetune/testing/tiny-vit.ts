@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../../shared/contract/errors.ts';
 import type { Backbone, ForwardOptions } from '../../backbones/types.ts';
 import { VarStore, addDense, addLayerNorm, dense, layerNorm, noWeightDecayName } from './layers.ts';
-import type { TinyOptions } from './tiny-resnet.ts';
+
+export interface TinyOptions {
+  numClasses: number;
+  imageSize: number;
+  /** Seed of the weight initialisation. */
+  seed?: number;
+  width?: number;
+}
 
 /**
  * A tiny ViT implementing the Backbone surface with timm's names (patch_embed, cls_token, pos_embed,
