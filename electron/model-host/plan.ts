@@ -163,6 +163,19 @@ function describeLrSearch(search: LrSearch | null, stepsInRun: number): string {
 export const LR_SEARCH_STEPS = 100;
 const LR_SEARCH_SHARE = 0.1;
 
+/**
+ * Above this head rate, bottleneck adapters after every block of a 12-block ViT made the residual
+ * stream grow without bound in our measurements (vit_tiny, AdamW: 0.05 → 1e12 and chance accuracy,
+ * 0.02 → 0.667, 0.009 recovered): each adapter's bias moves by about the rate per step.
+ */
+export const ADAPTER_VIT_MAX_LR = 0.01;
+
+/** A sentence for the plan when the user's own rate is where ViT adapters diverged; null otherwise. */
+export function adapterRateCaution(strategy: StrategyName, fam: string, lr: number | undefined): string | null {
+  if (strategy !== 'adapter' || fam !== 'vit' || lr === undefined || lr < ADAPTER_VIT_MAX_LR) return null;
+  return `Caution: adapters on a ViT at ${lr} diverged in our measurements from about ${ADAPTER_VIT_MAX_LR} up (the run stays near chance); leave the rate empty to use the ViT rule, or set it below ${ADAPTER_VIT_MAX_LR}.`;
+}
+
 /** Resolve user options against the project's data into a full RunConfig (no model built). */
 export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string): RunConfig {
   const fam = family(opts.backbone);
@@ -201,7 +214,7 @@ export function resolveConfig(opts: RunOptions, data: RunData, homeDir: string):
     batchSize,
     lr: rates.headLr,
     bodyLr: rates.bodyLr,
-    lrNote: searchable ? `${rates.note} ${describeLrSearch(lrSearch, stepsInRun)}` : rates.note,
+    lrNote: [searchable ? `${rates.note} ${describeLrSearch(lrSearch, stepsInRun)}` : rates.note, adapterRateCaution(strategy, fam, opts.lr)].filter(Boolean).join(' '),
     lrSearch,
     layerDecay: rates.layerDecay,
     weightDecay: opts.weightDecay ?? 0.01,
