@@ -3,6 +3,7 @@ import type { EngineClient } from '../../../shared/contract/index.ts';
 import type { Database } from '../db/database.ts';
 import { type TestEngine, createTestProject } from '../testing/test-engine.ts';
 import { seedImages } from '../testing/seed-images.ts';
+import { setLabels } from './label-store.ts';
 
 /** Issue 14, point 3: class names a person cannot tell apart are refused; merges and deletes can be undone. */
 let t: TestEngine;
@@ -42,6 +43,29 @@ describe('class names', () => {
 });
 
 describe('undoing merges and deletes', () => {
+  it("keeps who wrote each label: a model's accepted guess stays the model's when merged, and comes back as such", async () => {
+    const a = (await client.invoke('labels.addClass', { name: 'normal' })).id;
+    const c = (await client.invoke('labels.addClass', { name: 'effusion' })).id;
+    const runId = Number(
+      db.prepare(`INSERT INTO runs (name, status, backbone, strategy, config, created_at) VALUES ('r1', 'completed', 'resnet18', 'top', '{}', 'x')`).run().lastInsertRowid,
+    );
+    setLabels(db, { imageIds: [ids[0]], taskRole: 'main', classIds: [a], mode: 'replace', source: 'model', runId, session: 'tab-A' });
+    await client.invoke('labels.set', { imageIds: [ids[1]], classIds: [a] });
+    const rows = () => db.prepare('SELECT image_id, class_id, source, run_id FROM labels WHERE image_id IN (?, ?) ORDER BY image_id').all(ids[0], ids[1]);
+
+    const merged = await client.invoke('labels.mergeClasses', { fromId: a, intoId: c });
+    expect(rows()).toEqual([
+      { image_id: ids[0], class_id: c, source: 'model', run_id: runId },
+      { image_id: ids[1], class_id: c, source: 'human', run_id: null },
+    ]);
+    const restored = await client.invoke('labels.restoreClass', { restoreId: merged.restoreId });
+    expect(restored.restored.id).toBe(a);
+    expect(rows()).toEqual([
+      { image_id: ids[0], class_id: a, source: 'model', run_id: runId },
+      { image_id: ids[1], class_id: a, source: 'human', run_id: null },
+    ]);
+  });
+
   it('brings a merged class back with its id, place, colour and images', async () => {
     const a = (await client.invoke('labels.addClass', { name: 'normal', color: '#00ff00', shortcut: 'n' })).id;
     const b = (await client.invoke('labels.addClass', { name: 'opacity' })).id;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, notFound, validation } from '../../../shared/contract/errors.ts';
 import type { LabelChange, LabelClass } from '../../../shared/domain/labels.ts';
 import { type Database, now } from '../db/database.ts';
-import { type PendingChange, loadLabels, sameSet, sortedUnique, toLabelChange, writeChanges } from './label-store.ts';
+import { type LabelOrigin, type PendingChange, decodeOrigins, loadLabels, sameSet, sortedUnique, toLabelChange, writeChanges } from './label-store.ts';
 import { classById, describeClass, findClashingName } from './tasks.ts';
 
 /** A merge or delete, with the id that undoes it (`labels.restoreClass`). */
@@ -20,11 +20,12 @@ export function mergeClasses(db: Database, fromId: number, intoId: number): Clas
   if (from.task_id !== into.task_id) throw validation(`"${from.name}" and "${into.name}" belong to different label sets; only classes of one set can be merged.`);
   const batchId = `class:${randomUUID()}`;
   const changes = db.transaction(() => {
-    const imageIds = db.prepare('SELECT image_id FROM labels WHERE class_id = ? ORDER BY image_id').pluck().all(fromId) as number[];
-    const current = loadLabels(db, from.task_id, imageIds);
-    const pending: PendingChange[] = imageIds.map((imageId) => {
+    const moved = db.prepare('SELECT image_id, source, run_id FROM labels WHERE class_id = ? ORDER BY image_id').all(fromId) as { image_id: number; source: LabelOrigin['source']; run_id: number | null }[];
+    const current = loadLabels(db, from.task_id, moved.map((m) => m.image_id));
+    // A moved label keeps who wrote it: a model's accepted guess stays the model's, under the new class.
+    const pending: PendingChange[] = moved.map(({ image_id: imageId, source, run_id: runId }) => {
       const old = current.get(imageId) ?? [];
-      return { imageId, taskId: from.task_id, old, new: sortedUnique([...old.filter((id) => id !== fromId), intoId]) };
+      return { imageId, taskId: from.task_id, old, new: sortedUnique([...old.filter((id) => id !== fromId), intoId]), origins: new Map([[intoId, { source, runId }]]) };
     });
     writeChanges(db, pending, 'human', 'human', batchId);
     deleteClassRow(db, fromId, batchId);
@@ -112,11 +113,12 @@ export function restoreClass(db: Database, restoreId: string): LabelChange & { r
 
 /** Give the images of a merge batch their old classes back (the deleted class under its new id). */
 function relabel(db: Database, batchId: string, oldId: number, newId: number): LabelChange {
-  const events = db.prepare('SELECT image_id, task_id, old_value, new_value FROM label_events WHERE batch_id = ? ORDER BY id DESC').all(batchId) as {
+  const events = db.prepare('SELECT image_id, task_id, old_value, new_value, old_origin FROM label_events WHERE batch_id = ? ORDER BY id DESC').all(batchId) as {
     image_id: number;
     task_id: number;
     old_value: string;
     new_value: string;
+    old_origin: string | null;
   }[];
   if (events.length === 0) return { batchId: null, changed: [], skipped: [] };
   const current = loadLabels(db, events[0].task_id, events.map((e) => e.image_id));
@@ -125,7 +127,11 @@ function relabel(db: Database, batchId: string, oldId: number, newId: number): L
   for (const e of events) {
     const now = current.get(e.image_id) ?? [];
     if (!sameSet(now, JSON.parse(e.new_value) as number[])) skipped.push(e.image_id);
-    else pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: sortedUnique((JSON.parse(e.old_value) as number[]).map((c) => (c === oldId ? newId : c))) });
+    else {
+      // Each class comes back with who wrote it before the merge ('human' where the event predates origins).
+      const origins = new Map([...decodeOrigins(e.old_origin)].map(([c, o]) => [c === oldId ? newId : c, o]));
+      pending.push({ imageId: e.image_id, taskId: e.task_id, old: now, new: sortedUnique((JSON.parse(e.old_value) as number[]).map((c) => (c === oldId ? newId : c))), origins });
+    }
   }
   const replayId = `class:${randomUUID()}`;
   writeChanges(db, pending, 'human', 'undo', replayId);
