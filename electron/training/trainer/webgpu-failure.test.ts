@@ -71,19 +71,3 @@ describe.skipIf(!adapter.ok)(title, () => {
     expect(tf.getBackend()).toBe('webgpu');
   });
 });
-
-describe.skipIf(!adapter.ok)(`${title}, then asked for again`, () => {
-  it('opens a new device instead of reusing the lost one', async () => {
-    await selectBackend({ prefer: 'webgpu', log: () => {} });
-    const first = activeWebgpu()!;
-    first.device.destroy();
-    expect(await first.failed).toMatch(/^the GPU device was lost \(destroyed\)/);
-    await selectBackend({ prefer: 'webgpu', log: () => {} });
-    const second = activeWebgpu()!;
-    expect(second.device).not.toBe(first.device);
-    expect(second.failure()).toBeNull();
-    const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
-    expect((await y.data())[0]).toBe(64);
-    y.dispose();
-  });
-});
