@@ -218,6 +218,8 @@ export class LabellingState {
     return this.apply(async () => {
       const taken = await stepHistory(this.client, method, { session: this.session, ask: this.ask, counted: () => this.dataset.countedArgs() });
       if (!taken) return;
+      // Images whose split went back (or came again) may have left or joined the grid's split filter.
+      if (taken.change.split?.restored) return this.dataset.reload();
       this.dataset.applyChange(taken.change);
       this.dataset.applyCounts(taken.change, taken.sent.filter);
     });
