@@ -130,6 +130,15 @@ export class LabellingState {
     this.viewing = this.dataset.itemAt(position)?.id ?? null;
   }
 
+  /** The viewer on image `id` again (after a reload); an image the grid no longer lists leaves the grid as it is. */
+  async reopen(id: number): Promise<void> {
+    try {
+      if (await this.dataset.moveToImage(id)) this.viewing = id;
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
   async run(action: LabelAction): Promise<void> {
     const d = this.dataset;
     switch (action.kind) {
