@@ -12,11 +12,20 @@ export interface ListImagesArgs {
   limit?: number;
 }
 
+export interface LocateImageArgs {
+  id: number;
+  filter?: ImageFilter;
+  sort?: ImageSort;
+  descending?: boolean;
+}
+
 export interface ImageHandlers {
   /** One page of images matching the filter, with the total count. */
   'images.list': (a: ListImagesArgs) => Promise<{ total: number; items: ImageSummary[] }>;
   /** Counts for the filter's sidebar, faceted: each menu (class, split, excluded) counts under every filter but its own (ImageCounts). */
   'images.counts': (a: { filter?: ImageFilter }) => Promise<ImageCounts>;
+  /** Where one image stands (0-based) in the list that the filter and sort give; null when the filter leaves it out or there is no such image. */
+  'images.locate': (a: LocateImageArgs) => Promise<{ position: number | null }>;
   /** All metadata of one image with its labels and split. */
   'images.get': (a: { id: number }) => Promise<ImageDetail>;
   /** Minimum, maximum and percentiles of one image's stored values, for the viewer's window presets. */

@@ -64,8 +64,18 @@ export interface UndoArgs extends CountedWriteArgs {
   askAbove?: number;
 }
 
-/** An undo or redo: what changed, the step it took (or held back to ask first). */
-export type UndoResult = LabelChange & CountsMoved & { step: UndoStep | null; held: boolean };
+/** What undoing or redoing an import did to the split its CSV's split column placed. */
+export interface FileSplitStep {
+  /** The CSV's name (labels.csv). */
+  file: string;
+  /** The split went back to the one before the import (undo) or was placed again (redo); false: it was changed in between and kept. */
+  restored: boolean;
+  /** One sentence saying which, for the toast and the CLI. */
+  message: string;
+}
+
+/** An undo or redo: what changed, the step it took (or held back to ask first), and `split` when the step placed a split. */
+export type UndoResult = LabelChange & CountsMoved & { step: UndoStep | null; held: boolean; split?: FileSplitStep };
 
 export interface ExportAnnotationsArgs {
   format: AnnotationFormat;

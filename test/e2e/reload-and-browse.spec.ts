@@ -122,4 +122,38 @@ test.describe('a reload', () => {
     await expect(page.getByTestId('chart-loss')).not.toContainText('No points yet.');
     await expect(page.locator('#opt-epochs')).toHaveValue('40');
   });
+
+  test('reopens the image open in the viewer, and shows the grid when the image is gone', async ({ page, request }) => {
+    await invoke(request, served, 'project.open', { dir: join(served.tmp, 'chest') });
+    const listed = await invoke<{ items: { id: number }[] }>(request, served, 'images.list', { limit: 6 });
+    const fifth = listed.items[4].id;
+    await page.goto(served.url);
+    await page.getByRole('tab', { name: 'Dataset' }).click();
+    await page.locator('[data-testid="grid-cell"]').nth(4).dblclick();
+    const viewer = page.getByTestId('viewer');
+    // The image itself, not the thumbnails of its duplicates beside it.
+    const shown = viewer.locator('img[src*="/render/"]');
+    await expect(shown).toHaveAttribute('src', new RegExp(`render/${fifth}\\?`));
+    await expect(page).toHaveURL(new RegExp(`&view=dataset&image=${fifth}$`));
+
+    await page.reload();
+    await expect(page.getByRole('tab', { name: 'Dataset' })).toHaveAttribute('aria-selected', 'true');
+    await expect(shown).toHaveAttribute('src', new RegExp(`render/${fifth}\\?`));
+    await expect(page.getByTestId('dataset-grid')).toHaveAttribute('aria-activedescendant', `img-${fifth}`);
+    // The viewer steps on; the URL follows, and a reload comes back to the image stepped to.
+    await viewer.focus();
+    await page.keyboard.press('ArrowRight');
+    const sixth = listed.items[5].id;
+    await expect(page).toHaveURL(new RegExp(`&image=${sixth}$`));
+    await page.reload();
+    await expect(shown).toHaveAttribute('src', new RegExp(`render/${sixth}\\?`));
+
+    // An image no longer in the project: the grid, no viewer, no error, and the URL forgets it.
+    await page.goto(page.url().replace(/image=\d+$/, 'image=999999'));
+    await page.reload();
+    await expect(page.getByTestId('dataset-grid')).toBeVisible();
+    await expect(page).toHaveURL(/&view=dataset$/);
+    await expect(viewer).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  });
 });

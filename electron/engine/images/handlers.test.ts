@@ -81,6 +81,21 @@ describe('images.list', () => {
   });
 });
 
+describe('images.locate', () => {
+  it('answers where an image stands in the list that the same filter and sort page through, null where it is not in it', async () => {
+    const locate = async (id: number, extra: object = {}) => (await client.invoke('images.locate', { id, ...extra })).position;
+    expect(await locate(ids[7])).toBe(7);
+    const byPath = await listIds({}, { sort: 'path', descending: true });
+    expect(await locate(ids[7], { sort: 'path', descending: true })).toBe(byPath.indexOf(ids[7]));
+    expect(byPath.indexOf(ids[7])).toBe(4);
+    const opacities = await listIds({ classIds: [opacity] });
+    expect(await locate(ids[7], { filter: { classIds: [opacity] } })).toBe(opacities.indexOf(ids[7]));
+    expect(opacities.indexOf(ids[7])).toBe(2);
+    expect(await locate(ids[0], { filter: { classIds: [opacity] } })).toBeNull();
+    expect(await locate(999_999)).toBeNull();
+  });
+});
+
 describe('images.counts', () => {
   it('counts per class, unlabeled, excluded and split for a filter', async () => {
     expect(await client.invoke('images.counts', {})).toEqual({

@@ -9,9 +9,10 @@ import { CountDelta } from './count-delta.ts';
 import { countedWrite, imageFilter as filter } from './filter-schema.ts';
 import { imageDetail, setExcluded } from './image-detail.ts';
 import { pixelLevels } from './levels.ts';
-import { countImages, listImages } from './query.ts';
+import { countImages, listImages, positionOf } from './query.ts';
 
 const id = z.number().int().positive();
+const sort = z.enum(['id', 'path', 'imported', 'group']);
 
 export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers> {
   const db = () => ctx.project().db;
@@ -29,12 +30,16 @@ export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers>
     'images.list': {
       schema: z.object({
         filter: filter.optional(),
-        sort: z.enum(['id', 'path', 'imported', 'group']).optional(),
+        sort: sort.optional(),
         descending: z.boolean().optional(),
         offset: z.number().int().min(0).optional(),
         limit: z.number().int().min(1).max(1000, { message: 'at most 1000 images per page' }).optional(),
       }),
       run: ({ filter, sort = 'id', descending = false, offset = 0, limit = 100 }) => listImages(db(), { filter, sort, descending, offset, limit }),
+    },
+    'images.locate': {
+      schema: z.object({ id, filter: filter.optional(), sort: sort.optional(), descending: z.boolean().optional() }),
+      run: ({ id, filter, sort = 'id', descending = false }) => ({ position: positionOf(db(), id, { filter, sort, descending }) }),
     },
     'images.counts': { schema: z.object({ filter: filter.optional() }), run: ({ filter }) => countImages(db(), filter) },
     'images.get': { schema: z.object({ id }), run: ({ id }) => imageDetail(db(), id) },

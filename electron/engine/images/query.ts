@@ -156,6 +156,16 @@ export function listImages(db: Database, q: ListQuery): { total: number; items: 
   return { total, items: rows.map((r) => toSummary(r, labels.get(r.id))) };
 }
 
+/** Where image `id` stands (0-based) in the list `listImages` pages through; null when the filter leaves it out or it is gone. */
+export function positionOf(db: Database, id: number, q: Omit<ListQuery, 'offset' | 'limit'>): number | null {
+  const { where, params } = filterSql(db, q.filter);
+  const position = db
+    .prepare(`SELECT position FROM (SELECT i.id, row_number() OVER (ORDER BY ${orderBy(q.sort, q.descending)}) - 1 AS position FROM images i WHERE ${where}) WHERE id = ?`)
+    .pluck()
+    .get(...params, id) as number | undefined;
+  return position ?? null;
+}
+
 /**
  * The filters the sidebar's menus count under: each menu every filter but its own, so that its
  * options say how many images choosing them would show (faceted counts). The class menu's "All"

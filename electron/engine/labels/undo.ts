@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../../../shared/contract/errors.ts';
+import type { FileSplitStep } from '../../../shared/contract/labels.ts';
 import type { LabelChange, LabelEvent, LabelEventSource, LabelSource, TaskRole, UndoStep } from '../../../shared/domain/labels.ts';
 import type { Database } from '../db/database.ts';
 import type { CountAround } from '../images/count-delta.ts';
+import { placeFileSplitAgain, takeBackFileSplit } from '../splits/file-split-undo.ts';
 import { type PendingChange, claimBatch, decodeOrigins, loadLabels, sameSet, toLabelChange, uncounted, writeChanges } from './label-store.ts';
 
 /**
@@ -140,7 +142,7 @@ export interface ReplayOptions {
   askAbove?: number;
 }
 
-export type StepResult = LabelChange & { step: UndoStep | null; held: boolean };
+export type StepResult = LabelChange & { step: UndoStep | null; held: boolean; split?: FileSplitStep };
 
 function step(db: Database, direction: 'undo' | 'redo', around: CountAround, { session, expect, askAbove }: ReplayOptions): StepResult {
   return db.transaction(() => {
@@ -153,7 +155,10 @@ function step(db: Database, direction: 'undo' | 'redo', around: CountAround, { s
     if (!batch) return { ...nothing, step: null, held: false };
     const large = described !== null && (described.images > (askAbove ?? Infinity) || (askAbove !== undefined && described.source === 'import'));
     if (large && expect === undefined) return { ...nothing, step: described, held: true };
-    return { ...replay(db, batch, direction, around, session), step: described, held: false };
+    const change = replay(db, batch, direction, around, session);
+    // An import's CSV may have placed a split too: it goes back (or comes again) with the labels.
+    const split = direction === 'undo' ? takeBackFileSplit(db, batch, around) : placeFileSplitAgain(db, batch, around);
+    return { ...change, step: described, held: false, ...(split ? { split } : {}) };
   }).immediate();
 }
 

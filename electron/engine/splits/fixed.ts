@@ -2,7 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { ImportedSplits } from '../../../shared/contract/datasets.ts';
 import type { SplitName } from '../../../shared/domain/splits.ts';
 import { type Database, now } from '../db/database.ts';
-import { isLocked, leakingGroups, recordFileSplit } from './store.ts';
+import { type SplitRow, moveRecorder, recordFileSplitStep } from './file-split-undo.ts';
+import { isLocked, leakingGroups, readSplitMeta, recordFileSplit } from './store.ts';
 
 /** How a split column may name each split (case ignored): scikit-learn's, Kaggle's and DICOM datasets' usual words. */
 const SPLIT_WORDS: Record<string, SplitName> = {
@@ -29,7 +30,8 @@ export function splitOfCell(cell: string): SplitName | null | undefined {
  * file does not name keep theirs. Two things are not overridden, and are reported instead:
  * a locked test image stays in test (unlock the test set to move it), and groups (patients) that
  * end up in two splits are listed as leaks — moving them would contradict the file.
- * Writes in the caller's transaction.
+ * Writes in the caller's transaction, and keeps what it moved so that undoing the import (its label
+ * batch `batchId`) puts the split back (file-split-undo.ts).
  */
 export class FixedSplitWriter {
   private readonly result: ImportedSplits = { applied: 0, moved: 0, keptLocked: [], leakingGroups: [] };
@@ -38,17 +40,22 @@ export class FixedSplitWriter {
   private changed = false;
   /** While the test set is locked, later test images are pinned too (as splits.create does). */
   private readonly locked: boolean;
+  private readonly recordMove: ReturnType<typeof moveRecorder>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly batchId: string,
+  ) {
     this.locked = isLocked(db);
+    this.recordMove = moveRecorder(db, batchId);
     this.stmt = {
-      current: db.prepare('SELECT split, locked FROM splits WHERE image_id = ?'),
+      current: db.prepare('SELECT split, locked, assigned_at AS assignedAt FROM splits WHERE image_id = ?'),
       put: db.prepare('INSERT OR REPLACE INTO splits (image_id, split, locked, assigned_at) VALUES (?, ?, ?, ?)'),
     };
   }
 
   set(imageId: number, split: SplitName): void {
-    const current = this.stmt.current.get(imageId) as { split: SplitName; locked: number } | undefined;
+    const current = this.stmt.current.get(imageId) as (SplitRow & { split: SplitName; assignedAt: string }) | undefined;
     if (current?.split === split) {
       this.result.applied++;
       return;
@@ -57,7 +64,9 @@ export class FixedSplitWriter {
       this.result.keptLocked.push(imageId);
       return;
     }
-    this.stmt.put.run(imageId, split, split === 'test' && this.locked ? 1 : 0, this.at);
+    const locked = split === 'test' && this.locked ? 1 : 0;
+    this.stmt.put.run(imageId, split, locked, this.at);
+    this.recordMove(imageId, current ?? { split: null, locked: 0, assignedAt: null }, { split, locked, assignedAt: this.at });
     this.result.applied++;
     if (current) this.result.moved++;
     this.changed = true;
@@ -68,7 +77,9 @@ export class FixedSplitWriter {
    * runs' results stale, and the Splits view names `file` as where the current split came from.
    */
   finish(file: string): ImportedSplits {
+    const before = readSplitMeta(this.db);
     recordFileSplit(this.db, { file, images: this.result.applied, changed: this.changed, at: this.at });
+    recordFileSplitStep(this.db, this.batchId, file, before, readSplitMeta(this.db));
     this.result.leakingGroups = leakingGroups(this.db);
     return this.result;
   }

@@ -17,6 +17,29 @@ const setMeta = (db: Database, key: string, value: string) =>
 
 export const isLocked = (db: Database): boolean => meta(db, LOCKED_KEY) === '1';
 
+/** The split's settings as stored (null: not set): what undoing a file's split puts back. */
+export interface SplitMeta {
+  settings: string | null;
+  createdAt: string | null;
+  locked: string | null;
+  fromFile: string | null;
+}
+
+const META_KEYS: Record<keyof SplitMeta, string> = { settings: SETTINGS_KEY, createdAt: CREATED_KEY, locked: LOCKED_KEY, fromFile: FILE_KEY };
+
+export function readSplitMeta(db: Database): SplitMeta {
+  const read = (key: keyof SplitMeta) => meta(db, META_KEYS[key]) ?? null;
+  return { settings: read('settings'), createdAt: read('createdAt'), locked: read('locked'), fromFile: read('fromFile') };
+}
+
+export function writeSplitMeta(db: Database, values: SplitMeta): void {
+  for (const [field, key] of Object.entries(META_KEYS) as [keyof SplitMeta, string][]) {
+    const value = values[field];
+    if (value === null) db.prepare('DELETE FROM project_meta WHERE key = ?').run(key);
+    else setMeta(db, key, value);
+  }
+}
+
 /**
  * Re-create the splits in one transaction. Locked test rows (kept even for excluded images, so an
  * image taken back in returns to test) stay; everything else is assigned afresh.

@@ -1,49 +1,32 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { WeightCache, cachedWeightsFor } from '../../weights/cache.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { importWeightsFile } from '../../weights/import-weights.ts';
 import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../weights/safetensors.ts';
 import { fixturePath } from '../../weights/testing/fixtures.ts';
+import { RESNET18_WEIGHTS, expectResnet18Imported, expectResnet18Kept, resnet18Bytes, tempWeightCache } from '../../weights/testing/weight-cache.ts';
 import { checkWeightsFile } from './check-weights.ts';
 
 /**
  * The check `weights import` runs in the model host before a file enters the cache (the engine
  * passes it to importWeightsFile): every tensor of the architecture's layout, shapes, dtypes, finite.
  */
-const FIXTURE = readFileSync(fixturePath('resnet18/model.safetensors'));
-const FIXTURE_SHA = createHash('sha256').update(FIXTURE).digest('hex');
-let tmp: string;
-let cache: WeightCache;
-
-beforeEach(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'labeltune-check-'));
-  cache = new WeightCache(join(tmp, 'weights'));
-  return () => rmSync(tmp, { recursive: true, force: true });
-});
+const weights = tempWeightCache('labeltune-check-');
 
 describe('checkWeightsFile', () => {
   it('accepts timm weights of the architecture, which then import into its cache slot', async () => {
-    await expect(checkWeightsFile(fixturePath('resnet18/model.safetensors'), 'resnet18')).resolves.toBeUndefined();
+    await expect(checkWeightsFile(RESNET18_WEIGHTS, 'resnet18')).resolves.toBeUndefined();
     await expect(checkWeightsFile(fixturePath('vit_tiny_patch16_224/model.safetensors'), 'vit_tiny_patch16_224')).resolves.toBeUndefined();
-    const r = await importWeightsFile(fixturePath('resnet18/model.safetensors'), 'resnet18', cache, checkWeightsFile);
-    expect(r.path).toBe(cache.pathFor('timm/resnet18.a1_in1k', 'model.safetensors'));
-    expect(r.entry).toMatchObject({ sha256: FIXTURE_SHA, size: FIXTURE.length, source: 'import', arch: 'resnet18' });
-    expect(r.matchesCatalog).toBeNull();
-    expect(readFileSync(r.path).equals(FIXTURE)).toBe(true);
-    expect(cache.list().map((e) => e.arch)).toEqual(['resnet18']);
-    expect(cachedWeightsFor(cache, 'resnet18')).toBe(r.path);
-    expect(cachedWeightsFor(cache, 'resnet50')).toBeNull();
+    expectResnet18Imported(await importWeightsFile(RESNET18_WEIGHTS, 'resnet18', weights.cache, checkWeightsFile), weights.cache);
   });
 
   it('refuses a file for another architecture or a damaged one, naming the fix', async () => {
-    await expect(importWeightsFile(fixturePath('resnet18/model.safetensors'), 'resnet50', cache, checkWeightsFile)).rejects.toThrow(/has 512-wide features but resnet50 has 2048/);
-    await expect(importWeightsFile(fixturePath('resnet18/model.safetensors'), 'resnet34', cache, checkWeightsFile)).rejects.toThrow(/was saved from resnet18, not resnet34\. Import it with --arch resnet18/);
-    await expect(importWeightsFile(fixturePath('resnet18/model.safetensors'), 'vit_tiny_patch16_224', cache, checkWeightsFile)).rejects.toThrow(/no "patch_embed\.proj\.weight" tensor/);
+    const { cache, tmp } = weights;
+    await expect(importWeightsFile(RESNET18_WEIGHTS, 'resnet50', cache, checkWeightsFile)).rejects.toThrow(/has 512-wide features but resnet50 has 2048/);
+    await expect(importWeightsFile(RESNET18_WEIGHTS, 'resnet34', cache, checkWeightsFile)).rejects.toThrow(/was saved from resnet18, not resnet34\. Import it with --arch resnet18/);
+    await expect(importWeightsFile(RESNET18_WEIGHTS, 'vit_tiny_patch16_224', cache, checkWeightsFile)).rejects.toThrow(/no "patch_embed\.proj\.weight" tensor/);
     const bad = join(tmp, 'bad.safetensors');
-    writeFileSync(bad, FIXTURE.subarray(0, 1000));
+    writeFileSync(bad, resnet18Bytes().bytes.subarray(0, 1000));
     await expect(importWeightsFile(bad, 'resnet18', cache, checkWeightsFile)).rejects.toThrow(/bad\.safetensors: not a safetensors file \(header length 8872 is impossible for a 1000-byte file/);
     expect(cache.list()).toEqual([]);
   });
@@ -51,13 +34,13 @@ describe('checkWeightsFile', () => {
 
 /** The resnet18 fixture written again with one edit, as a broken export of a user would be. */
 async function variant(name: string, edit: (tensors: TensorToWrite[]) => TensorToWrite[]): Promise<string> {
-  const src = await SafetensorsFile.open(fixturePath('resnet18/model.safetensors'));
+  const src = await SafetensorsFile.open(RESNET18_WEIGHTS);
   const tensors: TensorToWrite[] = [];
   for (const info of src.tensors.values()) {
     tensors.push({ name: info.name, dtype: info.dtype === 'F32' ? 'F32' : 'F16', shape: [...info.shape], data: await src.read(info.name) });
   }
   await src.close();
-  const out = join(tmp, name);
+  const out = join(weights.tmp, name);
   await writeSafetensors(out, edit(tensors), { ...src.metadata });
   return out;
 }
@@ -94,11 +77,9 @@ describe('checkWeightsFile refuses broken files and leaves the cached weights as
   ];
 
   it.each(broken)('%s: refused with a message naming the file, the tensor and the fix', async (name, edit, message) => {
-    const good = await importWeightsFile(fixturePath('resnet18/model.safetensors'), 'resnet18', cache, checkWeightsFile);
+    const good = await importWeightsFile(RESNET18_WEIGHTS, 'resnet18', weights.cache, checkWeightsFile);
     const bad = await variant(name, edit);
-    await expect(importWeightsFile(bad, 'resnet18', cache, checkWeightsFile)).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(message) });
-    expect(readFileSync(good.path).equals(FIXTURE)).toBe(true);
-    expect(cache.get('timm/resnet18.a1_in1k', 'model.safetensors')).toMatchObject({ sha256: FIXTURE_SHA, origin: fixturePath('resnet18/model.safetensors') });
-    expect(readdirSync(dirname(good.path))).toEqual(['model.safetensors']); // no temporary copy left
+    await expect(importWeightsFile(bad, 'resnet18', weights.cache, checkWeightsFile)).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(message) });
+    expectResnet18Kept(good, weights.cache);
   });
 });

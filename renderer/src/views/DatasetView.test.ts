@@ -2,7 +2,8 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ImageSummary } from '../../../shared/domain/images.ts';
 import type { LabelTask } from '../../../shared/domain/labels.ts';
-import { FakeClient, countsMoved, projectInfo } from '../lib/testing/fake-client.ts';
+import { Navigation } from '../lib/state/navigation.svelte.ts';
+import { type Answers, FakeClient, countsMoved, projectInfo } from '../lib/testing/fake-client.ts';
 import DatasetView from './DatasetView.svelte';
 
 afterEach(cleanup);
@@ -17,7 +18,7 @@ const TASK: LabelTask = {
   ],
 };
 
-function engine() {
+function engine(answers: Answers = {}) {
   // The viewer remembers windows per pixel hash for the whole app run: each test gets its own hashes.
   const salt = Math.random().toString(36).slice(2);
   const images: ImageSummary[] = Array.from({ length: 5 }, (_, i) => ({
@@ -49,7 +50,17 @@ function engine() {
       runId, imageId, classIndex: 1, className: 'fracture', probs: [0.2, 0.8],
       grid: { width: 1, height: 1, values: [1] }, heatmap: { width: 1, height: 1, values: [1] },
     }),
+    // The fake lists images 201..205 unfiltered, by id.
+    'images.locate': ({ id }) => ({ position: id >= 201 && id <= 205 ? id - 201 : null }),
+    ...answers,
   });
+}
+
+/** A window whose URL hash the view reads on mount and writes back, as a reload finds it. */
+function reloadedAt(hash: string) {
+  const urls: string[] = [];
+  const win = { location: { hash, pathname: '/', search: '' }, history: { replaceState: (_d: unknown, _u: string, url: string) => void urls.push(url) } };
+  return { nav: new Navigation(win), urls };
 }
 
 describe('DatasetView', () => {
@@ -158,6 +169,34 @@ describe('DatasetView', () => {
     expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/gradcam/201?run=4&size=768');
     await vi.waitFor(() => expect(screen.getByTestId('viewer-prediction').textContent).toBe('model: fracture 80.0%'));
     expect(onError).not.toHaveBeenCalled();
+  });
+});
+
+describe('DatasetView over a reload', () => {
+  it('opens the viewer on the image the URL names, and the URL follows the viewer until it closes', async () => {
+    const { nav, urls } = reloadedAt('#project=%2Fdata%2Fchest-xray&view=dataset&image=204');
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError: vi.fn(), nav });
+    const viewer = await screen.findByTestId('viewer');
+    expect(viewer.querySelector('img')?.getAttribute('src')).toBe('fake://asset/render/204?size=1024');
+    expect(client.calls.filter((c) => c.method === 'images.locate').map((c) => c.args)).toEqual([{ id: 204, filter: {}, sort: 'id' }]);
+    expect(screen.getByTestId('dataset-grid').getAttribute('aria-activedescendant')).toBe('img-204');
+    await fireEvent.keyDown(viewer, { key: 'ArrowRight' });
+    await vi.waitFor(() => expect(urls.at(-1)).toBe('/#project=%2Fdata%2Fchest-xray&view=dataset&image=205'));
+    await fireEvent.keyDown(viewer, { key: 'Escape' });
+    await vi.waitFor(() => expect(urls.at(-1)).toBe('/#project=%2Fdata%2Fchest-xray&view=dataset'));
+  });
+
+  it('shows the grid, quietly, when the image is gone, and drops it from the URL', async () => {
+    const { nav, urls } = reloadedAt('#project=%2Fdata%2Fchest-xray&view=dataset&image=999');
+    const onError = vi.fn();
+    const client = engine();
+    render(DatasetView, { client, info: projectInfo(), onError, nav });
+    await vi.waitFor(() => expect(urls.at(-1)).toBe('/#project=%2Fdata%2Fchest-xray&view=dataset'));
+    expect(client.calls.filter((c) => c.method === 'images.locate')).toHaveLength(1);
+    expect(screen.queryByTestId('viewer')).toBeNull();
+    expect(onError).not.toHaveBeenCalled();
+    expect(screen.getByTestId('dataset-grid').getAttribute('aria-activedescendant')).toBe('img-201');
   });
 });
 

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UndoResult } from '../../../../shared/contract/labels.ts';
+import { emptyDelta } from '../../../../shared/domain/counts.ts';
 import { seedImages } from '../../testing/seed-images.ts';
 import { type TestEngine, createTestProject } from '../../testing/test-engine.ts';
 import { runCli } from '../../testing/cli.ts';
-import { parseIds } from './label.ts';
+import { parseIds, stepSummary } from './label.ts';
 
 let t: TestEngine;
 const previousHome = process.env.LABELTUNE_HOME;
@@ -44,6 +46,13 @@ describe('labeltune label', () => {
     const unlabeled = await run('set', 'opacity', '--unlabeled', '--json');
     expect((JSON.parse(unlabeled.out) as { changed: unknown[] }).changed).toHaveLength(7);
     expect((await run('exclude', '--images', '3,4', '--reason', 'motion blur')).out).toBe('Excluded 2 image(s).');
+  });
+
+  it('says what undoing an import did to the split its CSV placed', () => {
+    const change: UndoResult = { batchId: 'import:j1', changed: [{ imageId: 1, taskId: 1, classIds: [] }], skipped: [], step: null, held: false, counts: emptyDelta() };
+    const message = 'The split was kept: it was changed since labels.csv placed it (re-split, locked or moved by another file), so undo left it as it is.';
+    expect(stepSummary('undo', { ...change, split: { file: 'labels.csv', restored: false, message } })).toBe(`Undid 1 label change(s). ${message}`);
+    expect(stepSummary('redo', { ...change, batchId: null })).toBe('Nothing to redo.');
   });
 
   it('names unknown classes and bad actions', async () => {

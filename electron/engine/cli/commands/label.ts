@@ -1,4 +1,5 @@
 import type { EngineClient } from '../../../../shared/contract/index.ts';
+import type { UndoResult } from '../../../../shared/contract/labels.ts';
 import { ANNOTATION_FORMATS, type AnnotationFormat } from '../../../../shared/domain/annotations.ts';
 import type { ImageFilter } from '../../../../shared/domain/images.ts';
 import type { LabelTask, TaskRole } from '../../../../shared/domain/labels.ts';
@@ -62,7 +63,7 @@ async function runAction(ctx: CommandContext, action: Action, arg: string | unde
     case 'undo':
     case 'redo': {
       const change = await client.invoke(action === 'undo' ? 'labels.undo' : 'labels.redo', {});
-      say(change.batchId ? `${action === 'undo' ? 'Undid' : 'Redid'} ${change.changed.length} label change(s)${change.skipped.length ? `, skipped ${change.skipped.length} image(s) changed since` : ''}.` : `Nothing to ${action}.`);
+      say(stepSummary(action, change));
       return change;
     }
     case 'exclude':
@@ -83,6 +84,13 @@ async function runAction(ctx: CommandContext, action: Action, arg: string | unde
       return done;
     }
   }
+}
+
+/** "Undid 12 label change(s)." and, for an import that placed a split, what became of the split. */
+export function stepSummary(action: 'undo' | 'redo', change: UndoResult): string {
+  if (!change.batchId) return `Nothing to ${action}.`;
+  const skipped = change.skipped.length ? `, skipped ${change.skipped.length} image(s) changed since` : '';
+  return `${action === 'undo' ? 'Undid' : 'Redid'} ${change.changed.length} label change(s)${skipped}.${change.split ? ` ${change.split.message}` : ''}`;
 }
 
 export function formatTask(t: LabelTask): string {

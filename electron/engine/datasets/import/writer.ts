@@ -41,7 +41,7 @@ export class ImportWriter {
     batchId: string,
   ) {
     this.labels = new ImportLabelWriter(db, batchId);
-    this.splits = new FixedSplitWriter(db);
+    this.splits = new FixedSplitWriter(db, batchId);
     this.stmt = {
       insert: db.prepare(`INSERT INTO images (hash, file_hash, phash, path, frame, copied, format, width, height, channels,
           bit_depth, modality, group_id, window_center, window_width, metadata, duplicate_of, imported_at)

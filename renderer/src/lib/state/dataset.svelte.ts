@@ -209,6 +209,17 @@ export class DatasetState {
     }
   }
 
+  /** Put the cursor on image `id`, its page loaded (a reload reopening the viewer); false when the filter's list does not hold it. */
+  async moveToImage(id: number): Promise<boolean> {
+    const { position } = await this.client.invoke('images.locate', { id, filter: this.filter, sort: this.sort });
+    if (position === null) return false;
+    const page = Math.floor(position / PAGE_SIZE);
+    if (!this.pages.has(page)) await this.loadPage(page);
+    if (this.itemAt(position)?.id !== id) return false;
+    this.moveTo(position);
+    return true;
+  }
+
   /** Every image of the filter, paging through `images.list`. */
   async selectAll(): Promise<void> {
     try {

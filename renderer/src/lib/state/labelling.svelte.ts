@@ -130,6 +130,15 @@ export class LabellingState {
     this.viewing = this.dataset.itemAt(position)?.id ?? null;
   }
 
+  /** The viewer on image `id` again (after a reload); an image the grid no longer lists leaves the grid as it is. */
+  async reopen(id: number): Promise<void> {
+    try {
+      if (await this.dataset.moveToImage(id)) this.viewing = id;
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
   async run(action: LabelAction): Promise<void> {
     const d = this.dataset;
     switch (action.kind) {
@@ -218,6 +227,8 @@ export class LabellingState {
     return this.apply(async () => {
       const taken = await stepHistory(this.client, method, { session: this.session, ask: this.ask, counted: () => this.dataset.countedArgs() });
       if (!taken) return;
+      // Images whose split went back (or came again) may have left or joined the grid's split filter.
+      if (taken.change.split?.restored) return this.dataset.reload();
       this.dataset.applyChange(taken.change);
       this.dataset.applyCounts(taken.change, taken.sent.filter);
     });

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ImageSummary } from '../../../../shared/domain/images.ts';
 import type { LabelClass, LabelTask } from '../../../../shared/domain/labels.ts';
-import { FakeClient, countsMoved } from '../testing/fake-client.ts';
+import { type Answers, FakeClient, countsMoved } from '../testing/fake-client.ts';
 import { DatasetState } from './dataset.svelte.ts';
 import { keyToAction, LabellingState, viewerKeyToAction } from './labelling.svelte.ts';
+import { toasts } from './toasts.svelte.ts';
 
 const cls = (id: number, position: number, name: string, shortcut: string | null = null): LabelClass => ({
   id, taskId: 1, name, position, color: null, shortcut, count: 0,
@@ -15,8 +16,8 @@ const image = (id: number): ImageSummary => ({
   excluded: false, split: null, labels: [], duplicateOf: null,
 });
 
-/** A fake engine with 30 images (ids 101..130, or `count` of them) that records every call. */
-async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
+/** A fake engine with 30 images (ids 101..130, or `count` of them) that records every call; `answers` replace its own. */
+async function setup(mode: 'single' | 'multi' = 'single', count = 30, answers: Answers = {}) {
   const images = Array.from({ length: count }, (_, i) => image(101 + i));
   const client = new FakeClient({
     'images.list': ({ offset = 0, limit = 200 }) => ({ total: images.length, items: images.slice(offset, offset + limit) }),
@@ -31,12 +32,13 @@ async function setup(mode: 'single' | 'multi' = 'single', count = 30) {
     'labels.redo': () => ({ batchId: 'b1', changed: [{ imageId: 101, taskId: 1, classIds: [12] }], skipped: [], step: STEP, held: false, ...countsMoved({ perClass: { 12: 1 }, unlabeled: -1 }) }),
     'images.exclude': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: imageIds.length }) }),
     'images.include': ({ imageIds }) => ({ changed: imageIds.length, ...countsMoved({ excluded: -imageIds.length }) }),
+    ...answers,
   });
   const onError = vi.fn();
   const dataset = new DatasetState(client, onError);
   await dataset.setFilter({});
   dataset.columns = 5;
-  const labelling = new LabellingState(client, dataset, onError);
+  const labelling = new LabellingState(client, dataset, onError, () => true);
   const press = async (key: string, mods: { shiftKey?: boolean; ctrlKey?: boolean; metaKey?: boolean } = {}) => {
     const handled = labelling.handleKey({ key, ...mods });
     await vi.waitFor(() => Promise.resolve());
@@ -143,6 +145,23 @@ describe('LabellingState', () => {
     expect(t.client.calls.map((c) => c.method).filter((m) => m.startsWith('labels.') && m !== 'labels.tasks')).toEqual([
       'labels.set', 'labels.undo', 'labels.redo',
     ]);
+  });
+
+  it('undoing an import that placed a split says what became of the split, and loads the grid afresh when it went back', async () => {
+    const IMPORT = { batchId: 'import:j1', source: 'import', images: 8, at: '2026-12-06T09:00:00.000Z' } as const;
+    const split = { file: 'labels.csv', restored: true, message: 'The split labels.csv placed was taken back too: the splits are as they were before the import.' };
+    const t = await setup('single', 30, {
+      'labels.undo': ({ expect }) => ({
+        batchId: expect ? 'import:j1' : null, changed: expect ? [{ imageId: 101, taskId: 1, classIds: [] }] : [], skipped: [], step: IMPORT, held: !expect,
+        ...(expect ? { split } : {}), ...countsMoved({ unlabeled: 1, perSplit: { test: -1, none: 1 } }),
+      }),
+    });
+    const lists = () => t.calls('images.list').length;
+    const listed = lists();
+    await t.press('z', { ctrlKey: true });
+    await vi.waitFor(() => expect(lists()).toBe(listed + 1));
+    expect(t.calls('labels.undo')).toHaveLength(2);
+    expect(toasts.items.at(-1)?.message).toBe(`Undone: import of 8 labels. ${split.message}`);
   });
 
   it('x excludes the cursor image and advances; x on an excluded image takes it back', async () => {

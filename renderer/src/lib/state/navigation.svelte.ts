@@ -1,7 +1,7 @@
 /**
  * Where the user is, kept in the URL's hash (`#project=/data/xrays&view=train&run=7`) so that a
- * reload (F5 in a browser, a desktop window reloading) comes back to the same project, view, run
- * and compared runs. The hash, not storage: it belongs to the tab, survives a reload, and a copied URL keeps it.
+ * reload (F5 in a browser, a desktop window reloading) comes back to the same project, view, run,
+ * compared runs and image open in the viewer. The hash, not storage: it belongs to the tab, survives a reload, and a copied URL keeps it.
  */
 export interface Place {
   /** The open project's folder. */
@@ -12,16 +12,21 @@ export interface Place {
   run: number | null;
   /** The runs ticked in the Runs view's comparison. */
   compare: number[];
+  /** The image open in the Dataset view's viewer. */
+  image: number | null;
 }
 
-const NOWHERE: Place = { project: null, view: null, run: null, compare: [] };
+const NOWHERE: Place = { project: null, view: null, run: null, compare: [], image: null };
 const isRunId = (n: number) => Number.isInteger(n) && n > 0;
+const positiveId = (value: string | null): number | null => {
+  const n = Number(value);
+  return value !== null && isRunId(n) ? n : null;
+};
 
 export function parsePlace(hash: string): Place {
   const q = new URLSearchParams(hash.replace(/^#/, ''));
-  const run = Number(q.get('run'));
   const compare = (q.get('compare') ?? '').split(',').filter(Boolean).map(Number).filter(isRunId);
-  return { project: q.get('project') || null, view: q.get('view') || null, run: isRunId(run) ? run : null, compare };
+  return { project: q.get('project') || null, view: q.get('view') || null, run: positiveId(q.get('run')), compare, image: positiveId(q.get('image')) };
 }
 
 export function formatPlace(p: Place): string {
@@ -30,6 +35,7 @@ export function formatPlace(p: Place): string {
   if (p.project && p.view) q.set('view', p.view);
   if (p.project && p.run !== null) q.set('run', String(p.run));
   if (p.project && p.compare.length) q.set('compare', p.compare.join(','));
+  if (p.project && p.image !== null) q.set('image', String(p.image));
   const s = q.toString();
   return s ? `#${s}` : '';
 }
@@ -56,6 +62,10 @@ export class Navigation {
     return this.place.project === project ? this.place.compare : [];
   }
 
+  imageOf(project: string): number | null {
+    return this.place.project === project ? this.place.image : null;
+  }
+
   /** The project now open: a different one forgets the old view and run. */
   setProject(project: string | null): void {
     if (project !== this.place.project) this.write({ ...NOWHERE, project });
@@ -71,6 +81,11 @@ export class Navigation {
 
   setCompare(runs: number[]): void {
     if (runs.join(',') !== this.place.compare.join(',')) this.write({ ...this.place, compare: [...runs] });
+  }
+
+  /** The image open in the viewer; null once it closes. */
+  setImage(image: number | null): void {
+    if (image !== this.place.image) this.write({ ...this.place, image });
   }
 
   // replaceState: moving between tabs is not history the Back button should walk through.

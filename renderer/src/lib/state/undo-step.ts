@@ -38,7 +38,9 @@ export async function stepHistory<S extends CountedWriteArgs = CountedWriteArgs>
     change = await client.invoke(method, { ...sent, session, expect: change.step.batchId });
   }
   const skipped = change.skipped.length > 0 ? `; ${change.skipped.length} image(s) changed since were left as they are` : '';
-  if (change.step) toasts.push('info', `${verb === 'Undo' ? 'Undone' : 'Redone'}: ${describeStep(change.step)}${skipped}.`);
+  // An import's CSV placed a split: say whether it went back too, or was kept because it changed since.
+  const split = change.split ? ` ${change.split.message}` : '';
+  if (change.step) toasts.push('info', `${verb === 'Undo' ? 'Undone' : 'Redone'}: ${describeStep(change.step)}${skipped}.${split}`);
   else toasts.push('info', `Nothing to ${verb.toLowerCase()} in this window.`);
   return { change, sent };
 }

@@ -4,7 +4,7 @@ import type { CountsDelta, CountsMoved } from '../../../../shared/domain/counts.
 import type { ProjectInfo } from '../../../../shared/domain/project.ts';
 import { Listeners } from '../api/listeners.ts';
 
-type Answers = { [M in Method]?: (args: Args<M>) => Result<M> | Promise<Result<M>> };
+export type Answers = { [M in Method]?: (args: Args<M>) => Result<M> | Promise<Result<M>> };
 
 /** An engine client for component tests: canned answers per method, events emitted by hand. */
 export class FakeClient implements EngineClient {
