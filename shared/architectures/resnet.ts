@@ -39,4 +39,5 @@ export const RESNET_PRETRAINED = {
 export const RESNET_TEST = {
   'test-tiny-resnet': testCard('test-tiny-resnet', 'resnet', 8, 0.015),
   'test-tiny-resnet-os4': testCard('test-tiny-resnet-os4', 'resnet', 8, 0.015),
+  'test-small-resnet': testCard('test-small-resnet', 'resnet', 128, 0.752),
 } satisfies Record<string, ArchitectureCard>;

@@ -39,4 +39,5 @@ export const VIT_PRETRAINED = {
 
 export const VIT_TEST = {
   'test-tiny-vit': testCard('test-tiny-vit', 'vit', 16, 0.025),
+  'test-small-vit': testCard('test-small-vit', 'vit', 32, 0.054),
 } satisfies Record<string, ArchitectureCard>;

@@ -1,22 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { createBackbone } from '../../electron/training/backbones/index.ts';
-import type { Backbone } from '../../electron/training/backbones/types.ts';
 import { selectBackend } from '../../electron/training/backends/ladder.ts';
 import type { StrategyName } from '../../electron/training/finetune/strategies.ts';
-import { createTinyVit } from '../../electron/training/finetune/testing/tiny-vit.ts';
 import { loadDatasets, runTransfer } from '../../electron/training/finetune/transfer/experiment.ts';
 import { fashionTrainAndTestAvailable } from '../../electron/training/finetune/transfer/fashion-data.ts';
-import { createSmallResnet } from '../../electron/training/finetune/transfer/small-resnet.ts';
 
 /**
  * Fashion-MNIST transfer (issue 5): pretrain on classes 0-4, fine-tune on 50 labels per class of
- * classes 5-9 with each strategy, against scratch; accuracy on t10k images of classes 5-9.
- * The small three-stage ResNet (and resnet18 on request) runs full/linear/gradual/adapter; LoRA needs a
- * ViT, so a tiny ViT pretrained the same way runs full/linear/lora. docs/benchmarks.md cites its figures.
- * Scratch trains at the pretraining LR (a random network wants the larger one), full and gradual
- * at the fine-tuning LR, a lone head (linear), adapters and LoRA at their own larger ones.
- * Run: `node --import tsx test/bench/transfer.bench.ts [--size 16] [--source 6000] [--pre-epochs 1]
- * [--epochs 10] [--test 400] [--seeds 1,2] [--widths 16,32,64] [--arms small_resnet,resnet18,tiny_vit]`,
+ * classes 5-9 with each strategy, against scratch and against a linear probe on the random
+ * network's features; accuracy on t10k images of classes 5-9. Every arm is a registered
+ * architecture built by the production registry: `test-small-resnet` (32 px) runs
+ * full/gradual/top/linear/adapter, `test-small-vit` (16 px) full/linear/lora; `resnet18` on request.
+ * docs/benchmarks.md cites its figures. Scratch trains at the pretraining LR (a random network wants
+ * the larger one), full, gradual and top at the fine-tuning LR, a lone head (linear), adapters and
+ * LoRA at their own larger ones.
+ * Run: `node --import tsx test/bench/transfer.bench.ts [--source 6000] [--pre-epochs 1]
+ * [--epochs 10] [--test 400] [--seeds 1,2] [--arms test-small-resnet,test-small-vit,resnet18]`,
  * or `npm run bench transfer`.
  */
 function arg(name: string, fallback: string): string {
@@ -25,7 +24,7 @@ function arg(name: string, fallback: string): string {
 }
 
 interface Arm {
-  make(seed: number, size: number, widths: [number, number, number]): Backbone;
+  imageSize: number;
   strategies: StrategyName[];
   pretrainLr: number;
   lr: number;
@@ -36,28 +35,9 @@ interface Arm {
 }
 
 const ARMS: Record<string, Arm> = {
-  small_resnet: {
-    make: (seed, size, widths) => createSmallResnet({ numClasses: 5, imageSize: size, seed, widths }),
-    strategies: ['full', 'linear', 'gradual', 'adapter'],
-    pretrainLr: 3e-3,
-    lr: 2e-3,
-    headLr: 5e-2,
-    adapterLr: 1e-2,
-  },
-  resnet18: {
-    make: (seed, size) => createBackbone('resnet18', { numClasses: 5, imageSize: size, seed }),
-    strategies: ['full', 'linear', 'gradual', 'adapter'],
-    pretrainLr: 2e-3,
-    lr: 1e-3,
-    headLr: 1e-2,
-  },
-  tiny_vit: {
-    make: (seed, size) => createTinyVit({ numClasses: 5, imageSize: size, seed, width: 32, depth: 2, patch: 4 }),
-    strategies: ['full', 'linear', 'lora'],
-    pretrainLr: 2e-3,
-    lr: 2e-3,
-    headLr: 1e-2,
-  },
+  'test-small-resnet': { imageSize: 32, strategies: ['full', 'gradual', 'top', 'linear', 'adapter'], pretrainLr: 3e-3, lr: 2e-3, headLr: 5e-2, adapterLr: 1e-2 },
+  resnet18: { imageSize: 32, strategies: ['full', 'gradual', 'top', 'linear', 'adapter'], pretrainLr: 2e-3, lr: 1e-3, headLr: 1e-2 },
+  'test-small-vit': { imageSize: 16, strategies: ['full', 'linear', 'lora'], pretrainLr: 2e-3, lr: 2e-3, headLr: 1e-2 },
 };
 
 export async function transfer(): Promise<void> {
@@ -65,20 +45,20 @@ export async function transfer(): Promise<void> {
     console.log('skipped: Fashion-MNIST missing (apt-get install dataset-fashion-mnist)');
     return;
   }
-  const size = Number(arg('size', '16'));
-  const sizes = { imageSize: size, sourcePerClass: Number(arg('source', '6000')), targetPerClass: 50, testPerClass: Number(arg('test', '400')) };
+  const counts = { sourcePerClass: Number(arg('source', '6000')), targetPerClass: 50, testPerClass: Number(arg('test', '400')) };
   const epochs = Number(arg('epochs', '10'));
-  const widths = arg('widths', '16,32,64').split(',').map(Number) as [number, number, number];
   const selection = await selectBackend({ log: () => {} });
-  const data = loadDatasets(sizes);
-  console.log(`backend ${selection.backend}, ${size} px, source ${sizes.sourcePerClass}/class, target 50/class, test ${sizes.testPerClass}/class, ${epochs} epochs, small_resnet widths ${widths.join('/')}`);
-  console.log('arch          seed  row       accuracy  trainable   seconds');
-  for (const armName of arg('arms', 'small_resnet,tiny_vit').split(',')) {
-    const arm = ARMS[armName];
+  console.log(`backend ${selection.backend}, source ${counts.sourcePerClass}/class, target 50/class, test ${counts.testPerClass}/class, ${epochs} epochs`);
+  console.log('arch               px  seed  row            accuracy  trainable   seconds');
+  for (const arch of arg('arms', 'test-small-resnet,test-small-vit').split(',')) {
+    const arm = ARMS[arch];
+    if (!arm) throw new Error(`transfer bench: no arm "${arch}"; known: ${Object.keys(ARMS).join(', ')}`);
+    const sizes = { ...counts, imageSize: arm.imageSize };
+    const data = loadDatasets(sizes);
     for (const seed of arg('seeds', '1').split(',').map(Number)) {
       const r = await runTransfer({
         ...sizes,
-        makeBackbone: (s) => arm.make(s, size, widths),
+        makeBackbone: (s) => createBackbone(arch, { numClasses: 5, imageSize: arm.imageSize, seed: s }),
         seed,
         pretrain: { epochs: Number(arg('pre-epochs', '1')), lr: arm.pretrainLr, batchSize: 32 },
         finetune: { epochs, lr: arm.lr, batchSize: 25 },
@@ -87,7 +67,7 @@ export async function transfer(): Promise<void> {
         strategies: arm.strategies,
       }, data);
       const line = (row: string, acc: number, share: number, s: number) =>
-        console.log(`${armName.padEnd(14)}${String(seed).padEnd(6)}${row.padEnd(10)}${acc.toFixed(3).padStart(8)}  ${(share * 100).toFixed(2).padStart(8)}%  ${s.toFixed(1).padStart(8)}`);
+        console.log(`${arch.padEnd(18)}${String(arm.imageSize).padStart(3)}  ${String(seed).padEnd(6)}${row.padEnd(15)}${acc.toFixed(3).padStart(8)}  ${(share * 100).toFixed(2).padStart(8)}%  ${s.toFixed(1).padStart(8)}`);
       line('source', r.source.accuracy, 1, r.source.seconds);
       for (const row of r.rows) line(row.name, row.accuracy, row.trainableShare, row.seconds);
     }

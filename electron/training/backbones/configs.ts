@@ -35,6 +35,11 @@ export const TEST_CONFIGS = {
   // Output stride 4 (no stage downsamples): a 64 px image ends in a 16×16 map, fine enough for Grad-CAM's tests.
   'test-tiny-resnet-os4': resnet({ block: 'basic', layers: [1, 1, 1, 1], widths: [8, 8, 8, 8], stemWidth: 8, strides: [1, 1, 1, 1] }),
   'test-tiny-vit': vit({ patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2 }),
+  // The transfer experiment's networks (finetune/transfer/): large enough that features learned on
+  // 30,000 Fashion-MNIST images are worth something to the next task, small enough to pretrain in
+  // CI in about two minutes (32 px for the ResNet, 16 px for the ViT).
+  'test-small-resnet': resnet({ block: 'basic', layers: [1, 1, 1, 1], widths: [32, 64, 128, 128], stemWidth: 32 }),
+  'test-small-vit': vit({ patchSize: 4, embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2 }),
 } satisfies Record<string, ArchitectureConfig>;
 
 export type BackboneName = keyof typeof BACKBONE_CONFIGS;

@@ -140,6 +140,13 @@ export async function runTransfer(o: TransferOptions, data: Datasets = loadDatas
   const scratch = o.makeBackbone(o.seed + 1000);
   rows.push({ name: 'scratch', ...(await trainAndTest(scratch, 'full', loopConfig(o.finetune, o.seed, o.scratchLr), target)) });
   scratch.dispose();
+  if (o.strategies.includes('linear')) {
+    // The control of the linear probe: the same head on the random network's features. What
+    // pretraining put into the features is the distance between the two.
+    const random = o.makeBackbone(o.seed + 1000);
+    rows.push({ name: 'random-linear', ...(await trainAndTest(random, 'linear', loopConfig(o.finetune, o.seed, o.strategyLr?.linear), target, o.strategyOptions)) });
+    random.dispose();
+  }
   source.dispose();
   return { source: { accuracy: pre.accuracy, seconds: pre.seconds }, rows };
 }

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createBackbone } from '../../backbones/index.ts';
 import { useTestBackend } from '../../backbones/testing.ts';
 import { type TransferResult, runTransfer } from './experiment.ts';
 import { fashionTrainAndTestAvailable, pickPerClass, readFashionSplit, toTrainData } from './fashion-data.ts';
-import { createSmallResnet } from './small-resnet.ts';
 
 const available = fashionTrainAndTestAvailable();
 if (!available) console.warn('transfer.test.ts skipped: Fashion-MNIST is missing; apt-get install dataset-fashion-mnist');
@@ -29,17 +29,17 @@ describe.skipIf(!available)('Fashion-MNIST transfer (classes 0-4 -> 5-9, 50 labe
   });
 
   /*
-   * The issue's experiment at CI size: all 30,000 source images for one epoch at 16 px, then 50
-   * labels per class for 10 epochs, tested on 2,000 t10k images (400 per class, so one standard
-   * error is about 0.7 points). Measured (docs/benchmarks.md): full 0.907, gradual 0.903, linear (head only) 0.796,
-   * scratch 0.876 for seed 1. The margin asserted is half the measured one: a broken weight copy, a
-   * learning rate that wipes the pretrained features or a head that leaks the source's weights
-   * takes it away.
+   * The issue's experiment at CI size, on registered architectures built by the production
+   * registry: all 30,000 source images for one epoch, then 50 labels per class for 10 epochs, tested
+   * on 2,000 t10k images (400 per class, so one standard error is about 0.7 points). Seeded wasm is
+   * deterministic: the figures below are the ones docs/benchmarks.md reports for seed 1, and the
+   * bars sit about half-way between them and what a broken weight copy, a learning rate that wipes
+   * the pretrained features or a head that leaks the source's weights would give.
    */
-  it('fine-tuning a network pretrained on classes 0-4 beats the same network trained from scratch on 250 labels of classes 5-9', { timeout: 900_000 }, async () => {
+  it('test-small-resnet: fine-tuning beats scratch, and the pretrained features are worth far more to a linear probe than random ones', { timeout: 1_200_000 }, async () => {
     const r: TransferResult = await runTransfer({
-      makeBackbone: (seed) => createSmallResnet({ numClasses: 5, imageSize: 16, seed }),
-      imageSize: 16,
+      makeBackbone: (seed) => createBackbone('test-small-resnet', { numClasses: 5, imageSize: 32, seed }),
+      imageSize: 32,
       seed: 1,
       sourcePerClass: 6000,
       targetPerClass: 50,
@@ -47,19 +47,48 @@ describe.skipIf(!available)('Fashion-MNIST transfer (classes 0-4 -> 5-9, 50 labe
       pretrain: { epochs: 1, lr: 3e-3, batchSize: 32 },
       finetune: { epochs: 10, lr: 2e-3, batchSize: 25 },
       scratchLr: 3e-3,
-      strategyLr: { linear: 5e-2 },
-      strategies: ['full', 'gradual', 'linear'],
+      strategyLr: { linear: 5e-2, adapter: 1e-2 },
+      strategies: ['full', 'gradual', 'linear', 'adapter'],
     });
     const acc = Object.fromEntries(r.rows.map((row) => [row.name, row.accuracy]));
-    expect(r.rows.map((row) => row.name)).toEqual(['full', 'gradual', 'linear', 'scratch']);
+    expect(r.rows.map((row) => row.name)).toEqual(['full', 'gradual', 'linear', 'adapter', 'scratch', 'random-linear']);
+    // Measured: source 0.95; full 0.914, gradual 0.908, linear 0.781, adapter 0.871, scratch 0.897,
+    // random-linear 0.313.
     expect(r.source.accuracy).toBeGreaterThan(0.85);
-    expect(acc.scratch).toBeGreaterThan(0.8);
-    expect(acc.full - acc.scratch).toBeGreaterThan(0.015);
-    expect(acc.gradual - acc.scratch).toBeGreaterThan(0.015);
-    // A linear probe on frozen garment features is far above chance (0.2) but below scratch here.
-    expect(acc.linear).toBeGreaterThan(0.7);
+    expect(acc.scratch).toBeGreaterThan(0.85);
+    expect(acc.full - acc.scratch).toBeGreaterThan(0.008);
+    expect(acc.gradual - acc.scratch).toBeGreaterThan(0.005);
+    // The clearest sign that the features carry over: a head on them reaches 0.78, on the random
+    // network's 0.31 (chance is 0.2). A broken copy of the pretrained weights lands near the latter.
+    expect(acc.linear - acc['random-linear']).toBeGreaterThan(0.3);
+    expect(acc.adapter - acc.linear).toBeGreaterThan(0.04);
     const share = Object.fromEntries(r.rows.map((row) => [row.name, row.trainableShare]));
     expect(share.full).toBe(1);
-    expect(share.linear).toBeCloseTo(325 / 74965, 6);
+    // The head (128 x 5 + 5) of all parameters, BatchNorm statistics excluded.
+    expect(share.linear).toBeCloseTo(645 / 623909, 6);
+  });
+
+  it('test-small-vit: full fine-tuning and LoRA beat scratch by far; the pretrained features beat random ones under a linear probe', { timeout: 600_000 }, async () => {
+    const r: TransferResult = await runTransfer({
+      makeBackbone: (seed) => createBackbone('test-small-vit', { numClasses: 5, imageSize: 16, seed }),
+      imageSize: 16,
+      seed: 1,
+      sourcePerClass: 6000,
+      targetPerClass: 50,
+      testPerClass: 400,
+      pretrain: { epochs: 1, lr: 2e-3, batchSize: 32 },
+      finetune: { epochs: 10, lr: 2e-3, batchSize: 25 },
+      scratchLr: 2e-3,
+      strategyLr: { linear: 1e-2, lora: 1e-2 },
+      strategies: ['full', 'linear', 'lora'],
+    });
+    const acc = Object.fromEntries(r.rows.map((row) => [row.name, row.accuracy]));
+    expect(r.rows.map((row) => row.name)).toEqual(['full', 'linear', 'lora', 'scratch', 'random-linear']);
+    // Measured: source 0.84; full 0.789, linear 0.621, LoRA 0.769, scratch 0.653, random-linear 0.531.
+    // A ViT has little inductive bias, so 250 labels from scratch fall far behind.
+    expect(r.source.accuracy).toBeGreaterThan(0.75);
+    expect(acc.full - acc.scratch).toBeGreaterThan(0.07);
+    expect(acc.lora - acc.scratch).toBeGreaterThan(0.06);
+    expect(acc.linear - acc['random-linear']).toBeGreaterThan(0.045);
   });
 });
