@@ -22,8 +22,7 @@ export abstract class BaseBackbone implements Backbone {
   readonly groups: readonly string[];
   protected readonly params: ParamStore;
   private classes: number;
-  /** Variable prefix of the classifier: timm's `fc` (ResNet) or `head` (ViT). */
-  private readonly classifier: string;
+  readonly classifier: string;
 
   /** Allocates every parameter the layout declares, in its order (the seed's draws follow it). */
   constructor(private readonly layout: BackboneLayout, protected readonly graph: ArchGraph, seed?: number) {

@@ -7,7 +7,7 @@ import { checkpointAdapter } from './adapt.ts';
 import { findNonFinite } from './finite.ts';
 import { nchwToNhwc } from './ops.ts';
 import { pretrainedConfig } from './pretrained.ts';
-import { type BackboneEntry, backboneEntry, createBackbone } from './registry.ts';
+import { type BackboneEntry, backboneEntry, backboneLayout, createBackbone } from './registry.ts';
 
 /**
  * `labeltune forward`: run a backbone with a weights file on a float32 NCHW .npy batch in eval
@@ -48,7 +48,7 @@ export async function forwardFile(opts: ForwardFileOptions): Promise<ForwardFile
   checkInputValues(input, opts.input);
   const file = await SafetensorsFile.open(opts.weights);
   try {
-    const numClasses = classesOf(file, entry.family === 'resnet' ? 'fc' : 'head');
+    const numClasses = classesOf(file, backboneLayout(opts.arch, { numClasses: 0 }).classifier);
     // A ViT is built at the input's square size (pos_embed is resampled to it); a ResNet runs on any H x W.
     const model = createBackbone(opts.arch, { numClasses, imageSize: Math.max(height, width) });
     try {

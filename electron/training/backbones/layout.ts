@@ -32,6 +32,8 @@ export interface ParamShapes {
   readonly family: BackboneFamily;
   /** Layer groups from input to output (stem ... head). */
   readonly groups: readonly string[];
+  /** Variable prefix of the classifier, the part replaced when class counts differ: timm's `fc` (ResNet) or `head` (ViT). */
+  readonly classifier: string;
   /** Every parameter and buffer's shape, by timm name, in declaration order. */
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   groupOf(variableName: string): string;
@@ -46,8 +48,6 @@ export interface BackboneLayout extends ParamShapes {
   readonly params: ReadonlyMap<string, ParamSpec>;
   /** Channels of each group output the afterGroup hook sees (where adapters are grafted). */
   readonly hookWidths: ReadonlyMap<string, number>;
-  /** Variable prefix of the classifier: timm's `fc` (ResNet) or `head` (ViT). */
-  readonly classifier: string;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -1,12 +1,10 @@
 import { validation } from '../../../shared/contract/errors.ts';
 import { type PretrainedConfig, pretrainedConfig } from '../backbones/pretrained.ts';
-import { CLASSIFIER_PREFIX, tfShapeOf } from './layout.ts';
+import { tfShapeOf } from './layout.ts';
 import { FLOAT_DTYPES, SafetensorsFile } from '../../weights/safetensors.ts';
 import { findNonFinite } from '../backbones/finite.ts';
 import { backboneLayout } from '../backbones/configs.ts';
 
-/** A tensor every timm checkpoint of the family has: a cheap first check that the file is for this arch. */
-const FAMILY_MARKER = { resnet: 'conv1.weight', vit: 'patch_embed.proj.weight' } as const;
 const MAX_LISTED = 8;
 
 /**
@@ -19,22 +17,24 @@ export async function checkWeightsFile(path: string, arch: string): Promise<void
   const cfg = pretrainedConfig(arch);
   const file = await SafetensorsFile.open(path);
   try {
-    checkIdentity(file, arch, cfg);
     const expected = bodyShapes(arch, cfg);
-    checkTensors(file, arch, expected, `${CLASSIFIER_PREFIX[cfg.family]}.`);
+    checkIdentity(file, arch, cfg, expected);
+    checkTensors(file, arch, expected, `${cfg.classifier}.`);
     await checkFinite(file, arch);
   } finally {
     await file.close();
   }
 }
 
-function checkIdentity(file: SafetensorsFile, arch: string, cfg: PretrainedConfig): void {
-  const marker = FAMILY_MARKER[cfg.family];
+function checkIdentity(file: SafetensorsFile, arch: string, cfg: PretrainedConfig, expected: Map<string, number[]>): void {
+  // The layout's first tensor is the stem's (conv1.weight, patch_embed.proj.weight): every
+  // checkpoint of the family has it, a file of another family does not.
+  const marker = expected.keys().next().value!;
   if (!file.tensors.has(marker)) {
     throw validation(`${file.path} does not look like ${arch} weights (it has no "${marker}" tensor). Choose the architecture the file was saved from.`);
   }
   // The classifier's input width is the feature width: it tells resnet18 from resnet50, vit_tiny from vit_base.
-  const width = file.tensors.get('fc.weight')?.shape[1] ?? file.tensors.get('head.weight')?.shape[1] ?? file.tensors.get('cls_token')?.shape[2];
+  const width = file.tensors.get(`${cfg.classifier}.weight`)?.shape[1] ?? file.tensors.get('cls_token')?.shape[2];
   if (width !== undefined && width !== cfg.featureDim) {
     throw validation(`${file.path} has ${width}-wide features but ${arch} has ${cfg.featureDim}: the file is for another architecture.`);
   }

@@ -4,11 +4,6 @@
  * The rule goes by rank for `.weight` tensors, which holds for every timm model we load: 4-D is a
  * conv, 2-D is a linear; norms, biases, pos_embed and cls_token keep their layout.
  */
-import type { BackboneFamily } from '../backbones/types.ts';
-
-/** timm's classifier module per family: the part that is replaced when class counts differ. */
-export const CLASSIFIER_PREFIX: Record<BackboneFamily, string> = { resnet: 'fc', vit: 'head' };
-
 export interface HostTensor {
   shape: number[];
   data: Float32Array;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backbone, BackboneFamily } from '../backbones/types.ts';
+import type { Backbone } from '../backbones/types.ts';
 import { loadWeights } from './load-weights.ts';
 import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../weights/safetensors.ts';
 
@@ -13,11 +13,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const seq = (n: number, start = 0) => Float32Array.from({ length: n }, (_, i) => start + i);
 
-/** A tiny stand-in for a backbone: only `variables`, `family` and `arch` matter to the loader. */
-function fakeBackbone(shapes: Record<string, number[]>, family: BackboneFamily = 'resnet'): Backbone {
+/** A tiny stand-in for a backbone: only `variables`, `classifier` and `arch` matter to the loader. */
+function fakeBackbone(shapes: Record<string, number[]>, classifier = 'fc'): Backbone {
   const variables = new Map<string, tf.Variable>();
   for (const [name, shape] of Object.entries(shapes)) variables.set(name, tf.variable(tf.fill(shape, -1), true, `${name}_${Math.random()}`));
-  return { arch: 'tiny', family, variables, dispose: () => variables.forEach((v) => v.dispose()) } as unknown as Backbone;
+  return { arch: 'tiny', classifier, variables, dispose: () => variables.forEach((v) => v.dispose()) } as unknown as Backbone;
 }
 
 /** Our (TF.js) shapes for a 2-class tiny resnet: conv 2x2, 3 -> 4 channels, BN stats, fc 4 -> 2. */
@@ -74,8 +74,8 @@ describe('loadWeights', () => {
     b.dispose();
   });
 
-  it('treats a ViT head the same way (head.* for the vit family)', async () => {
-    const b = fakeBackbone({ 'norm.weight': [4], 'head.weight': [4, 3], 'head.bias': [3] }, 'vit');
+  it('treats a ViT head the same way (head.*, the classifier timm names so for the vit family)', async () => {
+    const b = fakeBackbone({ 'norm.weight': [4], 'head.weight': [4, 3], 'head.bias': [3] }, 'head');
     const tensors: TensorToWrite[] = [
       { name: 'norm.weight', dtype: 'F32', shape: [4], data: seq(4) },
       { name: 'head.weight', dtype: 'F32', shape: [7, 4], data: seq(28) },

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
 import type { Backbone, BackboneFamily } from '../backbones/types.ts';
-import { CLASSIFIER_PREFIX, type HostTensor, tfShapeOf, torchToTf } from './layout.ts';
+import { type HostTensor, tfShapeOf, torchToTf } from './layout.ts';
 import type { SafetensorsFile } from '../../weights/safetensors.ts';
 
 /** What a load did, key by key (JSON-safe: the UI and the CLI show it). */
@@ -32,8 +32,6 @@ export interface LoadOptions {
 }
 
 // In layout.ts, which loads no TensorFlow: check-weights.ts (weights.import in the engine) needs it too.
-export { CLASSIFIER_PREFIX } from './layout.ts';
-
 const MAX_LISTED = 8;
 
 /**
@@ -42,7 +40,7 @@ const MAX_LISTED = 8;
  * from the header first, so a strict load that fails has changed nothing.
  */
 export async function loadWeights(backbone: Backbone, file: SafetensorsFile, opts: LoadOptions = {}): Promise<LoadReport> {
-  const isHead = (name: string) => name.startsWith(`${CLASSIFIER_PREFIX[backbone.family]}.`);
+  const isHead = (name: string) => name.startsWith(`${backbone.classifier}.`);
   const plan = planLoad(backbone, file);
   const adapted = await adaptMismatches(plan, file, opts, isHead);
   const headProblems = [...plan.missing, ...plan.unexpected, ...plan.mismatched.map((m) => m.name)].filter(isHead);
