@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { type Cut, opParams } from '../training/backbones/arch-graph.ts';
+import { backboneGraph } from '../training/backbones/configs.ts';
 import type { Backbone } from '../training/backbones/types.ts';
 import { adapterWeights } from '../training/export/adapters.ts';
 import { OPSET, exportOnnx } from '../training/export/onnx/index.ts';
@@ -20,26 +22,28 @@ const CONVERSION = `labeltune-ort-1-opset${OPSET}`;
 
 /**
  * A backbone (and its bottleneck adapters, as ops; LoRA must already be merged) as an ONNX graph
- * for inference: our exporter's graph with a second output `features`, the input of group
- * `featuresAt` (default: the head, i.e. what it pools), laid out as in the graph (NCHW maps).
+ * for inference: our exporter's graph with a second output `features`, what enters the graph at
+ * `featuresAt` (default: the head's input, i.e. what it pools), laid out as in the graph (NCHW maps).
  */
-export async function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string, featuresAt = backbone.groups.length - 1): Promise<Uint8Array> {
+export async function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string, featuresAt?: Cut): Promise<Uint8Array> {
   const weights = adapters ? await adapterWeights(adapters) : undefined;
+  const reader = featuresAt ? cutInputWeight(backbone, featuresAt) : null;
   // Weights are read asynchronously first (webgpu cannot read synchronously); the exporter is synchronous.
-  return withHostWeights(backbone, async () => withFeatureOutput(exportOnnx(backbone, docString, weights), groupInputWeight(backbone, featuresAt)));
+  return withHostWeights(backbone, async () => withFeatureOutput(exportOnnx(backbone, docString, weights), reader));
 }
 
 /**
- * The weight whose node reads the input of group `index` in our exporter's graph (the first
- * convolution of a ResNet stage, the first norm of a ViT block), or null for the head, whose input
- * is what the pooling node reads.
+ * The weight whose node reads what enters the graph at `cut` in our exporter's graph: the first
+ * parameter of the op there (a block's first convolution, a ViT block's first norm: the nodes that
+ * take the block's input), or null for the head, whose input is what the pooling node reads.
  */
-function groupInputWeight(backbone: Backbone, index: number): string | null {
-  const group = backbone.groups[index];
-  if (index < 1 || !group) throw new Error(`${backbone.arch}: no group ${index} to take features before`);
-  if (group === 'head') return null;
-  if (backbone.family === 'resnet') return `${group}.0.conv1.weight`;
-  return group === 'norm' ? 'norm.weight' : `${group}.norm1.weight`;
+function cutInputWeight(backbone: Backbone, cut: Cut): string | null {
+  const graph = backboneGraph(backbone.arch, backbone.imageSize);
+  if (cut.group === graph.groups.length && cut.op === 0) return null;
+  const op = graph.groups[cut.group]?.ops[cut.op];
+  const weight = op && (cut.group > 0 || cut.op > 0) ? opParams(op)[0] : undefined;
+  if (!weight) throw new Error(`${backbone.arch}: no op ${cut.op} of group ${cut.group} with a weight to take features before`);
+  return weight;
 }
 
 /**

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchOp } from './arch-graph.ts';
+import { cutBefore, opParams } from './arch-graph.ts';
 import { REGISTERED_NAMES, backboneGraph, backboneLayout, configOf } from './configs.ts';
-
-/** The parameters an op reads, by the naming the three interpreters share. */
-function reads(op: ArchOp): string[] {
-  const affine = (name: string) => [`${name}.weight`, `${name}.bias`];
-  switch (op.op) {
-    case 'convBn':
-      return [`${op.conv}.weight`, ...affine(op.bn), `${op.bn}.running_mean`, `${op.bn}.running_var`];
-    case 'maxPool':
-      return [];
-    case 'residual':
-      return [...op.body, ...op.shortcut].flatMap(reads);
-    case 'patchEmbed':
-      return [...affine(op.conv), op.clsToken, op.posEmbed];
-    case 'layerNorm':
-      return affine(op.name);
-    case 'attention':
-      return [...affine(`${op.prefix}.qkv`), ...affine(`${op.prefix}.proj`)];
-    case 'mlp':
-      return [...affine(`${op.prefix}.fc1`), ...affine(`${op.prefix}.fc2`)];
-  }
-}
 
 /**
  * The description and the layout are written apart (ops vs parameter declarations): they must name
@@ -33,7 +12,7 @@ describe.each(REGISTERED_NAMES)('architecture graph of %s', (name) => {
   const graph = backboneGraph(name, 64);
 
   it('reads every parameter the layout declares, once, in the layout group that owns it', () => {
-    const read = graph.groups.flatMap((g) => g.ops.flatMap(reads).map((p) => [p, g.name] as const));
+    const read = graph.groups.flatMap((g) => g.ops.flatMap(opParams).map((p) => [p, g.name] as const));
     const classifier = [`${graph.head.classifier}.weight`, `${graph.head.classifier}.bias`].map((p) => [p, 'head'] as const);
     const all = [...read, ...classifier];
     expect(all.map(([p]) => p).sort()).toEqual([...layout.params.keys()].sort());

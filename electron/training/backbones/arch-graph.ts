@@ -100,3 +100,45 @@ export interface ArchGraph {
    */
   tokens?: number;
 }
+
+/**
+ * A point where a forward pass can stop and resume: before op `op` of group `group` (op 0: the
+ * group's input; group = groups.length: the head's input). The frozen-feature cache and the ONNX
+ * feature pass cut here, so a cut inside a group needs no second forward written by hand.
+ */
+export interface Cut {
+  group: number;
+  op: number;
+}
+
+/** The parameters (and BatchNorm buffers) an op reads, by the naming the interpreters share. */
+export function opParams(op: ArchOp): string[] {
+  const affine = (name: string) => [`${name}.weight`, `${name}.bias`];
+  switch (op.op) {
+    case 'convBn':
+      return [`${op.conv}.weight`, ...affine(op.bn), `${op.bn}.running_mean`, `${op.bn}.running_var`];
+    case 'maxPool':
+      return [];
+    case 'residual':
+      return [...op.body, ...op.shortcut].flatMap(opParams);
+    case 'patchEmbed':
+      return [...affine(op.conv), op.clsToken, op.posEmbed];
+    case 'layerNorm':
+      return affine(op.name);
+    case 'attention':
+      return [...affine(`${op.prefix}.qkv`), ...affine(`${op.prefix}.proj`)];
+    case 'mlp':
+      return [...affine(`${op.prefix}.fc1`), ...affine(`${op.prefix}.fc2`)];
+  }
+}
+
+/**
+ * The latest cut in group `group` before its first op that reads one of `trained`: the ops before
+ * it are frozen, so their output can be cached. An op is the unit (a whole residual block): its
+ * shortcut needs the block's input, so a cut never falls inside one.
+ */
+export function cutBefore(graph: ArchGraph, group: number, trained: ReadonlySet<string>): Cut {
+  const ops = graph.groups[group]?.ops ?? [];
+  const first = ops.findIndex((op) => opParams(op).some((p) => trained.has(p)));
+  return { group, op: Math.max(0, first) };
+}

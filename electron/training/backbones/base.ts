@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import type { ArchGraph } from './arch-graph.ts';
+import type { ArchGraph, Cut } from './arch-graph.ts';
 import { linear } from './ops.ts';
 import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts';
 import { ParamStore } from './params.ts';
@@ -26,7 +26,7 @@ export abstract class BaseBackbone implements Backbone {
   private readonly classifier: string;
 
   /** Allocates every parameter the layout declares, in its order (the seed's draws follow it). */
-  constructor(private readonly layout: BackboneLayout, protected readonly graph: ArchGraph, seed?: number) {
+  constructor(private readonly layout: BackboneLayout, readonly graph: ArchGraph, seed?: number) {
     const described = [...graph.groups.map((g) => g.name), 'head'];
     if (described.join() !== layout.groups.join()) throw new Error(`${layout.arch}: the graph's groups ${described.join(', ')} differ from the layout's ${layout.groups.join(', ')}`);
     this.arch = layout.arch;
@@ -56,12 +56,15 @@ export abstract class BaseBackbone implements Backbone {
     return this.layout.groupOf(variableName);
   }
 
-  /** Run group `index` on x (inside a tidy); the afterGroup hook sees the groups the graph marks as adapter points. */
-  private runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+  /**
+   * Run ops [start, end) of group `index` on x (inside a tidy); `end` null: to the group's end,
+   * where the afterGroup hook sees the groups the graph marks as adapter points.
+   */
+  private runSpan(index: number, x: tf.Tensor, start: number, end: number | null, opts: ForwardOptions): tf.Tensor {
     const group = this.graph.groups[index];
     if (!group) return this.forwardHead(x);
-    const y = runOps(group.ops, x, { params: this.params, training: this.isTraining(group.name, opts), opts });
-    return group.adapter ? this.afterGroup(group.name, y, opts) : y;
+    const y = runOps(group.ops.slice(start, end ?? undefined), x, { params: this.params, training: this.isTraining(group.name, opts), opts });
+    return group.adapter && end === null ? this.afterGroup(group.name, y, opts) : y;
   }
 
   /** Why the family cannot run an image of height x width, or null when it can. */
@@ -109,19 +112,37 @@ export abstract class BaseBackbone implements Backbone {
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.groups.length || from > to) {
       throw validation(`runGroups(${from}, ${to}) is outside the ${this.groups.length} groups of ${this.arch}.`);
     }
-    if (from === 0 && to > 0) {
+    return this.runBetween(x, { group: from, op: 0 }, { group: to, op: 0 }, opts);
+  }
+
+  runBetween(x: tf.Tensor, from: Cut, to: Cut, opts: ForwardOptions = {}): tf.Tensor {
+    const order = (c: Cut) => [c.group, c.op].join('.');
+    if (!this.isCut(from) || !this.isCut(to) || to.group < from.group || (to.group === from.group && to.op < from.op)) {
+      throw validation(`runBetween(${order(from)}, ${order(to)}) is not a span of ${this.arch}'s ${this.groups.length} groups.`);
+    }
+    const empty = from.group === to.group && from.op === to.op;
+    if (from.group === 0 && from.op === 0 && !empty) {
       if (x.rank !== 4 || x.shape[3] !== 3) throw validation(`${this.arch} expects images as [N, H, W, 3] (NHWC, RGB), got [${x.shape.join(', ')}].`);
       const [, height, width] = x.shape as number[];
       this.checkInputSize(height, width);
     }
     // The caller owns x; each group's intermediates are freed as soon as the next group has run.
-    let y = from === to ? tf.clone(x) : x;
-    for (let i = from; i < to; i++) {
+    let y = empty ? tf.clone(x) : x;
+    for (let i = from.group; i <= to.group; i++) {
+      const start = i === from.group ? from.op : 0;
+      const end = i === to.group ? to.op : null;
+      if (end !== null && end <= start) continue;
       const input = y;
-      y = tf.tidy(() => this.runGroup(i, input, opts));
+      y = tf.tidy(() => this.runSpan(i, input, start, end, opts));
       if (input !== x) input.dispose();
     }
     return y;
+  }
+
+  /** Whether `c` names a point of the graph: an op of a group, the head's input or the output. */
+  private isCut(c: Cut): boolean {
+    if (!Number.isInteger(c.group) || !Number.isInteger(c.op) || c.group < 0 || c.group > this.groups.length || c.op < 0) return false;
+    return c.op === 0 || c.op < (this.graph.groups[c.group]?.ops.length ?? 0);
   }
 
   forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor {
