@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { InferenceRuntime } from '../../shared/domain/runtime.ts';
 import type { Cut } from '../training/backbones/arch-graph.ts';
 import type { Backbone } from '../training/backbones/types.ts';
-import { INPUT_CUT, runBetween } from '../training/finetune/feature-cache.ts';
+import { INPUT_CUT, isInputCut, runBetween } from '../training/finetune/feature-cache.ts';
 import type { FineTuner, TrainData } from '../training/finetune/loop.ts';
 import { nhwcToNchw } from './held-out.ts';
 import { inferenceBatchSize } from './inference.ts';
@@ -45,7 +45,7 @@ const tfjsRuntime = (reason: string, fallback: string | null, maxDiff: number | 
 export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOptions): Promise<InferenceRuntime | null> {
   const b = tuner.backbone;
   const cut = tuner.frozenCut(tuner.state.epoch);
-  if (tuner.config.augment || (cut.group === 0 && cut.op === 0)) return null;
+  if (tuner.config.augment || isInputCut(cut)) return null;
   const square = (d: TrainData) => !d.imageShape || (d.imageShape[0] === b.imageSize && d.imageShape[1] === b.imageSize);
   const todo = [tuner.train, tuner.val].filter(square).map((d) => ({ d, ids: tuner.cache.missing(cut, d.ids) }));
   const total = todo.reduce((a, t) => a + t.ids.length, 0);

@@ -103,12 +103,15 @@ export interface ArchGraph {
 
 /**
  * A point where a forward pass can stop and resume: before op `op` of group `group` (op 0: the
- * group's input; group = groups.length: the head's input). The frozen-feature cache and the ONNX
- * feature pass cut here, so a cut inside a group needs no second forward written by hand.
+ * group's input; group = groups.length: the head's input), or, with `body`, inside that op (a
+ * residual) before op `body` of its body. There the state is two tensors, the body's output so far
+ * and the shortcut's output, concatenated on the last axis (channels, or token features). The
+ * frozen-feature cache and the ONNX feature pass cut here, so no second forward is written by hand.
  */
 export interface Cut {
   group: number;
   op: number;
+  body?: number;
 }
 
 /** The parameters (and BatchNorm buffers) an op reads, by the naming the interpreters share. */
@@ -133,12 +136,22 @@ export function opParams(op: ArchOp): string[] {
 }
 
 /**
- * The latest cut in group `group` before its first op that reads one of `trained`: the ops before
- * it are frozen, so their output can be cached. An op is the unit (a whole residual block): its
- * shortcut needs the block's input, so a cut never falls inside one.
+ * The latest cut in group `group` before the first op that reads one of `trained`: what comes
+ * before it is frozen, so it can be cached. Inside a residual whose shortcut is frozen the cut goes
+ * before the body's first trained op (ResNet `top`: before the block's last convolution, with the
+ * block's input carried through the shortcut); otherwise before the whole op.
  */
 export function cutBefore(graph: ArchGraph, group: number, trained: ReadonlySet<string>): Cut {
+  const reads = (op: ArchOp) => opParams(op).some((p) => trained.has(p));
   const ops = graph.groups[group]?.ops ?? [];
-  const first = ops.findIndex((op) => opParams(op).some((p) => trained.has(p)));
-  return { group, op: Math.max(0, first) };
+  const first = ops.findIndex(reads);
+  const op = ops[first];
+  if (op?.op !== 'residual' || op.shortcut.some(reads)) return { group, op: Math.max(0, first) };
+  const body = op.body.findIndex(reads);
+  return body > 0 ? { group, op: first, body } : { group, op: first };
+}
+
+/** `4` (group boundary), `4.1` (before op 1), `4.1.1` (inside op 1, before body op 1). */
+export function cutName({ group, op, body }: Cut): string {
+  return body !== undefined ? `${group}.${op}.${body}` : op ? `${group}.${op}` : `${group}`;
 }

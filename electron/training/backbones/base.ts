@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import type { ArchGraph, Cut } from './arch-graph.ts';
+import { type ArchGraph, type ArchOp, type Cut, type ResidualOp, cutName } from './arch-graph.ts';
 import { linear } from './ops.ts';
 import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts';
 import { ParamStore } from './params.ts';
-import { poolFeatures, runOps } from './run-graph.ts';
+import { poolFeatures, residualFrom, residualUpTo, runOps } from './run-graph.ts';
 import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 
 export type { BackboneBuildOptions } from './layout.ts';
@@ -57,14 +57,24 @@ export abstract class BaseBackbone implements Backbone {
   }
 
   /**
-   * Run ops [start, end) of group `index` on x (inside a tidy); `end` null: to the group's end,
-   * where the afterGroup hook sees the groups the graph marks as adapter points.
+   * Run group `index` from cut `start` to cut `end` (inside a tidy); `end` null: to the group's
+   * end, where the afterGroup hook sees the groups the graph marks as adapter points.
    */
-  private runSpan(index: number, x: tf.Tensor, start: number, end: number | null, opts: ForwardOptions): tf.Tensor {
+  private runSpan(index: number, x: tf.Tensor, start: Cut, end: Cut | null, opts: ForwardOptions): tf.Tensor {
     const group = this.graph.groups[index];
     if (!group) return this.forwardHead(x);
-    const y = runOps(group.ops.slice(start, end ?? undefined), x, { params: this.params, training: this.isTraining(group.name, opts), opts });
-    return group.adapter && end === null ? this.afterGroup(group.name, y, opts) : y;
+    const ctx = { params: this.params, training: this.isTraining(group.name, opts), opts };
+    const ops = group.ops;
+    let y = x;
+    let op = start.op;
+    if (start.body !== undefined) {
+      if (end?.op === op) throw validation(`${this.arch}: a span from ${cutName(start)} to ${cutName(end)} stays inside one residual block; run the block whole.`);
+      y = residualFrom(residualAt(ops, op), start.body, y, ctx);
+      op++;
+    }
+    y = runOps(ops.slice(op, end ? end.op : undefined), y, ctx);
+    if (end?.body !== undefined) return residualUpTo(residualAt(ops, end.op), end.body, y, ctx);
+    return group.adapter && !end ? this.afterGroup(group.name, y, opts) : y;
   }
 
   /** Why the family cannot run an image of height x width, or null when it can. */
@@ -116,12 +126,11 @@ export abstract class BaseBackbone implements Backbone {
   }
 
   runBetween(x: tf.Tensor, from: Cut, to: Cut, opts: ForwardOptions = {}): tf.Tensor {
-    const order = (c: Cut) => [c.group, c.op].join('.');
-    if (!this.isCut(from) || !this.isCut(to) || to.group < from.group || (to.group === from.group && to.op < from.op)) {
-      throw validation(`runBetween(${order(from)}, ${order(to)}) is not a span of ${this.arch}'s ${this.groups.length} groups.`);
+    if (!this.isCut(from) || !this.isCut(to) || compareCuts(to, from) < 0) {
+      throw validation(`runBetween(${cutName(from)}, ${cutName(to)}) is not a span of ${this.arch}'s ${this.groups.length} groups.`);
     }
-    const empty = from.group === to.group && from.op === to.op;
-    if (from.group === 0 && from.op === 0 && !empty) {
+    const empty = compareCuts(from, to) === 0;
+    if (compareCuts(from, { group: 0, op: 0 }) === 0 && !empty) {
       if (x.rank !== 4 || x.shape[3] !== 3) throw validation(`${this.arch} expects images as [N, H, W, 3] (NHWC, RGB), got [${x.shape.join(', ')}].`);
       const [, height, width] = x.shape as number[];
       this.checkInputSize(height, width);
@@ -129,9 +138,9 @@ export abstract class BaseBackbone implements Backbone {
     // The caller owns x; each group's intermediates are freed as soon as the next group has run.
     let y = empty ? tf.clone(x) : x;
     for (let i = from.group; i <= to.group; i++) {
-      const start = i === from.group ? from.op : 0;
-      const end = i === to.group ? to.op : null;
-      if (end !== null && end <= start) continue;
+      const start = i === from.group ? from : { group: i, op: 0 };
+      const end = i === to.group ? to : null;
+      if (end && compareCuts(end, start) <= 0) continue;
       const input = y;
       y = tf.tidy(() => this.runSpan(i, input, start, end, opts));
       if (input !== x) input.dispose();
@@ -139,10 +148,13 @@ export abstract class BaseBackbone implements Backbone {
     return y;
   }
 
-  /** Whether `c` names a point of the graph: an op of a group, the head's input or the output. */
-  private isCut(c: Cut): boolean {
-    if (!Number.isInteger(c.group) || !Number.isInteger(c.op) || c.group < 0 || c.group > this.groups.length || c.op < 0) return false;
-    return c.op === 0 || c.op < (this.graph.groups[c.group]?.ops.length ?? 0);
+  /** Whether `c` names a point of the graph: an op of a group (or a body op after the first of a residual), the head's input, the output. */
+  private isCut({ group, op, body }: Cut): boolean {
+    if (!Number.isInteger(group) || !Number.isInteger(op) || group < 0 || group > this.groups.length || op < 0) return false;
+    const ops = this.graph.groups[group]?.ops ?? [];
+    if (body === undefined) return op === 0 || op < ops.length;
+    const residual = ops[op];
+    return residual?.op === 'residual' && Number.isInteger(body) && body >= 1 && body < residual.body.length;
   }
 
   forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor {
@@ -174,4 +186,15 @@ export abstract class BaseBackbone implements Backbone {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/** Cut order along the forward pass (a cut before an op comes before those inside it). */
+function compareCuts(a: Cut, b: Cut): number {
+  return a.group - b.group || a.op - b.op || (a.body ?? 0) - (b.body ?? 0);
+}
+
+function residualAt(ops: readonly ArchOp[], index: number): ResidualOp {
+  const op = ops[index];
+  if (op?.op !== 'residual') throw new Error(`op ${index} is a ${op?.op ?? 'missing'} op, not a residual block`);
+  return op;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cut } from '../backbones/arch-graph.ts';
+import type { ArchOp, Cut } from '../backbones/arch-graph.ts';
 import { createBackbone } from '../backbones/registry.ts';
 import type { Backbone } from '../backbones/types.ts';
 import { FeatureCache, INPUT_CUT, runBetween, stackImages } from './feature-cache.ts';
@@ -54,10 +54,11 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Every cut the graph offers: each op of each group, the head's input. */
+/** Every cut the graph offers: before each op of each group, inside each residual after each body op but the last, the head's input. */
 function allCuts(b: Backbone): Cut[] {
   const groups = b.graph!.groups;
-  return [...groups.flatMap((g, group) => g.ops.map((_, op) => ({ group, op }))), { group: groups.length, op: 0 }];
+  const inside = (o: ArchOp, group: number, op: number): Cut[] => (o.op === 'residual' ? o.body.slice(1).map((_, k) => ({ group, op, body: k + 1 })) : []);
+  return [...groups.flatMap((g, group) => g.ops.flatMap((o, op) => [{ group, op }, ...inside(o, group, op)])), { group: groups.length, op: 0 }];
 }
 
 describe.each([
@@ -71,7 +72,7 @@ describe.each([
     const full = b.forward(x as tf.Tensor4D);
     const end = { group: b.groups.length, op: 0 };
     const cuts = allCuts(b);
-    expect(cuts.some((c) => c.op > 0)).toBe(true);
+    expect(cuts.filter((c) => c.body !== undefined).length).toBeGreaterThan(0);
     for (const cut of cuts) {
       const logits = tf.tidy(() => runBetween(b, runBetween(b, x, INPUT_CUT, cut), cut, end));
       expect(logits.shape).toEqual(full.shape);
@@ -98,15 +99,15 @@ describe('the cache of top', () => {
     return new Tuner(b, createStrategy('top', b), baseConfig({ epochs: 1, lr: 1e-2 }), train, val);
   };
 
-  it('sits at the input of the block that trains: layer4.1 of resnet18, layer4 (one block) of test-tiny-resnet', async () => {
+  it('sits inside the last block, before the convolution that trains: layer4.1 of resnet18, layer4.0 of test-tiny-resnet', async () => {
     const t = top('resnet18');
-    expect(t.frozenCut(0)).toEqual({ group: 4, op: 1 });
-    // 32 px: layer3 ends at 2×2; layer4.0 strides to 1×1 and 512 channels.
+    expect(t.frozenCut(0)).toEqual({ group: 4, op: 1, body: 1 });
+    // 32 px: layer4 ends at 1×1; the state is conv1's output (512) beside the block's input (its identity shortcut, 512).
     const cached = await t.cache.batch(t.frozenCut(0), val.ids, val.pixels);
-    expect(cached.shape).toEqual([6, 1, 1, 512]);
+    expect(cached.shape).toEqual([6, 1, 1, 1024]);
     cached.dispose();
     const tiny = top('test-tiny-resnet');
-    expect(tiny.frozenCut(0)).toEqual({ group: 4, op: 0 });
+    expect(tiny.frozenCut(0)).toEqual({ group: 4, op: 0, body: 1 });
     for (const x of [t, tiny]) [x.dispose(), x.backbone.dispose()];
   });
 

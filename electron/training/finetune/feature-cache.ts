@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import type { Cut } from '../backbones/arch-graph.ts';
+import { type Cut, cutName } from '../backbones/arch-graph.ts';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 
 /** Height and width of the images fed to a backbone: its square imageSize, or any H x W a ResNet takes. */
@@ -25,7 +25,8 @@ export function stackImages(ids: readonly number[], pixels: (id: number) => Floa
  * FineTuner.frozenCut places one there only then.
  */
 export function runBetween(b: Backbone, x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor {
-  if (from.op === 0 && to.op === 0) return b.runGroups(x, from.group, to.group, opts);
+  const boundary = (c: Cut) => c.op === 0 && c.body === undefined;
+  if (boundary(from) && boundary(to)) return b.runGroups(x, from.group, to.group, opts);
   if (!b.runBetween) throw new Error(`${b.arch} has no op-level graph: it can only be cut between groups`);
   return b.runBetween(x, from, to, opts);
 }
@@ -33,13 +34,19 @@ export function runBetween(b: Backbone, x: tf.Tensor, from: Cut, to: Cut, opts?:
 /** The image input: the cut before everything. */
 export const INPUT_CUT: Cut = { group: 0, op: 0 };
 
+/** Whether nothing comes before `cut` (nothing to cache). */
+export function isInputCut(cut: Cut): boolean {
+  return cut.group === 0 && cut.op === 0 && cut.body === undefined;
+}
+
 /** Bytes of features kept in memory when a disk folder backs the cache (the rest is read per epoch). */
 export const MEMORY_BUDGET_BYTES = 1 << 30;
 
 /**
- * Outputs of a frozen prefix of the network (everything before a cut: whole groups, or up to a
- * block of a partly trained group), computed once per image and reused every epoch while
- * augmentation is off: with `top`, training then runs only the last block and the head.
+ * Outputs of a frozen prefix of the network (everything before a cut: whole groups, up to a block
+ * of a partly trained group, or into a block whose last layers train), computed once per image and
+ * reused every epoch while augmentation is off: with `top` on a ResNet, training then runs only
+ * the last convolution, the residual sum and the head.
  * Kept in memory, and on disk under `dir` (per image and input size) when a folder is given, so a
  * resumed or repeated run skips the work too. Frozen ops run in eval mode, so the cache is exact.
  */
@@ -94,10 +101,10 @@ export class FeatureCache {
 
   /**
    * The entries of one cut at one input size; also the folder name on disk (square sizes keep
-   * their old `<S>px` name, group boundaries their old `g<group>`; a cut inside one is `g<group>.<op>`).
+   * their old `<S>px` name, group boundaries their old `g<group>`; cuts inside one add `.<op>[.<body op>]`).
    */
-  private slot({ group, op }: Cut, [h, w]: ImageShape): string {
-    return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${group}${op ? `.${op}` : ''}`;
+  private slot(cut: Cut, [h, w]: ImageShape): string {
+    return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${cutName(cut)}`;
   }
 
   private file(slot: string, id: number): string | null {

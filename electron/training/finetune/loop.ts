@@ -5,7 +5,7 @@ import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
-import { FeatureCache, INPUT_CUT, type ImageShape, runBetween, stackImages } from './feature-cache.ts';
+import { FeatureCache, INPUT_CUT, type ImageShape, isInputCut, runBetween, stackImages } from './feature-cache.ts';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.ts';
 import { lrMultiplier } from './lr.ts';
 import { ParamSet } from './params.ts';
@@ -171,9 +171,9 @@ export class FineTuner {
 
   /**
    * Where the frozen computation of `epoch` ends: at group `frozenPrefix(epoch)`, or, when only
-   * some of that group's parameters train (`top` on a ResNet: the last convolution), before its
-   * first block that reads one of them. Everything before the cut runs without gradients, once
-   * per image when it is cached.
+   * some of that group's parameters train, before the first op that reads one of them (`top` on a
+   * ResNet: inside the last block, before its last convolution; see cutBefore). Everything before
+   * the cut runs without gradients, once per image when it is cached.
    */
   frozenCut(epoch: number): Cut {
     const group = this.frozenPrefix(epoch);
@@ -240,7 +240,7 @@ export class FineTuner {
   private async prefixInput(data: TrainData, rows: number[], cut: Cut, augRng: Rng | null): Promise<tf.Tensor> {
     const ids = rows.map((r) => data.ids[r]);
     const shape = data.imageShape ?? [this.backbone.imageSize, this.backbone.imageSize];
-    const atInput = cut.group === 0 && cut.op === 0;
+    const atInput = isInputCut(cut);
     if (!augRng && !atInput) return this.cache.batch(cut, ids, (id) => data.pixels(id), shape);
     return tf.tidy(() => {
       let x = stackImages(ids, (id) => data.pixels(id), shape);
