@@ -91,7 +91,7 @@ class GroupCutTuner extends FineTuner {
   }
 }
 
-describe('the cache of top', () => {
+describe('the frozen cut of top and gradual', () => {
   const train = syntheticData(16, 32, 3, 5);
   const val = syntheticData(6, 32, 3, 6, 100);
   const top = (arch: string, Tuner = FineTuner) => {
@@ -109,6 +109,16 @@ describe('the cache of top', () => {
     const tiny = top('test-tiny-resnet');
     expect(tiny.frozenCut(0)).toEqual({ group: 4, op: 0, body: 1 });
     for (const x of [t, tiny]) [x.dispose(), x.backbone.dispose()];
+  });
+
+  it('gradual: before the first unfrozen block of a partly unfrozen stage (resnet18 layer4.1: a whole block, identity shortcut)', () => {
+    const b = createBackbone('resnet18', { numClasses: 3, imageSize: 32, seed: 2 });
+    // 45% of the body is layer4.1 alone (42%); epoch 0 trains the head only.
+    const t = new FineTuner(b, createStrategy('gradual', b, { gradual: { share: 0.45, epochs: 3 } }), baseConfig({ epochs: 3 }), train, val);
+    expect(t.strategy.trainableGroups(1)).toEqual(['layer4', 'head']);
+    expect([t.frozenCut(0), t.frozenCut(1)]).toEqual([{ group: 5, op: 0 }, { group: 4, op: 1 }]);
+    t.dispose();
+    b.dispose();
   });
 
   it('validates and trains as the group-boundary cache and the uncached forward do (1e-5)', async () => {
