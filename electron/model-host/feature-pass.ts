@@ -34,12 +34,12 @@ const tfjsRuntime = (reason: string, fallback: string | null, maxDiff: number | 
 
 /**
  * The frozen-feature pass on onnxruntime: when the first epoch starts from a frozen prefix (`top`:
- * everything before the last ResNet block, whose last convolution trains, or before the last ViT block; `linear` and the first
- * epochs of gradual unfreezing: the whole body), the training backbone is converted with our
- * exporter, its prefix output taken from the graph, checked against TF.js on the first images, and
- * run once over every image not cached yet; the outputs fill the feature cache, so TF.js only runs
- * the layers that train. Returns the runtime that computed the features, or null when the loop has
- * nothing to cache up front (augmentation on, no frozen prefix, or every feature on disk already). On a mismatch or an onnxruntime failure
+ * everything before the last ResNet block's last convolution, or before the last ViT block;
+ * `linear` and the first epochs of gradual unfreezing: the whole body), the training backbone is
+ * converted with our exporter, what enters the network at the loop's cut (FineTuner.frozenCut)
+ * taken from the graph, checked against TF.js on the first images, and run once over every image
+ * not cached yet; the outputs fill the feature cache, so TF.js only runs the layers that train.
+ * Returns the runtime that computed the features, or null when the loop has nothing to cache up front (augmentation on, no frozen prefix, or every feature on disk already). On a mismatch or an onnxruntime failure
  * the loop computes what is missing with TF.js, as before, and the fallback is returned.
  */
 export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOptions): Promise<InferenceRuntime | null> {
