@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../training/backbones/registry.ts';
 import type { Backbone } from '../training/backbones/types.ts';
+import { INPUT_CUT, runBetween } from '../training/finetune/feature-cache.ts';
 import { FineTuner } from '../training/finetune/loop.ts';
 import { createStrategy } from '../training/finetune/strategies.ts';
 import { baseConfig } from '../training/finetune/testing/config.ts';
@@ -28,12 +29,15 @@ function tuner(backbone: Backbone, augment = false): FineTuner {
 }
 
 /** The cached entries against TF.js's frozen prefix on the same images. */
-async function cachedVsTfjs(t: FineTuner): Promise<{ diff: number; scale: number }> {
-  const prefix = t.frozenPrefix(0);
+async function cachedVsTfjs(t: FineTuner, rowShape: number[]): Promise<{ diff: number; scale: number }> {
+  const cut = t.frozenCut(0);
   const ids = [...t.train.ids, ...t.val.ids];
   const pixels = (id: number) => (id > 100 ? t.val : t.train).pixels(id);
-  const cached = await t.cache.batch(prefix, ids, pixels);
-  const ref = tf.tidy(() => t.backbone.runGroups(tf.tensor4d(ids.flatMap((id) => Array.from(pixels(id))), [ids.length, t.backbone.imageSize, t.backbone.imageSize, 3]), 0, prefix, { training: false }));
+  const cached = await t.cache.batch(cut, ids, pixels);
+  expect(cached.shape.slice(1)).toEqual(rowShape);
+  const images = tf.tensor4d(ids.flatMap((id) => Array.from(pixels(id))), [ids.length, t.backbone.imageSize, t.backbone.imageSize, 3]);
+  const ref = tf.tidy(() => runBetween(t.backbone, images, INPUT_CUT, cut, { training: false }));
+  images.dispose();
   expect(cached.shape).toEqual(ref.shape);
   const [a, b] = [await cached.data(), await ref.data()];
   tf.dispose([cached, ref]);
@@ -41,18 +45,21 @@ async function cachedVsTfjs(t: FineTuner): Promise<{ diff: number; scale: number
 }
 
 describe.each([
-  ['resnet18', 32],
-  ['vit_tiny_patch16_224', 32],
-])('the frozen-feature pass of top on onnxruntime: %s', (arch, size) => {
-  it('fills the cache once with features equal to TF.js (1e-4 × their scale), and training then computes none', async () => {
+  // resnet18: inside layer4.1, before its last convolution (conv1's output beside the block's input: 1×1×(512 + 512) at 32 px);
+  // vit_tiny: before blocks.11 (all of it trains), 5 tokens of 192.
+  ['resnet18', 32, { group: 4, op: 1, body: 1 }, [1, 1, 1024]],
+  ['vit_tiny_patch16_224', 32, { group: 12, op: 0 }, [5, 192]],
+])('the frozen-feature pass of top on onnxruntime: %s', (arch, size, cut, row) => {
+  it('fills the cache once with features equal to TF.js (1e-4 × their scale) at the cut, and training then computes none', async () => {
     const b = createBackbone(arch, { numClasses: 3, imageSize: size, seed: 5 });
     const t = tuner(b);
+    expect(t.frozenCut(0)).toEqual(cut);
     const progress: number[] = [];
     const runtime = await precomputeFeatures(t, { ...quiet, onProgress: (done) => progress.push(done) });
     expect(runtime).toMatchObject({ runtime: 'onnxruntime', fallback: null, conversion: 'fresh' });
     expect(progress[progress.length - 1]).toBe(15);
     expect(t.cache.computed).toBe(15);
-    const { diff, scale } = await cachedVsTfjs(t);
+    const { diff, scale } = await cachedVsTfjs(t, row);
     expect(scale).toBeGreaterThan(0.1);
     expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
     await t.fit();
@@ -85,7 +92,7 @@ describe('the frozen-feature pass: when it does not run', () => {
     const wrong = createBackbone('resnet18', { numClasses: 3, imageSize: 32, seed: 6 });
     const t = tuner(b);
     const lines: string[] = [];
-    const opts: FeaturePassOptions = { gate: async () => {}, onProgress: () => {}, log: (l) => lines.push(l), convert: () => convertToOnnx(wrong, null, 'wrong', t.frozenPrefix(0)) };
+    const opts: FeaturePassOptions = { gate: async () => {}, onProgress: () => {}, log: (l) => lines.push(l), convert: () => convertToOnnx(wrong, null, 'wrong', t.frozenCut(0)) };
     // Random BatchNorm statistics differ between seeds only through the convolutions: scale one up so the graphs differ clearly.
     const w = wrong.variables.get('conv1.weight')!;
     w.assign(tf.mul(w, 3));
@@ -94,7 +101,7 @@ describe('the frozen-feature pass: when it does not run', () => {
     expect(runtime!.fallback).toMatch(/features differ from TF\.js's by up to/);
     expect(lines.join('\n')).toContain('fall back to TF.js');
     expect(t.cache.computed).toBe(0);
-    expect(t.cache.missing(t.frozenPrefix(0), t.train.ids)).toEqual(t.train.ids);
+    expect(t.cache.missing(t.frozenCut(0), t.train.ids)).toEqual(t.train.ids);
     t.dispose();
     [b, wrong].forEach((x) => x.dispose());
   });
@@ -118,7 +125,7 @@ describe.skipIf(!existsSync(PRETRAINED) && process.env.CI !== 'true')('the froze
     b.resetClassifier(3);
     const t = tuner(b);
     expect(await precomputeFeatures(t, { ...quiet, onProgress: () => {} })).toMatchObject({ runtime: 'onnxruntime' });
-    const { diff, scale } = await cachedVsTfjs(t);
+    const { diff, scale } = await cachedVsTfjs(t, [1, 1, 1024]);
     expect(scale).toBeGreaterThan(0.1);
     expect(diff).toBeLessThan(1e-4 * Math.max(1, scale));
     t.dispose();

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceRuntime } from '../../shared/domain/runtime.ts';
+import type { Cut } from '../training/backbones/arch-graph.ts';
 import type { Backbone } from '../training/backbones/types.ts';
+import { INPUT_CUT, isInputCut, runBetween } from '../training/finetune/feature-cache.ts';
 import type { FineTuner, TrainData } from '../training/finetune/loop.ts';
 import { nhwcToNchw } from './held-out.ts';
 import { inferenceBatchSize } from './inference.ts';
@@ -32,20 +34,20 @@ const tfjsRuntime = (reason: string, fallback: string | null, maxDiff: number | 
 
 /**
  * The frozen-feature pass on onnxruntime: when the first epoch starts from a frozen prefix (`top`:
- * everything below the last stage's last convolution or the last ViT block; `linear` and the first
- * epochs of gradual unfreezing: the whole body), the training backbone is converted with our
- * exporter, its prefix output taken from the graph, checked against TF.js on the first images, and
- * run once over every image not cached yet; the outputs fill the feature cache, so TF.js only runs
- * the layers that train. Returns the runtime that computed the features, or null when the loop has
- * nothing to cache up front (augmentation on, no frozen prefix, or every feature on disk already). On a mismatch or an onnxruntime failure
+ * everything before the last ResNet block's last convolution, or before the last ViT block;
+ * `linear` and the first epochs of gradual unfreezing: the whole body), the training backbone is
+ * converted with our exporter, what enters the network at the loop's cut (FineTuner.frozenCut)
+ * taken from the graph, checked against TF.js on the first images, and run once over every image
+ * not cached yet; the outputs fill the feature cache, so TF.js only runs the layers that train.
+ * Returns the runtime that computed the features, or null when the loop has nothing to cache up front (augmentation on, no frozen prefix, or every feature on disk already). On a mismatch or an onnxruntime failure
  * the loop computes what is missing with TF.js, as before, and the fallback is returned.
  */
 export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOptions): Promise<InferenceRuntime | null> {
   const b = tuner.backbone;
-  const prefix = tuner.frozenPrefix(tuner.state.epoch);
-  if (tuner.config.augment || prefix < 1) return null;
+  const cut = tuner.frozenCut(tuner.state.epoch);
+  if (tuner.config.augment || isInputCut(cut)) return null;
   const square = (d: TrainData) => !d.imageShape || (d.imageShape[0] === b.imageSize && d.imageShape[1] === b.imageSize);
-  const todo = [tuner.train, tuner.val].filter(square).map((d) => ({ d, ids: tuner.cache.missing(prefix, d.ids) }));
+  const todo = [tuner.train, tuner.val].filter(square).map((d) => ({ d, ids: tuner.cache.missing(cut, d.ids) }));
   const total = todo.reduce((a, t) => a + t.ids.length, 0);
   if (total === 0) return null;
   const env = opts.env ?? process.env;
@@ -58,14 +60,14 @@ export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOpti
   };
   let session: OrtSession;
   try {
-    session = await OrtSession.open(await (opts.convert ?? ((x: Backbone) => convertToOnnx(x, null, `LabelTune frozen features of ${x.arch}`, prefix)))(b), threads);
+    session = await OrtSession.open(await (opts.convert ?? ((x: Backbone) => convertToOnnx(x, null, `LabelTune frozen features of ${x.arch}`, cut)))(b), threads);
   } catch (e) {
     return fallback(`onnxruntime could not load the converted backbone: ${(e as Error).message}`);
   }
   try {
     const first = todo.find((t) => t.ids.length > 0)!;
     const sample = first.ids.slice(0, CHECK_IMAGES);
-    const reference = await tfjsFeatures(b, prefix, stack(first.d, sample, b.imageSize), sample.length);
+    const reference = await tfjsFeatures(b, cut, stack(first.d, sample, b.imageSize), sample.length);
     const checked = await ortFeatures(session, stack(first.d, sample, b.imageSize), sample.length, b.imageSize);
     const diff = maxAbsDiff(checked.data, reference);
     // Feature maps are not probabilities: the tolerance scales with their largest value.
@@ -80,7 +82,7 @@ export async function precomputeFeatures(tuner: FineTuner, opts: FeaturePassOpti
         await opts.gate();
         const part = ids.slice(i, i + batch);
         const out = await ortFeatures(session, stack(d, part, b.imageSize), part.length, b.imageSize);
-        tuner.cache.put(prefix, part, out.data, out.rowShape);
+        tuner.cache.put(cut, part, out.data, out.rowShape);
         opts.onProgress((done += part.length), total);
       }
     }
@@ -108,8 +110,8 @@ function stack(d: TrainData, ids: number[], size: number): Float32Array {
   return out;
 }
 
-async function tfjsFeatures(b: Backbone, prefix: number, pixels: Float32Array, n: number): Promise<Float32Array> {
-  const out = tf.tidy(() => b.runGroups(tf.tensor4d(pixels, [n, b.imageSize, b.imageSize, 3]), 0, prefix, { training: false }));
+async function tfjsFeatures(b: Backbone, cut: Cut, pixels: Float32Array, n: number): Promise<Float32Array> {
+  const out = tf.tidy(() => runBetween(b, tf.tensor4d(pixels, [n, b.imageSize, b.imageSize, 3]), INPUT_CUT, cut, { training: false }));
   try {
     return (await out.data()) as Float32Array;
   } finally {
@@ -117,7 +119,7 @@ async function tfjsFeatures(b: Backbone, prefix: number, pixels: Float32Array, n
   }
 }
 
-/** The converted backbone's pre-pool features, in TF.js's layout, with the shape of one image's row. */
+/** The converted backbone's features at the cut, in TF.js's layout, with the shape of one image's row. */
 async function ortFeatures(session: OrtSession, pixels: Float32Array, n: number, size: number): Promise<{ data: Float32Array; rowShape: number[] }> {
   const out = (await session.run(ONNX_INPUT, nhwcToNchw(pixels, n, size), [n, 3, size, size], [ONNX_FEATURES]))[ONNX_FEATURES];
   if (out.dims.length !== 4) return { data: out.data, rowShape: out.dims.slice(1) };

@@ -2,63 +2,27 @@ import { withHostWeights } from '../training/export/host-weights.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import onnxProto from 'onnx-proto';
+import type { Cut } from '../training/backbones/arch-graph.ts';
 import type { Backbone } from '../training/backbones/types.ts';
 import { adapterWeights } from '../training/export/adapters.ts';
 import { OPSET, exportOnnx } from '../training/export/onnx/index.ts';
 import type { Extension } from '../training/finetune/extensions.ts';
 
-const { onnx } = onnxProto;
-
-export { ONNX_INPUT, ONNX_OUTPUT } from '../training/export/onnx/index.ts';
-
-/** The second output of a converted graph: the last feature map before pooling (see withFeatureOutput). */
-export const ONNX_FEATURES = 'features';
+export { ONNX_FEATURES, ONNX_INPUT, ONNX_OUTPUT } from '../training/export/onnx/index.ts';
 
 /** Bump when the conversion changes: cached graphs of an older conversion are then rebuilt. */
 const CONVERSION = `labeltune-ort-1-opset${OPSET}`;
 
 /**
  * A backbone (and its bottleneck adapters, as ops; LoRA must already be merged) as an ONNX graph
- * for inference: our exporter's graph with a second output `features`, the input of group
- * `featuresAt` (default: the head, i.e. what it pools), laid out as in the graph (NCHW maps).
+ * for inference: our exporter's graph with a second output `features`, what enters the network at
+ * `featuresAt` (default: the head's input, i.e. what it pools: the activations CAM weighs), laid
+ * out as in the graph (NCHW maps, [N, T, D] tokens).
  */
-export async function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string, featuresAt = backbone.groups.length - 1): Promise<Uint8Array> {
+export async function convertToOnnx(backbone: Backbone, adapters: Extension | null, docString: string, featuresAt: Cut = { group: backbone.groups.length - 1, op: 0 }): Promise<Uint8Array> {
   const weights = adapters ? await adapterWeights(adapters) : undefined;
   // Weights are read asynchronously first (webgpu cannot read synchronously); the exporter is synchronous.
-  return withHostWeights(backbone, async () => withFeatureOutput(exportOnnx(backbone, docString, weights), groupInputWeight(backbone, featuresAt)));
-}
-
-/**
- * The weight whose node reads the input of group `index` in our exporter's graph (the first
- * convolution of a ResNet stage, the first norm of a ViT block), or null for the head, whose input
- * is what the pooling node reads.
- */
-function groupInputWeight(backbone: Backbone, index: number): string | null {
-  const group = backbone.groups[index];
-  if (index < 1 || !group) throw new Error(`${backbone.arch}: no group ${index} to take features before`);
-  if (group === 'head') return null;
-  if (backbone.family === 'resnet') return `${group}.0.conv1.weight`;
-  return group === 'norm' ? 'norm.weight' : `${group}.norm1.weight`;
-}
-
-/**
- * Expose a feature map as the output `features`: the data input of the node reading `weight`, or,
- * for null, what the head pools (ResNet: the input of GlobalAveragePool, NCHW; ViT: the normalised
- * tokens [N, T, D] the class-token Gather reads). These are the frozen features the loop caches,
- * and the activations CAM weighs.
- */
-export function withFeatureOutput(bytes: Uint8Array, weight: string | null = null): Uint8Array {
-  const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph!;
-  const nodes = graph.node ?? [];
-  const reader = weight
-    ? nodes.find((n) => n.input?.[1] === weight)
-    : (nodes.find((n) => n.opType === 'GlobalAveragePool') ?? nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'cls_index'));
-  if (!reader?.input?.[0]) throw new Error(`graph ${graph.name}: no node reads ${weight ?? 'the pooled features'}, so the features cannot be taken from it`);
-  nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: 'features_output', input: [reader.input[0]], output: [ONNX_FEATURES] }));
-  graph.output!.push(onnx.ValueInfoProto.create({ name: ONNX_FEATURES, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
-  return onnx.ModelProto.encode(model).finish();
+  return withHostWeights(backbone, async () => exportOnnx(backbone, docString, weights, featuresAt));
 }
 
 /** How a cached conversion was checked against the TF.js model, written beside it. */

@@ -100,3 +100,58 @@ export interface ArchGraph {
    */
   tokens?: number;
 }
+
+/**
+ * A point where a forward pass can stop and resume: before op `op` of group `group` (op 0: the
+ * group's input; group = groups.length: the head's input), or, with `body`, inside that op (a
+ * residual) before op `body` of its body. There the state is two tensors, the body's output so far
+ * and the shortcut's output, concatenated on the last axis (channels, or token features). The
+ * frozen-feature cache and the ONNX feature pass cut here, so no second forward is written by hand.
+ */
+export interface Cut {
+  group: number;
+  op: number;
+  body?: number;
+}
+
+/** The parameters (and BatchNorm buffers) an op reads, by the naming the interpreters share. */
+export function opParams(op: ArchOp): string[] {
+  const affine = (name: string) => [`${name}.weight`, `${name}.bias`];
+  switch (op.op) {
+    case 'convBn':
+      return [`${op.conv}.weight`, ...affine(op.bn), `${op.bn}.running_mean`, `${op.bn}.running_var`];
+    case 'maxPool':
+      return [];
+    case 'residual':
+      return [...op.body, ...op.shortcut].flatMap(opParams);
+    case 'patchEmbed':
+      return [...affine(op.conv), op.clsToken, op.posEmbed];
+    case 'layerNorm':
+      return affine(op.name);
+    case 'attention':
+      return [...affine(`${op.prefix}.qkv`), ...affine(`${op.prefix}.proj`)];
+    case 'mlp':
+      return [...affine(`${op.prefix}.fc1`), ...affine(`${op.prefix}.fc2`)];
+  }
+}
+
+/**
+ * The latest cut in group `group` before the first op that reads one of `trained`: what comes
+ * before it is frozen, so it can be cached. Inside a residual whose shortcut is frozen the cut goes
+ * before the body's first trained op (ResNet `top`: before the block's last convolution, with the
+ * block's input carried through the shortcut); otherwise before the whole op.
+ */
+export function cutBefore(graph: ArchGraph, group: number, trained: ReadonlySet<string>): Cut {
+  const reads = (op: ArchOp) => opParams(op).some((p) => trained.has(p));
+  const ops = graph.groups[group]?.ops ?? [];
+  const first = ops.findIndex(reads);
+  const op = ops[first];
+  if (op?.op !== 'residual' || op.shortcut.some(reads)) return { group, op: Math.max(0, first) };
+  const body = op.body.findIndex(reads);
+  return body > 0 ? { group, op: first, body } : { group, op: first };
+}
+
+/** `4` (group boundary), `4.1` (before op 1), `4.1.1` (inside op 1, before body op 1). */
+export function cutName({ group, op, body }: Cut): string {
+  return body !== undefined ? `${group}.${op}.${body}` : op ? `${group}.${op}` : `${group}`;
+}

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import type { ArchGraph } from './arch-graph.ts';
+import { type ArchGraph, type ArchOp, type Cut, type ResidualOp, cutName } from './arch-graph.ts';
 import { linear } from './ops.ts';
 import { type BackboneLayout, classifierParams, isBufferName } from './layout.ts';
 import { ParamStore } from './params.ts';
-import { poolFeatures, runOps } from './run-graph.ts';
+import { poolFeatures, residualFrom, residualUpTo, runOps } from './run-graph.ts';
 import type { Backbone, BackboneFamily, ForwardOptions } from './types.ts';
 
 export type { BackboneBuildOptions } from './layout.ts';
@@ -25,7 +25,7 @@ export abstract class BaseBackbone implements Backbone {
   readonly classifier: string;
 
   /** Allocates every parameter the layout declares, in its order (the seed's draws follow it). */
-  constructor(private readonly layout: BackboneLayout, protected readonly graph: ArchGraph, seed?: number) {
+  constructor(private readonly layout: BackboneLayout, readonly graph: ArchGraph, seed?: number) {
     const described = [...graph.groups.map((g) => g.name), 'head'];
     if (described.join() !== layout.groups.join()) throw new Error(`${layout.arch}: the graph's groups ${described.join(', ')} differ from the layout's ${layout.groups.join(', ')}`);
     this.arch = layout.arch;
@@ -55,12 +55,25 @@ export abstract class BaseBackbone implements Backbone {
     return this.layout.groupOf(variableName);
   }
 
-  /** Run group `index` on x (inside a tidy); the afterGroup hook sees the groups the graph marks as adapter points. */
-  private runGroup(index: number, x: tf.Tensor, opts: ForwardOptions): tf.Tensor {
+  /**
+   * Run group `index` from cut `start` to cut `end` (inside a tidy); `end` null: to the group's
+   * end, where the afterGroup hook sees the groups the graph marks as adapter points.
+   */
+  private runSpan(index: number, x: tf.Tensor, start: Cut, end: Cut | null, opts: ForwardOptions): tf.Tensor {
     const group = this.graph.groups[index];
     if (!group) return this.forwardHead(x);
-    const y = runOps(group.ops, x, { params: this.params, training: this.isTraining(group.name, opts), opts });
-    return group.adapter ? this.afterGroup(group.name, y, opts) : y;
+    const ctx = { params: this.params, training: this.isTraining(group.name, opts), opts };
+    const ops = group.ops;
+    let y = x;
+    let op = start.op;
+    if (start.body !== undefined) {
+      if (end?.op === op) throw validation(`${this.arch}: a span from ${cutName(start)} to ${cutName(end)} stays inside one residual block; run the block whole.`);
+      y = residualFrom(residualAt(ops, op), start.body, y, ctx);
+      op++;
+    }
+    y = runOps(ops.slice(op, end ? end.op : undefined), y, ctx);
+    if (end?.body !== undefined) return residualUpTo(residualAt(ops, end.op), end.body, y, ctx);
+    return group.adapter && !end ? this.afterGroup(group.name, y, opts) : y;
   }
 
   /** Why the family cannot run an image of height x width, or null when it can. */
@@ -108,19 +121,39 @@ export abstract class BaseBackbone implements Backbone {
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.groups.length || from > to) {
       throw validation(`runGroups(${from}, ${to}) is outside the ${this.groups.length} groups of ${this.arch}.`);
     }
-    if (from === 0 && to > 0) {
+    return this.runBetween(x, { group: from, op: 0 }, { group: to, op: 0 }, opts);
+  }
+
+  runBetween(x: tf.Tensor, from: Cut, to: Cut, opts: ForwardOptions = {}): tf.Tensor {
+    if (!this.isCut(from) || !this.isCut(to) || compareCuts(to, from) < 0) {
+      throw validation(`runBetween(${cutName(from)}, ${cutName(to)}) is not a span of ${this.arch}'s ${this.groups.length} groups.`);
+    }
+    const empty = compareCuts(from, to) === 0;
+    if (compareCuts(from, { group: 0, op: 0 }) === 0 && !empty) {
       if (x.rank !== 4 || x.shape[3] !== 3) throw validation(`${this.arch} expects images as [N, H, W, 3] (NHWC, RGB), got [${x.shape.join(', ')}].`);
       const [, height, width] = x.shape as number[];
       this.checkInputSize(height, width);
     }
     // The caller owns x; each group's intermediates are freed as soon as the next group has run.
-    let y = from === to ? tf.clone(x) : x;
-    for (let i = from; i < to; i++) {
+    let y = empty ? tf.clone(x) : x;
+    for (let i = from.group; i <= to.group; i++) {
+      const start = i === from.group ? from : { group: i, op: 0 };
+      const end = i === to.group ? to : null;
+      if (end && compareCuts(end, start) <= 0) continue;
       const input = y;
-      y = tf.tidy(() => this.runGroup(i, input, opts));
+      y = tf.tidy(() => this.runSpan(i, input, start, end, opts));
       if (input !== x) input.dispose();
     }
     return y;
+  }
+
+  /** Whether `c` names a point of the graph: an op of a group (or a body op after the first of a residual), the head's input, the output. */
+  private isCut({ group, op, body }: Cut): boolean {
+    if (!Number.isInteger(group) || !Number.isInteger(op) || group < 0 || group > this.groups.length || op < 0) return false;
+    const ops = this.graph.groups[group]?.ops ?? [];
+    if (body === undefined) return op === 0 || op < ops.length;
+    const residual = ops[op];
+    return residual?.op === 'residual' && Number.isInteger(body) && body >= 1 && body < residual.body.length;
   }
 
   forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor {
@@ -152,4 +185,15 @@ export abstract class BaseBackbone implements Backbone {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/** Cut order along the forward pass (a cut before an op comes before those inside it). */
+function compareCuts(a: Cut, b: Cut): number {
+  return a.group - b.group || a.op - b.op || (a.body ?? 0) - (b.body ?? 0);
+}
+
+function residualAt(ops: readonly ArchOp[], index: number): ResidualOp {
+  const op = ops[index];
+  if (op?.op !== 'residual') throw new Error(`op ${index} is a ${op?.op ?? 'missing'} op, not a residual block`);
+  return op;
 }

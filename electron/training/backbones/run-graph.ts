@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchGraph, ArchOp } from './arch-graph.ts';
-import type { AttentionOp, PatchEmbedOp } from './arch-graph.ts';
+import type { AttentionOp, PatchEmbedOp, ResidualOp } from './arch-graph.ts';
 import { conv2d, convBn, gelu, layerNorm, linear, maxPoolAfterRelu } from './ops.ts';
 import type { ParamStore } from './params.ts';
 import type { ForwardOptions } from './types.ts';
@@ -44,6 +44,41 @@ function runOp(op: ArchOp, x: tf.Tensor, ctx: EagerContext): tf.Tensor {
       const hidden = gelu(linear(x, p.get(`${op.prefix}.fc1.weight`), p.get(`${op.prefix}.fc1.bias`)));
       return linear(hidden, p.get(`${op.prefix}.fc2.weight`), p.get(`${op.prefix}.fc2.bias`));
     }
+  }
+}
+
+/**
+ * Residual `op` up to op `k` of its body: the body's output there and the shortcut's (complete)
+ * output, concatenated on the last axis. The state a cut inside a residual carries.
+ */
+export function residualUpTo(op: ResidualOp, k: number, x: tf.Tensor, ctx: EagerContext): tf.Tensor {
+  return tf.concat([runOps(op.body.slice(0, k), x, ctx), runOps(op.shortcut, x, ctx)], -1);
+}
+
+/** The rest of residual `op` from op `k` of its body, on the state residualUpTo(op, k) gave. */
+export function residualFrom(op: ResidualOp, k: number, state: tf.Tensor, ctx: EagerContext): tf.Tensor {
+  const width = inputWidth(op.body[k], ctx.params);
+  const lead = state.shape.slice(0, -1);
+  const begin = lead.map(() => 0);
+  const body = tf.slice(state, [...begin, 0], [...lead, width]);
+  const shortcut = tf.slice(state, [...begin, width], [...lead, -1]);
+  const sum = tf.add(runOps(op.body.slice(k), body, ctx), shortcut);
+  return op.relu ? tf.relu(sum) : sum;
+}
+
+/** Channels (or token features) an op reads, from its first weight; ops without one cannot start a cut's rest. */
+function inputWidth(op: ArchOp | undefined, p: ParamStore): number {
+  switch (op?.op) {
+    case 'convBn':
+      return p.get(`${op.conv}.weight`).shape[2]!; // HWIO
+    case 'layerNorm':
+      return p.get(`${op.name}.weight`).shape[0]!;
+    case 'attention':
+      return p.get(`${op.prefix}.qkv.weight`).shape[0]!; // [in, out]
+    case 'mlp':
+      return p.get(`${op.prefix}.fc1.weight`).shape[0]!;
+    default:
+      throw new Error(`a cut inside a residual cannot resume at ${op ? `a ${op.op} op` : 'the end of its body'}: its input width is not known`);
   }
 }
 

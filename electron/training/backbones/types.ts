@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ArchGraph, Cut } from './arch-graph.ts';
 import type { BackboneFamily, ParamShapes } from './layout.ts';
 
 export type { BackboneFamily };
@@ -44,6 +45,13 @@ export interface Backbone extends ParamShapes {
    * splitting lets a frozen prefix be computed once and cached.
    */
   runGroups(x: tf.Tensor, from: number, to: number, opts?: ForwardOptions): tf.Tensor;
+  /**
+   * The op-level description the model runs, and the forward between two cuts of it
+   * (`runGroups(x, a, b)` is `runBetween(x, { group: a, op: 0 }, { group: b, op: 0 })`): a frozen
+   * prefix may end inside a group. Absent on hand-made test backbones, which cut at group boundaries.
+   */
+  readonly graph?: ArchGraph;
+  runBetween?(x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor;
   /** Image [N, H, W, 3] → final feature map (ResNet: [N, h, w, C]; ViT: tokens [N, T, D] after the final norm). */
   forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor;
   /** Features → logits [N, classes], or the pooled pre-logits embedding [N, D] with `preLogits`. */

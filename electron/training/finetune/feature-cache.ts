@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import type { Backbone } from '../backbones/types.ts';
+import { type Cut, cutName } from '../backbones/arch-graph.ts';
+import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 
 /** Height and width of the images fed to a backbone: its square imageSize, or any H x W a ResNet takes. */
 export type ImageShape = readonly [height: number, width: number];
@@ -20,18 +21,39 @@ export function stackImages(ids: readonly number[], pixels: (id: number) => Floa
 }
 
 /**
- * Outputs of a frozen prefix of the network (groups [0, p)), computed once per image and reused
- * every epoch while augmentation is off: with `top`, training then costs about one forward pass.
- * Kept in memory, and on disk under `dir` (per image and input size) when a folder is given, so a
- * resumed or repeated run skips the work too. Frozen groups run in eval mode, so the cache is exact.
+ * The network between two cuts. A cut inside a group needs a backbone with an op-level graph;
+ * FineTuner.frozenCut places one there only then.
  */
+export function runBetween(b: Backbone, x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor {
+  const boundary = (c: Cut) => c.op === 0 && c.body === undefined;
+  if (boundary(from) && boundary(to)) return b.runGroups(x, from.group, to.group, opts);
+  if (!b.runBetween) throw new Error(`${b.arch} has no op-level graph: it can only be cut between groups`);
+  return b.runBetween(x, from, to, opts);
+}
+
+/** The image input: the cut before everything. */
+export const INPUT_CUT: Cut = { group: 0, op: 0 };
+
+/** Whether nothing comes before `cut` (nothing to cache). */
+export function isInputCut(cut: Cut): boolean {
+  return cut.group === 0 && cut.op === 0 && cut.body === undefined;
+}
+
 /** Bytes of features kept in memory when a disk folder backs the cache (the rest is read per epoch). */
 export const MEMORY_BUDGET_BYTES = 1 << 30;
 
+/**
+ * Outputs of a frozen prefix of the network (everything before a cut: whole groups, up to a block
+ * of a partly trained group, or into a block whose last layers train), computed once per image and
+ * reused every epoch while augmentation is off: with `top` on a ResNet, training then runs only
+ * the last convolution, the residual sum and the head.
+ * Kept in memory, and on disk under `dir` (per image and input size) when a folder is given, so a
+ * resumed or repeated run skips the work too. Frozen ops run in eval mode, so the cache is exact.
+ */
 export class FeatureCache {
   private readonly memory = new Map<string, Float32Array>();
   private memoryBytes = 0;
-  /** Output shape (without N) per slot: a prefix length at an input size. */
+  /** Output shape (without N) per slot: a cut at an input size. */
   private shapes = new Map<string, number[]>();
   computed = 0;
 
@@ -42,33 +64,33 @@ export class FeatureCache {
   ) {}
 
   /**
-   * Prefix outputs of `prefix` groups for the batch of image ids, as one tensor [B, ...]. The
+   * Outputs of the prefix before `cut` for the batch of image ids, as one tensor [B, ...]. The
    * images are `shape` (default: the backbone's square imageSize); each shape has its own entries.
    */
-  async batch(prefix: number, ids: number[], pixels: (id: number) => Float32Array, shape?: ImageShape): Promise<tf.Tensor> {
+  async batch(cut: Cut, ids: number[], pixels: (id: number) => Float32Array, shape?: ImageShape): Promise<tf.Tensor> {
     const input = shape ?? [this.backbone.imageSize, this.backbone.imageSize];
-    const slot = this.slot(prefix, input);
+    const slot = this.slot(cut, input);
     const found = ids.map((id) => this.lookup(slot, id));
     const missing = ids.filter((_, i) => !found[i]);
-    const computed = missing.length ? await this.compute(prefix, slot, missing, pixels, input) : new Map<number, Float32Array>();
+    const computed = missing.length ? await this.compute(cut, slot, missing, pixels, input) : new Map<number, Float32Array>();
     const rows = ids.map((id, i) => found[i] ?? computed.get(id)!);
     const flat = new Float32Array(rows.length * rows[0].length);
     rows.forEach((r, i) => flat.set(r, i * r.length));
     return tf.tensor(flat, [ids.length, ...this.shapes.get(slot)!]);
   }
 
-  /** The ids among `ids` without an entry for `prefix` at `shape` (in memory or on disk). */
-  missing(prefix: number, ids: readonly number[], shape?: ImageShape): number[] {
-    const slot = this.slot(prefix, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
+  /** The ids among `ids` without an entry for `cut` at `shape` (in memory or on disk). */
+  missing(cut: Cut, ids: readonly number[], shape?: ImageShape): number[] {
+    const slot = this.slot(cut, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
     return ids.filter((id) => !this.lookup(slot, id));
   }
 
   /**
    * Entries computed outside TF.js (the model host's onnxruntime pass): `data` holds one row per id
-   * of the prefix output, laid out as runGroups gives it (NHWC maps, [T, D] tokens), each `rowShape`.
+   * of the prefix output, laid out as TF.js gives it (NHWC maps, [T, D] tokens), each `rowShape`.
    */
-  put(prefix: number, ids: readonly number[], data: Float32Array, rowShape: number[], shape?: ImageShape): void {
-    const slot = this.slot(prefix, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
+  put(cut: Cut, ids: readonly number[], data: Float32Array, rowShape: number[], shape?: ImageShape): void {
+    const slot = this.slot(cut, shape ?? [this.backbone.imageSize, this.backbone.imageSize]);
     const per = rowShape.reduce((a, b) => a * b, 1);
     if (data.length !== per * ids.length) throw new Error(`feature rows: ${data.length} values for ${ids.length} images of [${rowShape}]`);
     this.shapes.set(slot, rowShape);
@@ -77,9 +99,12 @@ export class FeatureCache {
     this.computed += ids.length;
   }
 
-  /** The entries of one prefix at one input size; also the folder name on disk (square sizes keep their old `<S>px` name). */
-  private slot(prefix: number, [h, w]: ImageShape): string {
-    return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${prefix}`;
+  /**
+   * The entries of one cut at one input size; also the folder name on disk (square sizes keep
+   * their old `<S>px` name, group boundaries their old `g<group>`; cuts inside one add `.<op>[.<body op>]`).
+   */
+  private slot(cut: Cut, [h, w]: ImageShape): string {
+    return `${this.backbone.arch}-${h === w ? `${h}px` : `${h}x${w}px`}-g${cutName(cut)}`;
   }
 
   private file(slot: string, id: number): string | null {
@@ -97,12 +122,12 @@ export class FeatureCache {
     return data;
   }
 
-  private async compute(prefix: number, slot: string, ids: number[], pixels: (id: number) => Float32Array, input: ImageShape): Promise<Map<number, Float32Array>> {
+  private async compute(cut: Cut, slot: string, ids: number[], pixels: (id: number) => Float32Array, input: ImageShape): Promise<Map<number, Float32Array>> {
     const result = new Map<number, Float32Array>();
     const chunk = 16;
     for (let i = 0; i < ids.length; i += chunk) {
       const part = ids.slice(i, i + chunk);
-      const out = tf.tidy(() => this.backbone.runGroups(stackImages(part, pixels, input), 0, prefix, { training: false }));
+      const out = tf.tidy(() => runBetween(this.backbone, stackImages(part, pixels, input), INPUT_CUT, cut, { training: false }));
       this.shapes.set(slot, out.shape.slice(1));
       if (this.dir) this.saveShape(slot, out.shape.slice(1));
       const data = (await out.data()) as Float32Array;

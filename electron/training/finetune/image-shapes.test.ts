@@ -49,7 +49,7 @@ describe('non-square images in training', () => {
     const b = createBackbone('test-tiny-resnet', { numClasses: 3, imageSize: 16, seed: 1 });
     const cache = new FeatureCache(b, dir);
     const ids = train.ids.slice(0, 5);
-    const cached = await cache.batch(2, ids, train.pixels, SHAPE);
+    const cached = await cache.batch({ group: 2, op: 0 }, ids, train.pixels, SHAPE);
     const direct = b.runGroups(stackImages(ids, train.pixels, SHAPE), 0, 2, { training: false });
     expect(cached.shape).toEqual(direct.shape);
     expect(cached.shape.slice(1, 3)).toEqual([3, 5]); // stem conv and max pool, stride 2 each
@@ -57,7 +57,7 @@ describe('non-square images in training', () => {
     expect(existsSync(join(dir, 'test-tiny-resnet-12x20px-g2', `${ids[0]}.f32`))).toBe(true);
     // A second cache on the folder reads them back without computing.
     const again = new FeatureCache(b, dir);
-    const read = await again.batch(2, ids, train.pixels, SHAPE);
+    const read = await again.batch({ group: 2, op: 0 }, ids, train.pixels, SHAPE);
     expect(again.computed).toBe(0);
     expect(read.dataSync()).toEqual(direct.dataSync());
     tf.dispose([cached, direct, read]);

@@ -1,10 +1,11 @@
 import type { EpochMetrics, StepInfo } from '../../../shared/contract/model-host.ts';
 import * as tf from '@tensorflow/tfjs';
+import { type Cut, cutBefore } from '../backbones/arch-graph.ts';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
-import { FeatureCache, type ImageShape, stackImages } from './feature-cache.ts';
+import { FeatureCache, INPUT_CUT, type ImageShape, isInputCut, runBetween, stackImages } from './feature-cache.ts';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.ts';
 import { lrMultiplier } from './lr.ts';
 import { ParamSet } from './params.ts';
@@ -116,6 +117,11 @@ export class FineTuner {
     this.cache = new FeatureCache(backbone, config.cacheDir);
   }
 
+  /** The head's input: the features the head pools. */
+  private get headCut(): Cut {
+    return { group: this.backbone.groups.length - 1, op: 0 };
+  }
+
   get stepsPerEpoch(): number {
     return Math.max(1, Math.floor(this.train.ids.length / this.config.batchSize));
   }
@@ -163,10 +169,24 @@ export class FineTuner {
     return Math.max(0, Math.min(firstTrainable, ext, this.backbone.groups.length - 1));
   }
 
+  /**
+   * Where the frozen computation of `epoch` ends: at group `frozenPrefix(epoch)`, or, when only
+   * some of that group's parameters train, before the first op that reads one of them (`top` on a
+   * ResNet: inside the last block, before its last convolution; see cutBefore). Everything before
+   * the cut runs without gradients, once per image when it is cached.
+   */
+  frozenCut(epoch: number): Cut {
+    const group = this.frozenPrefix(epoch);
+    const trained = this.strategy.partialAt?.(epoch).get(this.backbone.groups[group]);
+    const graph = this.backbone.graph;
+    if (!trained || !graph || !this.backbone.runBetween) return { group, op: 0 };
+    return cutBefore(graph, group, trained);
+  }
+
   async runEpoch(epoch: number, hooks: FitHooks = {}): Promise<EpochMetrics> {
     const trainable = new Set(this.strategy.trainableGroups(epoch));
     const vars = this.params.trainableVariables(trainable, epoch);
-    const prefix = this.frozenPrefix(epoch);
+    const cut = this.frozenCut(epoch);
     const order = Rng.forEpoch(this.config.seed, epoch).permutation(this.train.ids.length);
     const augRng = Rng.forEpoch(this.config.seed + 1, epoch);
     const steps = this.stepsPerEpoch;
@@ -178,14 +198,14 @@ export class FineTuner {
       await hooks.beforeStep?.();
       const rows = order.slice(s * bs, (s + 1) * bs);
       lrs = this.learningRates(epoch * steps + s);
-      const loss = await this.step(rows, prefix, trainable, vars, lrs, epoch, augRng);
+      const loss = await this.step(rows, cut, trainable, vars, lrs, epoch, augRng);
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, s + 1, 'training');
       lossSum += loss;
       const elapsed = (performance.now() - started) / 1000;
       hooks.onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss, learningRates: lrs, imagesPerSec: ((s + 1) * bs) / elapsed });
     }
     const imagesPerSec = (steps * bs) / ((performance.now() - started) / 1000);
-    const v = await this.validate(this.val, prefix);
+    const v = await this.validate(this.val, cut);
     if (!Number.isFinite(v.loss)) throw new NonFiniteLossError(epoch, null, 'validation');
     const isBest = this.state.bestLoss === null || v.loss < this.state.bestLoss - 1e-7;
     this.state = {
@@ -205,26 +225,27 @@ export class FineTuner {
       imagesPerSec,
       learningRates: lrs,
       trainableGroups: [...this.backbone.groups.filter((g) => trainable.has(g)), ...this.params.extraGroups()],
-      cachedPrefix: this.config.augment ? 0 : prefix,
+      cachedPrefix: this.config.augment ? 0 : cut.group,
       isBest,
     };
   }
 
-  /** Options for the groups from `prefix` on: BatchNorm trains only in trainable groups; hooks on. */
+  /** Options for the groups from the cut on: BatchNorm trains only in trainable groups; hooks on. */
   private forwardOptions(trainable: ReadonlySet<string> | null, epoch = 0): ForwardOptions {
     const partial = this.strategy.partialAt?.(epoch);
     return { ...this.strategy.extension?.hooks, training: trainable ? (g: string) => trainable.has(g) && !partial?.has(g) : false };
   }
 
-  /** The input of group `prefix` for a batch: cached features, or computed (augmented) pixels. */
-  private async prefixInput(data: TrainData, rows: number[], prefix: number, augRng: Rng | null): Promise<tf.Tensor> {
+  /** What enters at `cut` for a batch: cached features, or computed from (augmented) pixels. */
+  private async prefixInput(data: TrainData, rows: number[], cut: Cut, augRng: Rng | null): Promise<tf.Tensor> {
     const ids = rows.map((r) => data.ids[r]);
     const shape = data.imageShape ?? [this.backbone.imageSize, this.backbone.imageSize];
-    if (!augRng && prefix > 0) return this.cache.batch(prefix, ids, (id) => data.pixels(id), shape);
+    const atInput = isInputCut(cut);
+    if (!augRng && !atInput) return this.cache.batch(cut, ids, (id) => data.pixels(id), shape);
     return tf.tidy(() => {
       let x = stackImages(ids, (id) => data.pixels(id), shape);
       if (augRng) x = augmentBatch(x, augRng, this.config.augment ?? {});
-      return prefix > 0 ? this.backbone.runGroups(x, 0, prefix, { training: false }) : x;
+      return atInput ? x : runBetween(this.backbone, x, INPUT_CUT, cut, { training: false });
     });
   }
 
@@ -232,14 +253,14 @@ export class FineTuner {
   stepWith(rows: number[], epoch: number, lrs: Record<string, number>): Promise<number> {
     const trainable = new Set(this.strategy.trainableGroups(epoch));
     const rng = Rng.forEpoch(this.config.seed + 1, epoch);
-    return this.step(rows, this.frozenPrefix(epoch), trainable, this.params.trainableVariables(trainable, epoch), lrs, epoch, rng);
+    return this.step(rows, this.frozenCut(epoch), trainable, this.params.trainableVariables(trainable, epoch), lrs, epoch, rng);
   }
 
-  private async step(rows: number[], prefix: number, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): Promise<number> {
-    const input = await this.prefixInput(this.train, rows, prefix, this.config.augment ? augRng : null);
+  private async step(rows: number[], cut: Cut, trainable: Set<string>, vars: tf.Variable[], lrs: Record<string, number>, epoch: number, augRng: Rng): Promise<number> {
+    const input = await this.prefixInput(this.train, rows, cut, this.config.augment ? augRng : null);
     const opts = this.forwardOptions(trainable, epoch);
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.loss(this.train, rows, input, prefix, opts, epoch), vars);
+      const { value, grads } = tf.variableGrads(() => this.loss(this.train, rows, input, cut, opts, epoch), vars);
       for (const [group, g] of this.params.groupGrads(grads)) this.params.optimizers.get(group)!.apply(g, lrs[group]);
       return value;
     });
@@ -251,10 +272,9 @@ export class FineTuner {
     return v;
   }
 
-  /** Main loss (+ auxiliary) of a batch whose input enters at group `prefix`. */
-  private loss(data: TrainData, rows: number[], input: tf.Tensor, prefix: number, opts: ForwardOptions, epoch: number): tf.Scalar {
-    const n = this.backbone.groups.length;
-    const features = this.backbone.runGroups(input, prefix, n - 1, opts);
+  /** Main loss (+ auxiliary) of a batch whose input enters at `cut`. */
+  private loss(data: TrainData, rows: number[], input: tf.Tensor, cut: Cut, opts: ForwardOptions, epoch: number): tf.Scalar {
+    const features = runBetween(this.backbone, input, cut, this.headCut, opts);
     const logits = this.backbone.forwardHead(features);
     const k = this.config.numClasses;
     const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
@@ -271,8 +291,8 @@ export class FineTuner {
     return this.aux.combine(main, auxLoss, epoch, this.config.epochs);
   }
 
-  /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. `prefix` groups may come from the cache. */
-  async validate(data: TrainData = this.val, prefix = 0): Promise<{ loss: number; accuracy: number; auc: number | null; balancedAccuracy: number | null; scores: Float32Array }> {
+  /** Validation in eval mode: mean loss, accuracy and macro one-vs-rest AUC. What comes before `cut` may come from the cache. */
+  async validate(data: TrainData = this.val, cut = INPUT_CUT): Promise<{ loss: number; accuracy: number; auc: number | null; balancedAccuracy: number | null; scores: Float32Array }> {
     const k = this.config.numClasses;
     const n = data.ids.length;
     const scores = new Float32Array(n * k);
@@ -280,9 +300,9 @@ export class FineTuner {
     const bs = Math.max(1, this.config.batchSize * 2);
     for (let i = 0; i < n; i += bs) {
       const rows = Array.from({ length: Math.min(bs, n - i) }, (_, j) => i + j);
-      const input = await this.prefixInput(data, rows, prefix, null);
+      const input = await this.prefixInput(data, rows, cut, null);
       const [loss, probs] = tf.tidy(() => {
-        const features = this.backbone.runGroups(input, prefix, this.backbone.groups.length - 1, this.forwardOptions(null));
+        const features = runBetween(this.backbone, input, cut, this.headCut, this.forwardOptions(null));
         const logits = this.backbone.forwardHead(features);
         const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
         if (this.config.multiLabel) return [sigmoidBinaryCrossEntropy(logits, targets), tf.sigmoid(logits)];

@@ -1,4 +1,4 @@
-import type { ArchGraph, ArchOp, AttentionOp, ConvBnOp, PatchEmbedOp } from '../../backbones/arch-graph.ts';
+import type { ArchGraph, ArchOp, AttentionOp, ConvBnOp, Cut, PatchEmbedOp, ResidualOp } from '../../backbones/arch-graph.ts';
 import { hwioToOihw } from '../../weights/layout.ts';
 import { type AdapterWeights, hasAdapter } from '../adapters.ts';
 import { type HostWeights, foldBatchNorm } from '../host-weights.ts';
@@ -9,26 +9,55 @@ import { activation, gemm } from './ops.ts';
  * The ONNX interpreter of an ArchGraph (opset 17): NCHW maps or [N, T, D] tokens, eval mode, each
  * convolution with its BatchNorm folded in (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), PyTorch
  * paddings, adapters as ops after their group, Gemm head. The batch dimension stays dynamic.
- * Returns the output's name.
+ * Returns the output's name, and with `featuresAt` the name of what enters the graph at that cut
+ * (a cut inside a residual: its body's output there and its shortcut's, concatenated on the
+ * channel or feature axis, as TF.js's state there is).
  */
-export function emitOnnx(g: OnnxGraph, graph: ArchGraph, w: HostWeights, input: string, numClasses: number, adapters?: AdapterWeights): string {
+export function emitOnnx(g: OnnxGraph, graph: ArchGraph, w: HostWeights, input: string, numClasses: number, adapters?: AdapterWeights, featuresAt?: Cut): { output: string; features: string | null } {
   let x = input;
-  for (const group of graph.groups) {
-    x = emitOps(g, w, group.ops, x);
+  let features: string | null = null;
+  for (const [i, group] of graph.groups.entries()) {
+    const at = featuresAt?.group === i ? { cut: featuresAt, axis: graph.tokens === undefined ? 1 : -1, mark: (f: string) => void (features = f) } : null;
+    x = emitOps(g, w, group.ops, x, at);
     if (!group.adapter || !hasAdapter(adapters, group.name)) continue;
     x = graph.tokens === undefined ? convAdapter(g, adapters, group.name, x) : tokenAdapter(g, adapters, group.name, x);
   }
+  if (featuresAt?.group === graph.groups.length) features = x;
   const pooled =
     graph.head.pool === 'avg'
       ? g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 })
       : g.node('Gather', [x, g.int64('cls_index', [0], [])], { axis: 1 }); // [N, D]
-  return numClasses > 0 ? gemm(g, pooled, w, graph.head.classifier) : pooled;
+  return { output: numClasses > 0 ? gemm(g, pooled, w, graph.head.classifier) : pooled, features };
 }
 
-function emitOps(g: OnnxGraph, w: HostWeights, ops: readonly ArchOp[], input: string): string {
+/** A cut in the ops being emitted: where it is, the axis its two parts join on, and who takes its name. */
+interface CutMark {
+  cut: Cut;
+  axis: number;
+  mark(features: string): void;
+}
+
+function emitOps(g: OnnxGraph, w: HostWeights, ops: readonly ArchOp[], input: string, at: CutMark | null = null): string {
   let x = input;
-  for (const op of ops) x = emitOp(g, w, op, x);
+  for (const [j, op] of ops.entries()) {
+    if (at?.cut.op === j && at.cut.body !== undefined) {
+      x = residualWithCut(g, w, op as ResidualOp, x, at);
+      continue;
+    }
+    if (at?.cut.op === j) at.mark(x);
+    x = emitOp(g, w, op, x);
+  }
   return x;
+}
+
+/** A residual whose state at body op `cut.body` is marked: Concat(body so far, shortcut), as runBetween carries it. */
+function residualWithCut(g: OnnxGraph, w: HostWeights, op: ResidualOp, x: string, at: CutMark): string {
+  const k = at.cut.body!;
+  const partial = emitOps(g, w, op.body.slice(0, k), x);
+  const shortcut = emitOps(g, w, op.shortcut, x);
+  at.mark(g.node('Concat', [partial, shortcut], { axis: at.axis }));
+  const sum = g.node('Add', [emitOps(g, w, op.body.slice(k), partial), shortcut]);
+  return op.relu ? g.node('Relu', [sum]) : sum;
 }
 
 function emitOp(g: OnnxGraph, w: HostWeights, op: ArchOp, x: string): string {

@@ -58,13 +58,17 @@ export class OnnxGraph {
     return outs;
   }
 
-  /** Serialize with a float input `[batch, ...inputDims]` and the given output, batch left dynamic. */
-  encode(opts: { input: string; inputDims: number[]; output: string; outputDims: number[]; name: string; docString?: string }): Uint8Array {
+  /**
+   * Serialize with a float input `[batch, ...inputDims]` and the given output, batch left dynamic;
+   * `extraOutputs`: more float outputs, their shapes left to the runtime.
+   */
+  encode(opts: { input: string; inputDims: number[]; output: string; outputDims: number[]; extraOutputs?: string[]; name: string; docString?: string }): Uint8Array {
     const valueInfo = (name: string, dims: number[]) => ({
       name,
       type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, ...dims.map((d) => ({ dimValue: d }))] } } },
     });
-    if (!this.nodes.some((n) => n.output?.includes(opts.output))) throw new Error(`no node produces ${opts.output}`);
+    const extra = opts.extraOutputs ?? [];
+    for (const out of [opts.output, ...extra]) if (!this.nodes.some((n) => n.output?.includes(out))) throw new Error(`no node produces ${out}`);
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'LabelTune',
@@ -75,7 +79,7 @@ export class OnnxGraph {
         node: this.nodes,
         initializer: this.initializers,
         input: [valueInfo(opts.input, opts.inputDims)],
-        output: [valueInfo(opts.output, opts.outputDims)],
+        output: [valueInfo(opts.output, opts.outputDims), ...extra.map((name) => ({ name, type: { tensorType: { elemType: FLOAT } } }))],
       },
     });
     return onnx.ModelProto.encode(model).finish();

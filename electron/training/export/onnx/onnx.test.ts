@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ArchGraph, type ArchOp, type Cut, cutName } from '../../backbones/arch-graph.ts';
 import { createBackbone } from '../../backbones/registry.ts';
 import { maxRowRelErr, nchwToNhwc, readFixture, useTestBackend } from '../../backbones/testing.ts';
 import { loadWeights } from '../../weights/load-weights.ts';
 import { SafetensorsFile } from '../../../weights/safetensors.ts';
-import { ONNX_INPUT, ONNX_OUTPUT, OPSET, exportOnnx } from './index.ts';
+import { ONNX_FEATURES, ONNX_INPUT, ONNX_OUTPUT, OPSET, exportOnnx } from './index.ts';
 
 beforeAll(useTestBackend);
 
@@ -75,6 +76,45 @@ describe('ONNX export', () => {
       const ours = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(input, [2, 3, 32, 32]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync());
       expect(maxRowRelErr(out, ours, 2)).toBeLessThan(1e-4);
     } finally {
+      model.dispose();
+    }
+  });
+});
+
+/** Every cut of the graph: before each op, inside each residual after each body op but the last, the head's input. */
+function everyCut(graph: ArchGraph): Cut[] {
+  const inside = (o: ArchOp, group: number, op: number): Cut[] => (o.op === 'residual' ? o.body.slice(1).map((_, k) => ({ group, op, body: k + 1 })) : []);
+  return [...graph.groups.flatMap((g, group) => g.ops.flatMap((o, op) => [{ group, op }, ...inside(o, group, op)])), { group: graph.groups.length, op: 0 }];
+}
+
+// resnet18 at its top cut: model-host/feature-pass.test.ts (every cut of it here would export 45 MB twenty times).
+describe.each([
+  ['test-tiny-resnet', 32],
+  ['test-tiny-vit', 32],
+])('ONNX features at a cut: %s', (name, size) => {
+  it('equal what TF.js carries there (runBetween from the input), at every cut but the input, within 1e-4', async () => {
+    const model = createBackbone(name, { numClasses: 3, imageSize: size, seed: 2 });
+    const input = Float32Array.from({ length: 2 * 3 * size * size }, (_, i) => Math.sin(i / 5));
+    const x = tf.transpose(tf.tensor4d(input, [2, 3, size, size]), [0, 2, 3, 1]);
+    const cuts = everyCut(model.graph!).slice(1);
+    expect(cuts.some((c) => c.body !== undefined)).toBe(true);
+    try {
+      for (const cut of cuts) {
+        const session = await ort.InferenceSession.create(exportOnnx(model, '', undefined, cut));
+        const out = (await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input, [2, 3, size, size]) }))[ONNX_FEATURES];
+        await session.release();
+        const onnx = tf.tensor(out.data as Float32Array, out.dims as number[]);
+        const ours = model.runBetween!(x, { group: 0, op: 0 }, cut);
+        // Maps come out NCHW; the concatenated state of a cut inside a block joins on channels, as TF.js's on its last axis.
+        const nhwc = onnx.rank === 4 ? tf.transpose(onnx, [0, 2, 3, 1]) : onnx;
+        expect(nhwc.shape, cutName(cut)).toEqual(ours.shape);
+        const diff = tf.max(tf.abs(tf.sub(nhwc, ours))).dataSync()[0];
+        const scale = Math.max(1, tf.max(tf.abs(ours)).dataSync()[0]);
+        expect(diff, cutName(cut)).toBeLessThan(1e-4 * scale);
+        tf.dispose([onnx, ours, nhwc]);
+      }
+    } finally {
+      x.dispose();
       model.dispose();
     }
   });
