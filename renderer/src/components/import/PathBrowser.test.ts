@@ -82,4 +82,28 @@ describe('PathBrowser', () => {
     await fireEvent.keyDown(screen.getByTestId('path-browser'), { key: 'Escape' });
     expect(onClose).toHaveBeenCalledOnce();
   });
+
+  it("keeps a path typed while the home folder is still being listed, and Go lists that path", async () => {
+    // The e2e run caught it: the home folder's answer arrived after the user had typed a path and
+    // replaced it, so Go listed the home folder again.
+    let answerHome = (): void => {};
+    const home = new Promise<void>((resolve) => (answerHome = resolve));
+    const client = new FakeClient({
+      'system.browse': async ({ dir }) => {
+        if (dir === undefined) await home;
+        return TREE[dir ?? '/home/ana'];
+      },
+    });
+    render(PathBrowser, { client, onChoose: vi.fn(), onClose: vi.fn() });
+    const field = screen.getByLabelText('Folder') as HTMLInputElement;
+    await fireEvent.input(field, { target: { value: '/home/ana/xrays' } });
+    answerHome();
+    await vi.waitFor(() => expect(screen.getAllByTestId('browse-folder')).toHaveLength(2));
+    expect(field.value).toBe('/home/ana/xrays');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Go' }));
+    await vi.waitFor(() => expect(screen.getAllByTestId('browse-folder').map((r) => r.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['normal/ 12 images', 'opacity/ 1 image · 1 folder']));
+    expect(client.calls.map((c) => c.args)).toEqual([{ hidden: false }, { dir: '/home/ana/xrays', hidden: false }]);
+    expect(field.value).toBe('/home/ana/xrays');
+  });
 });

@@ -19,15 +19,20 @@ export class PathBrowserState {
 
   constructor(private readonly client: EngineClient) {}
 
-  /** List a folder (the home folder when none is given); answers to older requests are dropped. */
+  /**
+   * List a folder (the home folder when none is given); answers to older requests are dropped, and
+   * a path the user typed while the listing was on its way stays in the field (the dialog lists the
+   * home folder as it opens: typing at once must not be overwritten by that answer).
+   */
   async go(dir?: string): Promise<void> {
     const mine = ++this.seq;
+    const shown = this.location;
     this.loading = true;
     try {
       const listing = await this.client.invoke('system.browse', { ...(dir === undefined ? {} : { dir }), hidden: this.showHidden });
       if (mine !== this.seq) return;
       this.listing = listing;
-      this.location = listing.dir;
+      if (this.location === shown) this.location = listing.dir;
       this.error = null;
     } catch (e) {
       if (mine === this.seq) this.error = e instanceof Error ? e.message : String(e);
