@@ -8,6 +8,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   test: {
+    // Vitest's default is one worker fewer than the CPUs: on the 2-core CI machine, one file at a
+    // time. Two keep both cores busy while a file waits on a child process (model host, Python).
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { LABELTUNE_QUIET: '1' },
