@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackbone } from '../training/backbones/registry.ts';
 import type { Backbone } from '../training/backbones/types.ts';
-import { INPUT_CUT, runBetween } from '../training/finetune/feature-cache.ts';
+import { INPUT_CUT } from '../training/backbones/arch-graph.ts';
 import { FineTuner } from '../training/finetune/loop.ts';
 import { createStrategy } from '../training/finetune/strategies.ts';
 import { baseConfig } from '../training/finetune/testing/config.ts';
@@ -36,7 +36,7 @@ async function cachedVsTfjs(t: FineTuner, rowShape: number[]): Promise<{ diff: n
   const cached = await t.cache.batch(cut, ids, pixels);
   expect(cached.shape.slice(1)).toEqual(rowShape);
   const images = tf.tensor4d(ids.flatMap((id) => Array.from(pixels(id))), [ids.length, t.backbone.imageSize, t.backbone.imageSize, 3]);
-  const ref = tf.tidy(() => runBetween(t.backbone, images, INPUT_CUT, cut, { training: false }));
+  const ref = tf.tidy(() => t.backbone.runBetween(images, INPUT_CUT, cut, { training: false }));
   images.dispose();
   expect(cached.shape).toEqual(ref.shape);
   const [a, b] = [await cached.data(), await ref.data()];

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceRuntime } from '../../shared/domain/runtime.ts';
-import type { Cut } from '../training/backbones/arch-graph.ts';
+import { type Cut, INPUT_CUT, isInputCut } from '../training/backbones/arch-graph.ts';
 import type { Backbone } from '../training/backbones/types.ts';
-import { INPUT_CUT, isInputCut, runBetween } from '../training/finetune/feature-cache.ts';
 import type { FineTuner, TrainData } from '../training/finetune/loop.ts';
 import { nhwcToNchw } from './held-out.ts';
 import { inferenceBatchSize } from './inference.ts';
@@ -111,7 +110,7 @@ function stack(d: TrainData, ids: number[], size: number): Float32Array {
 }
 
 async function tfjsFeatures(b: Backbone, cut: Cut, pixels: Float32Array, n: number): Promise<Float32Array> {
-  const out = tf.tidy(() => runBetween(b, tf.tensor4d(pixels, [n, b.imageSize, b.imageSize, 3]), INPUT_CUT, cut, { training: false }));
+  const out = tf.tidy(() => b.runBetween(tf.tensor4d(pixels, [n, b.imageSize, b.imageSize, 3]), INPUT_CUT, cut, { training: false }));
   try {
     return (await out.data()) as Float32Array;
   } finally {

@@ -12,12 +12,8 @@ export interface ListImagesArgs {
   limit?: number;
 }
 
-export interface LocateImageArgs {
-  id: number;
-  filter?: ImageFilter;
-  sort?: ImageSort;
-  descending?: boolean;
-}
+/** The list `images.list` pages through (filter, sort, order), and the image to find in it. */
+export type LocateImageArgs = Omit<ListImagesArgs, 'offset' | 'limit'> & { id: number };
 
 export interface ImageHandlers {
   /** One page of images matching the filter, with the total count. */

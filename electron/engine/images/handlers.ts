@@ -12,7 +12,8 @@ import { pixelLevels } from './levels.ts';
 import { countImages, listImages, positionOf } from './query.ts';
 
 const id = z.number().int().positive();
-const sort = z.enum(['id', 'path', 'imported', 'group']);
+/** The list `images.list` pages through: which images, in which order. */
+const order = z.object({ filter: filter.optional(), sort: z.enum(['id', 'path', 'imported', 'group']).optional(), descending: z.boolean().optional() });
 
 export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers> {
   const db = () => ctx.project().db;
@@ -28,17 +29,14 @@ export function imageHandlers(ctx: EngineContext): Implementation<ImageHandlers>
   };
   return {
     'images.list': {
-      schema: z.object({
-        filter: filter.optional(),
-        sort: sort.optional(),
-        descending: z.boolean().optional(),
+      schema: order.extend({
         offset: z.number().int().min(0).optional(),
         limit: z.number().int().min(1).max(1000, { message: 'at most 1000 images per page' }).optional(),
       }),
       run: ({ filter, sort = 'id', descending = false, offset = 0, limit = 100 }) => listImages(db(), { filter, sort, descending, offset, limit }),
     },
     'images.locate': {
-      schema: z.object({ id, filter: filter.optional(), sort: sort.optional(), descending: z.boolean().optional() }),
+      schema: order.extend({ id }),
       run: ({ id, filter, sort = 'id', descending = false }) => ({ position: positionOf(db(), id, { filter, sort, descending }) }),
     },
     'images.counts': { schema: z.object({ filter: filter.optional() }), run: ({ filter }) => countImages(db(), filter) },

@@ -151,6 +151,14 @@ export function cutBefore(graph: ArchGraph, group: number, trained: ReadonlySet<
   return body > 0 ? { group, op: first, body } : { group, op: first };
 }
 
+/** The image input: the cut before everything. */
+export const INPUT_CUT: Cut = { group: 0, op: 0 };
+
+/** Whether nothing comes before `cut` (nothing to cache). */
+export function isInputCut(cut: Cut): boolean {
+  return cut.group === 0 && cut.op === 0 && cut.body === undefined;
+}
+
 /** `4` (group boundary), `4.1` (before op 1), `4.1.1` (inside op 1, before body op 1). */
 export function cutName({ group, op, body }: Cut): string {
   return body !== undefined ? `${group}.${op}.${body}` : op ? `${group}.${op}` : `${group}`;

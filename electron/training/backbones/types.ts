@@ -48,10 +48,10 @@ export interface Backbone extends ParamShapes {
   /**
    * The op-level description the model runs, and the forward between two cuts of it
    * (`runGroups(x, a, b)` is `runBetween(x, { group: a, op: 0 }, { group: b, op: 0 })`): a frozen
-   * prefix may end inside a group. Absent on hand-made test backbones, which cut at group boundaries.
+   * prefix may end inside a group.
    */
-  readonly graph?: ArchGraph;
-  runBetween?(x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor;
+  readonly graph: ArchGraph;
+  runBetween(x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor;
   /** Image [N, H, W, 3] → final feature map (ResNet: [N, h, w, C]; ViT: tokens [N, T, D] after the final norm). */
   forwardFeatures(x: tf.Tensor4D, opts?: ForwardOptions): tf.Tensor;
   /** Features → logits [N, classes], or the pooled pre-logits embedding [N, D] with `preLogits`. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchOp, Cut } from '../backbones/arch-graph.ts';
+import { type ArchOp, type Cut, INPUT_CUT } from '../backbones/arch-graph.ts';
 import { createBackbone } from '../backbones/registry.ts';
 import type { Backbone } from '../backbones/types.ts';
-import { FeatureCache, INPUT_CUT, runBetween, stackImages } from './feature-cache.ts';
+import { FeatureCache, stackImages } from './feature-cache.ts';
 import { FineTuner } from './loop.ts';
 import { createStrategy } from './strategies.ts';
 import { baseConfig } from './testing/config.ts';
@@ -56,7 +56,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Every cut the graph offers: before each op of each group, inside each residual after each body op but the last, the head's input. */
 function allCuts(b: Backbone): Cut[] {
-  const groups = b.graph!.groups;
+  const groups = b.graph.groups;
   const inside = (o: ArchOp, group: number, op: number): Cut[] => (o.op === 'residual' ? o.body.slice(1).map((_, k) => ({ group, op, body: k + 1 })) : []);
   return [...groups.flatMap((g, group) => g.ops.flatMap((o, op) => [{ group, op }, ...inside(o, group, op)])), { group: groups.length, op: 0 }];
 }
@@ -74,7 +74,7 @@ describe.each([
     const cuts = allCuts(b);
     expect(cuts.filter((c) => c.body !== undefined).length).toBeGreaterThan(0);
     for (const cut of cuts) {
-      const logits = tf.tidy(() => runBetween(b, runBetween(b, x, INPUT_CUT, cut), cut, end));
+      const logits = tf.tidy(() => b.runBetween(b.runBetween(x, INPUT_CUT, cut), cut, end));
       expect(logits.shape).toEqual(full.shape);
       expect(maxAbsDiff(logits.dataSync(), full.dataSync())).toBeLessThan(1e-5);
       logits.dispose();

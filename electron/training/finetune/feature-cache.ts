@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { validation } from '../../../shared/contract/errors.ts';
-import { type Cut, cutName } from '../backbones/arch-graph.ts';
-import type { Backbone, ForwardOptions } from '../backbones/types.ts';
+import { type Cut, INPUT_CUT, cutName } from '../backbones/arch-graph.ts';
+import type { Backbone } from '../backbones/types.ts';
 
 /** Height and width of the images fed to a backbone: its square imageSize, or any H x W a ResNet takes. */
 export type ImageShape = readonly [height: number, width: number];
@@ -18,25 +18,6 @@ export function stackImages(ids: readonly number[], pixels: (id: number) => Floa
     flat.set(px, j * per);
   });
   return tf.tensor4d(flat, [ids.length, h, w, 3]);
-}
-
-/**
- * The network between two cuts. A cut inside a group needs a backbone with an op-level graph;
- * FineTuner.frozenCut places one there only then.
- */
-export function runBetween(b: Backbone, x: tf.Tensor, from: Cut, to: Cut, opts?: ForwardOptions): tf.Tensor {
-  const boundary = (c: Cut) => c.op === 0 && c.body === undefined;
-  if (boundary(from) && boundary(to)) return b.runGroups(x, from.group, to.group, opts);
-  if (!b.runBetween) throw new Error(`${b.arch} has no op-level graph: it can only be cut between groups`);
-  return b.runBetween(x, from, to, opts);
-}
-
-/** The image input: the cut before everything. */
-export const INPUT_CUT: Cut = { group: 0, op: 0 };
-
-/** Whether nothing comes before `cut` (nothing to cache). */
-export function isInputCut(cut: Cut): boolean {
-  return cut.group === 0 && cut.op === 0 && cut.body === undefined;
 }
 
 /** Bytes of features kept in memory when a disk folder backs the cache (the rest is read per epoch). */
@@ -127,7 +108,7 @@ export class FeatureCache {
     const chunk = 16;
     for (let i = 0; i < ids.length; i += chunk) {
       const part = ids.slice(i, i + chunk);
-      const out = tf.tidy(() => runBetween(this.backbone, stackImages(part, pixels, input), INPUT_CUT, cut, { training: false }));
+      const out = tf.tidy(() => this.backbone.runBetween(stackImages(part, pixels, input), INPUT_CUT, cut, { training: false }));
       this.shapes.set(slot, out.shape.slice(1));
       if (this.dir) this.saveShape(slot, out.shape.slice(1));
       const data = (await out.data()) as Float32Array;

@@ -1,11 +1,11 @@
 import type { EpochMetrics, StepInfo } from '../../../shared/contract/model-host.ts';
 import * as tf from '@tensorflow/tfjs';
-import { type Cut, cutBefore } from '../backbones/arch-graph.ts';
+import { type Cut, INPUT_CUT, cutBefore, isInputCut } from '../backbones/arch-graph.ts';
 import type { Backbone, ForwardOptions } from '../backbones/types.ts';
 import { accuracy, balancedAccuracyOf, macroAuc, multiLabelAccuracy } from '../../../shared/metrics/training-metrics.ts';
 import { type AugmentOptions, augmentBatch } from './augment.ts';
 import { AuxHead, type AuxTaskConfig } from './aux-head.ts';
-import { FeatureCache, INPUT_CUT, type ImageShape, isInputCut, runBetween, stackImages } from './feature-cache.ts';
+import { FeatureCache, type ImageShape, stackImages } from './feature-cache.ts';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './losses.ts';
 import { lrMultiplier } from './lr.ts';
 import { ParamSet } from './params.ts';
@@ -178,9 +178,7 @@ export class FineTuner {
   frozenCut(epoch: number): Cut {
     const group = this.frozenPrefix(epoch);
     const trained = this.strategy.partialAt?.(epoch).get(this.backbone.groups[group]);
-    const graph = this.backbone.graph;
-    if (!trained || !graph || !this.backbone.runBetween) return { group, op: 0 };
-    return cutBefore(graph, group, trained);
+    return trained ? cutBefore(this.backbone.graph, group, trained) : { group, op: 0 };
   }
 
   async runEpoch(epoch: number, hooks: FitHooks = {}): Promise<EpochMetrics> {
@@ -245,7 +243,7 @@ export class FineTuner {
     return tf.tidy(() => {
       let x = stackImages(ids, (id) => data.pixels(id), shape);
       if (augRng) x = augmentBatch(x, augRng, this.config.augment ?? {});
-      return atInput ? x : runBetween(this.backbone, x, INPUT_CUT, cut, { training: false });
+      return atInput ? x : this.backbone.runBetween(x, INPUT_CUT, cut, { training: false });
     });
   }
 
@@ -274,7 +272,7 @@ export class FineTuner {
 
   /** Main loss (+ auxiliary) of a batch whose input enters at `cut`. */
   private loss(data: TrainData, rows: number[], input: tf.Tensor, cut: Cut, opts: ForwardOptions, epoch: number): tf.Scalar {
-    const features = runBetween(this.backbone, input, cut, this.headCut, opts);
+    const features = this.backbone.runBetween(input, cut, this.headCut, opts);
     const logits = this.backbone.forwardHead(features);
     const k = this.config.numClasses;
     const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
@@ -302,7 +300,7 @@ export class FineTuner {
       const rows = Array.from({ length: Math.min(bs, n - i) }, (_, j) => i + j);
       const input = await this.prefixInput(data, rows, cut, null);
       const [loss, probs] = tf.tidy(() => {
-        const features = runBetween(this.backbone, input, cut, this.headCut, this.forwardOptions(null));
+        const features = this.backbone.runBetween(input, cut, this.headCut, this.forwardOptions(null));
         const logits = this.backbone.forwardHead(features);
         const targets = tf.tensor2d(gather(data.targets, rows, k), [rows.length, k]);
         if (this.config.multiLabel) return [sigmoidBinaryCrossEntropy(logits, targets), tf.sigmoid(logits)];

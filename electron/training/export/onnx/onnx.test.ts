@@ -96,7 +96,7 @@ describe.each([
     const model = createBackbone(name, { numClasses: 3, imageSize: size, seed: 2 });
     const input = Float32Array.from({ length: 2 * 3 * size * size }, (_, i) => Math.sin(i / 5));
     const x = tf.transpose(tf.tensor4d(input, [2, 3, size, size]), [0, 2, 3, 1]);
-    const cuts = everyCut(model.graph!).slice(1);
+    const cuts = everyCut(model.graph).slice(1);
     expect(cuts.some((c) => c.body !== undefined)).toBe(true);
     try {
       for (const cut of cuts) {
@@ -104,7 +104,7 @@ describe.each([
         const out = (await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', input, [2, 3, size, size]) }))[ONNX_FEATURES];
         await session.release();
         const onnx = tf.tensor(out.data as Float32Array, out.dims as number[]);
-        const ours = model.runBetween!(x, { group: 0, op: 0 }, cut);
+        const ours = model.runBetween(x, { group: 0, op: 0 }, cut);
         // Maps come out NCHW; the concatenated state of a cut inside a block joins on channels, as TF.js's on its last axis.
         const nhwc = onnx.rank === 4 ? tf.transpose(onnx, [0, 2, 3, 1]) : onnx;
         expect(nhwc.shape, cutName(cut)).toEqual(ours.shape);
